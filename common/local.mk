@@ -1,0 +1,22 @@
+# common/: the library every program links (no sockets' owners, no UI).
+noinst_LIBRARIES += common/librsachat.a
+common_librsachat_a_SOURCES = \
+	common/errors.h common/errors.c \
+	common/protocol.h \
+	common/bytebuf.h common/bytebuf.c \
+	common/blocklist.h common/blocklist.c \
+	common/frame.h common/frame.c \
+	common/bigint.h common/bigint.c \
+	common/rsa.h common/rsa.c \
+	common/keyfile.h common/keyfile.c \
+	common/fingerprint.h common/fingerprint.c \
+	common/utf8.h common/utf8.c \
+	common/content.h common/content.c \
+	common/jsonx.h common/jsonx.c \
+	common/wire.h common/wire.c \
+	common/log.h common/log.c \
+	common/secure.h common/secure.c \
+	common/session.h common/session.c
+
+# What a program needs to link the common library.
+COMMON_LIBS = common/librsachat.a $(JSONC_LIBS) $(SODIUM_LIBS) $(GMP_LIBS) $(PTHREAD_LIBS)

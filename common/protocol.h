@@ -1,0 +1,57 @@
+/* Constants of the rsa-chat wire protocol version 1 (see README and the
+ * protocol document): command names, the error texts clients match on, and
+ * the default limits we enforce on peers. */
+#ifndef RC_PROTOCOL_H
+#define RC_PROTOCOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Commands. */
+#define PROTO_CMD_PING "ping"
+#define PROTO_CMD_GOODBYE "goodbye"
+#define PROTO_CMD_REGISTER "register"
+#define PROTO_CMD_GET_USERS "get_users"
+#define PROTO_CMD_GET_MESSAGES "get_messages"
+#define PROTO_CMD_SEND_MESSAGE "send_message"
+
+/* Response data strings. */
+#define PROTO_DATA_PONG "pong"
+#define PROTO_DATA_GOODBYE "goodbye"
+#define PROTO_DATA_WELCOME "welcome"
+#define PROTO_DATA_SENT "sent"
+
+/* Error texts: part of the protocol, clients compare them verbatim. */
+#define PROTO_ERR_NO_AUTH "no auth"
+#define PROTO_ERR_INCORRECT_CMD "incorrect cmd"
+#define PROTO_ERR_NO_LOGIN "no login"
+#define PROTO_ERR_LOGIN_EXISTS "login exists"
+#define PROTO_ERR_ALREADY_REGISTERED "already registered"
+#define PROTO_ERR_NO_USER "no user"
+#define PROTO_ERR_NO_SUCH_USER "no such user"
+#define PROTO_ERR_NO_USER_OR_CONTENT "no user or content"
+/* Ours (not in the deployed server): the request could not be served now. */
+#define PROTO_ERR_DB_UNAVAILABLE "database unavailable"
+
+/* Keys we accept from peers (wire-protocol.md, "Our choices"). */
+#define PROTO_MIN_MODULUS_BITS 512u
+#define PROTO_MAX_MODULUS_BITS 16384u
+
+/* Default limits on what a peer may send (all configurable in the server). */
+#define PROTO_DEFAULT_MAX_FRAME_BYTES (64u * 1024u)        /* one bytes frame */
+#define PROTO_DEFAULT_MAX_BLOCKS 4096u                      /* blocks in one frame */
+#define PROTO_DEFAULT_MAX_REQUEST_BYTES (1024u * 1024u)     /* sum of one frame's blocks */
+/* A handshake frame carries one key component: at most a 16384-bit number. */
+#define PROTO_HANDSHAKE_MAX_FRAME_BYTES (PROTO_MAX_MODULUS_BITS / 8u)
+/* What a client accepts in one response (get_messages can be large). */
+#define PROTO_CLIENT_MAX_RESPONSE_BYTES (256u * 1024u * 1024u)
+#define PROTO_CLIENT_MAX_BLOCKS (4u * 1024u * 1024u)
+
+/* Longest login we store (the original's column is varchar(255)). */
+#define PROTO_MAX_LOGIN_CHARS 255u
+
+/* Default endpoint. */
+#define PROTO_DEFAULT_HOST "127.0.0.1"
+#define PROTO_DEFAULT_PORT "9090"
+
+#endif
