@@ -1,0 +1,1 @@
+# install layout: man pages, systemd unit, completion, migrations
