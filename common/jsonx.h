@@ -14,6 +14,8 @@
 #include <stddef.h>
 
 #define JSONX_MAX_DEPTH 32
+/* Longest integer jsonx_get_bigint reads (a 16384-bit number has 4933 digits). */
+#define JSONX_MAX_BIGINT_DIGITS 5000u
 
 /* Parses text[0..len) into *out (caller puts it). RC_ERR_FORMAT for invalid
  * JSON, trailing garbage or excessive depth; RC_ERR_UTF8 for invalid UTF-8. */

@@ -1,0 +1,71 @@
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "blocklist.h"
+#include "errors.h"
+#include "secure.h"
+
+void blocklist_init(struct blocklist *l)
+{
+	memset(l, 0, sizeof(*l));
+}
+
+int blocklist_push_owned(struct blocklist *l, uint8_t *p, size_t n)
+{
+	struct block *v;
+	size_t cap;
+
+	if (l->count == l->cap) {
+		cap = l->cap ? l->cap * 2 : 4;
+		if (cap > SIZE_MAX / sizeof(*v) || (v = realloc(l->v, cap * sizeof(*v))) == NULL) {
+			if (p) {
+				secure_wipe(p, n);
+				free(p);
+			}
+			return RC_ERR_NOMEM;
+		}
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->count].data = p;
+	l->v[l->count].len = n;
+	l->count++;
+	return RC_OK;
+}
+
+int blocklist_push(struct blocklist *l, const uint8_t *p, size_t n)
+{
+	uint8_t *copy = NULL;
+
+	if (n > 0) {
+		if ((copy = malloc(n)) == NULL)
+			return RC_ERR_NOMEM;
+		memcpy(copy, p, n);
+	}
+	return blocklist_push_owned(l, copy, n);
+}
+
+size_t blocklist_total(const struct blocklist *l)
+{
+	size_t i, total = 0;
+
+	for (i = 0; i < l->count; i++)
+		total += l->v[i].len;
+	return total;
+}
+
+void blocklist_free(struct blocklist *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->count; i++) {
+		if (l->v[i].data) {
+			secure_wipe(l->v[i].data, l->v[i].len);
+			free(l->v[i].data);
+		}
+	}
+	free(l->v);
+	blocklist_init(l);
+}
