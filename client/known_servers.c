@@ -1,0 +1,155 @@
+#include "config.h"
+
+#include "known_servers.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "bigint.h"
+#include "bytebuf.h"
+#include "errors.h"
+#include "fingerprint.h"
+#include "keyfile.h"
+#include "textfile.h"
+
+/* A 16384-bit number has 4933 decimal digits. */
+#define KNOWN_SERVERS_MAX_DIGITS 5000u
+
+/* The next space-separated field of line[*pos..len). */
+static int next_field(const char *line, size_t len, size_t *pos, const char **f, size_t *flen)
+{
+	while (*pos < len && line[*pos] == ' ')
+		(*pos)++;
+	if (*pos >= len)
+		return 0;
+	*f = line + *pos;
+	while (*pos < len && line[*pos] != ' ')
+		(*pos)++;
+	*flen = (size_t)(line + *pos - *f);
+	return 1;
+}
+
+/* Does this line pin `server`? */
+static int line_is_for(const char *line, size_t len, const char *server)
+{
+	size_t pos = 0, flen;
+	const char *f;
+
+	if (len == 0 || line[0] == '#' || !next_field(line, len, &pos, &f, &flen))
+		return 0;
+	return flen == strlen(server) && memcmp(f, server, flen) == 0;
+}
+
+static int line_parse_key(const char *line, size_t len, struct rsa_public *key)
+{
+	size_t pos = 0, flen;
+	const char *f;
+	int r;
+
+	/* server, fingerprint, then e and n */
+	for (int i = 0; i < 2; i++)
+		if (!next_field(line, len, &pos, &f, &flen))
+			return RC_ERR_FORMAT;
+	if (!next_field(line, len, &pos, &f, &flen))
+		return RC_ERR_FORMAT;
+	if ((r = bigint_from_decimal(key->e, f, flen, KNOWN_SERVERS_MAX_DIGITS)) != RC_OK)
+		return r;
+	if (!next_field(line, len, &pos, &f, &flen))
+		return RC_ERR_FORMAT;
+	return bigint_from_decimal(key->n, f, flen, KNOWN_SERVERS_MAX_DIGITS);
+}
+
+int known_servers_lookup(const char *path, const char *server, const struct rsa_public *key,
+                         enum known_server_status *status, struct rsa_public *stored)
+{
+	char *text = NULL;
+	size_t len = 0, pos = 0, line_len;
+	const char *line;
+	struct rsa_public pinned;
+	int r;
+
+	*status = KNOWN_SERVER_NEW;
+	rsa_public_init(&pinned);
+	r = textfile_read(path, KNOWN_SERVERS_MAX_BYTES, &text, &len);
+	if (r == RC_ERR_NOTFOUND) {
+		r = RC_OK;
+		goto out;
+	}
+	if (r != RC_OK)
+		goto out;
+	while (textfile_next_line(text, len, &pos, &line, &line_len)) {
+		if (!line_is_for(line, line_len, server))
+			continue;
+		/* An unreadable entry for this server cannot vouch for any key. */
+		if (line_parse_key(line, line_len, &pinned) != RC_OK || !rsa_public_equal(&pinned, key)) {
+			*status = KNOWN_SERVER_CHANGED;
+			if (stored != NULL)
+				r = rsa_public_copy(stored, &pinned);
+			goto out;
+		}
+		*status = KNOWN_SERVER_OK;
+		goto out;
+	}
+out:
+	rsa_public_clear(&pinned);
+	free(text);
+	return r;
+}
+
+static int append_entry(struct bytebuf *out, const char *server, const struct rsa_public *key)
+{
+	char fp[FINGERPRINT_MAX];
+	char *e = NULL, *n = NULL;
+	int r;
+
+	if ((r = fingerprint_public(key, fp)) != RC_OK)
+		return r;
+	e = bigint_to_decimal(key->e);
+	n = bigint_to_decimal(key->n);
+	if (e == NULL || n == NULL) {
+		r = RC_ERR_NOMEM;
+		goto out;
+	}
+	if ((r = bytebuf_append_str(out, server)) != RC_OK || (r = bytebuf_append_str(out, " ")) != RC_OK ||
+	    (r = bytebuf_append_str(out, fp)) != RC_OK || (r = bytebuf_append_str(out, " ")) != RC_OK ||
+	    (r = bytebuf_append_str(out, e)) != RC_OK || (r = bytebuf_append_str(out, " ")) != RC_OK ||
+	    (r = bytebuf_append_str(out, n)) != RC_OK || (r = bytebuf_append_str(out, "\n")) != RC_OK)
+		goto out;
+out:
+	free(e);
+	free(n);
+	return r;
+}
+
+int known_servers_store(const char *path, const char *server, const struct rsa_public *key,
+                        char *err, size_t errlen)
+{
+	char *text = NULL;
+	size_t len = 0, pos = 0, line_len;
+	const char *line;
+	struct bytebuf out;
+	int r;
+
+	if (errlen > 0)
+		err[0] = '\0';
+	bytebuf_init(&out, 2 * KNOWN_SERVERS_MAX_BYTES);
+	if (server[0] == '\0' || strpbrk(server, " \t\r\n") != NULL)
+		return RC_ERR_INVAL;
+	r = textfile_read(path, KNOWN_SERVERS_MAX_BYTES, &text, &len);
+	if (r != RC_OK && r != RC_ERR_NOTFOUND)
+		goto out;
+	/* Keep every other line as it is; drop the old entries for this server. */
+	while (textfile_next_line(text, len, &pos, &line, &line_len)) {
+		if (line_is_for(line, line_len, server))
+			continue;
+		if ((r = bytebuf_append(&out, line, line_len)) != RC_OK || (r = bytebuf_append_str(&out, "\n")) != RC_OK)
+			goto out;
+	}
+	if ((r = append_entry(&out, server, key)) != RC_OK)
+		goto out;
+	r = keyfile_write_atomic(path, out.data, out.len, 0600, 1, err, errlen);
+out:
+	bytebuf_free(&out);
+	free(text);
+	return r;
+}

@@ -1,0 +1,65 @@
+/* The input line as a plain buffer of wide characters: editing, cursor
+ * moves and the history of sent lines. No curses here; the UI maps keys to
+ * these calls and draws the buffer. Text may span lines ('\n'). */
+#ifndef RC_CLIENT_LINE_EDITOR_H
+#define RC_CLIENT_LINE_EDITOR_H
+
+#include <stddef.h>
+#include <wchar.h>
+
+/* Longest input in characters (the byte limit of a message is checked on send). */
+#define LINE_EDITOR_MAX_CHARS 16384u
+/* Sent lines remembered for Up/Down. */
+#define LINE_EDITOR_HISTORY_MAX 200u
+
+struct line_history_entry {
+	wchar_t *text;
+	size_t len;
+};
+
+struct line_editor {
+	wchar_t *buf;       /* len characters, not NUL-terminated */
+	size_t len;
+	size_t cap;
+	size_t cursor;      /* 0..len: insertion point */
+	struct line_history_entry *hist; /* oldest first */
+	size_t hist_count;
+	size_t hist_pos;    /* hist_count while editing a fresh line */
+	struct line_history_entry draft; /* the fresh line, kept while browsing history */
+};
+
+void line_editor_init(struct line_editor *e);
+void line_editor_free(struct line_editor *e);
+
+/* Inserts c at the cursor; RC_ERR_TOO_LARGE when the buffer is full, RC_ERR_NUL for NUL. */
+int line_editor_insert(struct line_editor *e, wchar_t c);
+/* Inserts UTF-8 text (a paste); invalid bytes become U+FFFD. */
+int line_editor_insert_utf8(struct line_editor *e, const char *s, size_t len);
+
+void line_editor_left(struct line_editor *e);
+void line_editor_right(struct line_editor *e);
+/* Start / end of the current line (of the whole text when it has one line). */
+void line_editor_home(struct line_editor *e);
+void line_editor_end(struct line_editor *e);
+/* Start of the word before the cursor / end of the word after it. */
+void line_editor_word_left(struct line_editor *e);
+void line_editor_word_right(struct line_editor *e);
+void line_editor_backspace(struct line_editor *e);
+void line_editor_delete(struct line_editor *e);
+/* Ctrl-W: deletes back to the start of the previous word. */
+void line_editor_delete_word_back(struct line_editor *e);
+/* Ctrl-K: deletes from the cursor to the end of its line. */
+void line_editor_kill_to_end(struct line_editor *e);
+void line_editor_clear(struct line_editor *e);
+
+/* Up / Down: older / newer history entry (Down past the newest restores the
+ * line being typed). Return 0 when there is nowhere to go. */
+int line_editor_history_prev(struct line_editor *e);
+int line_editor_history_next(struct line_editor *e);
+
+/* The text as UTF-8 (caller frees). */
+int line_editor_text(const struct line_editor *e, char **utf8, size_t *len);
+/* Remembers the text in the history (unless empty or equal to the last entry) and clears the buffer. */
+int line_editor_commit(struct line_editor *e);
+
+#endif

@@ -1,0 +1,63 @@
+#include "config.h"
+
+#include "paths.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "errors.h"
+
+int paths_join(char *path, size_t pathlen, const char *dir, const char *name)
+{
+	int n = snprintf(path, pathlen, "%s/%s", dir, name);
+
+	if (n < 0 || (size_t)n >= pathlen)
+		return RC_ERR_TOO_LARGE;
+	return RC_OK;
+}
+
+int paths_mkdirs(const char *dir, unsigned mode)
+{
+	char buf[PATHS_MAX];
+	size_t len = strlen(dir);
+
+	if (len == 0 || len >= sizeof(buf))
+		return RC_ERR_INVAL;
+	memcpy(buf, dir, len + 1);
+	/* Create each prefix in turn; existing folders are fine. */
+	for (size_t i = 1; i <= len; i++) {
+		if (buf[i] != '/' && buf[i] != '\0')
+			continue;
+		char saved = buf[i];
+		buf[i] = '\0';
+		if (mkdir(buf, (mode_t)mode) != 0 && errno != EEXIST)
+			return RC_ERR_IO;
+		buf[i] = saved;
+	}
+	return RC_OK;
+}
+
+int paths_data_dir(char *dir, size_t dirlen, int create)
+{
+	const char *xdg = getenv("XDG_DATA_HOME");
+	const char *home = getenv("HOME");
+	int n;
+
+	if (dirlen > 0)
+		dir[0] = '\0';
+	/* The XDG spec says a relative XDG_DATA_HOME is invalid and must be ignored. */
+	if (xdg != NULL && xdg[0] == '/')
+		n = snprintf(dir, dirlen, "%s/rsa-chat", xdg);
+	else if (home != NULL && home[0] != '\0')
+		n = snprintf(dir, dirlen, "%s/.local/share/rsa-chat", home);
+	else
+		return RC_ERR_NOTFOUND;
+	if (n < 0 || (size_t)n >= dirlen)
+		return RC_ERR_TOO_LARGE;
+	if (create)
+		return paths_mkdirs(dir, 0700);
+	return RC_OK;
+}

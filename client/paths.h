@@ -1,0 +1,20 @@
+/* Where the client keeps its files. Keys: common's keyfile_default_path
+ * ($RSA_CHAT_HOME or ~/.rsa-chat). Everything else lives in one data folder,
+ * $XDG_DATA_HOME/rsa-chat or else ~/.local/share/rsa-chat:
+ *   known_servers   pinned server keys (see known_servers.h)
+ *   seen            what was last read per conversation (see seen_state.h) */
+#ifndef RC_CLIENT_PATHS_H
+#define RC_CLIENT_PATHS_H
+
+#include <stddef.h>
+
+#define PATHS_MAX 4096
+
+/* Fills dir with the data folder, created (mode 0700, parents too) when create is set. */
+int paths_data_dir(char *dir, size_t dirlen, int create);
+/* Fills path with dir + "/" + name; RC_ERR_TOO_LARGE when it does not fit. */
+int paths_join(char *path, size_t pathlen, const char *dir, const char *name);
+/* Creates dir and its missing parents with the given mode. */
+int paths_mkdirs(const char *dir, unsigned mode);
+
+#endif

@@ -1,0 +1,133 @@
+#include "config.h"
+
+#include "wtext.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "errors.h"
+
+#define WTEXT_REPLACEMENT 0xFFFD
+
+/* One code point from p[0..n): its value and length; invalid or truncated
+ * sequences, overlongs and surrogates give U+FFFD for one byte. */
+static uint32_t decode_one(const unsigned char *p, size_t n, size_t *used)
+{
+	uint32_t c, min;
+	size_t need;
+
+	*used = 1;
+	if (p[0] < 0x80)
+		return p[0];
+	if ((p[0] & 0xE0) == 0xC0) {
+		need = 2;
+		c = p[0] & 0x1F;
+		min = 0x80;
+	} else if ((p[0] & 0xF0) == 0xE0) {
+		need = 3;
+		c = p[0] & 0x0F;
+		min = 0x800;
+	} else if ((p[0] & 0xF8) == 0xF0) {
+		need = 4;
+		c = p[0] & 0x07;
+		min = 0x10000;
+	} else {
+		return WTEXT_REPLACEMENT;
+	}
+	if (n < need)
+		return WTEXT_REPLACEMENT;
+	for (size_t i = 1; i < need; i++) {
+		if ((p[i] & 0xC0) != 0x80)
+			return WTEXT_REPLACEMENT;
+		c = (c << 6) | (p[i] & 0x3F);
+	}
+	if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+		return WTEXT_REPLACEMENT;
+	*used = need;
+	return c;
+}
+
+int wtext_from_utf8(const char *s, size_t len, wchar_t **out, size_t *out_len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	wchar_t *w;
+	size_t i = 0, j = 0;
+
+	*out = NULL;
+	*out_len = 0;
+	w = malloc((len + 1) * sizeof(*w));
+	if (w == NULL)
+		return RC_ERR_NOMEM;
+	while (i < len) {
+		size_t used;
+		w[j++] = (wchar_t)decode_one(p + i, len - i, &used);
+		i += used;
+	}
+	w[j] = L'\0';
+	*out = w;
+	*out_len = j;
+	return RC_OK;
+}
+
+int wtext_to_utf8(const wchar_t *w, size_t len, char **out, size_t *out_len)
+{
+	unsigned char *s, *q;
+
+	*out = NULL;
+	*out_len = 0;
+	if (len > (SIZE_MAX - 1) / 4)
+		return RC_ERR_TOO_LARGE;
+	s = malloc(4 * len + 1);
+	if (s == NULL)
+		return RC_ERR_NOMEM;
+	q = s;
+	for (size_t i = 0; i < len; i++) {
+		uint32_t c = (uint32_t)w[i];
+		if (c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) {
+			free(s);
+			return RC_ERR_UTF8;
+		}
+		if (c < 0x80) {
+			*q++ = (unsigned char)c;
+		} else if (c < 0x800) {
+			*q++ = (unsigned char)(0xC0 | (c >> 6));
+			*q++ = (unsigned char)(0x80 | (c & 0x3F));
+		} else if (c < 0x10000) {
+			*q++ = (unsigned char)(0xE0 | (c >> 12));
+			*q++ = (unsigned char)(0x80 | ((c >> 6) & 0x3F));
+			*q++ = (unsigned char)(0x80 | (c & 0x3F));
+		} else {
+			*q++ = (unsigned char)(0xF0 | (c >> 18));
+			*q++ = (unsigned char)(0x80 | ((c >> 12) & 0x3F));
+			*q++ = (unsigned char)(0x80 | ((c >> 6) & 0x3F));
+			*q++ = (unsigned char)(0x80 | (c & 0x3F));
+		}
+	}
+	*q = '\0';
+	*out = (char *)s;
+	*out_len = (size_t)(q - s);
+	return RC_OK;
+}
+
+int wtext_char_width(wchar_t c)
+{
+	int w;
+
+	if (c < 0x20 || c == 0x7f)
+		return 1;
+	w = wcwidth(c);
+	/* Unknown to the C library (an old table or the C locale): assume one
+	 * column, except the emoji planes, which terminals draw two wide. */
+	if (w < 0)
+		return ((uint32_t)c >= 0x1F300 && (uint32_t)c <= 0x1FAFF) ? 2 : 1;
+	return w;
+}
+
+size_t wtext_width(const wchar_t *w, size_t len)
+{
+	size_t sum = 0;
+
+	for (size_t i = 0; i < len; i++)
+		sum += (size_t)wtext_char_width(w[i]);
+	return sum;
+}

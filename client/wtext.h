@@ -1,0 +1,22 @@
+/* Text for the screen: UTF-8 <-> wide characters (wchar_t holds a code
+ * point on the systems we support) and display widths, without depending on
+ * the locale for the conversion itself. */
+#ifndef RC_CLIENT_WTEXT_H
+#define RC_CLIENT_WTEXT_H
+
+#include <stddef.h>
+#include <wchar.h>
+
+/* Decodes UTF-8 into a new wide string (caller frees); invalid bytes become
+ * U+FFFD so whatever a peer sent can be shown. */
+int wtext_from_utf8(const char *s, size_t len, wchar_t **out, size_t *out_len);
+/* Encodes w[0..len) as UTF-8 (caller frees; NUL-terminated). RC_ERR_UTF8 for
+ * surrogates and values past U+10FFFF. */
+int wtext_to_utf8(const wchar_t *w, size_t len, char **out, size_t *out_len);
+/* Columns c takes on screen: 0 for combining marks, 2 for wide (CJK, most
+ * emoji), 1 otherwise; control characters count 1 (they are drawn as '?'). */
+int wtext_char_width(wchar_t c);
+/* Sum of wtext_char_width over w[0..len). */
+size_t wtext_width(const wchar_t *w, size_t len);
+
+#endif

@@ -1,0 +1,221 @@
+/* chat_model: history merge without duplicates, order, unread counts and the outbox. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "client/chat_model.h"
+#include "errors.h"
+
+static unsigned char digests[8][CHAT_DIGEST_BYTES];
+
+static const unsigned char *digest(int i)
+{
+	memset(digests[i], 'a' + i, CHAT_DIGEST_BYTES);
+	return digests[i];
+}
+
+static struct chat_incoming msg(const char *sender, const char *at, int d, const char *text)
+{
+	struct chat_incoming in = { sender, at, digest(d), text };
+	return in;
+}
+
+static void setup_model(struct chat_model *m)
+{
+	const char *logins[] = { "bob", "carol" };
+
+	chat_model_init(m);
+	assert_int_equal(chat_model_set_me(m, "alice"), 0);
+	assert_int_equal(chat_model_set_contacts(m, logins, 2), 0);
+}
+
+static struct chat_contact *contact(struct chat_model *m, const char *login)
+{
+	long at = chat_model_find(m, login);
+	assert_true(at >= 0);
+	return &m->contacts[at];
+}
+
+static void test_merge_dedup(void **state)
+{
+	struct chat_model m;
+	struct chat_incoming h[3];
+	size_t fresh;
+
+	(void)state;
+	setup_model(&m);
+	h[0] = msg("bob", "2026-11-24T10:00:00.000001", 0, "hello");
+	h[1] = msg("alice", "2026-11-24T10:00:01.000001", 1, "hi bob");
+	h[2] = msg("bob", "2026-11-24T10:00:02.000001", 2, "how are you");
+	assert_int_equal(chat_model_merge_history(&m, "bob", h, 3, &fresh), 0);
+	assert_int_equal(fresh, 2);
+	assert_int_equal(contact(&m, "bob")->count, 3);
+	/* The same answer again adds nothing. */
+	assert_int_equal(chat_model_merge_history(&m, "bob", h, 3, &fresh), 0);
+	assert_int_equal(fresh, 0);
+	assert_int_equal(contact(&m, "bob")->count, 3);
+	/* A repeat inside one answer is dropped; equal text with another digest is not. */
+	h[1] = h[0];
+	h[2] = msg("bob", "2026-11-24T10:00:00.000001", 3, "hello");
+	assert_int_equal(chat_model_merge_history(&m, "carol", h, 3, &fresh), 0);
+	assert_int_equal(contact(&m, "carol")->count, 2);
+	assert_int_equal(fresh, 2);
+	chat_model_free(&m);
+}
+
+static void test_merge_order(void **state)
+{
+	struct chat_model m;
+	struct chat_incoming h[3];
+	struct chat_contact *c;
+	size_t fresh;
+	uint64_t id;
+
+	(void)state;
+	setup_model(&m);
+	h[0] = msg("bob", "2026-11-24T10:00:00.000001", 0, "one");
+	h[1] = msg("bob", "2026-11-24T10:00:02.000001", 2, "three");
+	assert_int_equal(chat_model_merge_history(&m, "bob", h, 2, &fresh), 0);
+	assert_int_equal(chat_model_outbox_add(&m, "bob", "typed", &id), 0);
+	/* The server lists a message between the known ones: it goes there, the
+	 * local message stays last. */
+	h[2] = h[1];
+	h[1] = msg("bob", "2026-11-24T10:00:01.000001", 1, "two");
+	assert_int_equal(chat_model_merge_history(&m, "bob", h, 3, &fresh), 0);
+	assert_int_equal(fresh, 1);
+	c = contact(&m, "bob");
+	assert_int_equal(c->count, 4);
+	assert_string_equal(c->msgs[0].text, "one");
+	assert_string_equal(c->msgs[1].text, "two");
+	assert_string_equal(c->msgs[2].text, "three");
+	assert_string_equal(c->msgs[3].text, "typed");
+	assert_null(c->msgs[3].created_at);
+	/* An answer that leaves a known message out does not lose it. */
+	assert_int_equal(chat_model_merge_history(&m, "bob", h, 1, &fresh), 0);
+	assert_int_equal(c->count, 4);
+	assert_string_equal(c->msgs[1].text, "two");
+	assert_string_equal(c->msgs[2].text, "three");
+	chat_model_free(&m);
+}
+
+static void test_outbox_states(void **state)
+{
+	struct chat_model m;
+	struct chat_incoming h[2];
+	struct chat_contact *c;
+	size_t fresh;
+	uint64_t id1, id2, id3;
+
+	(void)state;
+	setup_model(&m);
+	assert_int_equal(chat_model_outbox_add(&m, "nobody", "x", &id1), RC_ERR_NOTFOUND);
+	assert_int_equal(chat_model_outbox_add(&m, "bob", "first", &id1), 0);
+	assert_int_equal(chat_model_outbox_add(&m, "bob", "second", &id2), 0);
+	assert_int_equal(chat_model_outbox_add(&m, "carol", "third", &id3), 0);
+	assert_true(id1 != id2 && id2 != id3 && id1 != 0);
+	assert_int_equal(chat_model_outbox_pending(&m), 3);
+	c = contact(&m, "bob");
+	assert_int_equal(c->msgs[0].state, CHAT_MSG_QUEUED);
+	assert_true(c->msgs[0].mine);
+	assert_int_equal(chat_model_outbox_done(&m, id1, NULL), 0);
+	assert_int_equal(c->msgs[0].state, CHAT_MSG_SENT);
+	assert_int_equal(chat_model_outbox_done(&m, id3, "no such user"), 0);
+	assert_int_equal(contact(&m, "carol")->msgs[0].state, CHAT_MSG_FAILED);
+	assert_string_equal(contact(&m, "carol")->msgs[0].error, "no such user");
+	assert_int_equal(chat_model_outbox_pending(&m), 1);
+	assert_int_equal(chat_model_outbox_done(&m, 999, NULL), RC_ERR_NOTFOUND);
+	/* The self copies come back from the server: they replace the local
+	 * messages instead of doubling them, even one still queued. */
+	h[0] = msg("alice", "2026-11-24T10:00:00.000001", 0, "first");
+	h[1] = msg("alice", "2026-11-24T10:00:01.000001", 1, "second");
+	assert_int_equal(chat_model_merge_history(&m, "bob", h, 2, &fresh), 0);
+	assert_int_equal(fresh, 0);
+	c = contact(&m, "bob");
+	assert_int_equal(c->count, 2);
+	assert_string_equal(c->msgs[0].created_at, "2026-11-24T10:00:00.000001");
+	assert_string_equal(c->msgs[1].created_at, "2026-11-24T10:00:01.000001");
+	assert_int_equal(c->msgs[1].state, CHAT_MSG_SENT);
+	assert_int_equal(c->msgs[1].outbox_id, id2);
+	assert_int_equal(chat_model_outbox_pending(&m), 0);
+	/* The late acknowledgement keeps it sent. */
+	assert_int_equal(chat_model_outbox_done(&m, id2, NULL), 0);
+	assert_int_equal(c->msgs[1].state, CHAT_MSG_SENT);
+	assert_int_equal(chat_model_merge_history(&m, "bob", h, 2, &fresh), 0);
+	assert_int_equal(c->count, 2);
+	chat_model_free(&m);
+}
+
+static void test_unread(void **state)
+{
+	struct chat_model m;
+	struct chat_incoming h[4];
+	const char *newest;
+	size_t fresh;
+
+	(void)state;
+	setup_model(&m);
+	h[0] = msg("bob", "2026-11-24T10:00:00.000001", 0, "a");
+	h[1] = msg("alice", "2026-11-24T10:00:01.000001", 1, "b");
+	h[2] = msg("bob", "2026-11-24T10:00:02.000001", 2, NULL); /* undecryptable counts too */
+	assert_int_equal(chat_model_merge_history(&m, "bob", h, 3, &fresh), 0);
+	assert_int_equal(contact(&m, "bob")->unread, 2);
+	assert_null(contact(&m, "bob")->msgs[2].text);
+	assert_int_equal(chat_model_total_unread(&m), 2);
+	assert_int_equal(chat_model_mark_read(&m, "bob", &newest), 0);
+	assert_non_null(newest);
+	assert_string_equal(newest, "2026-11-24T10:00:02.000001");
+	assert_int_equal(contact(&m, "bob")->unread, 0);
+	/* Nothing new: nothing to persist. */
+	assert_int_equal(chat_model_mark_read(&m, "bob", &newest), 0);
+	assert_null(newest);
+	h[3] = msg("bob", "2026-11-24T10:00:03.000001", 3, "d");
+	assert_int_equal(chat_model_merge_history(&m, "bob", h, 4, &fresh), 0);
+	assert_int_equal(fresh, 1);
+	assert_int_equal(contact(&m, "bob")->unread, 1);
+	/* A remembered position from an earlier run. */
+	assert_int_equal(chat_model_set_last_seen(&m, "bob", "2026-11-24T10:00:00.000001"), 0);
+	assert_int_equal(contact(&m, "bob")->unread, 2);
+	assert_int_equal(chat_model_set_last_seen(&m, "bob", NULL), 0);
+	assert_int_equal(contact(&m, "bob")->unread, 3);
+	assert_int_equal(chat_model_set_last_seen(&m, "zed", NULL), RC_ERR_NOTFOUND);
+	chat_model_free(&m);
+}
+
+static void test_contacts(void **state)
+{
+	struct chat_model m;
+	const char *later[] = { "carol", "dave" };
+	struct chat_incoming h = msg("bob", "2026-11-24T10:00:00.000001", 0, "a");
+	size_t fresh;
+
+	(void)state;
+	setup_model(&m);
+	assert_int_equal(chat_model_merge_history(&m, "bob", &h, 1, &fresh), 0);
+	assert_int_equal(chat_model_set_contacts(&m, later, 2), 0);
+	assert_int_equal(m.count, 3);
+	assert_false(contact(&m, "bob")->listed);
+	assert_int_equal(contact(&m, "bob")->count, 1);
+	assert_true(contact(&m, "dave")->listed);
+	assert_int_equal(chat_model_find(&m, "eve"), -1);
+	chat_model_free(&m);
+	/* Freeing twice and freeing an empty model are harmless. */
+	chat_model_free(&m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_merge_dedup),
+		cmocka_unit_test(test_merge_order),
+		cmocka_unit_test(test_outbox_states),
+		cmocka_unit_test(test_unread),
+		cmocka_unit_test(test_contacts),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
