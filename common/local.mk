@@ -20,3 +20,19 @@ common_librsachat_a_SOURCES = \
 
 # What a program needs to link the common library.
 COMMON_LIBS = common/librsachat.a $(JSONC_LIBS) $(SODIUM_LIBS) $(GMP_LIBS) $(PTHREAD_LIBS)
+
+# Unit tests of the common library (cmocka), plus the generate-keys script test.
+COMMON_TEST_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+COMMON_TEST_LDADD = tests/common/libtestutil.a $(COMMON_LIBS) $(CMOCKA_LIBS)
+check_LIBRARIES = tests/common/libtestutil.a
+tests_common_libtestutil_a_SOURCES = tests/common/testutil.h tests/common/testutil.c
+tests_common_libtestutil_a_CFLAGS = $(COMMON_TEST_CFLAGS)
+
+COMMON_TESTS = \
+	tests/common/test-vectors
+check_PROGRAMS += $(COMMON_TESTS)
+TESTS += $(COMMON_TESTS)
+
+tests_common_test_vectors_SOURCES = tests/common/test-vectors.c
+tests_common_test_vectors_CFLAGS = $(COMMON_TEST_CFLAGS)
+tests_common_test_vectors_LDADD = $(COMMON_TEST_LDADD)
