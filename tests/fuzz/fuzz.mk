@@ -1,1 +1,29 @@
-# tests/fuzz rules
+# tests/fuzz: libFuzzer targets for everything that reads peer or file input.
+# make check replays every seed and regression input through each target
+# linked with standalone_main.c (gcc, sanitizers when configured); `make fuzz`
+# builds the targets with clang and libFuzzer and fuzzes each for FUZZ_TIME
+# seconds (tests/fuzz/run-fuzzers does the work, outside this build).
+FUZZ_COMMON_SOURCES = tests/fuzz/fuzz_common.h tests/fuzz/fuzz_common.c tests/fuzz/standalone_main.c
+
+check_PROGRAMS += tests/fuzz/fuzz-frame tests/fuzz/fuzz-rsa-codec tests/fuzz/fuzz-keyfile \
+	tests/fuzz/fuzz-content tests/fuzz/fuzz-jsonx
+
+tests_fuzz_fuzz_frame_SOURCES = tests/fuzz/fuzz_frame.c $(FUZZ_COMMON_SOURCES)
+tests_fuzz_fuzz_frame_LDADD = $(COMMON_LIBS)
+tests_fuzz_fuzz_rsa_codec_SOURCES = tests/fuzz/fuzz_rsa_codec.c $(FUZZ_COMMON_SOURCES)
+tests_fuzz_fuzz_rsa_codec_LDADD = $(COMMON_LIBS)
+tests_fuzz_fuzz_keyfile_SOURCES = tests/fuzz/fuzz_keyfile.c $(FUZZ_COMMON_SOURCES)
+tests_fuzz_fuzz_keyfile_LDADD = $(COMMON_LIBS)
+tests_fuzz_fuzz_content_SOURCES = tests/fuzz/fuzz_content.c $(FUZZ_COMMON_SOURCES)
+tests_fuzz_fuzz_content_LDADD = $(COMMON_LIBS)
+tests_fuzz_fuzz_jsonx_SOURCES = tests/fuzz/fuzz_jsonx.c $(FUZZ_COMMON_SOURCES)
+tests_fuzz_fuzz_jsonx_LDADD = $(COMMON_LIBS)
+
+TESTS += tests/fuzz/regressions.sh
+EXTRA_DIST += tests/fuzz/regressions.sh tests/fuzz/corpus tests/fuzz/regressions tests/fuzz/make-seeds
+dist_noinst_SCRIPTS += tests/fuzz/run-fuzzers
+
+# make fuzz FUZZ_TIME=300 FUZZ_JOBS=1 [FUZZ_TARGETS='frame jsonx']
+fuzz:
+	$(SHELL) $(top_srcdir)/tests/fuzz/run-fuzzers --time "$${FUZZ_TIME:-60}" --jobs "$${FUZZ_JOBS:-1}" $${FUZZ_TARGETS:-}
+.PHONY: fuzz
