@@ -4,3 +4,7 @@ dist_noinst_SCRIPTS += utils/install-deps utils/test-all
 EXTRA_DIST += .ci/run
 # Database migrations helper (server helper's lines).
 dist_bin_SCRIPTS += utils/rsa-chat-migrate
+# Key generation (common helper's lines).
+bin_PROGRAMS += utils/generate-keys
+utils_generate_keys_SOURCES = utils/generate-keys.c
+utils_generate_keys_LDADD = $(COMMON_LIBS)
