@@ -36,3 +36,8 @@ TESTS += $(COMMON_TESTS)
 tests_common_test_vectors_SOURCES = tests/common/test-vectors.c
 tests_common_test_vectors_CFLAGS = $(COMMON_TEST_CFLAGS)
 tests_common_test_vectors_LDADD = $(COMMON_TEST_LDADD)
+
+COMMON_TESTS += tests/common/test-frame
+tests_common_test_frame_SOURCES = tests/common/test-frame.c
+tests_common_test_frame_CFLAGS = $(COMMON_TEST_CFLAGS)
+tests_common_test_frame_LDADD = $(COMMON_TEST_LDADD)

@@ -132,8 +132,6 @@ static int genkeys_parse_args(int argc, char **argv, struct genkeys_options *o)
 			printf(PROG " (rsa-chat) %s\n", PACKAGE_VERSION);
 			return EXIT_SUCCESS;
 		case ':':
-			if (optopt != 0 && optopt < OPT_FORMAT)
-				return genkeys_usage_error("option '-%c' needs an argument", optopt);
 			return genkeys_usage_error("option '%s' needs an argument", argv[optind - 1]);
 		default:
 			if (optopt != 0)
