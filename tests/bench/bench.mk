@@ -1,1 +1,20 @@
-# tests/bench rules
+# tests/bench: performance tools. They are built in every build (so they stay
+# healthy) but never run as tests, except a smoke test that checks the load
+# generator against a real server reports no errors (correctness, not speed).
+# tests/bench/run-bench runs the measurements by hand.
+noinst_PROGRAMS += tests/bench/rsa-chat-loadgen tests/bench/rsa-bench
+
+tests_bench_rsa_chat_loadgen_SOURCES = tests/bench/loadgen.c \
+	tests/bench/benchlib.h tests/bench/benchlib.c \
+	tests/bench/exchange.h tests/bench/exchange.c \
+	tests/bench/procstat.h tests/bench/procstat.c
+tests_bench_rsa_chat_loadgen_LDADD = $(COMMON_LIBS)
+
+tests_bench_rsa_bench_SOURCES = tests/bench/rsa-bench.c \
+	tests/bench/benchlib.h tests/bench/benchlib.c
+tests_bench_rsa_bench_LDADD = $(COMMON_LIBS)
+
+dist_noinst_SCRIPTS += tests/bench/run-bench
+EXTRA_DIST += tests/bench/results.md
+TESTS += tests/bench/loadgen-smoke.sh
+EXTRA_DIST += tests/bench/loadgen-smoke.sh
