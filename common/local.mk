@@ -41,3 +41,8 @@ COMMON_TESTS += tests/common/test-frame
 tests_common_test_frame_SOURCES = tests/common/test-frame.c
 tests_common_test_frame_CFLAGS = $(COMMON_TEST_CFLAGS)
 tests_common_test_frame_LDADD = $(COMMON_TEST_LDADD)
+
+COMMON_TESTS += tests/common/test-rsa
+tests_common_test_rsa_SOURCES = tests/common/test-rsa.c
+tests_common_test_rsa_CFLAGS = $(COMMON_TEST_CFLAGS)
+tests_common_test_rsa_LDADD = $(COMMON_TEST_LDADD)

@@ -113,6 +113,8 @@ static int rsa_random_prime(mpz_t p, unsigned bits, const mpz_t e, rsa_progress_
 	int rc = RC_OK;
 
 	mpz_inits(pm1, g, NULL);
+	if (progress)
+		progress(arg, stage);
 	for (;;) {
 		if ((rc = rsa_random_candidate(p, bits)) != RC_OK)
 			break;

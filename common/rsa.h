@@ -41,7 +41,8 @@ typedef void (*rsa_progress_fn)(void *arg, int stage);
 
 /* Generates a key: e = 65537, n of exactly `bits` bits (two primes of bits/2
  * bits with their top two bits set), randomness from the kernel CSPRNG.
- * progress (may be NULL) is called now and then during the prime search. */
+ * progress (may be NULL) is called when the search for each prime starts
+ * (stage 1 for p, 2 for q) and now and then during it. */
 int rsa_generate(struct rsa_private *k, unsigned bits, rsa_progress_fn progress, void *arg);
 /* Builds a private key from (e, d, n) alone (the original's key files) by
  * recovering p and q, so it gets CRT speed. RC_ERR_KEY if inconsistent. */
