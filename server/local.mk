@@ -1,4 +1,17 @@
 # server/: rsa-chat-server, its database migrations and its tests.
+sbin_PROGRAMS += server/rsa-chat-server
+server_rsa_chat_server_SOURCES = \
+	server/main.c \
+	server/server.h server/server.c \
+	server/server_config.h server/server_config.c \
+	server/event_loop.h server/event_loop.c \
+	server/conn.h server/conn.c \
+	server/worker_pool.h server/worker_pool.c \
+	server/request.h server/request.c \
+	server/dispatch.h server/dispatch.c \
+	server/store.h server/store.c
+server_rsa_chat_server_CFLAGS = $(AM_CFLAGS) $(PQ_CFLAGS)
+server_rsa_chat_server_LDADD = $(COMMON_LIBS) $(PQ_LIBS)
 
 migrationsdir = $(pkgdatadir)/migrations
 dist_migrations_DATA = \
@@ -7,3 +20,7 @@ dist_migrations_DATA = \
 
 # The shared test harness (sourced by every part's shell tests).
 EXTRA_DIST += tests/lib/harness.sh
+
+check_PROGRAMS += tests/server/test-client
+tests_server_test_client_SOURCES = tests/server/test-client.c
+tests_server_test_client_LDADD = $(COMMON_LIBS)

@@ -1,0 +1,374 @@
+#include "config.h"
+
+#include "conn.h"
+
+#include <errno.h>
+#include <gmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "bigint.h"
+#include "errors.h"
+#include "log.h"
+
+static void conn_handle_event(struct event_loop *loop, int fd, unsigned events, void *arg);
+static void conn_process_input(struct conn *c);
+
+/* Readable while a frame is expected, writable while output waits. */
+static void conn_update_events(struct conn *c)
+{
+	unsigned events = 0;
+
+	switch (c->state) {
+	case CONN_HANDSHAKE_SEND:
+	case CONN_RESPONSE_WRITE:
+		events = EVENT_WRITABLE;
+		break;
+	case CONN_HANDSHAKE_READ_E:
+	case CONN_HANDSHAKE_READ_N:
+	case CONN_REQUEST_READ:
+		events = EVENT_READABLE;
+		break;
+	case CONN_REQUEST_PROCESSING:
+	case CONN_CLOSING:
+		break;
+	}
+	event_loop_set_events(c->env->loop, c->fd, events);
+}
+
+static void conn_free(struct conn *c)
+{
+	frame_reader_free(&c->reader);
+	bytebuf_free(&c->in);
+	bytebuf_free(&c->out);
+	blocklist_free(&c->key_e);
+	rsa_public_clear(&c->client_key);
+	free(c->e_dec);
+	free(c->n_dec);
+	free(c->login);
+	free(c);
+}
+
+int conn_start(struct conn_env *env, int fd, const char *peer)
+{
+	struct conn *c = calloc(1, sizeof *c);
+	int r;
+
+	if (!c)
+		return RC_ERR_NOMEM;
+	c->env = env;
+	c->fd = fd;
+	c->id = ++env->next_id;
+	snprintf(c->peer, sizeof c->peer, "%s", peer);
+	frame_reader_init(&c->reader, FRAME_KIND_BYTES, &env->handshake_limits);
+	bytebuf_init(&c->in, 0);
+	bytebuf_init(&c->out, 0);
+	blocklist_init(&c->key_e);
+	rsa_public_init(&c->client_key);
+	c->accepted_ms = c->last_activity_ms = event_loop_now_ms();
+	c->state = CONN_HANDSHAKE_SEND;
+	if ((r = bytebuf_append(&c->out, env->hello.data, env->hello.len)) != RC_OK ||
+	    (r = event_loop_watch(env->loop, fd, EVENT_WRITABLE, conn_handle_event, c)) != RC_OK) {
+		conn_free(c);
+		return r;
+	}
+	c->next = env->all;
+	if (env->all)
+		env->all->prev = c;
+	env->all = c;
+	env->count++;
+	log_info(c->id, "connection from %s", c->peer);
+	return RC_OK;
+}
+
+void conn_close(struct conn *c, const char *reason)
+{
+	if (c->state == CONN_CLOSING)
+		return;
+	if (reason)
+		log_info(c->id, "closing: %s", reason);
+	c->state = CONN_CLOSING;
+	event_loop_set_events(c->env->loop, c->fd, 0);
+	c->close_next = c->env->closing;
+	c->env->closing = c;
+}
+
+void conn_reap(struct conn_env *env)
+{
+	struct conn **link = &env->closing;
+
+	while (*link) {
+		struct conn *c = *link;
+
+		if (c->fd >= 0) {
+			event_loop_unwatch(env->loop, c->fd);
+			close(c->fd);
+			c->fd = -1;
+			env->count--;
+		}
+		if (c->job_in_flight) {
+			link = &c->close_next;
+			continue;
+		}
+		*link = c->close_next;
+		if (c->prev)
+			c->prev->next = c->next;
+		else
+			env->all = c->next;
+		if (c->next)
+			c->next->prev = c->prev;
+		conn_free(c);
+	}
+}
+
+/* Sends what it can of c->out; when everything is gone, moves on. */
+static void conn_flush(struct conn *c)
+{
+	while (c->out_sent < c->out.len) {
+		ssize_t n = send(c->fd, c->out.data + c->out_sent, c->out.len - c->out_sent, MSG_NOSIGNAL);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return;
+			conn_close(c, "peer gone while writing");
+			return;
+		}
+		c->out_sent += (size_t)n;
+		c->last_activity_ms = event_loop_now_ms();
+	}
+	bytebuf_reset(&c->out);
+	c->out_sent = 0;
+	if (c->state == CONN_HANDSHAKE_SEND) {
+		c->state = CONN_HANDSHAKE_READ_E;
+	} else if (c->state == CONN_RESPONSE_WRITE) {
+		if (c->close_after_write || c->env->draining) {
+			conn_close(c, c->close_after_write ? "goodbye" : "server shutting down");
+			return;
+		}
+		c->state = CONN_REQUEST_READ;
+		c->last_activity_ms = event_loop_now_ms();
+	}
+	conn_update_events(c);
+	/* Bytes that arrived with the previous request may hold the next one. */
+	if (c->state == CONN_REQUEST_READ && c->in.len > 0)
+		conn_process_input(c);
+}
+
+/* The client's e and n are in: check the key and start serving requests. */
+static void conn_finish_handshake(struct conn *c, const struct block *n_block)
+{
+	const struct block *e_block = &c->key_e.v[0];
+
+	bigint_from_bytes(c->client_key.e, e_block->data, e_block->len);
+	bigint_from_bytes(c->client_key.n, n_block->data, n_block->len);
+	blocklist_free(&c->key_e);
+	if (rsa_public_check(&c->client_key) != RC_OK) {
+		conn_close(c, "unacceptable client key (modulus size or exponent)");
+		return;
+	}
+	c->e_dec = bigint_to_decimal(c->client_key.e);
+	c->n_dec = bigint_to_decimal(c->client_key.n);
+	if (!c->e_dec || !c->n_dec) {
+		conn_close(c, "out of memory");
+		return;
+	}
+	log_debug(c->id, "handshake done (%zu-bit client key)", mpz_sizeinbase(c->client_key.n, 2));
+	frame_reader_free(&c->reader);
+	frame_reader_init(&c->reader, FRAME_KIND_BLOCKS, &c->env->request_limits);
+	c->state = CONN_REQUEST_READ;
+	c->last_activity_ms = event_loop_now_ms();
+}
+
+static void conn_submit(struct conn *c, struct blocklist *request)
+{
+	struct job *job;
+
+	if (job_new(c, c->id, c->login, &job) != RC_OK) {
+		blocklist_free(request);
+		conn_close(c, "out of memory");
+		return;
+	}
+	job->request = *request;
+	blocklist_init(request);
+	job->client_key = &c->client_key;
+	job->e_dec = c->e_dec;
+	job->n_dec = c->n_dec;
+	c->job_in_flight = 1;
+	c->state = CONN_REQUEST_PROCESSING;
+	worker_pool_submit(c->env->pool, job);
+}
+
+/* A complete frame for the current state. */
+static void conn_handle_frame(struct conn *c)
+{
+	struct blocklist frame;
+
+	blocklist_init(&frame);
+	if (frame_reader_take(&c->reader, &frame) != RC_OK) {
+		conn_close(c, "out of memory");
+		return;
+	}
+	switch (c->state) {
+	case CONN_HANDSHAKE_READ_E:
+		c->key_e = frame;
+		c->state = CONN_HANDSHAKE_READ_N;
+		return;
+	case CONN_HANDSHAKE_READ_N:
+		conn_finish_handshake(c, &frame.v[0]);
+		break;
+	case CONN_REQUEST_READ:
+		conn_submit(c, &frame);
+		break;
+	default:
+		break;
+	}
+	blocklist_free(&frame);
+}
+
+/* Frames what has been read, until input runs out or a request goes to a worker. */
+static void conn_process_input(struct conn *c)
+{
+	while (c->in.len > 0 && (c->state == CONN_HANDSHAKE_READ_E || c->state == CONN_HANDSHAKE_READ_N ||
+	                         c->state == CONN_REQUEST_READ)) {
+		size_t used = 0;
+		int r = frame_reader_feed(&c->reader, c->in.data, c->in.len, &used);
+
+		bytebuf_consume(&c->in, used);
+		if (r == RC_ERR_TOO_LARGE) {
+			log_warn(c->id, "limit violation: a %s frame over the configured limits",
+			         c->state == CONN_REQUEST_READ ? "request" : "handshake");
+			conn_close(c, "protocol violation");
+			return;
+		}
+		if (r < 0) {
+			conn_close(c, rc_strerror(r));
+			return;
+		}
+		if (r == FRAME_NEED_MORE)
+			break;
+		conn_handle_frame(c);
+	}
+	if (c->state != CONN_CLOSING)
+		conn_update_events(c);
+}
+
+static void conn_handle_readable(struct conn *c)
+{
+	uint8_t buf[CONN_READ_CHUNK_BYTES];
+	ssize_t n;
+
+	/* One read per event keeps the loop fair between connections. */
+	n = recv(c->fd, buf, sizeof buf, 0);
+	if (n < 0) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+			conn_close(c, "read error");
+		return;
+	}
+	if (n == 0) {
+		conn_close(c, frame_reader_in_frame(&c->reader) || c->in.len ? "peer closed mid-frame" : "peer closed");
+		return;
+	}
+	c->last_activity_ms = event_loop_now_ms();
+	if (bytebuf_append(&c->in, buf, (size_t)n) != RC_OK) {
+		conn_close(c, "out of memory");
+		return;
+	}
+	conn_process_input(c);
+}
+
+static void conn_handle_event(struct event_loop *loop, int fd, unsigned events, void *arg)
+{
+	struct conn *c = arg;
+
+	(void)loop;
+	(void)fd;
+	if (c->state == CONN_CLOSING)
+		return;
+	if ((events & EVENT_WRITABLE) && (c->state == CONN_HANDSHAKE_SEND || c->state == CONN_RESPONSE_WRITE))
+		conn_flush(c);
+	else if ((events & EVENT_READABLE) && c->state != CONN_REQUEST_PROCESSING)
+		conn_handle_readable(c);
+	else if (events & EVENT_ERROR)
+		conn_close(c, "peer hung up");
+}
+
+void conn_handle_job_done(struct job *job)
+{
+	struct conn *c = job->owner;
+
+	c->job_in_flight = 0;
+	if (job->login && !c->login) {
+		c->login = job->login;
+		job->login = NULL;
+	}
+	if (c->state == CONN_CLOSING)
+		goto out;
+	switch (job->outcome) {
+	case REQUEST_ANSWERED:
+	case REQUEST_GOODBYE:
+		c->close_after_write = job->outcome == REQUEST_GOODBYE;
+		bytebuf_free(&c->out);
+		c->out = job->response;
+		bytebuf_init(&job->response, 0);
+		c->out_sent = 0;
+		c->state = CONN_RESPONSE_WRITE;
+		conn_flush(c);
+		break;
+	case REQUEST_VIOLATION:
+		conn_close(c, "protocol violation");
+		break;
+	case REQUEST_FAILED:
+		conn_close(c, "internal error");
+		break;
+	}
+out:
+	job_free(job);
+}
+
+void conn_sweep(struct conn_env *env, int64_t now_ms)
+{
+	for (struct conn *c = env->all; c; c = c->next) {
+		switch (c->state) {
+		case CONN_HANDSHAKE_SEND:
+		case CONN_HANDSHAKE_READ_E:
+		case CONN_HANDSHAKE_READ_N:
+			if (now_ms - c->accepted_ms > env->handshake_timeout_ms)
+				conn_close(c, "handshake timeout");
+			break;
+		case CONN_REQUEST_READ:
+			if (now_ms - c->last_activity_ms > env->idle_timeout_ms)
+				conn_close(c, frame_reader_in_frame(&c->reader) || c->in.len ? "stalled in the middle of a frame"
+				                                                                : "idle timeout");
+			break;
+		case CONN_RESPONSE_WRITE:
+			if (now_ms - c->last_activity_ms > env->idle_timeout_ms)
+				conn_close(c, "peer does not read its response");
+			break;
+		case CONN_REQUEST_PROCESSING:
+		case CONN_CLOSING:
+			break;
+		}
+	}
+}
+
+void conn_drain_all(struct conn_env *env)
+{
+	env->draining = 1;
+	for (struct conn *c = env->all; c; c = c->next)
+		if (c->state != CONN_REQUEST_PROCESSING && c->state != CONN_RESPONSE_WRITE)
+			conn_close(c, "server shutting down");
+}
+
+void conn_free_all(struct conn_env *env)
+{
+	for (struct conn *c = env->all; c; c = c->next) {
+		c->job_in_flight = 0;
+		conn_close(c, NULL);
+	}
+	conn_reap(env);
+}

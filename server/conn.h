@@ -1,0 +1,94 @@
+/* One client connection: its state machine, input and output buffers, the
+ * client's key and cached login. Runs on the loop thread only; requests go
+ * to the worker pool as jobs and come back through conn_handle_job_done. */
+#ifndef RC_SERVER_CONN_H
+#define RC_SERVER_CONN_H
+
+#include <stdint.h>
+
+#include "bytebuf.h"
+#include "event_loop.h"
+#include "frame.h"
+#include "request.h"
+#include "rsa.h"
+#include "worker_pool.h"
+
+#define CONN_READ_CHUNK_BYTES 16384u
+#define CONN_PEER_MAX 64u
+
+enum conn_state {
+	/* Our (e, n) is queued; waits for the socket to take it (nothing is
+	 * read meanwhile), then HANDSHAKE_READ_E. */
+	CONN_HANDSHAKE_SEND,
+	/* Reads the client's e (a bytes frame), then HANDSHAKE_READ_N. */
+	CONN_HANDSHAKE_READ_E,
+	/* Reads the client's n; an acceptable key leads to REQUEST_READ,
+	 * anything else to CLOSING. */
+	CONN_HANDSHAKE_READ_N,
+	/* Reads one request (a blocks frame); complete: REQUEST_PROCESSING. */
+	CONN_REQUEST_READ,
+	/* The request is at a worker; reading is paused so responses stay in
+	 * order. The job's return leads to RESPONSE_WRITE or CLOSING. */
+	CONN_REQUEST_PROCESSING,
+	/* Writes the response; once flushed: REQUEST_READ (any bytes already
+	 * read are served first), or CLOSING after goodbye or at shutdown. */
+	CONN_RESPONSE_WRITE,
+	/* Marked to close: the socket is closed before the next poll(), the
+	 * memory freed then too, or when the job in flight comes back. */
+	CONN_CLOSING,
+};
+
+/* What all connections share; owned by the server. */
+struct conn_env {
+	struct event_loop *loop;
+	struct worker_pool *pool;
+	struct bytebuf hello;            /* our handshake: bytes frames of e and n */
+	struct frame_limits handshake_limits;
+	struct frame_limits request_limits;
+	int handshake_timeout_ms;
+	int idle_timeout_ms;
+	int draining;                    /* shutting down: close after the response in flight */
+	uint64_t next_id;
+	unsigned count;                  /* connections with an open socket */
+	struct conn *all;                /* every connection (doubly linked) */
+	struct conn *closing;            /* connections in CLOSING (linked by close_next) */
+};
+
+struct conn {
+	struct conn_env *env;
+	struct conn *prev, *next;
+	struct conn *close_next;
+	uint64_t id;
+	int fd;                          /* -1 once closed */
+	enum conn_state state;
+	char peer[CONN_PEER_MAX];
+	struct frame_reader reader;
+	struct bytebuf in;               /* read but not yet framed */
+	struct bytebuf out;              /* to send; out_sent bytes of it are gone */
+	size_t out_sent;
+	struct blocklist key_e;          /* the client's e until n arrives */
+	struct rsa_public client_key;
+	char *e_dec, *n_dec;             /* the client key in decimal (the identity) */
+	char *login;                     /* cached once known */
+	int job_in_flight;
+	int close_after_write;
+	int64_t accepted_ms;
+	int64_t last_activity_ms;
+};
+
+/* Takes over an accepted non-blocking socket and starts the handshake. */
+int conn_start(struct conn_env *env, int fd, const char *peer);
+/* A finished job for its owner (which may be closing). */
+void conn_handle_job_done(struct job *job);
+/* Closes connections past their deadlines. */
+void conn_sweep(struct conn_env *env, int64_t now_ms);
+/* Marks c to close at the next safe point; reason goes to the log. */
+void conn_close(struct conn *c, const char *reason);
+/* At the safe point: closes sockets and frees what can be freed. */
+void conn_reap(struct conn_env *env);
+/* Shutdown: closes idle connections and lets those with a request finish. */
+void conn_drain_all(struct conn_env *env);
+/* Frees every connection (after the worker pool has stopped). */
+void conn_free_all(struct conn_env *env);
+
+#endif

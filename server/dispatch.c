@@ -1,0 +1,281 @@
+#include "config.h"
+
+#include "dispatch.h"
+
+#include <gmp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bigint.h"
+#include "errors.h"
+#include "jsonx.h"
+#include "log.h"
+#include "protocol.h"
+
+/* Longest decimal we accept from the user table (a 16384-bit number has
+ * 4,933 digits); rows beyond are skipped with a warning. */
+#define DISPATCH_MAX_KEY_DIGITS 5000u
+
+static struct json_object *dispatch_ok(struct json_object *data)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (!o || !data) {
+		json_object_put(o);
+		json_object_put(data);
+		return NULL;
+	}
+	json_object_object_add(o, "state", json_object_new_string("ok"));
+	json_object_object_add(o, "data", data);
+	return o;
+}
+
+static struct json_object *dispatch_ok_string(const char *text)
+{
+	return dispatch_ok(json_object_new_string(text));
+}
+
+static struct json_object *dispatch_error(const char *text)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (!o)
+		return NULL;
+	json_object_object_add(o, "state", json_object_new_string("error"));
+	json_object_object_add(o, "error", json_object_new_string(text));
+	return o;
+}
+
+/* A string member that is present, a string, and not empty; else NULL. */
+static const char *dispatch_nonempty_string(struct json_object *req, const char *key)
+{
+	const char *s = jsonx_get_string(req, key);
+
+	return s && *s ? s : NULL;
+}
+
+/* Characters (code points) of valid UTF-8 text. */
+static size_t dispatch_utf8_chars(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xC0) != 0x80)
+			n++;
+	return n;
+}
+
+/* self_copy is read like Python's truthiness, as the original passed the
+ * JSON value on without a check: missing/null/false/0/""/[]/{} are false,
+ * everything else true. */
+static int dispatch_truthy(struct json_object *v)
+{
+	switch (json_object_get_type(v)) {
+	case json_type_null:
+		return 0;
+	case json_type_boolean:
+		return json_object_get_boolean(v);
+	case json_type_int:
+		return json_object_get_int64(v) != 0;
+	case json_type_double:
+		return json_object_get_double(v) != 0.0;
+	case json_type_string:
+		return json_object_get_string_len(v) > 0;
+	case json_type_array:
+		return json_object_array_length(v) > 0;
+	case json_type_object:
+		return json_object_object_length(v) > 0;
+	}
+	return 0;
+}
+
+static struct json_object *dispatch_register(struct store *st, struct json_object *req, struct dispatch_identity *id,
+                                             uint64_t conn_id)
+{
+	const char *login = dispatch_nonempty_string(req, "login");
+	char *existing = NULL;
+	struct json_object *resp;
+	int inserted;
+
+	if (!login)
+		return dispatch_error(PROTO_ERR_NO_LOGIN);
+	if (dispatch_utf8_chars(login) > PROTO_MAX_LOGIN_CHARS)
+		return dispatch_error(DISPATCH_ERR_LOGIN_TOO_LONG);
+	if (store_insert_user(st, login, id->e_dec, id->n_dec, &inserted) != RC_OK)
+		return dispatch_error(PROTO_ERR_DB_UNAVAILABLE);
+	if (inserted) {
+		id->login = strdup(login);
+		if (!id->login)
+			return NULL;
+		log_info(conn_id, "registered a new user (%zu characters of login)", dispatch_utf8_chars(login));
+		return dispatch_ok_string(PROTO_DATA_WELCOME);
+	}
+	/* A unique index refused the row: either someone registered this key
+	 * in the meantime (another connection, another server), or the login
+	 * is taken. */
+	if (store_find_login_by_key(st, id->e_dec, id->n_dec, &existing) != RC_OK)
+		return dispatch_error(PROTO_ERR_DB_UNAVAILABLE);
+	if (!existing)
+		return dispatch_error(PROTO_ERR_LOGIN_EXISTS);
+	id->login = existing;
+	resp = dispatch_error(PROTO_ERR_ALREADY_REGISTERED);
+	if (resp)
+		json_object_object_add(resp, "login", json_object_new_string(existing));
+	return resp;
+}
+
+static int dispatch_add_user(void *arg, const char *login, const char *e_dec, const char *n_dec)
+{
+	struct json_object *list = arg, *user;
+	mpz_t e, n;
+	int r = RC_OK;
+
+	mpz_inits(e, n, NULL);
+	if (bigint_from_decimal(e, e_dec, strlen(e_dec), DISPATCH_MAX_KEY_DIGITS) != RC_OK ||
+	    bigint_from_decimal(n, n_dec, strlen(n_dec), DISPATCH_MAX_KEY_DIGITS) != RC_OK) {
+		log_warn(0, "skipping a user whose stored key is not a decimal number");
+		goto out;
+	}
+	user = json_object_new_object();
+	if (!user) {
+		r = RC_ERR_NOMEM;
+		goto out;
+	}
+	json_object_object_add(user, "login", json_object_new_string(login));
+	json_object_object_add(user, "open_exponent", jsonx_new_bigint(e));
+	json_object_object_add(user, "module", jsonx_new_bigint(n));
+	if (json_object_array_add(list, user) != 0) {
+		json_object_put(user);
+		r = RC_ERR_NOMEM;
+	}
+out:
+	mpz_clears(e, n, NULL);
+	return r;
+}
+
+static struct json_object *dispatch_get_users(struct store *st, struct dispatch_identity *id)
+{
+	struct json_object *list = json_object_new_array();
+	int r;
+
+	if (!list)
+		return NULL;
+	r = store_list_other_users(st, id->login, dispatch_add_user, list);
+	if (r != RC_OK) {
+		json_object_put(list);
+		return r == RC_ERR_DB ? dispatch_error(PROTO_ERR_DB_UNAVAILABLE) : NULL;
+	}
+	return dispatch_ok(list);
+}
+
+static int dispatch_add_message(void *arg, const char *sender, const char *created_at, const char *content)
+{
+	struct json_object *list = arg, *msg = json_object_new_object();
+
+	if (!msg)
+		return RC_ERR_NOMEM;
+	json_object_object_add(msg, "user", json_object_new_string(sender));
+	json_object_object_add(msg, "created_at", json_object_new_string(created_at));
+	json_object_object_add(msg, "content", json_object_new_string(content));
+	if (json_object_array_add(list, msg) != 0) {
+		json_object_put(msg);
+		return RC_ERR_NOMEM;
+	}
+	return RC_OK;
+}
+
+static struct json_object *dispatch_get_messages(struct store *st, struct json_object *req, struct dispatch_identity *id)
+{
+	const char *other = dispatch_nonempty_string(req, "user");
+	struct json_object *list;
+	int exists, r;
+
+	if (!other)
+		return dispatch_error(PROTO_ERR_NO_USER);
+	if (store_user_exists(st, other, &exists) != RC_OK)
+		return dispatch_error(PROTO_ERR_DB_UNAVAILABLE);
+	if (!exists)
+		return dispatch_error(PROTO_ERR_NO_SUCH_USER);
+	list = json_object_new_array();
+	if (!list)
+		return NULL;
+	r = store_list_history(st, id->login, other, dispatch_add_message, list);
+	if (r != RC_OK) {
+		json_object_put(list);
+		return r == RC_ERR_DB ? dispatch_error(PROTO_ERR_DB_UNAVAILABLE) : NULL;
+	}
+	return dispatch_ok(list);
+}
+
+/* A message to oneself is stored like any other (the original does the
+ * same: the receiver exists); get_messages with oneself shows it once. */
+static struct json_object *dispatch_send_message(struct store *st, struct json_object *req,
+                                                 struct dispatch_identity *id)
+{
+	const char *to = dispatch_nonempty_string(req, "user");
+	const char *content = dispatch_nonempty_string(req, "content");
+	struct json_object *self_copy = NULL;
+	int stored;
+
+	if (!to || !content)
+		return dispatch_error(PROTO_ERR_NO_USER_OR_CONTENT);
+	json_object_object_get_ex(req, "self_copy", &self_copy);
+	if (store_insert_message(st, id->login, to, content, dispatch_truthy(self_copy), &stored) != RC_OK)
+		return dispatch_error(PROTO_ERR_DB_UNAVAILABLE);
+	if (!stored)
+		return dispatch_error(PROTO_ERR_NO_SUCH_USER);
+	return dispatch_ok_string(PROTO_DATA_SENT);
+}
+
+/* Finds the login of a connection that has none cached yet (the key may
+ * have been registered since, through another connection). */
+static int dispatch_resolve_identity(struct store *st, struct dispatch_identity *id)
+{
+	if (id->login)
+		return RC_OK;
+	return store_find_login_by_key(st, id->e_dec, id->n_dec, &id->login);
+}
+
+int dispatch_request(struct store *st, struct json_object *req, struct dispatch_identity *id, uint64_t conn_id,
+                     struct json_object **resp, int *close_after)
+{
+	const char *cmd = NULL;
+
+	*resp = NULL;
+	*close_after = 0;
+	if (req && json_object_is_type(req, json_type_object))
+		cmd = jsonx_get_string(req, "cmd");
+	else
+		req = NULL;
+
+	/* Anyone, before any database access. */
+	if (cmd && strcmp(cmd, PROTO_CMD_PING) == 0) {
+		*resp = dispatch_ok_string(PROTO_DATA_PONG);
+	} else if (cmd && strcmp(cmd, PROTO_CMD_GOODBYE) == 0) {
+		*resp = dispatch_ok_string(PROTO_DATA_GOODBYE);
+		*close_after = 1;
+	} else if (dispatch_resolve_identity(st, id) != RC_OK) {
+		*resp = dispatch_error(PROTO_ERR_DB_UNAVAILABLE);
+	} else if (!id->login) {
+		/* Anonymous: register or nothing. */
+		if (cmd && strcmp(cmd, PROTO_CMD_REGISTER) == 0)
+			*resp = dispatch_register(st, req, id, conn_id);
+		else
+			*resp = dispatch_error(PROTO_ERR_NO_AUTH);
+	} else if (!cmd) {
+		*resp = dispatch_error(PROTO_ERR_INCORRECT_CMD);
+	} else if (strcmp(cmd, PROTO_CMD_REGISTER) == 0) {
+		*resp = dispatch_error(PROTO_ERR_ALREADY_REGISTERED);
+		if (*resp)
+			json_object_object_add(*resp, "login", json_object_new_string(id->login));
+	} else if (strcmp(cmd, PROTO_CMD_GET_USERS) == 0) {
+		*resp = dispatch_get_users(st, id);
+	} else if (strcmp(cmd, PROTO_CMD_GET_MESSAGES) == 0) {
+		*resp = dispatch_get_messages(st, req, id);
+	} else if (strcmp(cmd, PROTO_CMD_SEND_MESSAGE) == 0) {
+		*resp = dispatch_send_message(st, req, id);
+	} else {
+		*resp = dispatch_error(PROTO_ERR_INCORRECT_CMD);
+	}
+	return *resp ? RC_OK : RC_ERR_NOMEM;
+}

@@ -1,0 +1,309 @@
+/* The loop keeps its watches in an array parallel to the pollfd array it
+ * hands to poll(). Unwatching only marks a slot dead; dead slots are
+ * compacted away before the next poll(), so callbacks may add and remove
+ * watches freely (even their own) while the loop walks the array. */
+#include "config.h"
+
+#include "event_loop.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "errors.h"
+
+struct watch {
+	int fd;
+	unsigned events;
+	event_fd_fn fn;
+	void *arg;
+	int alive;
+};
+
+struct event_loop {
+	struct watch *watches;
+	struct pollfd *pfds;
+	size_t count;
+	size_t cap;
+	int *slot_by_fd;      /* fd -> index in watches, -1 when not watched */
+	size_t slot_by_fd_len;
+	int wake_fd;
+	volatile int stopping;
+	int tick_interval_ms;
+	int64_t next_tick_ms;
+	event_hook_fn tick_fn;
+	void *tick_arg;
+	event_hook_fn before_poll_fn;
+	void *before_poll_arg;
+	event_hook_fn wakeup_fn;
+	void *wakeup_arg;
+};
+
+int64_t event_loop_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void event_loop_drain_wakeup(struct event_loop *loop, int fd, unsigned events, void *arg)
+{
+	uint64_t value;
+
+	(void)events;
+	(void)arg;
+	while (read(fd, &value, sizeof value) > 0)
+		;
+	if (loop->wakeup_fn)
+		loop->wakeup_fn(loop, loop->wakeup_arg);
+}
+
+int event_loop_new(struct event_loop **out)
+{
+	struct event_loop *loop;
+	int r;
+
+	*out = NULL;
+	loop = calloc(1, sizeof *loop);
+	if (!loop)
+		return RC_ERR_NOMEM;
+	loop->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (loop->wake_fd < 0) {
+		free(loop);
+		return RC_ERR_IO;
+	}
+	r = event_loop_watch(loop, loop->wake_fd, EVENT_READABLE, event_loop_drain_wakeup, NULL);
+	if (r != RC_OK) {
+		event_loop_free(loop);
+		return r;
+	}
+	*out = loop;
+	return RC_OK;
+}
+
+void event_loop_free(struct event_loop *loop)
+{
+	if (!loop)
+		return;
+	if (loop->wake_fd >= 0)
+		close(loop->wake_fd);
+	free(loop->watches);
+	free(loop->pfds);
+	free(loop->slot_by_fd);
+	free(loop);
+}
+
+static int event_loop_map_fd(struct event_loop *loop, int fd)
+{
+	size_t need = (size_t)fd + 1, len;
+	int *grown;
+
+	if (need <= loop->slot_by_fd_len)
+		return RC_OK;
+	len = loop->slot_by_fd_len ? loop->slot_by_fd_len : 64;
+	while (len < need)
+		len *= 2;
+	grown = realloc(loop->slot_by_fd, len * sizeof *grown);
+	if (!grown)
+		return RC_ERR_NOMEM;
+	for (size_t i = loop->slot_by_fd_len; i < len; i++)
+		grown[i] = -1;
+	loop->slot_by_fd = grown;
+	loop->slot_by_fd_len = len;
+	return RC_OK;
+}
+
+static struct watch *event_loop_find(struct event_loop *loop, int fd)
+{
+	int slot;
+
+	if (fd < 0 || (size_t)fd >= loop->slot_by_fd_len)
+		return NULL;
+	slot = loop->slot_by_fd[fd];
+	if (slot < 0 || !loop->watches[slot].alive)
+		return NULL;
+	return &loop->watches[slot];
+}
+
+int event_loop_watch(struct event_loop *loop, int fd, unsigned events, event_fd_fn fn, void *arg)
+{
+	struct watch *w;
+	int r;
+
+	if (fd < 0 || !fn)
+		return RC_ERR_INVAL;
+	w = event_loop_find(loop, fd);
+	if (!w) {
+		if ((r = event_loop_map_fd(loop, fd)) != RC_OK)
+			return r;
+		if (loop->count == loop->cap) {
+			size_t cap = loop->cap ? loop->cap * 2 : 64;
+			struct watch *watches = realloc(loop->watches, cap * sizeof *watches);
+			struct pollfd *pfds;
+
+			if (!watches)
+				return RC_ERR_NOMEM;
+			loop->watches = watches;
+			pfds = realloc(loop->pfds, cap * sizeof *pfds);
+			if (!pfds)
+				return RC_ERR_NOMEM;
+			loop->pfds = pfds;
+			loop->cap = cap;
+		}
+		loop->slot_by_fd[fd] = (int)loop->count;
+		w = &loop->watches[loop->count];
+		memset(&loop->pfds[loop->count], 0, sizeof loop->pfds[0]);
+		loop->pfds[loop->count].fd = -1; /* not polled until the next round */
+		loop->count++;
+	}
+	w->fd = fd;
+	w->events = events;
+	w->fn = fn;
+	w->arg = arg;
+	w->alive = 1;
+	return RC_OK;
+}
+
+void event_loop_set_events(struct event_loop *loop, int fd, unsigned events)
+{
+	struct watch *w = event_loop_find(loop, fd);
+
+	if (w)
+		w->events = events;
+}
+
+void event_loop_unwatch(struct event_loop *loop, int fd)
+{
+	struct watch *w = event_loop_find(loop, fd);
+
+	if (!w)
+		return;
+	w->alive = 0;
+	loop->slot_by_fd[fd] = -1;
+}
+
+void event_loop_set_tick(struct event_loop *loop, int interval_ms, event_hook_fn fn, void *arg)
+{
+	loop->tick_interval_ms = interval_ms > 0 ? interval_ms : 1000;
+	loop->next_tick_ms = event_loop_now_ms() + loop->tick_interval_ms;
+	loop->tick_fn = fn;
+	loop->tick_arg = arg;
+}
+
+void event_loop_set_before_poll(struct event_loop *loop, event_hook_fn fn, void *arg)
+{
+	loop->before_poll_fn = fn;
+	loop->before_poll_arg = arg;
+}
+
+void event_loop_set_wakeup(struct event_loop *loop, event_hook_fn fn, void *arg)
+{
+	loop->wakeup_fn = fn;
+	loop->wakeup_arg = arg;
+}
+
+void event_loop_wakeup(struct event_loop *loop)
+{
+	uint64_t one = 1;
+	int saved = errno;
+
+	/* EAGAIN means the counter is already non-zero: the loop will wake. */
+	if (write(loop->wake_fd, &one, sizeof one) < 0) {
+		/* nothing to do */
+	}
+	errno = saved;
+}
+
+void event_loop_stop(struct event_loop *loop)
+{
+	loop->stopping = 1;
+}
+
+/* Drops dead watches and fills the pollfd array from the live ones. */
+static void event_loop_prepare(struct event_loop *loop)
+{
+	size_t live = 0;
+
+	for (size_t i = 0; i < loop->count; i++) {
+		struct watch *w = &loop->watches[i];
+
+		if (!w->alive)
+			continue;
+		if (live != i)
+			loop->watches[live] = *w;
+		loop->slot_by_fd[w->fd] = (int)live;
+		loop->pfds[live].fd = w->fd;
+		loop->pfds[live].events = (short)(((w->events & EVENT_READABLE) ? POLLIN : 0) |
+		                                  ((w->events & EVENT_WRITABLE) ? POLLOUT : 0));
+		loop->pfds[live].revents = 0;
+		live++;
+	}
+	loop->count = live;
+}
+
+static int event_loop_timeout_ms(struct event_loop *loop)
+{
+	int64_t wait;
+
+	if (!loop->tick_fn)
+		return -1;
+	wait = loop->next_tick_ms - event_loop_now_ms();
+	if (wait < 0)
+		return 0;
+	return wait > 60000 ? 60000 : (int)wait;
+}
+
+static void event_loop_dispatch(struct event_loop *loop, size_t polled)
+{
+	for (size_t i = 0; i < polled; i++) {
+		short re = loop->pfds[i].revents;
+		unsigned fired = 0;
+		struct watch *w;
+
+		if (!re)
+			continue;
+		w = &loop->watches[i];
+		if (!w->alive || w->fd != loop->pfds[i].fd)
+			continue;
+		if (re & POLLIN)
+			fired |= EVENT_READABLE;
+		if (re & POLLOUT)
+			fired |= EVENT_WRITABLE;
+		if (re & (POLLERR | POLLHUP | POLLNVAL))
+			fired |= EVENT_ERROR;
+		w->fn(loop, w->fd, fired, w->arg);
+	}
+}
+
+int event_loop_run(struct event_loop *loop)
+{
+	while (!loop->stopping) {
+		size_t polled;
+		int n;
+
+		if (loop->before_poll_fn)
+			loop->before_poll_fn(loop, loop->before_poll_arg);
+		if (loop->stopping)
+			break;
+		event_loop_prepare(loop);
+		polled = loop->count;
+		n = poll(loop->pfds, polled, event_loop_timeout_ms(loop));
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return RC_ERR_IO;
+		}
+		if (n > 0)
+			event_loop_dispatch(loop, polled);
+		if (loop->tick_fn && event_loop_now_ms() >= loop->next_tick_ms) {
+			loop->next_tick_ms = event_loop_now_ms() + loop->tick_interval_ms;
+			loop->tick_fn(loop, loop->tick_arg);
+		}
+	}
+	return RC_OK;
+}

@@ -1,0 +1,89 @@
+#include "config.h"
+
+#include "request.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "dispatch.h"
+#include "errors.h"
+#include "jsonx.h"
+#include "log.h"
+#include "wire.h"
+
+int job_new(void *owner, uint64_t conn_id, const char *login, struct job **out)
+{
+	struct job *job;
+
+	*out = NULL;
+	job = calloc(1, sizeof *job);
+	if (!job)
+		return RC_ERR_NOMEM;
+	job->owner = owner;
+	job->conn_id = conn_id;
+	blocklist_init(&job->request);
+	bytebuf_init(&job->response, 0);
+	if (login && !(job->login = strdup(login))) {
+		free(job);
+		return RC_ERR_NOMEM;
+	}
+	*out = job;
+	return RC_OK;
+}
+
+void job_free(struct job *job)
+{
+	if (!job)
+		return;
+	free(job->login);
+	blocklist_free(&job->request);
+	bytebuf_free(&job->response);
+	free(job);
+}
+
+void request_process(const struct request_ctx *ctx, struct store *st, struct job *job)
+{
+	struct dispatch_identity id = { job->e_dec, job->n_dec, job->login };
+	struct json_object *req = NULL, *resp = NULL;
+	const char *out_text;
+	size_t out_len, chunk;
+	char *text = NULL;
+	size_t len = 0;
+	int close_after = 0, r;
+
+	job->login = NULL;
+	job->outcome = REQUEST_FAILED;
+	r = wire_open(ctx->server_key, &job->request, ctx->max_request_bytes, &text, &len);
+	if (r == RC_ERR_RANGE || r == RC_ERR_TOO_LARGE) {
+		log_warn(job->conn_id, "protocol violation: %s in a request; closing",
+		         r == RC_ERR_RANGE ? "an RSA block >= n" : "decrypted text over the size limit");
+		job->outcome = REQUEST_VIOLATION;
+		goto out;
+	}
+	if (r == RC_ERR_NOMEM)
+		goto out;
+	/* Invalid UTF-8, NUL or invalid JSON leave req NULL: dispatch answers
+	 * "no auth" or "incorrect cmd", as for any request without a cmd. */
+	if (r == RC_OK && jsonx_parse(text, len, &req) != RC_OK)
+		req = NULL;
+	if (r != RC_OK)
+		log_debug(job->conn_id, "request is not text: %s", rc_strerror(r));
+	if (dispatch_request(st, req, &id, job->conn_id, &resp, &close_after) != RC_OK)
+		goto out;
+	out_text = jsonx_to_string(resp, &out_len);
+	chunk = ctx->response_chunk_wide ? rsa_chunk_wide(job->client_key) : rsa_chunk_original(job->client_key);
+	r = wire_seal(job->client_key, chunk, out_text, out_len, &job->response);
+	if (r != RC_OK) {
+		log_error(job->conn_id, "cannot encrypt the response: %s", rc_strerror(r));
+		goto out;
+	}
+	job->outcome = close_after ? REQUEST_GOODBYE : REQUEST_ANSWERED;
+out:
+	job->login = id.login;
+	json_object_put(req);
+	json_object_put(resp);
+	if (text) {
+		memset(text, 0, len);
+		free(text);
+	}
+}

@@ -1,0 +1,19 @@
+/* Wiring: the listening socket, signals, the event loop, the worker pool and
+ * the connections. */
+#ifndef RC_SERVER_SERVER_H
+#define RC_SERVER_SERVER_H
+
+#include "rsa.h"
+#include "server_config.h"
+
+/* How long a shutdown waits for requests in flight and unsent responses. */
+#define SERVER_SHUTDOWN_GRACE_MS 5000
+#define SERVER_LISTEN_BACKLOG 511
+/* File descriptors kept free for the listener, PostgreSQL and the rest. */
+#define SERVER_RESERVED_FDS 64u
+
+/* Serves until SIGINT or SIGTERM; RC_OK after a clean shutdown. conninfo is
+ * the resolved database setting. */
+int server_run(const struct server_config *cfg, const struct rsa_private *key, const char *conninfo);
+
+#endif

@@ -1,0 +1,329 @@
+/* SQL lives here and only here, as constant prepared statements with
+ * parameters. All statements are single statements in autocommit mode, so
+ * a result means the row is committed (send_message answers "sent" only
+ * after that). */
+#include "config.h"
+
+#include "store.h"
+
+#include <libpq-fe.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "errors.h"
+#include "log.h"
+#include "event_loop.h"
+
+/* Type OIDs from PostgreSQL's pg_type.dat (stable across versions). */
+#define STORE_OID_BOOL 16
+#define STORE_OID_TEXT 25
+
+enum store_stmt {
+	STMT_FIND_LOGIN_BY_KEY,
+	STMT_INSERT_USER,
+	STMT_USER_EXISTS,
+	STMT_LIST_OTHER_USERS,
+	STMT_LIST_HISTORY,
+	STMT_INSERT_MESSAGE,
+	STMT_COUNT,
+};
+
+struct store_statement {
+	const char *name;
+	const char *sql;
+	int nparams;
+	Oid types[4];
+};
+
+static const struct store_statement store_statements[STMT_COUNT] = {
+	/* The digest comparison uses the unique index user_key_digest_key
+	 * (migration 002); the text comparison makes a collision harmless. */
+	[STMT_FIND_LOGIN_BY_KEY] = { "find_login_by_key",
+		"SELECT login FROM \"user\""
+		" WHERE md5(open_exponent || ':' || module) = md5($1 || ':' || $2)"
+		" AND open_exponent = $1 AND module = $2 AND login IS NOT NULL LIMIT 1",
+		2, { STORE_OID_TEXT, STORE_OID_TEXT } },
+	/* A taken login or key conflicts with a unique index: no row back. */
+	[STMT_INSERT_USER] = { "insert_user",
+		"INSERT INTO \"user\" (login, open_exponent, module) VALUES ($1, $2, $3)"
+		" ON CONFLICT DO NOTHING RETURNING id",
+		3, { STORE_OID_TEXT, STORE_OID_TEXT, STORE_OID_TEXT } },
+	[STMT_USER_EXISTS] = { "user_exists",
+		"SELECT 1 FROM \"user\" WHERE login = $1",
+		1, { STORE_OID_TEXT } },
+	[STMT_LIST_OTHER_USERS] = { "list_other_users",
+		"SELECT login, open_exponent, module FROM \"user\""
+		" WHERE login IS NOT NULL AND login <> $1 ORDER BY id",
+		1, { STORE_OID_TEXT } },
+	/* $1 = me, $2 = other: what other sent me (not self copies) and the
+	 * self copies of what I sent other, in insertion (id) order. In a chat
+	 * with oneself both halves would list every message twice (once per
+	 * copy, both readable by me); we keep the first half only. */
+	[STMT_LIST_HISTORY] = { "list_history",
+		"SELECT sender, to_char(created_on, 'YYYY-MM-DD\"T\"HH24:MI:SS.US'), content FROM message"
+		" WHERE (sender = $2 AND receiver = $1 AND self_copy IS NOT TRUE)"
+		" OR ($1 <> $2 AND sender = $1 AND receiver = $2 AND self_copy IS TRUE)"
+		" ORDER BY id",
+		2, { STORE_OID_TEXT, STORE_OID_TEXT } },
+	[STMT_INSERT_MESSAGE] = { "insert_message",
+		"INSERT INTO message (content, sender, receiver, self_copy)"
+		" SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM \"user\" WHERE login = $3)"
+		" RETURNING id",
+		4, { STORE_OID_TEXT, STORE_OID_TEXT, STORE_OID_TEXT, STORE_OID_BOOL } },
+};
+
+struct store {
+	char *conninfo;
+	unsigned worker_id;
+	PGconn *pg;
+	int64_t next_attempt_ms;
+	int backoff_ms;
+	int warned_down;       /* logged that the database is unreachable */
+};
+
+int store_new(const char *conninfo, unsigned worker_id, struct store **out)
+{
+	struct store *st;
+
+	*out = NULL;
+	st = calloc(1, sizeof *st);
+	if (!st)
+		return RC_ERR_NOMEM;
+	st->conninfo = strdup(conninfo ? conninfo : "");
+	if (!st->conninfo) {
+		free(st);
+		return RC_ERR_NOMEM;
+	}
+	st->worker_id = worker_id;
+	st->backoff_ms = STORE_BACKOFF_MIN_MS;
+	*out = st;
+	return RC_OK;
+}
+
+static void store_disconnect(struct store *st)
+{
+	if (st->pg) {
+		PQfinish(st->pg);
+		st->pg = NULL;
+	}
+}
+
+void store_free(struct store *st)
+{
+	if (!st)
+		return;
+	store_disconnect(st);
+	free(st->conninfo);
+	free(st);
+}
+
+int store_connected(const struct store *st)
+{
+	return st->pg != NULL;
+}
+
+int64_t store_next_attempt_ms(const struct store *st)
+{
+	return st->next_attempt_ms;
+}
+
+/* libpq's messages end with a newline; log lines must not. */
+static void store_log_failure(struct store *st, const char *what, const char *message)
+{
+	size_t len = strlen(message);
+
+	while (len > 0 && (message[len - 1] == '\n' || message[len - 1] == ' '))
+		len--;
+	log_warn(0, "worker %u: %s: %.*s", st->worker_id, what, (int)len, message);
+}
+
+static int store_prepare_all(struct store *st)
+{
+	for (int i = 0; i < STMT_COUNT; i++) {
+		const struct store_statement *s = &store_statements[i];
+		PGresult *res = PQprepare(st->pg, s->name, s->sql, s->nparams, s->types);
+		int ok = res && PQresultStatus(res) == PGRES_COMMAND_OK;
+
+		if (!ok)
+			store_log_failure(st, "preparing statements (are the migrations applied?)",
+			                  res ? PQresultErrorMessage(res) : PQerrorMessage(st->pg));
+		PQclear(res);
+		if (!ok)
+			return RC_ERR_DB;
+	}
+	return RC_OK;
+}
+
+static void store_schedule_retry(struct store *st)
+{
+	st->next_attempt_ms = event_loop_now_ms() + st->backoff_ms;
+	st->backoff_ms = st->backoff_ms * 2 > STORE_BACKOFF_MAX_MS ? STORE_BACKOFF_MAX_MS : st->backoff_ms * 2;
+}
+
+/* A connection whose server went away (restart, admin shutdown) has input
+ * waiting while idle; reading it tells libpq the connection is dead, so
+ * we reconnect before a query rather than failing the query. */
+static void store_drop_if_dead(struct store *st)
+{
+	struct pollfd p;
+
+	if (!st->pg)
+		return;
+	p.fd = PQsocket(st->pg);
+	p.events = POLLIN;
+	p.revents = 0;
+	if (p.fd >= 0 && poll(&p, 1, 0) > 0)
+		PQconsumeInput(st->pg);
+	if (PQstatus(st->pg) != CONNECTION_OK) {
+		log_warn(0, "worker %u: lost the database connection", st->worker_id);
+		store_disconnect(st);
+		st->next_attempt_ms = 0;
+	}
+}
+
+int store_ensure(struct store *st)
+{
+	const char *keys[] = { "connect_timeout", "application_name", "dbname", NULL };
+	const char *values[] = { STORE_CONNECT_TIMEOUT_S, "rsa-chat-server", st->conninfo, NULL };
+
+	store_drop_if_dead(st);
+	if (st->pg)
+		return RC_OK;
+	if (event_loop_now_ms() < st->next_attempt_ms)
+		return RC_ERR_DB;
+	/* dbname is expanded as a conninfo string or URI; its settings
+	 * override the defaults before it. */
+	st->pg = PQconnectdbParams(keys, values, 1);
+	if (!st->pg || PQstatus(st->pg) != CONNECTION_OK) {
+		if (!st->warned_down)
+			store_log_failure(st, "database unavailable, retrying",
+			                  st->pg ? PQerrorMessage(st->pg) : "out of memory");
+		st->warned_down = 1;
+		store_disconnect(st);
+		store_schedule_retry(st);
+		return RC_ERR_DB;
+	}
+	if (store_prepare_all(st) != RC_OK) {
+		store_disconnect(st);
+		store_schedule_retry(st);
+		return RC_ERR_DB;
+	}
+	if (st->warned_down)
+		log_info(0, "worker %u: database connection restored", st->worker_id);
+	st->warned_down = 0;
+	st->backoff_ms = STORE_BACKOFF_MIN_MS;
+	return RC_OK;
+}
+
+/* Runs a prepared statement; *res holds its tuples on success (caller clears). */
+static int store_exec(struct store *st, enum store_stmt which, const char *const *params, PGresult **res)
+{
+	const struct store_statement *s = &store_statements[which];
+	PGresult *r;
+
+	*res = NULL;
+	if (store_ensure(st) != RC_OK)
+		return RC_ERR_DB;
+	r = PQexecPrepared(st->pg, s->name, s->nparams, params, NULL, NULL, 0);
+	if (r && PQresultStatus(r) == PGRES_TUPLES_OK) {
+		*res = r;
+		return RC_OK;
+	}
+	store_log_failure(st, s->name, r ? PQresultErrorMessage(r) : PQerrorMessage(st->pg));
+	PQclear(r);
+	if (PQstatus(st->pg) != CONNECTION_OK) {
+		store_disconnect(st);
+		st->next_attempt_ms = 0;
+	}
+	return RC_ERR_DB;
+}
+
+int store_find_login_by_key(struct store *st, const char *e_dec, const char *n_dec, char **login)
+{
+	const char *params[] = { e_dec, n_dec };
+	PGresult *res;
+	int r;
+
+	*login = NULL;
+	if ((r = store_exec(st, STMT_FIND_LOGIN_BY_KEY, params, &res)) != RC_OK)
+		return r;
+	if (PQntuples(res) > 0) {
+		*login = strdup(PQgetvalue(res, 0, 0));
+		if (!*login)
+			r = RC_ERR_NOMEM;
+	}
+	PQclear(res);
+	return r;
+}
+
+int store_insert_user(struct store *st, const char *login, const char *e_dec, const char *n_dec, int *inserted)
+{
+	const char *params[] = { login, e_dec, n_dec };
+	PGresult *res;
+	int r;
+
+	*inserted = 0;
+	if ((r = store_exec(st, STMT_INSERT_USER, params, &res)) != RC_OK)
+		return r;
+	*inserted = PQntuples(res) > 0;
+	PQclear(res);
+	return RC_OK;
+}
+
+int store_user_exists(struct store *st, const char *login, int *exists)
+{
+	const char *params[] = { login };
+	PGresult *res;
+	int r;
+
+	*exists = 0;
+	if ((r = store_exec(st, STMT_USER_EXISTS, params, &res)) != RC_OK)
+		return r;
+	*exists = PQntuples(res) > 0;
+	PQclear(res);
+	return RC_OK;
+}
+
+int store_list_other_users(struct store *st, const char *me, store_user_fn fn, void *arg)
+{
+	const char *params[] = { me };
+	PGresult *res;
+	int r;
+
+	if ((r = store_exec(st, STMT_LIST_OTHER_USERS, params, &res)) != RC_OK)
+		return r;
+	for (int i = 0; i < PQntuples(res) && r == RC_OK; i++)
+		r = fn(arg, PQgetvalue(res, i, 0), PQgetvalue(res, i, 1), PQgetvalue(res, i, 2));
+	PQclear(res);
+	return r;
+}
+
+int store_list_history(struct store *st, const char *me, const char *other, store_message_fn fn, void *arg)
+{
+	const char *params[] = { me, other };
+	PGresult *res;
+	int r;
+
+	if ((r = store_exec(st, STMT_LIST_HISTORY, params, &res)) != RC_OK)
+		return r;
+	for (int i = 0; i < PQntuples(res) && r == RC_OK; i++)
+		r = fn(arg, PQgetvalue(res, i, 0), PQgetvalue(res, i, 1), PQgetvalue(res, i, 2));
+	PQclear(res);
+	return r;
+}
+
+int store_insert_message(struct store *st, const char *sender, const char *receiver, const char *content,
+                         int self_copy, int *stored)
+{
+	const char *params[] = { content, sender, receiver, self_copy ? "t" : "f" };
+	PGresult *res;
+	int r;
+
+	*stored = 0;
+	if ((r = store_exec(st, STMT_INSERT_MESSAGE, params, &res)) != RC_OK)
+		return r;
+	*stored = PQntuples(res) > 0;
+	PQclear(res);
+	return RC_OK;
+}

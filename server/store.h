@@ -1,0 +1,44 @@
+/* The only user of libpq: one PostgreSQL connection (one per worker thread)
+ * with prepared statements, reconnecting with a backoff when the database
+ * goes away. Every query returns RC_OK or RC_ERR_DB (already logged): the
+ * caller answers "database unavailable" and carries on. */
+#ifndef RC_SERVER_STORE_H
+#define RC_SERVER_STORE_H
+
+#include <stdint.h>
+
+#define STORE_BACKOFF_MIN_MS 250
+#define STORE_BACKOFF_MAX_MS 8000
+#define STORE_CONNECT_TIMEOUT_S "5"
+
+struct store;
+
+/* A store for conninfo ("" means the PG* environment). Does not connect yet. */
+int store_new(const char *conninfo, unsigned worker_id, struct store **out);
+void store_free(struct store *st);
+/* Connects unless connected or the backoff has not passed yet. RC_OK when connected. */
+int store_ensure(struct store *st);
+/* Whether a connection is up right now. */
+int store_connected(const struct store *st);
+/* When store_ensure may try to connect again (monotonic ms). */
+int64_t store_next_attempt_ms(const struct store *st);
+
+/* *login (malloc'd) is the login registered with this key, or NULL. */
+int store_find_login_by_key(struct store *st, const char *e_dec, const char *n_dec, char **login);
+/* *inserted is 1, or 0 when the login or the key is taken (a unique index). */
+int store_insert_user(struct store *st, const char *login, const char *e_dec, const char *n_dec, int *inserted);
+int store_user_exists(struct store *st, const char *login, int *exists);
+
+/* Row callbacks: a non-zero return stops the walk and is returned. */
+typedef int (*store_user_fn)(void *arg, const char *login, const char *e_dec, const char *n_dec);
+typedef int (*store_message_fn)(void *arg, const char *sender, const char *created_at, const char *content);
+
+/* Every user but `me`, in registration order. */
+int store_list_other_users(struct store *st, const char *me, store_user_fn fn, void *arg);
+/* The messages `me` may read in the chat with `other`, in the order stored. */
+int store_list_history(struct store *st, const char *me, const char *other, store_message_fn fn, void *arg);
+/* Stores a message; *stored is 0 (nothing stored) when the receiver does not exist. */
+int store_insert_message(struct store *st, const char *sender, const char *receiver, const char *content,
+                         int self_copy, int *stored);
+
+#endif

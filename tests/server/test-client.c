@@ -1,0 +1,647 @@
+/* A test client for rsa-chat-server, driven by the shell tests:
+ *
+ *   test-client [--host H] --port P [--key FILE] [--timeout MS] req JSON...
+ *       one connection, one request per argument (sent verbatim), each
+ *       response printed on its own line; created_at values are checked to
+ *       look like 2021-10-28T19:37:38.463670 and printed as "T"
+ *   test-client ... abuse SCENARIO
+ *       protocol abuse on a raw socket; prints what the server did
+ *       ("closed", or the response text)
+ *   test-client ... load CLIENTS ROUNDS
+ *       CLIENTS concurrent connections (threads, fresh 1024-bit keys) that
+ *       register, send ROUNDS messages to their neighbour and check what
+ *       they read back; prints "load ok" or the failures
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <netdb.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bigint.h"
+#include "errors.h"
+#include "frame.h"
+#include "jsonx.h"
+#include "keyfile.h"
+#include "protocol.h"
+#include "rsa.h"
+#include "secure.h"
+#include "session.h"
+#include "wire.h"
+
+#define TC_LOAD_KEY_BITS 1024u
+#define TC_MAX_CLIENTS 1000
+
+static const char *tc_host = "127.0.0.1";
+static const char *tc_port;
+static int tc_timeout_ms = 30000;
+
+static void tc_die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+static void tc_die(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs("test-client: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	exit(2);
+}
+
+static int tc_is_timestamp(const char *s)
+{
+	/* YYYY-MM-DDTHH:MM:SS.ffffff */
+	static const char shape[] = "dddd-dd-ddTdd:dd:dd.dddddd";
+
+	if (strlen(s) != sizeof shape - 1)
+		return 0;
+	for (size_t i = 0; shape[i]; i++) {
+		if (shape[i] == 'd' ? (s[i] < '0' || s[i] > '9') : s[i] != shape[i])
+			return 0;
+	}
+	return 1;
+}
+
+/* Replaces every well-formed created_at in a get_messages answer with "T";
+ * a malformed one stays as it is, so the comparison shows it. */
+static void tc_redact_times(struct json_object *resp)
+{
+	struct json_object *data;
+
+	if (!json_object_object_get_ex(resp, "data", &data) || !json_object_is_type(data, json_type_array))
+		return;
+	for (size_t i = 0; i < json_object_array_length(data); i++) {
+		struct json_object *m = json_object_array_get_idx(data, i);
+		const char *t = jsonx_get_string(m, "created_at");
+
+		if (t && tc_is_timestamp(t))
+			json_object_object_add(m, "created_at", json_object_new_string("T"));
+	}
+}
+
+static void tc_load_key(const char *path, struct rsa_private *key)
+{
+	char err[256];
+
+	if (keyfile_load_private(path, key, err, sizeof err) != RC_OK)
+		tc_die("cannot load %s: %s", path, err);
+}
+
+static int tc_connect(struct session *s, const struct rsa_private *key)
+{
+	char err[256];
+	int r = session_connect(s, tc_host, tc_port, key, tc_timeout_ms, err, sizeof err);
+
+	if (r != RC_OK)
+		fprintf(stderr, "test-client: connect: %s\n", err);
+	return r;
+}
+
+/* req: prints each response, or "closed" when the server hung up. */
+static int tc_cmd_req(const struct rsa_private *key, int argc, char **argv)
+{
+	struct session s;
+
+	if (tc_connect(&s, key) != RC_OK)
+		return 1;
+	for (int i = 0; i < argc; i++) {
+		char *text = NULL;
+		size_t len = 0;
+		struct json_object *resp = NULL;
+		int r = session_request_text(&s, argv[i], strlen(argv[i]), &text, &len);
+
+		if (r == RC_ERR_EOF) {
+			printf("closed\n");
+			break;
+		}
+		if (r != RC_OK) {
+			printf("error: %s\n", rc_strerror(r));
+			break;
+		}
+		if (jsonx_parse(text, len, &resp) != RC_OK) {
+			printf("unparsable: %s\n", text);
+		} else {
+			tc_redact_times(resp);
+			printf("%s\n", jsonx_to_string(resp, &len));
+		}
+		json_object_put(resp);
+		free(text);
+	}
+	fflush(stdout);
+	session_close(&s);
+	return 0;
+}
+
+/* ---- raw sockets for abuse ---- */
+
+static int tc_raw_connect(void)
+{
+	struct addrinfo hints, *res;
+	int fd;
+
+	memset(&hints, 0, sizeof hints);
+	hints.ai_socktype = SOCK_STREAM;
+	if (getaddrinfo(tc_host, tc_port, &hints, &res) != 0)
+		tc_die("cannot resolve %s", tc_host);
+	fd = socket(res->ai_family, res->ai_socktype, res->ai_protocol);
+	if (fd < 0 || connect(fd, res->ai_addr, res->ai_addrlen) != 0)
+		tc_die("connect: %s", strerror(errno));
+	freeaddrinfo(res);
+	return fd;
+}
+
+static void tc_raw_send(int fd, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	while (n > 0) {
+		ssize_t w = send(fd, b, n, MSG_NOSIGNAL);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return; /* the server may close while we write: the reader notices */
+		}
+		b += w;
+		n -= (size_t)w;
+	}
+}
+
+/* Reads one frame of the given kind, or returns non-zero on EOF/timeout. */
+static int tc_raw_read_frame(int fd, enum frame_kind kind, struct blocklist *out)
+{
+	struct frame_limits limits = { PROTO_CLIENT_MAX_RESPONSE_BYTES, PROTO_CLIENT_MAX_BLOCKS,
+	                               PROTO_CLIENT_MAX_RESPONSE_BYTES };
+	struct frame_reader r;
+	int rc = FRAME_NEED_MORE;
+
+	blocklist_init(out);
+	frame_reader_init(&r, kind, &limits);
+	while (rc == FRAME_NEED_MORE) {
+		struct pollfd p = { fd, POLLIN, 0 };
+		uint8_t byte;
+		size_t used;
+
+		/* One byte at a time: never swallow the start of the next frame. */
+		if (poll(&p, 1, tc_timeout_ms) <= 0 || recv(fd, &byte, 1, 0) != 1) {
+			rc = RC_ERR_EOF;
+			break;
+		}
+		rc = frame_reader_feed(&r, &byte, 1, &used);
+	}
+	if (rc == FRAME_DONE)
+		rc = frame_reader_take(&r, out);
+	frame_reader_free(&r);
+	return rc;
+}
+
+/* Waits for the server to close: "closed" (with the time it took) or "open". */
+static void tc_expect_close(int fd)
+{
+	struct timespec t0, t1;
+	uint8_t buf[4096];
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		struct pollfd p = { fd, POLLIN, 0 };
+		ssize_t n;
+
+		if (poll(&p, 1, tc_timeout_ms) <= 0) {
+			printf("open\n");
+			return;
+		}
+		n = recv(fd, buf, sizeof buf, 0);
+		if (n <= 0)
+			break;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	printf("closed\n");
+	fprintf(stderr, "test-client: closed after %ld ms\n",
+	        (long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000));
+}
+
+static void tc_send_number(int fd, const mpz_t v)
+{
+	struct bytebuf b, f;
+
+	bytebuf_init(&b, 0);
+	bytebuf_init(&f, 0);
+	if (bigint_append(&b, v) != RC_OK || frame_write_bytes(&f, b.data, b.len) != RC_OK)
+		tc_die("out of memory");
+	tc_raw_send(fd, f.data, f.len);
+	bytebuf_free(&b);
+	bytebuf_free(&f);
+}
+
+/* Reads the server's key and presents ours. */
+static int tc_raw_handshake(const struct rsa_private *key, struct rsa_public *server)
+{
+	struct blocklist e, n;
+	int fd = tc_raw_connect();
+
+	if (tc_raw_read_frame(fd, FRAME_KIND_BYTES, &e) != RC_OK ||
+	    tc_raw_read_frame(fd, FRAME_KIND_BYTES, &n) != RC_OK)
+		tc_die("no handshake from the server");
+	bigint_from_bytes(server->e, e.v[0].data, e.v[0].len);
+	bigint_from_bytes(server->n, n.v[0].data, n.v[0].len);
+	blocklist_free(&e);
+	blocklist_free(&n);
+	tc_send_number(fd, key->pub.e);
+	tc_send_number(fd, key->pub.n);
+	return fd;
+}
+
+/* Sends text as a request and prints the response (or "closed"). */
+static void tc_raw_request(int fd, const struct rsa_private *key, const struct rsa_public *server,
+                           const char *text, size_t len)
+{
+	struct bytebuf out;
+	struct blocklist in;
+	char *resp;
+	size_t resp_len;
+
+	bytebuf_init(&out, 0);
+	if (wire_seal(server, rsa_chunk_original(server), text, len, &out) != RC_OK)
+		tc_die("cannot encrypt the request");
+	tc_raw_send(fd, out.data, out.len);
+	bytebuf_free(&out);
+	if (tc_raw_read_frame(fd, FRAME_KIND_BLOCKS, &in) != RC_OK) {
+		printf("closed\n");
+		return;
+	}
+	if (wire_open(key, &in, PROTO_CLIENT_MAX_RESPONSE_BYTES, &resp, &resp_len) != RC_OK)
+		tc_die("cannot decrypt the response");
+	printf("%s\n", resp);
+	free(resp);
+	blocklist_free(&in);
+}
+
+static const uint8_t tc_u32_max[4] = { 0xff, 0xff, 0xff, 0xff };
+
+static int tc_cmd_abuse(const struct rsa_private *key, const char *scenario)
+{
+	struct rsa_public server;
+	int fd;
+
+	rsa_public_init(&server);
+	if (strcmp(scenario, "handshake-length") == 0) {
+		struct blocklist skip;
+
+		/* After the server's key, announce a 4 GiB e. */
+		fd = tc_raw_connect();
+		if (tc_raw_read_frame(fd, FRAME_KIND_BYTES, &skip) != RC_OK)
+			tc_die("no handshake");
+		blocklist_free(&skip);
+		tc_raw_send(fd, tc_u32_max, 4);
+		tc_expect_close(fd);
+	} else if (strcmp(scenario, "handshake-stall") == 0) {
+		fd = tc_raw_connect();
+		tc_expect_close(fd);
+	} else if (strcmp(scenario, "small-key") == 0 || strcmp(scenario, "even-exponent") == 0) {
+		struct blocklist skip;
+		mpz_t e, n;
+
+		fd = tc_raw_connect();
+		if (tc_raw_read_frame(fd, FRAME_KIND_BYTES, &skip) != RC_OK)
+			tc_die("no handshake");
+		blocklist_free(&skip);
+		mpz_init_set_ui(e, strcmp(scenario, "small-key") == 0 ? 65537 : 65536);
+		mpz_init(n);
+		if (strcmp(scenario, "small-key") == 0)
+			mpz_ui_pow_ui(n, 2, 255), mpz_add_ui(n, n, 297);
+		else
+			mpz_set(n, key->pub.n);
+		tc_send_number(fd, e);
+		tc_send_number(fd, n);
+		mpz_clears(e, n, NULL);
+		tc_expect_close(fd);
+	} else if (strcmp(scenario, "request-length") == 0) {
+		static const uint8_t one_block[4] = { 1, 0, 0, 0 };
+
+		fd = tc_raw_handshake(key, &server);
+		tc_raw_send(fd, one_block, 4);
+		tc_raw_send(fd, tc_u32_max, 4);
+		tc_expect_close(fd);
+	} else if (strcmp(scenario, "block-count") == 0) {
+		fd = tc_raw_handshake(key, &server);
+		tc_raw_send(fd, tc_u32_max, 4);
+		tc_expect_close(fd);
+	} else if (strcmp(scenario, "block-too-big") == 0) {
+		struct blocklist blocks;
+		struct bytebuf frame, nbytes;
+
+		/* One block holding n itself: not a valid ciphertext. */
+		fd = tc_raw_handshake(key, &server);
+		blocklist_init(&blocks);
+		bytebuf_init(&frame, 0);
+		bytebuf_init(&nbytes, 0);
+		if (bigint_append(&nbytes, server.n) != RC_OK || blocklist_push(&blocks, nbytes.data, nbytes.len) != RC_OK ||
+		    frame_write_blocks(&frame, &blocks) != RC_OK)
+			tc_die("out of memory");
+		tc_raw_send(fd, frame.data, frame.len);
+		tc_expect_close(fd);
+		blocklist_free(&blocks);
+		bytebuf_free(&frame);
+		bytebuf_free(&nbytes);
+	} else if (strcmp(scenario, "garbage") == 0) {
+		static const char http[] = "GET / HTTP/1.1\r\nHost: example\r\n\r\n";
+
+		fd = tc_raw_handshake(key, &server);
+		tc_raw_send(fd, http, sizeof http - 1);
+		tc_expect_close(fd);
+	} else if (strcmp(scenario, "bad-utf8") == 0) {
+		static const char bad[] = "{\"cmd\": \"ping\xc3\x28\"}";
+
+		fd = tc_raw_handshake(key, &server);
+		tc_raw_request(fd, key, &server, bad, sizeof bad - 1);
+		tc_raw_request(fd, key, &server, "{\"cmd\":\"ping\"}", 14);
+	} else if (strcmp(scenario, "zero-blocks") == 0) {
+		static const uint8_t none[4] = { 0, 0, 0, 0 };
+		struct blocklist in;
+		char *resp;
+		size_t resp_len;
+
+		fd = tc_raw_handshake(key, &server);
+		tc_raw_send(fd, none, 4);
+		if (tc_raw_read_frame(fd, FRAME_KIND_BLOCKS, &in) != RC_OK) {
+			printf("closed\n");
+		} else {
+			if (wire_open(key, &in, PROTO_CLIENT_MAX_RESPONSE_BYTES, &resp, &resp_len) != RC_OK)
+				tc_die("cannot decrypt the response");
+			printf("%s\n", resp);
+			free(resp);
+			blocklist_free(&in);
+		}
+	} else if (strcmp(scenario, "stall") == 0) {
+		static const uint8_t partial[6] = { 1, 0, 0, 0, 16, 0 };
+
+		/* Half a frame header, then silence. */
+		fd = tc_raw_handshake(key, &server);
+		tc_raw_send(fd, partial, sizeof partial);
+		tc_expect_close(fd);
+	} else if (strcmp(scenario, "pipeline") == 0) {
+		struct bytebuf out;
+		const char *reqs[] = { "{\"cmd\":\"ping\"}", "{\"cmd\":\"nope\"}", "{\"cmd\":\"goodbye\"}" };
+
+		/* Three requests in one write, then three answers in order. */
+		fd = tc_raw_handshake(key, &server);
+		bytebuf_init(&out, 0);
+		for (size_t i = 0; i < 3; i++)
+			if (wire_seal(&server, rsa_chunk_wide(&server), reqs[i], strlen(reqs[i]), &out) != RC_OK)
+				tc_die("cannot encrypt");
+		tc_raw_send(fd, out.data, out.len);
+		bytebuf_free(&out);
+		for (size_t i = 0; i < 3; i++) {
+			struct blocklist in;
+			char *resp;
+			size_t resp_len;
+
+			if (tc_raw_read_frame(fd, FRAME_KIND_BLOCKS, &in) != RC_OK) {
+				printf("closed\n");
+				break;
+			}
+			if (wire_open(key, &in, PROTO_CLIENT_MAX_RESPONSE_BYTES, &resp, &resp_len) != RC_OK)
+				tc_die("cannot decrypt");
+			printf("%s\n", resp);
+			free(resp);
+			blocklist_free(&in);
+		}
+		tc_expect_close(fd);
+	} else {
+		tc_die("unknown scenario %s", scenario);
+	}
+	fflush(stdout);
+	close(fd);
+	rsa_public_clear(&server);
+	return 0;
+}
+
+/* ---- load ---- */
+
+struct tc_load {
+	int clients;
+	int rounds;
+	unsigned run;                /* makes logins unique per run */
+	pthread_barrier_t sent;      /* everyone has sent before anyone reads */
+	pthread_mutex_t lock;
+	int failures;
+};
+
+struct tc_load_client {
+	struct tc_load *load;
+	int index;
+	pthread_t thread;
+};
+
+static void tc_load_fail(struct tc_load *load, int index, const char *what, const char *detail)
+{
+	pthread_mutex_lock(&load->lock);
+	load->failures++;
+	fprintf(stderr, "client %d: %s%s%s\n", index, what, detail ? ": " : "", detail ? detail : "");
+	pthread_mutex_unlock(&load->lock);
+}
+
+/* Sends req and checks that the answer's text is exactly `want`. */
+static int tc_load_expect(struct tc_load_client *c, struct session *s, const char *req, const char *want)
+{
+	char *resp = NULL;
+	size_t len;
+	int r = session_request_text(s, req, strlen(req), &resp, &len);
+
+	if (r != RC_OK) {
+		tc_load_fail(c->load, c->index, req, rc_strerror(r));
+		return -1;
+	}
+	if (want && strcmp(resp, want) != 0) {
+		tc_load_fail(c->load, c->index, req, resp);
+		free(resp);
+		return -1;
+	}
+	free(resp);
+	return 0;
+}
+
+static int tc_load_check_history(struct tc_load_client *c, struct session *s, const char *from_login, int from)
+{
+	struct tc_load *load = c->load;
+	struct json_object *req = json_object_new_object(), *resp = NULL, *data;
+	char want[64];
+	int ok = 0;
+
+	json_object_object_add(req, "cmd", json_object_new_string("get_messages"));
+	json_object_object_add(req, "user", json_object_new_string(from_login));
+	if (session_request(s, req, &resp) != RC_OK || !json_object_object_get_ex(resp, "data", &data) ||
+	    !json_object_is_type(data, json_type_array)) {
+		tc_load_fail(load, c->index, "get_messages", resp ? jsonx_to_string(resp, NULL) : "no answer");
+		goto out;
+	}
+	/* What `from` sent me, in order: my self copies went to my right
+	 * neighbour, not to `from`. */
+	if ((int)json_object_array_length(data) != load->rounds) {
+		tc_load_fail(load, c->index, "get_messages: wrong number of messages", jsonx_to_string(data, NULL));
+		goto out;
+	}
+	for (int i = 0; i < load->rounds; i++) {
+		struct json_object *m = json_object_array_get_idx(data, (size_t)i);
+		const char *content = jsonx_get_string(m, "content");
+		const char *created_at = jsonx_get_string(m, "created_at");
+
+		snprintf(want, sizeof want, "from %d round %d", from, i);
+		if (!content || strcmp(content, want) != 0 || !created_at || !tc_is_timestamp(created_at)) {
+			tc_load_fail(load, c->index, "get_messages: wrong message", jsonx_to_string(m, NULL));
+			goto out;
+		}
+	}
+	ok = 1;
+out:
+	json_object_put(req);
+	json_object_put(resp);
+	return ok ? 0 : -1;
+}
+
+static void *tc_load_main(void *arg)
+{
+	struct tc_load_client *c = arg;
+	struct tc_load *load = c->load;
+	int right = (c->index + 1) % load->clients, left = (c->index + load->clients - 1) % load->clients;
+	char req[512], login[64], left_login[64], right_login[64];
+	struct rsa_private key;
+	struct session s;
+	int connected = 0, waited = 0;
+
+	rsa_private_init(&key);
+	snprintf(login, sizeof login, "load%u_%d", load->run, c->index);
+	snprintf(left_login, sizeof left_login, "load%u_%d", load->run, left);
+	snprintf(right_login, sizeof right_login, "load%u_%d", load->run, right);
+	if (rsa_generate(&key, TC_LOAD_KEY_BITS, NULL, NULL) != RC_OK) {
+		tc_load_fail(load, c->index, "key generation failed", NULL);
+		goto out;
+	}
+	if (tc_connect(&s, &key) != RC_OK) {
+		tc_load_fail(load, c->index, "connect failed", NULL);
+		goto out;
+	}
+	connected = 1;
+	snprintf(req, sizeof req, "{\"cmd\":\"register\",\"login\":\"%s\"}", login);
+	if (tc_load_expect(c, &s, "{\"cmd\":\"get_users\"}", "{\"state\":\"error\",\"error\":\"no auth\"}") ||
+	    tc_load_expect(c, &s, req, "{\"state\":\"ok\",\"data\":\"welcome\"}") ||
+	    tc_load_expect(c, &s, "{\"cmd\":\"ping\"}", "{\"state\":\"ok\",\"data\":\"pong\"}"))
+		goto out;
+	if (c->index % 50 == 0 && tc_load_expect(c, &s, "{\"cmd\":\"get_users\"}", NULL))
+		goto out;
+	/* Wait until the neighbour exists. */
+	pthread_barrier_wait(&load->sent);
+	for (int i = 0; i < load->rounds; i++) {
+		snprintf(req, sizeof req,
+		         "{\"cmd\":\"send_message\",\"user\":\"%s\",\"content\":\"from %d round %d\",\"self_copy\":%s}",
+		         right_login, c->index, i, i % 2 ? "true" : "false");
+		if (tc_load_expect(c, &s, req, "{\"state\":\"ok\",\"data\":\"sent\"}"))
+			break;
+	}
+	pthread_barrier_wait(&load->sent);
+	waited = 1;
+	tc_load_check_history(c, &s, left_login, left);
+	tc_load_expect(c, &s, "{\"cmd\":\"goodbye\"}", "{\"state\":\"ok\",\"data\":\"goodbye\"}");
+out:
+	if (!waited) {
+		/* Keep the barrier count right for the others. */
+		pthread_barrier_wait(&load->sent);
+		pthread_barrier_wait(&load->sent);
+	}
+	if (connected)
+		session_close(&s);
+	rsa_private_clear(&key);
+	return NULL;
+}
+
+static int tc_cmd_load(int clients, int rounds)
+{
+	struct tc_load load;
+	struct tc_load_client *c;
+
+	if (clients < 3 || clients > TC_MAX_CLIENTS || rounds < 1)
+		tc_die("load: want 3..%d clients and at least one round", TC_MAX_CLIENTS);
+	memset(&load, 0, sizeof load);
+	load.clients = clients;
+	load.rounds = rounds;
+	secure_random(&load.run, sizeof load.run);
+	pthread_barrier_init(&load.sent, NULL, (unsigned)clients);
+	pthread_mutex_init(&load.lock, NULL);
+	c = calloc((size_t)clients, sizeof *c);
+	if (!c)
+		tc_die("out of memory");
+	for (int i = 0; i < clients; i++) {
+		c[i].load = &load;
+		c[i].index = i;
+		if (pthread_create(&c[i].thread, NULL, tc_load_main, &c[i]) != 0)
+			tc_die("pthread_create failed");
+	}
+	for (int i = 0; i < clients; i++)
+		pthread_join(c[i].thread, NULL);
+	free(c);
+	pthread_barrier_destroy(&load.sent);
+	pthread_mutex_destroy(&load.lock);
+	if (load.failures) {
+		printf("load failed: %d failure(s)\n", load.failures);
+		return 1;
+	}
+	printf("load ok\n");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "host", required_argument, NULL, 'H' },
+		{ "port", required_argument, NULL, 'p' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct rsa_private key;
+	const char *key_path = NULL;
+	int opt, status;
+
+	while ((opt = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'H': tc_host = optarg; break;
+		case 'p': tc_port = optarg; break;
+		case 'k': key_path = optarg; break;
+		case 't': tc_timeout_ms = atoi(optarg); break;
+		default: tc_die("bad option");
+		}
+	}
+	if (!tc_port || optind >= argc)
+		tc_die("usage: test-client --port P [--key FILE] req JSON... | abuse SCENARIO | load CLIENTS ROUNDS");
+	if (secure_init() != RC_OK)
+		tc_die("secure_init failed");
+	rsa_private_init(&key);
+	if (strcmp(argv[optind], "load") == 0) {
+		if (argc - optind != 3)
+			tc_die("load CLIENTS ROUNDS");
+		status = tc_cmd_load(atoi(argv[optind + 1]), atoi(argv[optind + 2]));
+	} else {
+		if (!key_path)
+			tc_die("--key is required");
+		tc_load_key(key_path, &key);
+		if (strcmp(argv[optind], "req") == 0)
+			status = tc_cmd_req(&key, argc - optind - 1, argv + optind + 1);
+		else if (strcmp(argv[optind], "abuse") == 0 && argc - optind == 2)
+			status = tc_cmd_abuse(&key, argv[optind + 1]);
+		else
+			tc_die("unknown command %s", argv[optind]);
+	}
+	rsa_private_clear(&key);
+	return status;
+}
