@@ -6,7 +6,7 @@
 FUZZ_COMMON_SOURCES = tests/fuzz/fuzz_common.h tests/fuzz/fuzz_common.c tests/fuzz/standalone_main.c
 
 check_PROGRAMS += tests/fuzz/fuzz-frame tests/fuzz/fuzz-rsa-codec tests/fuzz/fuzz-keyfile \
-	tests/fuzz/fuzz-content tests/fuzz/fuzz-jsonx
+	tests/fuzz/fuzz-content tests/fuzz/fuzz-jsonx tests/fuzz/fuzz-dispatch
 
 tests_fuzz_fuzz_frame_SOURCES = tests/fuzz/fuzz_frame.c $(FUZZ_COMMON_SOURCES)
 tests_fuzz_fuzz_frame_LDADD = $(COMMON_LIBS)
@@ -18,6 +18,12 @@ tests_fuzz_fuzz_content_SOURCES = tests/fuzz/fuzz_content.c $(FUZZ_COMMON_SOURCE
 tests_fuzz_fuzz_content_LDADD = $(COMMON_LIBS)
 tests_fuzz_fuzz_jsonx_SOURCES = tests/fuzz/fuzz_jsonx.c $(FUZZ_COMMON_SOURCES)
 tests_fuzz_fuzz_jsonx_LDADD = $(COMMON_LIBS)
+# The server's dispatcher and request path, with fake_store.c linked in place
+# of server/store.c (the store.h interface is the seam): no PostgreSQL.
+tests_fuzz_fuzz_dispatch_SOURCES = tests/fuzz/fuzz_dispatch.c tests/fuzz/fake_store.h tests/fuzz/fake_store.c \
+	server/dispatch.h server/dispatch.c server/request.h server/request.c server/store.h $(FUZZ_COMMON_SOURCES)
+tests_fuzz_fuzz_dispatch_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/server
+tests_fuzz_fuzz_dispatch_LDADD = $(COMMON_LIBS)
 
 TESTS += tests/fuzz/regressions.sh
 EXTRA_DIST += tests/fuzz/regressions.sh tests/fuzz/corpus tests/fuzz/regressions tests/fuzz/make-seeds

@@ -1,0 +1,238 @@
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "errors.h"
+#include "fake_store.h"
+#include "fuzz_common.h"
+#include "utf8.h"
+
+struct store {
+	struct fake_user *users;
+	size_t user_count;
+	struct fake_message *messages;
+	size_t message_count;
+	int down;
+};
+
+/* What PostgreSQL would refuse (it stores no NUL and no invalid UTF-8) is a
+ * server bug: the text came from a request the server should have refused. */
+static void fake_check_text(const char *s)
+{
+	FUZZ_CHECK(s != NULL);
+	FUZZ_CHECK(utf8_check_text((const uint8_t *)s, strlen(s)) == RC_OK);
+}
+
+static char *fake_strdup(const char *s)
+{
+	char *copy = strdup(s);
+
+	FUZZ_CHECK(copy != NULL);
+	return copy;
+}
+
+int store_new(const char *conninfo, unsigned worker_id, struct store **out)
+{
+	(void)conninfo;
+	(void)worker_id;
+	*out = calloc(1, sizeof(**out));
+	return *out ? RC_OK : RC_ERR_NOMEM;
+}
+
+void store_free(struct store *st)
+{
+	size_t i;
+
+	if (st == NULL)
+		return;
+	for (i = 0; i < st->user_count; i++) {
+		free(st->users[i].login);
+		free(st->users[i].e_dec);
+		free(st->users[i].n_dec);
+	}
+	for (i = 0; i < st->message_count; i++) {
+		free(st->messages[i].sender);
+		free(st->messages[i].receiver);
+		free(st->messages[i].content);
+	}
+	free(st->users);
+	free(st->messages);
+	free(st);
+}
+
+int store_ensure(struct store *st)
+{
+	return st->down ? RC_ERR_DB : RC_OK;
+}
+
+int store_connected(const struct store *st)
+{
+	return !st->down;
+}
+
+int64_t store_next_attempt_ms(const struct store *st)
+{
+	(void)st;
+	return 0;
+}
+
+void fake_store_set_down(struct store *st, int down)
+{
+	st->down = down;
+}
+
+size_t fake_store_user_count(const struct store *st)
+{
+	return st->user_count;
+}
+
+const struct fake_user *fake_store_user(const struct store *st, size_t i)
+{
+	return i < st->user_count ? &st->users[i] : NULL;
+}
+
+size_t fake_store_message_count(const struct store *st)
+{
+	return st->message_count;
+}
+
+const struct fake_message *fake_store_message(const struct store *st, size_t i)
+{
+	return i < st->message_count ? &st->messages[i] : NULL;
+}
+
+static const struct fake_user *fake_find_login(const struct store *st, const char *login)
+{
+	size_t i;
+
+	for (i = 0; i < st->user_count; i++)
+		if (strcmp(st->users[i].login, login) == 0)
+			return &st->users[i];
+	return NULL;
+}
+
+static const struct fake_user *fake_find_key(const struct store *st, const char *e_dec, const char *n_dec)
+{
+	size_t i;
+
+	for (i = 0; i < st->user_count; i++)
+		if (strcmp(st->users[i].e_dec, e_dec) == 0 && strcmp(st->users[i].n_dec, n_dec) == 0)
+			return &st->users[i];
+	return NULL;
+}
+
+int store_find_login_by_key(struct store *st, const char *e_dec, const char *n_dec, char **login)
+{
+	const struct fake_user *u;
+
+	*login = NULL;
+	fake_check_text(e_dec);
+	fake_check_text(n_dec);
+	if (st->down)
+		return RC_ERR_DB;
+	if ((u = fake_find_key(st, e_dec, n_dec)) != NULL)
+		*login = fake_strdup(u->login);
+	return RC_OK;
+}
+
+int store_insert_user(struct store *st, const char *login, const char *e_dec, const char *n_dec, int *inserted)
+{
+	struct fake_user *users;
+
+	*inserted = 0;
+	fake_check_text(login);
+	fake_check_text(e_dec);
+	fake_check_text(n_dec);
+	if (st->down)
+		return RC_ERR_DB;
+	if (fake_find_login(st, login) || fake_find_key(st, e_dec, n_dec))
+		return RC_OK;
+	users = realloc(st->users, (st->user_count + 1) * sizeof(*users));
+	FUZZ_CHECK(users != NULL);
+	st->users = users;
+	users[st->user_count].login = fake_strdup(login);
+	users[st->user_count].e_dec = fake_strdup(e_dec);
+	users[st->user_count].n_dec = fake_strdup(n_dec);
+	st->user_count++;
+	*inserted = 1;
+	return RC_OK;
+}
+
+int store_user_exists(struct store *st, const char *login, int *exists)
+{
+	*exists = 0;
+	fake_check_text(login);
+	if (st->down)
+		return RC_ERR_DB;
+	*exists = fake_find_login(st, login) != NULL;
+	return RC_OK;
+}
+
+int store_list_other_users(struct store *st, const char *me, store_user_fn fn, void *arg)
+{
+	size_t i;
+	int r;
+
+	fake_check_text(me);
+	if (st->down)
+		return RC_ERR_DB;
+	for (i = 0; i < st->user_count; i++)
+		if (strcmp(st->users[i].login, me) != 0 &&
+		    (r = fn(arg, st->users[i].login, st->users[i].e_dec, st->users[i].n_dec)) != 0)
+			return r;
+	return RC_OK;
+}
+
+/* store.c's history query: what `other` sent me (not self copies), and my
+ * self copies of what I sent `other` (unless other is me). */
+int store_list_history(struct store *st, const char *me, const char *other, store_message_fn fn, void *arg)
+{
+	const struct fake_message *m;
+	char created_at[48];
+	size_t i;
+	int r;
+
+	fake_check_text(me);
+	fake_check_text(other);
+	if (st->down)
+		return RC_ERR_DB;
+	for (i = 0; i < st->message_count; i++) {
+		m = &st->messages[i];
+		if ((strcmp(m->sender, other) == 0 && strcmp(m->receiver, me) == 0 && !m->self_copy) ||
+		    (strcmp(me, other) != 0 && strcmp(m->sender, me) == 0 && strcmp(m->receiver, other) == 0 && m->self_copy)) {
+			snprintf(created_at, sizeof(created_at), "2026-11-24T16:30:%02zu.%06zu", i % 60, i % 1000000);
+			if ((r = fn(arg, m->sender, created_at, m->content)) != 0)
+				return r;
+		}
+	}
+	return RC_OK;
+}
+
+int store_insert_message(struct store *st, const char *sender, const char *receiver, const char *content,
+                         int self_copy, int *stored)
+{
+	struct fake_message *messages;
+
+	*stored = 0;
+	fake_check_text(sender);
+	fake_check_text(receiver);
+	fake_check_text(content);
+	if (st->down)
+		return RC_ERR_DB;
+	/* The message table's foreign key: only registered users send. */
+	FUZZ_CHECK(fake_find_login(st, sender) != NULL);
+	if (!fake_find_login(st, receiver))
+		return RC_OK;
+	messages = realloc(st->messages, (st->message_count + 1) * sizeof(*messages));
+	FUZZ_CHECK(messages != NULL);
+	st->messages = messages;
+	messages[st->message_count].sender = fake_strdup(sender);
+	messages[st->message_count].receiver = fake_strdup(receiver);
+	messages[st->message_count].content = fake_strdup(content);
+	messages[st->message_count].self_copy = self_copy != 0;
+	st->message_count++;
+	*stored = 1;
+	return RC_OK;
+}
