@@ -46,3 +46,8 @@ COMMON_TESTS += tests/common/test-rsa
 tests_common_test_rsa_SOURCES = tests/common/test-rsa.c
 tests_common_test_rsa_CFLAGS = $(COMMON_TEST_CFLAGS)
 tests_common_test_rsa_LDADD = $(COMMON_TEST_LDADD)
+
+COMMON_TESTS += tests/common/test-keyfile
+tests_common_test_keyfile_SOURCES = tests/common/test-keyfile.c
+tests_common_test_keyfile_CFLAGS = $(COMMON_TEST_CFLAGS)
+tests_common_test_keyfile_LDADD = $(COMMON_TEST_LDADD)
