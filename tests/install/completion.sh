@@ -1,8 +1,8 @@
 #!/bin/sh
 # bash completion: sourcing the file (without bash-completion, as on a bare
-# system) defines completions for the three programs, and completing a few
-# command lines gives the expected words; the option (and subcommand) lists
-# of the completion are exactly those of each program's --help.
+# system) defines completions for the three programs, completing a few
+# command lines gives the expected words, and the options (and rsa-chat's
+# commands) the completion offers are exactly those of each program's --help.
 set -eu
 . "$top_srcdir/tests/install/lib.sh"
 
@@ -33,11 +33,11 @@ complete_line() {
 
 # expect "EXPECTED WORDS" WORD... : the candidates are exactly these words.
 expect() {
-	want=$(printf '%s\n' $1 | sort)
+	want=$(echo "$1" | tr ' ' '\n' | sed '/^$/d' | sort)
 	shift
 	got=$(complete_line "$@") || fail "completing '$*' failed"
-	[ "$got" = "$want" ] || fail "completing '$*': got '$(echo $got)', want '$(echo $want)'"
-	echo "ok: '$*' completes to: $(echo $got)"
+	[ "$got" = "$want" ] || fail "completing '$*': got '$(echo "$got" | one_line)', want '$(echo "$want" | one_line)'"
+	echo "ok: '$*' completes to: $(echo "$got" | one_line)"
 }
 
 expect "--port" rsa-chat-server --po
@@ -48,6 +48,13 @@ expect "native original" generate-keys --format ''
 expect "--force --format" generate-keys --f
 expect "2048" generate-keys --bits 20
 expect "send" rsa-chat se
+expect "send" rsa-chat --host example.org --json se
+expect "unread users" rsa-chat --port 9090 u
+# bash splits "--name=value" at "=".
+expect "debug" rsa-chat-server --log-level = d
+expect "error warn info debug" rsa-chat-server --log-level =
+expect "send" rsa-chat --host = example.org se
+expect "--no-bell --no-self-copy --notify-cmd" rsa-chat send --no
 
 # File names after options that take a file.
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/rc-completion.XXXXXX")
@@ -55,34 +62,30 @@ trap 'rm -rf "$tmp"' EXIT
 : >"$tmp/server.key"
 : >"$tmp/server.key.pub"
 expect "$tmp/server.key $tmp/server.key.pub" rsa-chat-server --key "$tmp/server"
-expect "$tmp/server.key" generate-keys -o "$tmp/server.key"
+expect "$tmp/server.key.pub" generate-keys -o "$tmp/server.key."
+expect "$tmp/server.key.pub" rsa-chat --key "$tmp/server.key.p"
 
-# The lists agree with --help: every option of a program's --help (and of
-# rsa-chat's subcommands' --help) is offered, and nothing else.
+# The lists agree with --help: every option (and rsa-chat subcommand) a
+# program's --help offers is offered, and nothing else.
 rc_programs | while read -r name built page; do
 	prog=$top_builddir/$built
 	"$prog" --help >"$tmp/help" 2>&1 || fail "$name --help exits with status $?"
-	offered=$(complete_line "$name" -)
+	want=$(help_options "$tmp/help")
+	got=$(complete_line "$name" -)
+	[ "$got" = "$want" ] ||
+		fail "$name: completion offers '$(echo "$got" | one_line)', --help has '$(echo "$want" | one_line)'"
 	if [ "$name" = rsa-chat ]; then
 		subs=$(rsa_chat_subcommands "$tmp/help")
-		[ "$(complete_line rsa-chat '')" = "$(printf '%s\n' $subs | sort)" ] ||
-			fail "rsa-chat subcommands: completion offers '$(complete_line rsa-chat '' | tr '\n' ' ')', --help lists '$(echo $subs)'"
+		got=$(complete_line rsa-chat '')
+		[ "$got" = "$subs" ] ||
+			fail "rsa-chat commands: completion offers '$(echo "$got" | one_line)', --help has '$(echo "$subs" | one_line)'"
+		# Options after the command, too; no second command.
 		for sub in $subs; do
-			"$prog" "$sub" --help >"$tmp/sub-help" 2>&1 || fail "rsa-chat $sub --help failed"
-			want=$( { long_options <"$tmp/sub-help"; short_options <"$tmp/sub-help"; } | sort -u)
-			got=$(complete_line rsa-chat "$sub" - | sort -u)
-			[ "$got" = "$want" ] ||
-				fail "rsa-chat $sub: completion offers '$(echo $got)', its --help has '$(echo $want)'"
+			[ "$(complete_line rsa-chat "$sub" -)" = "$want" ] ||
+				fail "rsa-chat $sub -: completion does not offer the options"
 		done
-		long_options <"$tmp/help" >"$tmp/want-long"
-		short_options <"$tmp/help" >"$tmp/want-short"
-		# The main --help also shows the subcommands' options: compare the
-		# options valid before a subcommand.
-		want=$(rsa_chat_global_options "$tmp/help")
-	else
-		want=$( { long_options <"$tmp/help"; short_options <"$tmp/help"; } | sort -u)
+		[ -z "$(complete_line rsa-chat --host h send '')" ] ||
+			fail "rsa-chat --host h send: completion offers a second command"
 	fi
-	[ "$offered" = "$want" ] ||
-		fail "$name: completion offers '$(echo $offered)', --help has '$(echo $want)'"
-	echo "ok: $name completion offers exactly the options of its --help"
+	echo "ok: $name completion offers exactly what its --help lists"
 done

@@ -11,20 +11,12 @@ set -eu
 
 rc_init
 dest=$RC_TMP/destdir
-# A clean sub-make: the jobserver of the make running the tests is not ours.
-submake() {
-	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL ${MAKE:-make} -s -C "$top_builddir" "$@"
-}
-eval "$(submake rc-install-dirs)"
+load_install_dirs
 
 submake install DESTDIR="$dest" >"$RC_TMP/install.log" 2>&1 ||
 	rc_fail "make install DESTDIR=$dest failed: $(tail -n 20 "$RC_TMP/install.log")"
-RC_INSTALL_ROOT=$dest RC_SRCDIR=$top_srcdir \
-	RC_BINDIR=$RC_BINDIR RC_SBINDIR=$RC_SBINDIR RC_MANDIR=$RC_MANDIR \
-	RC_PKGDATADIR=$RC_PKGDATADIR RC_COMPLETIONDIR=$RC_COMPLETIONDIR \
-	RC_UNITDIR=$RC_UNITDIR RC_SYSUSERSDIR=$RC_SYSUSERSDIR \
-	RC_EXAMPLESDIR=$RC_EXAMPLESDIR RC_VERSION=$RC_VERSION \
-	sh "$top_srcdir/tests/install/installed.sh" || rc_fail "the DESTDIR install is broken"
+RC_INSTALL_ROOT=$dest RC_SRCDIR=$top_srcdir sh "$top_srcdir/tests/install/installed.sh" ||
+	rc_fail "the DESTDIR install is broken"
 
 # An empty database, set up by the installed helper alone.
 rc_pg_start
@@ -33,8 +25,9 @@ fresh="postgresql://postgres@127.0.0.1:$PGPORT/fresh"
 "$dest$RC_BINDIR/rsa-chat-migrate" --database "$fresh" >"$RC_TMP/migrate.log" 2>&1 ||
 	rc_fail "the installed rsa-chat-migrate failed: $(cat "$RC_TMP/migrate.log")"
 applied=$("$PG_BINDIR/psql" -X -A -t -d "$fresh" -c "SELECT count(*) FROM schema_migrations")
-expected=$(ls "$dest$RC_PKGDATADIR/migrations"/*.sql | wc -l)
-[ "$applied" -eq "$expected" ] && [ "$applied" -gt 0 ] ||
+expected=$(find "$dest$RC_PKGDATADIR/migrations" -name '*.sql' | wc -l)
+[ "$expected" -gt 0 ] || rc_fail "no migrations installed"
+[ "$applied" -eq "$expected" ] ||
 	rc_fail "rsa-chat-migrate applied $applied migrations, $expected are installed"
 echo "ok: the installed rsa-chat-migrate applied the $applied installed migrations"
 

@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # Helpers for the tests in tests/install/ (sourced; POSIX sh).
 # The test environment of `make check` sets top_srcdir and top_builddir.
 
@@ -7,6 +8,27 @@
 fail() {
 	echo "FAIL: $*" >&2
 	exit 1
+}
+
+# The lines on stdin joined by spaces, for messages.
+one_line() {
+	tr '\n' ' ' | sed 's/ *$//'
+}
+
+# make in the build tree, clean of the jobserver of the make running the
+# tests (not ours to use).
+submake() {
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL "${MAKE:-make}" -s -C "$top_builddir" "$@"
+}
+
+# Sets and exports RC_BINDIR, RC_SBINDIR... (this build's installation
+# folders, see utils/install.mk).
+load_install_dirs() {
+	dirs=$(submake rc-install-dirs) || fail "make rc-install-dirs failed"
+	eval "$dirs"
+	for assignment in $dirs; do
+		export "${assignment%%=*}"
+	done
 }
 
 # The three programs, as "PROGRAM BUILT-PATH MAN-PAGE" lines.
@@ -62,14 +84,52 @@ long_options() {
 
 # Short options (-x) in the text on stdin, one per line, sorted.
 short_options() {
-	grep -o -E '(^|[][ ,|(])-[A-Za-z0-9]([][ ,|)=]|$)' | sed -e 's/^.*-\([A-Za-z0-9]\).*$/-\1/' | sort -u
+	grep -o -E '(^|[][ ,|("])-[A-Za-z0-9]([][ ,|)="]|$)' | sed -e 's/^.*-\([A-Za-z0-9]\).*$/-\1/' | sort -u
 }
 
-# Every long option the man page documents for program NAME.
-man_long_options() {
-	man_own_text "$1" "$2" | long_options
+# The options a --help text (file $1) offers, one per line, sorted: every
+# long option it names, and the short options of its "Usage:" lines and at
+# the start of its option rows ("  -c, --config FILE   text..."); a short
+# option merely mentioned in an explanation (another program's, say) does
+# not count.
+help_options() {
+	rows=$(awk '
+		/^[Uu]sage:/ { print; next }
+		/^[ \t]+-/ {
+			row = $0
+			sub(/^[ \t]+/, "", row)
+			sub(/  .*$/, "", row)
+			print row
+		}' "$1")
+	{ long_options <"$1"; echo "$rows" | short_options; } | sort -u
 }
 
-man_short_options() {
-	man_own_text "$1" "$2" | short_options
+# Every option (long and short) that man page $1 documents for program $2.
+man_options() {
+	text=$(man_own_text "$1" "$2")
+	{ echo "$text" | long_options; echo "$text" | short_options; } | sort -u
+}
+
+# The subcommands in rsa-chat's --help (file $1): the first word of each row
+# of its "Commands:" list, sorted.
+rsa_chat_subcommands() {
+	awk '
+		/^Commands:/ { inside = 1; next }
+		inside && /^$/ { inside = 0 }
+		inside && /^  [a-z]/ { print $1 }' "$1" | sort -u
+}
+
+# The subcommands man page $1 documents: the tags of its COMMANDS section.
+man_subcommands() {
+	awk '
+		/^\.SH/ { inside = ($0 ~ /^\.SH "?COMMANDS"?$/); next }
+		inside && /^\.TP/ { tag = 1; next }
+		inside && tag {
+			tag = 0
+			line = $0
+			sub(/^\.[A-Z]+ +/, "", line)
+			gsub(/"/, "", line)
+			split(line, words, " ")
+			print words[1]
+		}' "$1" | sort -u
 }

@@ -32,7 +32,7 @@ done
 # ExecStart=SBINDIR/rsa-chat-server -c SYSCONFDIR/rsa-chat/server.conf, with
 # the folders this build was configured with.
 exec_start=$(sed -n 's/^ExecStart=//p' "$unit")
-eval "$(env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL ${MAKE:-make} -s -C "$top_builddir" rc-install-dirs)"
+load_install_dirs
 expected="$RC_SBINDIR/rsa-chat-server -c $RC_SYSCONFDIR/rsa-chat/server.conf"
 [ "$exec_start" = "$expected" ] ||
 	fail "ExecStart is '$exec_start', expected '$expected'"

@@ -17,6 +17,12 @@ _rsa_chat_init() {
 		prev=
 		((COMP_CWORD > 0)) && prev=${COMP_WORDS[COMP_CWORD - 1]}
 		split=false
+		# "=" breaks words: "--name=value" comes as "--name" "=" "value".
+		if [[ $cur == = ]]; then
+			cur=
+		elif [[ $prev == = ]] && ((COMP_CWORD > 1)); then
+			prev=${COMP_WORDS[COMP_CWORD - 2]}
+		fi
 	fi
 	return 0
 }
@@ -37,7 +43,7 @@ _rsa_chat_reply_files() {
 # when prev is not such an option (or takes no value).
 _rsa_chat_complete_value() {
 	case $prev in
-	--key | --config | -c | -o | --output | --identity)
+	--key | --config | -c | -o | --output | --known-servers)
 		_rsa_chat_reply_files
 		;;
 	--host)
@@ -55,12 +61,14 @@ _rsa_chat_complete_value() {
 	--format)
 		_rsa_chat_reply_words "native original"
 		;;
-	--bits)
+	--bits | -b)
 		_rsa_chat_reply_words "1024 2048 3072 4096"
 		;;
-	--port | --database | --workers | --max-frame | --max-blocks | --max-request | \
+	--login | --notify-cmd | --poll-interval | --count | \
+		--port | --database | --workers | --max-frame | --max-blocks | --max-request | \
 		--max-connections | --handshake-timeout | --idle-timeout)
-		# A number or a connection string: nothing sensible to offer.
+		# A name, a number, a command or a connection string: nothing
+		# sensible to offer.
 		COMPREPLY=()
 		;;
 	*)
@@ -70,21 +78,65 @@ _rsa_chat_complete_value() {
 	return 0
 }
 
+_rsa_chat_client_options="--host --port --key --login --known-servers
+	--accept-new-server-key --poll-interval --no-bell --notify-cmd --json
+	--no-self-copy --count --help --version"
+# Options of rsa-chat that take a value (the next word).
+_rsa_chat_client_valued=" --host --port --key --login --known-servers --poll-interval --notify-cmd --count "
+_rsa_chat_client_commands="register users send history unread tail fingerprint"
+
+_rsa_chat_client() {
+	# shellcheck disable=SC2034 # words, cword, split: set by _init_completion
+	local cur prev words cword split
+	_rsa_chat_init || return
+	_rsa_chat_complete_value && return
+	if [[ $cur == -* ]]; then
+		# Options are accepted before and after the command.
+		_rsa_chat_reply_words "$_rsa_chat_client_options"
+		return
+	fi
+	# The command is the first word that is neither an option nor an
+	# option's value.
+	local i word command=
+	for ((i = 1; i < COMP_CWORD; i++)); do
+		word=${COMP_WORDS[i]}
+		if [[ $word == -* ]]; then
+			if [[ $_rsa_chat_client_valued == *" $word "* ]]; then
+				((i++))
+				[[ ${COMP_WORDS[i]} == = ]] && ((i++))
+			fi
+			continue
+		fi
+		command=$word
+		break
+	done
+	if [[ -z $command ]]; then
+		_rsa_chat_reply_words "$_rsa_chat_client_commands"
+	else
+		# Logins are only known to the server: nothing to offer.
+		COMPREPLY=()
+	fi
+}
+
 _rsa_chat_server() {
+	# shellcheck disable=SC2034 # words, cword, split: set by _init_completion
 	local cur prev words cword split
 	_rsa_chat_init || return
 	_rsa_chat_complete_value && return
 	_rsa_chat_reply_words "-c --config --listen --port --key --database --workers
 		--response-chunk --max-frame --max-blocks --max-request --max-connections
-		--handshake-timeout --idle-timeout --log-level --help --version"
+		--handshake-timeout --idle-timeout --log-level -h --help -V --version"
 }
 
 _rsa_chat_generate_keys() {
+	# shellcheck disable=SC2034 # words, cword, split: set by _init_completion
 	local cur prev words cword split
 	_rsa_chat_init || return
 	_rsa_chat_complete_value && return
-	_rsa_chat_reply_words "--bits -o --format --force --quiet --help --version"
+	_rsa_chat_reply_words "-b --bits -o --output --format -f --force -q --quiet
+		-h --help -V --version"
 }
 
+complete -F _rsa_chat_client rsa-chat
 complete -F _rsa_chat_server rsa-chat-server
 complete -F _rsa_chat_generate_keys generate-keys
