@@ -10,6 +10,9 @@
 #   rc_server_stop [PID]   SIGTERM, and fails unless the server exits with 0
 #   rc_pg_stop / rc_pg_start_again   stop / restart the same cluster, same port
 #   rc_fail MESSAGE        prints the message and the logs, exits 1
+#   rc_expect LABEL EXPECTED ACTUAL   fails with a diff unless equal
+#   rc_genkey BITS FILE    a key pair made by the built generate-keys
+#   rc_psql ARGS           psql on the test database, stopping on errors
 #   rc_cleanup             stops everything and removes the folder (installed
 #                          as the EXIT trap by rc_init)
 #
@@ -131,6 +134,20 @@ rc_pg_stop() {
 
 rc_pg_start_again() {
 	rc_pg_ctl_start || rc_fail "PostgreSQL did not restart on port $PGPORT"
+}
+
+# Compares ACTUAL with EXPECTED (multi-line strings); fails with a diff.
+rc_expect() {
+	label=$1
+	expected=$2
+	actual=$3
+	if [ "$expected" != "$actual" ]; then
+		printf '%s\n' "$expected" >"$RC_TMP/expected.txt"
+		printf '%s\n' "$actual" >"$RC_TMP/actual.txt"
+		diff -u "$RC_TMP/expected.txt" "$RC_TMP/actual.txt" >&2 || true
+		rc_fail "$label: unexpected output"
+	fi
+	echo "ok - $label"
 }
 
 # psql on the test database, quiet and failing on errors.

@@ -1,0 +1,154 @@
+#!/bin/sh
+# Every command, response and error text of wire-protocol.md section 5
+# against a real server and PostgreSQL, including the original's example
+# scenario (two users chatting, with and without self copies).
+. "$top_srcdir/tests/lib/harness.sh"
+
+rc_pg_start
+rc_server_start
+TC="$top_builddir/tests/server/test-client --port $RC_PORT"
+for u in alice bob carol dave; do
+	rc_genkey 1024 "$RC_TMP/$u"
+done
+as() {
+	who=$1
+	shift
+	$TC --key "$RC_TMP/$who" req "$@" || rc_fail "test-client failed"
+}
+# A key file's decimal e or n.
+key_part() {
+	sed -n "s/^$2 \([0-9]*\)$/\1/p" "$RC_TMP/$1"
+}
+OK='{"state":"ok","data":'
+ERR='{"state":"error","error":'
+
+rc_expect "anonymous connection" \
+"${OK}\"pong\"}
+${ERR}\"no auth\"}
+${ERR}\"no auth\"}
+${ERR}\"no auth\"}
+${ERR}\"no auth\"}
+${ERR}\"no auth\"}
+${ERR}\"no auth\"}
+${ERR}\"no login\"}
+${ERR}\"no login\"}
+${ERR}\"no login\"}
+${ERR}\"no login\"}
+${OK}\"welcome\"}
+${ERR}\"already registered\",\"login\":\"alice\"}
+${OK}[]}
+${ERR}\"incorrect cmd\"}
+${ERR}\"incorrect cmd\"}
+${ERR}\"incorrect cmd\"}
+${ERR}\"incorrect cmd\"}
+${OK}\"pong\"}
+${OK}\"goodbye\"}
+closed" \
+"$(as alice '{"cmd":"ping"}' '{"cmd":"get_users"}' \
+	'{"cmd":"send_message","user":"x","content":"y"}' '[1,2]' 'not json' '{"cmd":5}' '{}' \
+	'{"cmd":"register"}' '{"cmd":"register","login":""}' '{"cmd":"register","login":5}' \
+	'{"cmd":"register","login":null}' \
+	'{"cmd":"register","login":"alice"}' '{"cmd":"register","login":"alice"}' \
+	'{"cmd":"get_users"}' '{"cmd":"nope"}' '"get_users"' '{}' '{"cmd":["ping"]}' \
+	'{"cmd":"ping","extra":[1,2,3]}' '{"cmd":"goodbye"}' '{"cmd":"ping"}')"
+
+# A new connection with the same key is alice at once.
+rc_expect "key is identity" "${ERR}\"already registered\",\"login\":\"alice\"}" \
+	"$(as alice '{"cmd":"register","login":"other"}')"
+
+rc_expect "login exists, then register" \
+"${ERR}\"login exists\"}
+${OK}\"welcome\"}
+${OK}[{\"login\":\"alice\",\"open_exponent\":$(key_part alice e),\"module\":$(key_part alice n)}]}" \
+"$(as bob '{"cmd":"register","login":"alice"}' '{"cmd":"register","login":"bob"}' '{"cmd":"get_users"}')"
+
+rc_expect "message errors" \
+"${ERR}\"no user or content\"}
+${ERR}\"no user or content\"}
+${ERR}\"no user or content\"}
+${ERR}\"no user or content\"}
+${ERR}\"no user or content\"}
+${ERR}\"no user or content\"}
+${ERR}\"no such user\"}
+${ERR}\"no user\"}
+${ERR}\"no user\"}
+${ERR}\"no user\"}
+${ERR}\"no such user\"}" \
+"$(as bob '{"cmd":"send_message","content":"hi"}' '{"cmd":"send_message","user":"","content":"hi"}' \
+	'{"cmd":"send_message","user":"alice"}' '{"cmd":"send_message","user":"alice","content":""}' \
+	'{"cmd":"send_message","user":"alice","content":5}' '{"cmd":"send_message","user":7,"content":"hi"}' \
+	'{"cmd":"send_message","user":"zed","content":"hi"}' \
+	'{"cmd":"get_messages"}' '{"cmd":"get_messages","user":""}' '{"cmd":"get_messages","user":1}' \
+	'{"cmd":"get_messages","user":"zed"}')"
+
+# The example scenario. self_copy is read with Python truthiness.
+rc_expect "bob sends" \
+"${OK}\"sent\"}
+${OK}\"sent\"}" \
+"$(as bob '{"cmd":"send_message","user":"alice","content":"b1"}' \
+	'{"cmd":"send_message","user":"alice","content":"b1 self","self_copy":true}')"
+rc_expect "alice sends" \
+"${OK}\"sent\"}
+${OK}\"sent\"}" \
+"$(as alice '{"cmd":"send_message","user":"bob","content":"a1","self_copy":false}' \
+	'{"cmd":"send_message","user":"bob","content":"a1 self","self_copy":true}')"
+rc_expect "bob sends with odd self_copy values" \
+"${OK}\"sent\"}
+${OK}\"sent\"}
+${OK}\"sent\"}" \
+"$(as bob '{"cmd":"send_message","user":"alice","content":"b2","self_copy":0}' \
+	'{"cmd":"send_message","user":"alice","content":"b2 self","self_copy":"yes"}' \
+	'{"cmd":"send_message","user":"alice","content":"b3","self_copy":null}')"
+
+rc_expect "alice reads bob" \
+"${OK}[{\"user\":\"bob\",\"created_at\":\"T\",\"content\":\"b1\"},{\"user\":\"alice\",\"created_at\":\"T\",\"content\":\"a1 self\"},{\"user\":\"bob\",\"created_at\":\"T\",\"content\":\"b2\"},{\"user\":\"bob\",\"created_at\":\"T\",\"content\":\"b3\"}]}" \
+"$(as alice '{"cmd":"get_messages","user":"bob"}')"
+rc_expect "bob reads alice" \
+"${OK}[{\"user\":\"bob\",\"created_at\":\"T\",\"content\":\"b1 self\"},{\"user\":\"alice\",\"created_at\":\"T\",\"content\":\"a1\"},{\"user\":\"bob\",\"created_at\":\"T\",\"content\":\"b2 self\"}]}" \
+"$(as bob '{"cmd":"get_messages","user":"alice"}')"
+
+# Stored stamps are real insert times, in id order.
+rc_expect "created_on follows id" "t" \
+	"$(rc_psql -A -t -c 'SELECT bool_and(ok) FROM (SELECT created_on >= lag(created_on, 1, created_on) OVER (ORDER BY id) AS ok FROM message) s')"
+
+rc_expect "carol sees nothing of others' chats" \
+"${OK}\"welcome\"}
+${OK}[]}
+${OK}[]}" \
+"$(as carol '{"cmd":"register","login":"carol"}' '{"cmd":"get_messages","user":"alice"}' '{"cmd":"get_messages","user":"bob"}')"
+
+rc_expect "get_users lists every other user, exact numbers" \
+"${OK}[{\"login\":\"alice\",\"open_exponent\":$(key_part alice e),\"module\":$(key_part alice n)},{\"login\":\"bob\",\"open_exponent\":$(key_part bob e),\"module\":$(key_part bob n)}]}" \
+"$(as carol '{"cmd":"get_users"}')"
+
+# A chat with oneself: stored, and shown once per message (no self copies).
+rc_expect "chat with oneself" \
+"${OK}\"sent\"}
+${OK}\"sent\"}
+${OK}[{\"user\":\"carol\",\"created_at\":\"T\",\"content\":\"note\"}]}" \
+"$(as carol '{"cmd":"send_message","user":"carol","content":"note"}' \
+	'{"cmd":"send_message","user":"carol","content":"note self","self_copy":true}' \
+	'{"cmd":"get_messages","user":"carol"}')"
+
+long255=$(printf '%0255d' 0 | tr 0 x)
+rc_expect "login length counts characters" \
+"${ERR}\"login too long\"}
+${OK}\"welcome\"}
+${ERR}\"already registered\",\"login\":\"$long255\"}" \
+"$(as dave "{\"cmd\":\"register\",\"login\":\"y$long255\"}" "{\"cmd\":\"register\",\"login\":\"$long255\"}" \
+	'{"cmd":"register","login":"dave"}')"
+
+rc_expect "unicode login and content" \
+"${OK}\"welcome\"}
+${OK}\"sent\"}" \
+"$(rm -f "$RC_TMP/dave"*; rc_genkey 1024 "$RC_TMP/dave"; \
+	as dave '{"cmd":"register","login":"Зоя"}' '{"cmd":"send_message","user":"alice","content":"привет ✓"}')"
+rc_expect "alice reads Зоя" \
+"${OK}[{\"user\":\"Зоя\",\"created_at\":\"T\",\"content\":\"привет ✓\"}]}" \
+"$(as alice '{"cmd":"get_messages","user":"Зоя"}')"
+
+rc_server_stop
+grep -q 'registered a new user' "$RC_SERVER_LOG" || rc_fail "registrations are not logged"
+if grep -q 'alice\|b1 self' "$RC_SERVER_LOG"; then
+	rc_fail "the log holds logins or message contents"
+fi
