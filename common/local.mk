@@ -51,3 +51,8 @@ COMMON_TESTS += tests/common/test-keyfile
 tests_common_test_keyfile_SOURCES = tests/common/test-keyfile.c
 tests_common_test_keyfile_CFLAGS = $(COMMON_TEST_CFLAGS)
 tests_common_test_keyfile_LDADD = $(COMMON_TEST_LDADD)
+
+COMMON_TESTS += tests/common/test-content
+tests_common_test_content_SOURCES = tests/common/test-content.c
+tests_common_test_content_CFLAGS = $(COMMON_TEST_CFLAGS)
+tests_common_test_content_LDADD = $(COMMON_TEST_LDADD)
