@@ -24,7 +24,9 @@ EXTRA_DIST += tests/lib/harness.sh
 check_PROGRAMS += tests/server/test-client
 tests_server_test_client_SOURCES = tests/server/test-client.c
 tests_server_test_client_LDADD = $(COMMON_LIBS)
-TESTS += \
-	tests/server/commands.sh
-EXTRA_DIST += \
-	tests/server/commands.sh
+SERVER_TESTS = \
+	tests/server/commands.sh \
+	tests/server/abuse.sh \
+	tests/server/load.sh
+TESTS += $(SERVER_TESTS)
+EXTRA_DIST += $(SERVER_TESTS)

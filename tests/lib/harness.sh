@@ -167,6 +167,7 @@ rc_server_start() {
 	key=$RC_TMP/server.key
 	[ -f "$key" ] || rc_genkey 2048 "$key"
 	RC_SERVER_LOG=$RC_TMP/server$RC_SERVER_COUNT.log
+	: >"$RC_SERVER_LOG"
 	"$top_builddir/server/rsa-chat-server" --listen 127.0.0.1 --port 0 \
 		--key "$key" "$@" 2>"$RC_SERVER_LOG" &
 	RC_SERVER_PID=$!

@@ -472,7 +472,10 @@ static int tc_load_expect(struct tc_load_client *c, struct session *s, const cha
 	return 0;
 }
 
-static int tc_load_check_history(struct tc_load_client *c, struct session *s, const char *from_login, int from)
+/* get_messages with other_login must give `count` messages "PREFIX SENDER
+ * round R" for R = first_round, first_round + step, ... */
+static int tc_load_check_history(struct tc_load_client *c, struct session *s, const char *other_login, int sender,
+                                 const char *prefix, int count, int step)
 {
 	struct tc_load *load = c->load;
 	struct json_object *req = json_object_new_object(), *resp = NULL, *data;
@@ -480,24 +483,22 @@ static int tc_load_check_history(struct tc_load_client *c, struct session *s, co
 	int ok = 0;
 
 	json_object_object_add(req, "cmd", json_object_new_string("get_messages"));
-	json_object_object_add(req, "user", json_object_new_string(from_login));
+	json_object_object_add(req, "user", json_object_new_string(other_login));
 	if (session_request(s, req, &resp) != RC_OK || !json_object_object_get_ex(resp, "data", &data) ||
 	    !json_object_is_type(data, json_type_array)) {
 		tc_load_fail(load, c->index, "get_messages", resp ? jsonx_to_string(resp, NULL) : "no answer");
 		goto out;
 	}
-	/* What `from` sent me, in order: my self copies went to my right
-	 * neighbour, not to `from`. */
-	if ((int)json_object_array_length(data) != load->rounds) {
+	if ((int)json_object_array_length(data) != count) {
 		tc_load_fail(load, c->index, "get_messages: wrong number of messages", jsonx_to_string(data, NULL));
 		goto out;
 	}
-	for (int i = 0; i < load->rounds; i++) {
+	for (int i = 0; i < count; i++) {
 		struct json_object *m = json_object_array_get_idx(data, (size_t)i);
 		const char *content = jsonx_get_string(m, "content");
 		const char *created_at = jsonx_get_string(m, "created_at");
 
-		snprintf(want, sizeof want, "from %d round %d", from, i);
+		snprintf(want, sizeof want, "%s %d round %d", prefix, sender, step == 1 ? i : 1 + i * step);
 		if (!content || strcmp(content, want) != 0 || !created_at || !tc_is_timestamp(created_at)) {
 			tc_load_fail(load, c->index, "get_messages: wrong message", jsonx_to_string(m, NULL));
 			goto out;
@@ -542,16 +543,24 @@ static void *tc_load_main(void *arg)
 		goto out;
 	/* Wait until the neighbour exists. */
 	pthread_barrier_wait(&load->sent);
+	/* Every round a message for the right neighbour; odd rounds also a
+	 * self copy (its content marked "self"). */
 	for (int i = 0; i < load->rounds; i++) {
 		snprintf(req, sizeof req,
-		         "{\"cmd\":\"send_message\",\"user\":\"%s\",\"content\":\"from %d round %d\",\"self_copy\":%s}",
-		         right_login, c->index, i, i % 2 ? "true" : "false");
+		         "{\"cmd\":\"send_message\",\"user\":\"%s\",\"content\":\"from %d round %d\",\"self_copy\":false}",
+		         right_login, c->index, i);
 		if (tc_load_expect(c, &s, req, "{\"state\":\"ok\",\"data\":\"sent\"}"))
+			break;
+		snprintf(req, sizeof req,
+		         "{\"cmd\":\"send_message\",\"user\":\"%s\",\"content\":\"self from %d round %d\",\"self_copy\":true}",
+		         right_login, c->index, i);
+		if (i % 2 && tc_load_expect(c, &s, req, "{\"state\":\"ok\",\"data\":\"sent\"}"))
 			break;
 	}
 	pthread_barrier_wait(&load->sent);
 	waited = 1;
-	tc_load_check_history(c, &s, left_login, left);
+	if (tc_load_check_history(c, &s, left_login, left, "from", load->rounds, 1) == 0)
+		tc_load_check_history(c, &s, right_login, c->index, "self from", load->rounds / 2, 2);
 	tc_load_expect(c, &s, "{\"cmd\":\"goodbye\"}", "{\"state\":\"ok\",\"data\":\"goodbye\"}");
 out:
 	if (!waited) {
