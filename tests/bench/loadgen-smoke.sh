@@ -39,7 +39,7 @@ out=$("$loadgen" --host 127.0.0.1 --port "$RC_PORT" --idle 5 --hold 1 --key-bits
 # A server that is not there: errors, reported, and a failing exit status.
 rc_server_stop
 status=0
-out=$("$loadgen" --host 127.0.0.1 --port "$RC_PORT" -k 1 -m 1 --key-bits 1024 --flat --timeout-ms 5000) ||
+out=$("$loadgen" --host 127.0.0.1 --port "$RC_PORT" -k 2 -m 1 --key-bits 1024 --flat --timeout-ms 5000) ||
 	status=$?
 [ "$status" -eq 1 ] || rc_fail "loadgen exit status $status against a stopped server, expected 1"
 [ "$(value errors)" -ge 1 ] || rc_fail "no error reported against a stopped server"
