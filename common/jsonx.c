@@ -62,7 +62,8 @@ static int jsonx_is_number_char(char c)
 }
 
 /* Copies text to out, appending "e0" to the big integer literals outside
- * strings; *big counts them. */
+ * strings; *big counts them. RC_ERR_FORMAT for what json-c would accept but
+ * is not JSON and would hide a string's bounds from this scan. */
 static int jsonx_mark_big_integers(const char *text, size_t len, struct bytebuf *out, size_t *big)
 {
 	size_t i = 0, start, copied = 0;
@@ -73,6 +74,9 @@ static int jsonx_mark_big_integers(const char *text, size_t len, struct bytebuf 
 		char c = text[i];
 
 		if (in_string) {
+			/* raw control characters are not JSON (json-c would take them) */
+			if ((unsigned char)c < 0x20)
+				return RC_ERR_FORMAT;
 			if (c == '\\')
 				i++;
 			else if (c == '"')
@@ -85,6 +89,10 @@ static int jsonx_mark_big_integers(const char *text, size_t len, struct bytebuf 
 			i++;
 			continue;
 		}
+		/* json-c accepts single-quoted keys even in strict mode; they are not
+		 * JSON, and this scan would not see their end. */
+		if (c == '\'')
+			return RC_ERR_FORMAT;
 		if (c != '-' && (c < '0' || c > '9')) {
 			i++;
 			continue;
@@ -94,6 +102,10 @@ static int jsonx_mark_big_integers(const char *text, size_t len, struct bytebuf 
 			i++;
 		if (!jsonx_int_literal_is_big(text + start, i - start))
 			continue;
+		/* JSON forbids leading zeros; json-c refuses them in the integers it
+		 * parses itself, and the digits kept here would be echoed as is. */
+		if (text[start + (text[start] == '-')] == '0')
+			return RC_ERR_FORMAT;
 		(*big)++;
 		if ((rc = bytebuf_append(out, text + copied, i - copied)) != RC_OK ||
 		    (rc = bytebuf_append(out, JSONX_EXP_SUFFIX, JSONX_EXP_SUFFIX_LEN)) != RC_OK)

@@ -56,3 +56,8 @@ COMMON_TESTS += tests/common/test-content
 tests_common_test_content_SOURCES = tests/common/test-content.c
 tests_common_test_content_CFLAGS = $(COMMON_TEST_CFLAGS)
 tests_common_test_content_LDADD = $(COMMON_TEST_LDADD)
+
+COMMON_TESTS += tests/common/test-jsonx
+tests_common_test_jsonx_SOURCES = tests/common/test-jsonx.c
+tests_common_test_jsonx_CFLAGS = $(COMMON_TEST_CFLAGS)
+tests_common_test_jsonx_LDADD = $(COMMON_TEST_LDADD)
