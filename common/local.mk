@@ -61,3 +61,8 @@ COMMON_TESTS += tests/common/test-jsonx
 tests_common_test_jsonx_SOURCES = tests/common/test-jsonx.c
 tests_common_test_jsonx_CFLAGS = $(COMMON_TEST_CFLAGS)
 tests_common_test_jsonx_LDADD = $(COMMON_TEST_LDADD)
+
+COMMON_TESTS += tests/common/test-session
+tests_common_test_session_SOURCES = tests/common/test-session.c
+tests_common_test_session_CFLAGS = $(COMMON_TEST_CFLAGS)
+tests_common_test_session_LDADD = $(COMMON_TEST_LDADD)
