@@ -27,6 +27,9 @@ tests_server_test_client_LDADD = $(COMMON_LIBS)
 SERVER_TESTS = \
 	tests/server/commands.sh \
 	tests/server/abuse.sh \
-	tests/server/load.sh
+	tests/server/load.sh \
+	tests/server/migrations.sh \
+	tests/server/two-servers.sh \
+	tests/server/db-outage.sh
 TESTS += $(SERVER_TESTS)
 EXTRA_DIST += $(SERVER_TESTS)

@@ -3,7 +3,8 @@
  *   test-client [--host H] --port P [--key FILE] [--timeout MS] req JSON...
  *       one connection, one request per argument (sent verbatim), each
  *       response printed on its own line; created_at values are checked to
- *       look like 2021-10-28T19:37:38.463670 and printed as "T"
+ *       look like 2021-10-28T19:37:38.463670 and printed as "T" (as they
+ *       are with --keep-times)
  *   test-client ... abuse SCENARIO
  *       protocol abuse on a raw socket; prints what the server did
  *       ("closed", or the response text)
@@ -44,6 +45,7 @@
 static const char *tc_host = "127.0.0.1";
 static const char *tc_port;
 static int tc_timeout_ms = 30000;
+static int tc_keep_times;
 
 static void tc_die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
@@ -132,7 +134,8 @@ static int tc_cmd_req(const struct rsa_private *key, int argc, char **argv)
 		if (jsonx_parse(text, len, &resp) != RC_OK) {
 			printf("unparsable: %s\n", text);
 		} else {
-			tc_redact_times(resp);
+			if (!tc_keep_times)
+				tc_redact_times(resp);
 			printf("%s\n", jsonx_to_string(resp, &len));
 		}
 		json_object_put(resp);
@@ -616,6 +619,7 @@ int main(int argc, char **argv)
 		{ "port", required_argument, NULL, 'p' },
 		{ "key", required_argument, NULL, 'k' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "keep-times", no_argument, NULL, 'T' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct rsa_private key;
@@ -628,6 +632,7 @@ int main(int argc, char **argv)
 		case 'p': tc_port = optarg; break;
 		case 'k': key_path = optarg; break;
 		case 't': tc_timeout_ms = atoi(optarg); break;
+		case 'T': tc_keep_times = 1; break;
 		default: tc_die("bad option");
 		}
 	}
