@@ -30,6 +30,7 @@ SERVER_TESTS = \
 	tests/server/load.sh \
 	tests/server/migrations.sh \
 	tests/server/two-servers.sh \
-	tests/server/db-outage.sh
+	tests/server/db-outage.sh \
+	tests/server/options.sh
 TESTS += $(SERVER_TESTS)
 EXTRA_DIST += $(SERVER_TESTS)

@@ -315,7 +315,7 @@ int server_run(const struct server_config *cfg, const struct rsa_private *key, c
 
 	getsockname(srv.listen_fd, (struct sockaddr *)&ss, &sl);
 	server_format_addr((struct sockaddr *)&ss, where, sizeof where);
-	fprintf(stderr, "rsa-chat-server: listening on %s (%u workers); connect with: rsa-chat --host %s --port %u\n",
+	fprintf(stderr, "rsa-chat-server: listening on %s (worker threads: %u); connect with: rsa-chat --host %s --port %u\n",
 	        where, cfg->workers, cfg->listen,
 	        ss.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&ss)->sin6_port)
 	                                 : ntohs(((struct sockaddr_in *)&ss)->sin_port));
