@@ -69,3 +69,8 @@ tests_common_test_session_LDADD = $(COMMON_TEST_LDADD)
 
 TESTS += tests/common/generate-keys.sh
 dist_noinst_SCRIPTS += tests/common/generate-keys.sh
+
+COMMON_TESTS += tests/common/test-log-errors
+tests_common_test_log_errors_SOURCES = tests/common/test-log-errors.c
+tests_common_test_log_errors_CFLAGS = $(COMMON_TEST_CFLAGS)
+tests_common_test_log_errors_LDADD = $(COMMON_TEST_LDADD)
