@@ -257,73 +257,67 @@ int store_find_login_by_key(struct store *st, const char *e_dec, const char *n_d
 	return r;
 }
 
-int store_insert_user(struct store *st, const char *login, const char *e_dec, const char *n_dec, int *inserted)
+/* Runs a statement and tells whether it returned a row. */
+static int store_exec_found(struct store *st, enum store_stmt which, const char *const *params, int *found)
 {
-	const char *params[] = { login, e_dec, n_dec };
 	PGresult *res;
 	int r;
 
-	*inserted = 0;
-	if ((r = store_exec(st, STMT_INSERT_USER, params, &res)) != RC_OK)
+	*found = 0;
+	if ((r = store_exec(st, which, params, &res)) != RC_OK)
 		return r;
-	*inserted = PQntuples(res) > 0;
+	*found = PQntuples(res) > 0;
 	PQclear(res);
 	return RC_OK;
+}
+
+/* Runs a statement of three columns and hands each row to fn. */
+static int store_exec_rows(struct store *st, enum store_stmt which, const char *const *params,
+                           int (*fn)(void *, const char *, const char *, const char *), void *arg)
+{
+	PGresult *res;
+	int r;
+
+	if ((r = store_exec(st, which, params, &res)) != RC_OK)
+		return r;
+	for (int i = 0; i < PQntuples(res) && r == RC_OK; i++)
+		r = fn(arg, PQgetvalue(res, i, 0), PQgetvalue(res, i, 1), PQgetvalue(res, i, 2));
+	PQclear(res);
+	return r;
+}
+
+int store_insert_user(struct store *st, const char *login, const char *e_dec, const char *n_dec, int *inserted)
+{
+	const char *params[] = { login, e_dec, n_dec };
+
+	return store_exec_found(st, STMT_INSERT_USER, params, inserted);
 }
 
 int store_user_exists(struct store *st, const char *login, int *exists)
 {
 	const char *params[] = { login };
-	PGresult *res;
-	int r;
 
-	*exists = 0;
-	if ((r = store_exec(st, STMT_USER_EXISTS, params, &res)) != RC_OK)
-		return r;
-	*exists = PQntuples(res) > 0;
-	PQclear(res);
-	return RC_OK;
+	return store_exec_found(st, STMT_USER_EXISTS, params, exists);
 }
 
 int store_list_other_users(struct store *st, const char *me, store_user_fn fn, void *arg)
 {
 	const char *params[] = { me };
-	PGresult *res;
-	int r;
 
-	if ((r = store_exec(st, STMT_LIST_OTHER_USERS, params, &res)) != RC_OK)
-		return r;
-	for (int i = 0; i < PQntuples(res) && r == RC_OK; i++)
-		r = fn(arg, PQgetvalue(res, i, 0), PQgetvalue(res, i, 1), PQgetvalue(res, i, 2));
-	PQclear(res);
-	return r;
+	return store_exec_rows(st, STMT_LIST_OTHER_USERS, params, fn, arg);
 }
 
 int store_list_history(struct store *st, const char *me, const char *other, store_message_fn fn, void *arg)
 {
 	const char *params[] = { me, other };
-	PGresult *res;
-	int r;
 
-	if ((r = store_exec(st, STMT_LIST_HISTORY, params, &res)) != RC_OK)
-		return r;
-	for (int i = 0; i < PQntuples(res) && r == RC_OK; i++)
-		r = fn(arg, PQgetvalue(res, i, 0), PQgetvalue(res, i, 1), PQgetvalue(res, i, 2));
-	PQclear(res);
-	return r;
+	return store_exec_rows(st, STMT_LIST_HISTORY, params, fn, arg);
 }
 
 int store_insert_message(struct store *st, const char *sender, const char *receiver, const char *content,
                          int self_copy, int *stored)
 {
 	const char *params[] = { content, sender, receiver, self_copy ? "t" : "f" };
-	PGresult *res;
-	int r;
 
-	*stored = 0;
-	if ((r = store_exec(st, STMT_INSERT_MESSAGE, params, &res)) != RC_OK)
-		return r;
-	*stored = PQntuples(res) > 0;
-	PQclear(res);
-	return RC_OK;
+	return store_exec_found(st, STMT_INSERT_MESSAGE, params, stored);
 }

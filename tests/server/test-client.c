@@ -265,29 +265,37 @@ static int tc_raw_handshake(const struct rsa_private *key, struct rsa_public *se
 	return fd;
 }
 
-/* Sends text as a request and prints the response (or "closed"). */
-static void tc_raw_request(int fd, const struct rsa_private *key, const struct rsa_public *server,
-                           const char *text, size_t len)
+/* Reads one response and prints its text; "closed" (and 1) when the server hung up. */
+static int tc_raw_print_response(int fd, const struct rsa_private *key)
 {
-	struct bytebuf out;
 	struct blocklist in;
 	char *resp;
 	size_t resp_len;
 
-	bytebuf_init(&out, 0);
-	if (wire_seal(server, rsa_chunk_original(server), text, len, &out) != RC_OK)
-		tc_die("cannot encrypt the request");
-	tc_raw_send(fd, out.data, out.len);
-	bytebuf_free(&out);
 	if (tc_raw_read_frame(fd, FRAME_KIND_BLOCKS, &in) != RC_OK) {
 		printf("closed\n");
-		return;
+		return 1;
 	}
 	if (wire_open(key, &in, PROTO_CLIENT_MAX_RESPONSE_BYTES, &resp, &resp_len) != RC_OK)
 		tc_die("cannot decrypt the response");
 	printf("%s\n", resp);
 	free(resp);
 	blocklist_free(&in);
+	return 0;
+}
+
+/* Sends text as a request and prints the response (or "closed"). */
+static void tc_raw_request(int fd, const struct rsa_private *key, const struct rsa_public *server,
+                           const char *text, size_t len)
+{
+	struct bytebuf out;
+
+	bytebuf_init(&out, 0);
+	if (wire_seal(server, rsa_chunk_original(server), text, len, &out) != RC_OK)
+		tc_die("cannot encrypt the request");
+	tc_raw_send(fd, out.data, out.len);
+	bytebuf_free(&out);
+	tc_raw_print_response(fd, key);
 }
 
 static const uint8_t tc_u32_max[4] = { 0xff, 0xff, 0xff, 0xff };
@@ -321,10 +329,12 @@ static int tc_cmd_abuse(const struct rsa_private *key, const char *scenario)
 		blocklist_free(&skip);
 		mpz_init_set_ui(e, strcmp(scenario, "small-key") == 0 ? 65537 : 65536);
 		mpz_init(n);
-		if (strcmp(scenario, "small-key") == 0)
-			mpz_ui_pow_ui(n, 2, 255), mpz_add_ui(n, n, 297);
-		else
+		if (strcmp(scenario, "small-key") == 0) {
+			mpz_ui_pow_ui(n, 2, 255); /* a 256-bit odd modulus */
+			mpz_add_ui(n, n, 297);
+		} else {
 			mpz_set(n, key->pub.n);
+		}
 		tc_send_number(fd, e);
 		tc_send_number(fd, n);
 		mpz_clears(e, n, NULL);
@@ -371,21 +381,10 @@ static int tc_cmd_abuse(const struct rsa_private *key, const char *scenario)
 		tc_raw_request(fd, key, &server, "{\"cmd\":\"ping\"}", 14);
 	} else if (strcmp(scenario, "zero-blocks") == 0) {
 		static const uint8_t none[4] = { 0, 0, 0, 0 };
-		struct blocklist in;
-		char *resp;
-		size_t resp_len;
 
 		fd = tc_raw_handshake(key, &server);
 		tc_raw_send(fd, none, 4);
-		if (tc_raw_read_frame(fd, FRAME_KIND_BLOCKS, &in) != RC_OK) {
-			printf("closed\n");
-		} else {
-			if (wire_open(key, &in, PROTO_CLIENT_MAX_RESPONSE_BYTES, &resp, &resp_len) != RC_OK)
-				tc_die("cannot decrypt the response");
-			printf("%s\n", resp);
-			free(resp);
-			blocklist_free(&in);
-		}
+		tc_raw_print_response(fd, key);
 	} else if (strcmp(scenario, "stall") == 0) {
 		static const uint8_t partial[6] = { 1, 0, 0, 0, 16, 0 };
 
@@ -405,21 +404,8 @@ static int tc_cmd_abuse(const struct rsa_private *key, const char *scenario)
 				tc_die("cannot encrypt");
 		tc_raw_send(fd, out.data, out.len);
 		bytebuf_free(&out);
-		for (size_t i = 0; i < 3; i++) {
-			struct blocklist in;
-			char *resp;
-			size_t resp_len;
-
-			if (tc_raw_read_frame(fd, FRAME_KIND_BLOCKS, &in) != RC_OK) {
-				printf("closed\n");
-				break;
-			}
-			if (wire_open(key, &in, PROTO_CLIENT_MAX_RESPONSE_BYTES, &resp, &resp_len) != RC_OK)
-				tc_die("cannot decrypt");
-			printf("%s\n", resp);
-			free(resp);
-			blocklist_free(&in);
-		}
+		for (size_t i = 0; i < 3 && tc_raw_print_response(fd, key) == 0; i++)
+			;
 		tc_expect_close(fd);
 	} else {
 		tc_die("unknown scenario %s", scenario);
