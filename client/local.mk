@@ -9,9 +9,24 @@ client_librsachatclient_a_SOURCES = \
 	client/seen_state.h client/seen_state.c \
 	client/wtext.h client/wtext.c \
 	client/line_editor.h client/line_editor.c \
-	client/chat_model.h client/chat_model.c
+	client/chat_model.h client/chat_model.c \
+	client/decrypt_cache.h client/decrypt_cache.c \
+	client/digest_set.h client/digest_set.c \
+	client/timefmt.h client/timefmt.c \
+	client/options.h \
+	client/api.h client/api.c \
+	client/connect.h client/connect.c \
+	client/commands.h client/commands.c \
+	client/notify.h client/notify.c \
+	client/net_worker.h client/net_worker.c \
+	client/cli.h client/cli.c
 
 CLIENT_LIBS = client/librsachatclient.a $(COMMON_LIBS)
+
+bin_PROGRAMS += client/rsa-chat
+client_rsa_chat_SOURCES = client/main.c client/ui.h client/ui_internal.h client/ui.c client/ui_draw.c
+client_rsa_chat_CFLAGS = $(AM_CFLAGS) $(NCURSESW_CFLAGS)
+client_rsa_chat_LDADD = $(CLIENT_LIBS) $(NCURSESW_LIBS)
 
 # Unit tests (cmocka, no terminal, no network).
 CLIENT_UNIT_TESTS = \
@@ -30,3 +45,7 @@ tests_client_test_line_editor_LDADD = $(CLIENT_LIBS) $(CMOCKA_LIBS)
 tests_client_test_known_servers_SOURCES = tests/client/test_known_servers.c
 tests_client_test_known_servers_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_client_test_known_servers_LDADD = $(CLIENT_LIBS) $(CMOCKA_LIBS)
+
+# End to end with PostgreSQL and the server (tests/lib/harness.sh).
+TESTS += tests/client/cli_e2e.sh
+dist_noinst_SCRIPTS += tests/client/cli_e2e.sh

@@ -40,6 +40,22 @@ int paths_mkdirs(const char *dir, unsigned mode)
 	return RC_OK;
 }
 
+int paths_mkdirs_parent(const char *path)
+{
+	char dir[PATHS_MAX];
+	const char *slash = strrchr(path, '/');
+	size_t len;
+
+	if (slash == NULL || slash == path)
+		return RC_OK;
+	len = (size_t)(slash - path);
+	if (len >= sizeof(dir))
+		return RC_ERR_TOO_LARGE;
+	memcpy(dir, path, len);
+	dir[len] = '\0';
+	return paths_mkdirs(dir, 0700);
+}
+
 int paths_data_dir(char *dir, size_t dirlen, int create)
 {
 	const char *xdg = getenv("XDG_DATA_HOME");

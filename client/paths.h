@@ -16,5 +16,7 @@ int paths_data_dir(char *dir, size_t dirlen, int create);
 int paths_join(char *path, size_t pathlen, const char *dir, const char *name);
 /* Creates dir and its missing parents with the given mode. */
 int paths_mkdirs(const char *dir, unsigned mode);
+/* Creates the folder holding path (mode 0700 for new folders). */
+int paths_mkdirs_parent(const char *path);
 
 #endif

@@ -1,0 +1,359 @@
+#include "config.h"
+
+#include "api.h"
+
+#include <json-c/json.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "content.h"
+#include "errors.h"
+#include "jsonx.h"
+#include "protocol.h"
+#include "utf8.h"
+
+__attribute__((format(printf, 3, 4)))
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* Copies a server's error text, turning control characters into '?' so a
+ * hostile server cannot drive the terminal. */
+static void copy_server_text(char *err, size_t errlen, const char *text)
+{
+	size_t i;
+
+	if (errlen == 0)
+		return;
+	for (i = 0; text[i] != '\0' && i + 1 < errlen && i < API_MAX_ERROR_CHARS; i++)
+		err[i] = ((unsigned char)text[i] < 0x20 || text[i] == 0x7f) ? '?' : text[i];
+	err[i] = '\0';
+}
+
+/* Sends req (consumed) and checks the answer's envelope. On RC_OK *resp
+ * holds the answer (caller puts it) and *data borrows its "data" member;
+ * on RC_ERR_SERVER *resp is kept too, for fields next to the error. */
+static int api_call(struct session *s, struct json_object *req, struct json_object **resp, struct json_object **data,
+                    char *err, size_t errlen)
+{
+	struct json_object *r = NULL;
+	const char *state, *error;
+	int rc;
+
+	*resp = NULL;
+	*data = NULL;
+	set_err(err, errlen, "%s", "");
+	if (req == NULL)
+		return RC_ERR_NOMEM;
+	rc = session_request(s, req, &r);
+	json_object_put(req);
+	if (rc != RC_OK) {
+		set_err(err, errlen, "%s", rc == RC_ERR_PROTOCOL ? "the server sent an unreadable answer" : rc_strerror(rc));
+		return rc;
+	}
+	state = jsonx_get_string(r, "state");
+	if (state != NULL && strcmp(state, "ok") == 0 && json_object_object_get_ex(r, "data", data)) {
+		*resp = r;
+		return RC_OK;
+	}
+	if (state != NULL && strcmp(state, "error") == 0 && (error = jsonx_get_string(r, "error")) != NULL) {
+		copy_server_text(err, errlen, error);
+		*resp = r;
+		return RC_ERR_SERVER;
+	}
+	set_err(err, errlen, "the server's answer has no state and data or error");
+	json_object_put(r);
+	return RC_ERR_PROTOCOL;
+}
+
+static struct json_object *new_request(const char *cmd)
+{
+	struct json_object *req = json_object_new_object();
+
+	if (req != NULL && json_object_object_add(req, "cmd", json_object_new_string(cmd)) != 0) {
+		json_object_put(req);
+		return NULL;
+	}
+	return req;
+}
+
+/* Adds a string member; on failure puts req and returns NULL. */
+static struct json_object *with_string(struct json_object *req, const char *key, const char *value)
+{
+	struct json_object *v;
+
+	if (req == NULL)
+		return NULL;
+	v = json_object_new_string(value);
+	if (v == NULL || json_object_object_add(req, key, v) != 0) {
+		json_object_put(v);
+		json_object_put(req);
+		return NULL;
+	}
+	return req;
+}
+
+/* A call whose ok data must be the string `expected`. */
+static int api_simple(struct session *s, struct json_object *req, const char *expected, char *err, size_t errlen)
+{
+	struct json_object *resp, *data;
+	int rc = api_call(s, req, &resp, &data, err, errlen);
+
+	if (rc == RC_OK && (!json_object_is_type(data, json_type_string) || strcmp(json_object_get_string(data), expected) != 0)) {
+		set_err(err, errlen, "the server answered something else than \"%s\"", expected);
+		rc = RC_ERR_PROTOCOL;
+	}
+	json_object_put(resp);
+	return rc;
+}
+
+int api_ping(struct session *s, char *err, size_t errlen)
+{
+	return api_simple(s, new_request(PROTO_CMD_PING), PROTO_DATA_PONG, err, errlen);
+}
+
+void api_goodbye(struct session *s)
+{
+	char err[64];
+
+	if (s->fd >= 0)
+		(void)api_simple(s, new_request(PROTO_CMD_GOODBYE), PROTO_DATA_GOODBYE, err, sizeof(err));
+	session_close(s);
+}
+
+int api_register(struct session *s, const char *login, char **registered, int *already, char *err, size_t errlen)
+{
+	struct json_object *resp, *data;
+	const char *known;
+	int rc;
+
+	*registered = NULL;
+	*already = 0;
+	rc = api_call(s, with_string(new_request(PROTO_CMD_REGISTER), "login", login), &resp, &data, err, errlen);
+	if (rc == RC_OK) {
+		if (!json_object_is_type(data, json_type_string) || strcmp(json_object_get_string(data), PROTO_DATA_WELCOME) != 0) {
+			set_err(err, errlen, "the server answered register with something else than \"welcome\"");
+			rc = RC_ERR_PROTOCOL;
+		} else if ((*registered = strdup(login)) == NULL) {
+			rc = RC_ERR_NOMEM;
+		}
+	} else if (rc == RC_ERR_SERVER && strcmp(err, PROTO_ERR_ALREADY_REGISTERED) == 0 &&
+	           (known = jsonx_get_string(resp, "login")) != NULL) {
+		*already = 1;
+		rc = (*registered = strdup(known)) == NULL ? RC_ERR_NOMEM : RC_OK;
+	}
+	json_object_put(resp);
+	return rc;
+}
+
+void api_users_free(struct api_users *users)
+{
+	for (size_t i = 0; i < users->count; i++) {
+		free(users->v[i].login);
+		rsa_public_clear(&users->v[i].key);
+	}
+	free(users->v);
+	users->v = NULL;
+	users->count = 0;
+}
+
+const struct api_user *api_users_find(const struct api_users *users, const char *login)
+{
+	for (size_t i = 0; i < users->count; i++)
+		if (strcmp(users->v[i].login, login) == 0)
+			return &users->v[i];
+	return NULL;
+}
+
+int api_get_users(struct session *s, struct api_users *out, char *err, size_t errlen)
+{
+	struct json_object *resp, *data;
+	size_t n;
+	int rc;
+
+	out->v = NULL;
+	out->count = 0;
+	if ((rc = api_call(s, new_request(PROTO_CMD_GET_USERS), &resp, &data, err, errlen)) != RC_OK)
+		goto out;
+	if (!json_object_is_type(data, json_type_array)) {
+		set_err(err, errlen, "get_users: the server's data is not a list");
+		rc = RC_ERR_PROTOCOL;
+		goto out;
+	}
+	n = json_object_array_length(data);
+	if ((out->v = calloc(n + 1, sizeof(*out->v))) == NULL) {
+		rc = RC_ERR_NOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *u = json_object_array_get_idx(data, i);
+		struct api_user *dst = &out->v[out->count];
+		const char *login = jsonx_get_string(u, "login");
+
+		if (login == NULL || login[0] == '\0') {
+			set_err(err, errlen, "get_users: entry %zu has no login", i);
+			rc = RC_ERR_PROTOCOL;
+			goto out;
+		}
+		rsa_public_init(&dst->key);
+		out->count++;
+		if ((dst->login = strdup(login)) == NULL) {
+			rc = RC_ERR_NOMEM;
+			goto out;
+		}
+		if (jsonx_get_bigint(u, "open_exponent", dst->key.e) != RC_OK ||
+		    jsonx_get_bigint(u, "module", dst->key.n) != RC_OK) {
+			set_err(err, errlen, "get_users: the key of entry %zu is not a pair of whole numbers", i);
+			rc = RC_ERR_PROTOCOL;
+			goto out;
+		}
+	}
+out:
+	if (rc != RC_OK)
+		api_users_free(out);
+	json_object_put(resp);
+	return rc;
+}
+
+void api_messages_free(struct api_messages *msgs)
+{
+	for (size_t i = 0; i < msgs->count; i++) {
+		free(msgs->v[i].sender);
+		free(msgs->v[i].created_at);
+		free(msgs->v[i].content);
+	}
+	free(msgs->v);
+	msgs->v = NULL;
+	msgs->count = 0;
+}
+
+static char *dup_member(struct json_object *o, const char *key, size_t *len)
+{
+	struct json_object *v;
+	char *copy;
+	size_t n;
+
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	n = (size_t)json_object_get_string_len(v);
+	if ((copy = malloc(n + 1)) == NULL)
+		return NULL;
+	memcpy(copy, json_object_get_string(v), n);
+	copy[n] = '\0';
+	if (len != NULL)
+		*len = n;
+	return copy;
+}
+
+int api_get_messages(struct session *s, const char *user, struct api_messages *out, char *err, size_t errlen)
+{
+	struct json_object *resp, *data;
+	size_t n;
+	int rc;
+
+	out->v = NULL;
+	out->count = 0;
+	rc = api_call(s, with_string(new_request(PROTO_CMD_GET_MESSAGES), "user", user), &resp, &data, err, errlen);
+	if (rc != RC_OK)
+		goto out;
+	if (!json_object_is_type(data, json_type_array)) {
+		set_err(err, errlen, "get_messages: the server's data is not a list");
+		rc = RC_ERR_PROTOCOL;
+		goto out;
+	}
+	n = json_object_array_length(data);
+	if ((out->v = calloc(n + 1, sizeof(*out->v))) == NULL) {
+		rc = RC_ERR_NOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *m = json_object_array_get_idx(data, i);
+		struct api_message *dst = &out->v[out->count++];
+
+		if (!json_object_is_type(m, json_type_object)) {
+			set_err(err, errlen, "get_messages: entry %zu is not an object", i);
+			rc = RC_ERR_PROTOCOL;
+			goto out;
+		}
+		dst->sender = dup_member(m, "user", NULL);
+		dst->created_at = dup_member(m, "created_at", NULL);
+		dst->content = dup_member(m, "content", &dst->content_len);
+		if (dst->sender == NULL || dst->created_at == NULL || dst->content == NULL) {
+			set_err(err, errlen, "get_messages: entry %zu lacks user, created_at or content strings", i);
+			rc = RC_ERR_PROTOCOL;
+			goto out;
+		}
+	}
+out:
+	if (rc != RC_OK)
+		api_messages_free(out);
+	json_object_put(resp);
+	return rc;
+}
+
+int api_check_text(const char *text, size_t len, char *err, size_t errlen)
+{
+	int rc;
+
+	if (len == 0) {
+		set_err(err, errlen, "empty message");
+		return RC_ERR_INVAL;
+	}
+	if (len > API_MAX_TEXT_BYTES) {
+		set_err(err, errlen, "message too long: %zu bytes, at most %u", len, API_MAX_TEXT_BYTES);
+		return RC_ERR_TOO_LARGE;
+	}
+	rc = utf8_check_text((const uint8_t *)text, len);
+	if (rc == RC_ERR_NUL)
+		set_err(err, errlen, "the message holds a NUL character, which cannot be sent");
+	else if (rc != RC_OK)
+		set_err(err, errlen, "the message is not valid UTF-8");
+	return rc;
+}
+
+/* One send_message with content for `to`. */
+static int send_one(struct session *s, const char *user, const struct rsa_public *to, const char *text, size_t len,
+                    int self_copy, char *err, size_t errlen)
+{
+	struct json_object *req;
+	char *content = NULL;
+	int rc;
+
+	if ((rc = content_encode(to, text, len, rsa_chunk_wide(to), &content)) != RC_OK) {
+		set_err(err, errlen, "cannot encrypt the message: %s", rc_strerror(rc));
+		return rc;
+	}
+	req = with_string(with_string(new_request(PROTO_CMD_SEND_MESSAGE), "user", user), "content", content);
+	free(content);
+	if (req != NULL && self_copy && json_object_object_add(req, "self_copy", json_object_new_boolean(1)) != 0) {
+		json_object_put(req);
+		req = NULL;
+	}
+	return api_simple(s, req, PROTO_DATA_SENT, err, errlen);
+}
+
+int api_send_text(struct session *s, const char *user, const struct rsa_public *to, const char *text, size_t len,
+                  int self_copy, char *err, size_t errlen)
+{
+	int rc;
+
+	if ((rc = api_check_text(text, len, err, errlen)) != RC_OK)
+		return rc;
+	if ((rc = rsa_public_check(to)) != RC_OK) {
+		set_err(err, errlen, "%s's key is unusable (too small or malformed)", user);
+		return rc;
+	}
+	/* The recipient's copy first: a self copy alone would show a message nobody got. */
+	if ((rc = send_one(s, user, to, text, len, 0, err, errlen)) != RC_OK || !self_copy)
+		return rc;
+	return send_one(s, user, &s->me->pub, text, len, 1, err, errlen);
+}

@@ -1,0 +1,62 @@
+/* Typed calls over a connected session (common/session.h), one per protocol
+ * command. Each returns RC_OK, RC_ERR_SERVER with the server's error text in
+ * err (e.g. "no such user"), RC_ERR_PROTOCOL with a description in err when
+ * the answer has the wrong shape, or the session's network error. */
+#ifndef RC_CLIENT_API_H
+#define RC_CLIENT_API_H
+
+#include <stddef.h>
+
+#include "rsa.h"
+#include "session.h"
+
+/* Longest message text we send, in bytes of UTF-8 (about 64 blocks of a 1024-bit key). */
+#define API_MAX_TEXT_BYTES 8192u
+/* Longest error text we keep from a server. */
+#define API_MAX_ERROR_CHARS 200u
+
+struct api_user {
+	char *login;
+	struct rsa_public key;
+};
+
+struct api_users {
+	struct api_user *v;
+	size_t count;
+};
+
+struct api_message {
+	char *sender;
+	char *created_at;
+	char *content;
+	size_t content_len;
+};
+
+struct api_messages {
+	struct api_message *v; /* oldest first */
+	size_t count;
+};
+
+int api_ping(struct session *s, char *err, size_t errlen);
+/* Says goodbye (best effort) and closes the session. */
+void api_goodbye(struct session *s);
+/* Registers login for our key. *registered (malloc'd) gets the login the
+ * server knows our key by: login itself, or with *already set, the login of
+ * an earlier registration ("already registered"). */
+int api_register(struct session *s, const char *login, char **registered, int *already, char *err, size_t errlen);
+/* The other users and their keys; RC_ERR_SERVER "no auth" when we are not registered. */
+int api_get_users(struct session *s, struct api_users *out, char *err, size_t errlen);
+const struct api_user *api_users_find(const struct api_users *users, const char *login);
+void api_users_free(struct api_users *users);
+/* The conversation with user, as the server stores it (still encrypted). */
+int api_get_messages(struct session *s, const char *user, struct api_messages *out, char *err, size_t errlen);
+void api_messages_free(struct api_messages *msgs);
+/* RC_OK when text may be sent: valid UTF-8, no NUL, not empty, at most
+ * API_MAX_TEXT_BYTES; otherwise err says why. */
+int api_check_text(const char *text, size_t len, char *err, size_t errlen);
+/* Sends text to user encrypted for `to`, and with self_copy a second copy
+ * encrypted for our own key so our history shows it. */
+int api_send_text(struct session *s, const char *user, const struct rsa_public *to, const char *text, size_t len,
+                  int self_copy, char *err, size_t errlen);
+
+#endif

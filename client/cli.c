@@ -1,0 +1,515 @@
+#include "config.h"
+
+#include "cli.h"
+
+#include <errno.h>
+#include <json-c/json.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "api.h"
+#include "connect.h"
+#include "decrypt_cache.h"
+#include "digest_set.h"
+#include "errors.h"
+#include "fingerprint.h"
+#include "keyfile.h"
+#include "seen_state.h"
+#include "timefmt.h"
+
+struct cli {
+	const struct client_options *o;
+	struct rsa_private key;
+	char key_fp[FINGERPRINT_MAX];
+	struct session s;
+	struct decrypt_cache cache;
+	char err[512];
+};
+
+static volatile sig_atomic_t cli_stop;
+
+static void cli_on_signal(int sig)
+{
+	(void)sig;
+	cli_stop = 1;
+}
+
+static int exit_for(int rc)
+{
+	switch (rc) {
+	case RC_OK:
+		return CLIENT_EXIT_OK;
+	case RC_ERR_SERVER:
+		return CLIENT_EXIT_SERVER;
+	case RC_ERR_IO:
+	case RC_ERR_EOF:
+	case RC_ERR_TIMEOUT:
+		return CLIENT_EXIT_NETWORK;
+	case RC_ERR_KEY:
+		return CLIENT_EXIT_KEY_CHANGED;
+	default:
+		return CLIENT_EXIT_OTHER;
+	}
+}
+
+/* Reports a failed call and returns its exit status. */
+static int fail(struct cli *c, int rc, const char *what)
+{
+	fprintf(stderr, "rsa-chat: %s%s%s\n", what ? what : "", what ? ": " : "", c->err[0] ? c->err : rc_strerror(rc));
+	return exit_for(rc);
+}
+
+/* Writes text with control characters other than newline and tab shown as
+ * '?', so a peer's message cannot drive the terminal. */
+static void print_safe(FILE *out, const char *s)
+{
+	for (; *s != '\0'; s++)
+		fputc(((unsigned char)*s < 0x20 && *s != '\n' && *s != '\t') || *s == 0x7f ? '?' : *s, out);
+}
+
+/* Prints obj as one line and puts it. */
+static void print_json(struct json_object *obj)
+{
+	if (obj != NULL)
+		puts(json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(obj);
+}
+
+static void json_add(struct json_object *obj, const char *key, struct json_object *v)
+{
+	if (obj != NULL)
+		json_object_object_add(obj, key, v);
+}
+
+static int load_key(struct cli *c)
+{
+	int r = keyfile_load_private(c->o->key_path, &c->key, c->err, sizeof(c->err));
+
+	if (r == RC_ERR_NOTFOUND) {
+		fprintf(stderr, "rsa-chat: no key at %s; make one with: generate-keys%s%s\n", c->o->key_path,
+		        c->o->key_path[0] ? " -o " : "", c->o->key_path);
+		return CLIENT_EXIT_OTHER;
+	}
+	if (r != RC_OK) {
+		fprintf(stderr, "rsa-chat: cannot load the key %s: %s\n", c->o->key_path, c->err[0] ? c->err : rc_strerror(r));
+		return CLIENT_EXIT_OTHER;
+	}
+	if ((r = fingerprint_public(&c->key.pub, c->key_fp)) != RC_OK)
+		return fail(c, r, "fingerprint");
+	return CLIENT_EXIT_OK;
+}
+
+static int open_session(struct cli *c)
+{
+	struct connect_params p = {
+		.host = c->o->host,
+		.port = c->o->port,
+		.server_name = c->o->server_name,
+		.known_servers = c->o->known_servers,
+		.accept_new_server_key = c->o->accept_new_server_key,
+		.timeout_ms = OPTIONS_REQUEST_TIMEOUT_MS,
+	};
+	struct connect_result res;
+	int r = connect_server(&c->s, &p, &c->key, &res, c->err, sizeof(c->err));
+
+	if (r != RC_OK)
+		return fail(c, r, NULL);
+	if (res.trust == KNOWN_SERVER_NEW)
+		fprintf(stderr, "rsa-chat: pinned the key of new server %s: %s\n", c->o->server_name, res.server_fp);
+	else if (res.trust == KNOWN_SERVER_CHANGED)
+		fprintf(stderr, "rsa-chat: replaced the pinned key of %s (%s) with %s\n", c->o->server_name, res.pinned_fp,
+		        res.server_fp);
+	return CLIENT_EXIT_OK;
+}
+
+static int cmd_fingerprint(struct cli *c, char **args)
+{
+	struct json_object *o;
+
+	(void)args;
+	if (!c->o->json) {
+		printf("%s\n", c->key_fp);
+		return CLIENT_EXIT_OK;
+	}
+	o = json_object_new_object();
+	json_add(o, "fingerprint", json_object_new_string(c->key_fp));
+	json_add(o, "key", json_object_new_string(c->o->key_path));
+	print_json(o);
+	return CLIENT_EXIT_OK;
+}
+
+static int cmd_register(struct cli *c, char **args)
+{
+	char *login = NULL;
+	int already = 0, r, status = CLIENT_EXIT_OK;
+	struct json_object *o;
+
+	if ((r = api_register(&c->s, args[0], &login, &already, c->err, sizeof(c->err))) != RC_OK)
+		return fail(c, r, "register");
+	/* Known under another name: the requested login was not given to us. */
+	if (already && strcmp(login, args[0]) != 0)
+		status = CLIENT_EXIT_SERVER;
+	if (c->o->json) {
+		o = json_object_new_object();
+		json_add(o, "login", json_object_new_string(login));
+		json_add(o, "status", json_object_new_string(already ? "already registered" : "registered"));
+		json_add(o, "fingerprint", json_object_new_string(c->key_fp));
+		print_json(o);
+	} else if (status != CLIENT_EXIT_OK) {
+		fputs("rsa-chat: register: already registered (as ", stderr);
+		print_safe(stderr, login);
+		fputs(")\n", stderr);
+	} else {
+		printf("%s as ", already ? "already registered" : "registered");
+		print_safe(stdout, login);
+		putchar('\n');
+	}
+	free(login);
+	return status;
+}
+
+static int cmd_users(struct cli *c, char **args)
+{
+	struct api_users users;
+	char fp[FINGERPRINT_MAX];
+	int r;
+
+	(void)args;
+	if ((r = api_get_users(&c->s, &users, c->err, sizeof(c->err))) != RC_OK)
+		return fail(c, r, "users");
+	for (size_t i = 0; i < users.count; i++) {
+		if (fingerprint_public(&users.v[i].key, fp) != RC_OK)
+			strcpy(fp, "-");
+		if (c->o->json) {
+			struct json_object *o = json_object_new_object();
+			json_add(o, "login", json_object_new_string(users.v[i].login));
+			json_add(o, "fingerprint", json_object_new_string(fp));
+			print_json(o);
+		} else {
+			print_safe(stdout, users.v[i].login);
+			printf(" %s\n", fp);
+		}
+	}
+	api_users_free(&users);
+	return CLIENT_EXIT_OK;
+}
+
+/* Reads the message text from stdin: at most one byte over the limit, so
+ * api_check_text can say it is too long; one final newline is dropped. */
+static int read_stdin_text(char **text, size_t *len)
+{
+	size_t cap = API_MAX_TEXT_BYTES + 2, n = 0;
+	char *buf = malloc(cap + 1);
+
+	*text = NULL;
+	*len = 0;
+	if (buf == NULL)
+		return RC_ERR_NOMEM;
+	while (n < cap) {
+		size_t got = fread(buf + n, 1, cap - n, stdin);
+		if (got == 0)
+			break;
+		n += got;
+	}
+	if (ferror(stdin)) {
+		free(buf);
+		return RC_ERR_IO;
+	}
+	if (n > 0 && buf[n - 1] == '\n' && n <= API_MAX_TEXT_BYTES + 1)
+		n--;
+	buf[n] = '\0';
+	*text = buf;
+	*len = n;
+	return RC_OK;
+}
+
+static int cmd_send(struct cli *c, char **args)
+{
+	struct api_users users = { NULL, 0 };
+	const struct api_user *to;
+	char *text = NULL;
+	size_t len;
+	int r, status;
+
+	if (strcmp(args[1], "-") == 0) {
+		if ((r = read_stdin_text(&text, &len)) != RC_OK) {
+			fprintf(stderr, "rsa-chat: cannot read the message from stdin: %s\n", rc_strerror(r));
+			return CLIENT_EXIT_OTHER;
+		}
+	} else if ((text = strdup(args[1])) == NULL) {
+		return CLIENT_EXIT_OTHER;
+	} else {
+		len = strlen(text);
+	}
+	if ((r = api_check_text(text, len, c->err, sizeof(c->err))) != RC_OK) {
+		fprintf(stderr, "rsa-chat: %s\n", c->err);
+		status = CLIENT_EXIT_USAGE;
+		goto out;
+	}
+	if ((r = api_get_users(&c->s, &users, c->err, sizeof(c->err))) != RC_OK) {
+		status = fail(c, r, "send");
+		goto out;
+	}
+	if ((to = api_users_find(&users, args[0])) == NULL) {
+		/* The server's own words for it, so scripts match one text. */
+		fprintf(stderr, "rsa-chat: send: no such user\n");
+		status = CLIENT_EXIT_SERVER;
+		goto out;
+	}
+	if ((r = api_send_text(&c->s, to->login, &to->key, text, len, c->o->self_copy, c->err, sizeof(c->err))) != RC_OK) {
+		status = fail(c, r, "send");
+		goto out;
+	}
+	if (c->o->json) {
+		struct json_object *o = json_object_new_object();
+		json_add(o, "sent", json_object_new_boolean(1));
+		json_add(o, "to", json_object_new_string(to->login));
+		json_add(o, "self_copy", json_object_new_boolean(c->o->self_copy));
+		print_json(o);
+	} else {
+		puts("sent");
+	}
+	status = CLIENT_EXIT_OK;
+out:
+	api_users_free(&users);
+	free(text);
+	return status;
+}
+
+/* Prints one message of a conversation. */
+static void print_message(struct cli *c, const struct api_message *m, const char *text)
+{
+	char when[TIMEFMT_MAX];
+
+	if (c->o->json) {
+		struct json_object *o = json_object_new_object();
+		json_add(o, "from", json_object_new_string(m->sender));
+		json_add(o, "created_at", json_object_new_string(m->created_at));
+		json_add(o, "text", text != NULL ? json_object_new_string(text) : NULL);
+		json_add(o, "decrypted", json_object_new_boolean(text != NULL));
+		print_json(o);
+		return;
+	}
+	timefmt_long(m->created_at, when);
+	printf("[%s] ", when);
+	print_safe(stdout, m->sender);
+	fputs(": ", stdout);
+	print_safe(stdout, text != NULL ? text : DECRYPT_PLACEHOLDER);
+	putchar('\n');
+}
+
+static int text_of(struct cli *c, const struct api_message *m, const char **text)
+{
+	unsigned char digest[CHAT_DIGEST_BYTES];
+
+	decrypt_cache_digest(m->content, m->content_len, digest);
+	return decrypt_cache_text(&c->cache, &c->key, m->content, m->content_len, digest, text);
+}
+
+/* The newest created_at of messages from contact (borrowed), or NULL. */
+static const char *newest_from(const struct api_messages *msgs, const char *contact)
+{
+	const char *newest = NULL;
+
+	for (size_t i = 0; i < msgs->count; i++)
+		if (strcmp(msgs->v[i].sender, contact) == 0 && (newest == NULL || strcmp(msgs->v[i].created_at, newest) > 0))
+			newest = msgs->v[i].created_at;
+	return newest;
+}
+
+static int cmd_history(struct cli *c, char **args)
+{
+	struct api_messages msgs;
+	const char *text, *newest;
+	int r;
+
+	if ((r = api_get_messages(&c->s, args[0], &msgs, c->err, sizeof(c->err))) != RC_OK)
+		return fail(c, r, "history");
+	for (size_t i = 0; i < msgs.count; i++) {
+		if ((r = text_of(c, &msgs.v[i], &text)) != RC_OK)
+			break;
+		print_message(c, &msgs.v[i], text);
+	}
+	newest = newest_from(&msgs, args[0]);
+	if (r == RC_OK && newest != NULL &&
+	    seen_state_update(c->o->seen_path, c->o->server_name, c->key_fp, args[0], newest) != RC_OK)
+		fprintf(stderr, "rsa-chat: warning: cannot record what was read in %s\n", c->o->seen_path);
+	api_messages_free(&msgs);
+	return r == RC_OK ? CLIENT_EXIT_OK : fail(c, r, "history");
+}
+
+static int cmd_unread(struct cli *c, char **args)
+{
+	struct api_users users;
+	struct seen_state seen;
+	int r, status = CLIENT_EXIT_OK;
+
+	(void)args;
+	seen_state_init(&seen);
+	if (seen_state_load(c->o->seen_path, &seen) != RC_OK)
+		fprintf(stderr, "rsa-chat: warning: cannot read %s; counting everything\n", c->o->seen_path);
+	if ((r = api_get_users(&c->s, &users, c->err, sizeof(c->err))) != RC_OK) {
+		seen_state_free(&seen);
+		return fail(c, r, "unread");
+	}
+	for (size_t i = 0; i < users.count && status == CLIENT_EXIT_OK; i++) {
+		struct api_messages msgs;
+		char *last = NULL;
+		size_t n = 0;
+		if ((r = api_get_messages(&c->s, users.v[i].login, &msgs, c->err, sizeof(c->err))) != RC_OK ||
+		    (r = seen_state_get(&seen, c->o->server_name, c->key_fp, users.v[i].login, &last)) != RC_OK) {
+			status = fail(c, r, "unread");
+			api_messages_free(&msgs);
+			break;
+		}
+		for (size_t j = 0; j < msgs.count; j++)
+			n += strcmp(msgs.v[j].sender, users.v[i].login) == 0 &&
+			     (last == NULL || strcmp(msgs.v[j].created_at, last) > 0);
+		if (c->o->json) {
+			struct json_object *o = json_object_new_object();
+			json_add(o, "login", json_object_new_string(users.v[i].login));
+			json_add(o, "unread", json_object_new_int64((int64_t)n));
+			print_json(o);
+		} else {
+			print_safe(stdout, users.v[i].login);
+			printf(" %zu\n", n);
+		}
+		free(last);
+		api_messages_free(&msgs);
+	}
+	api_users_free(&users);
+	seen_state_free(&seen);
+	return status;
+}
+
+/* Sleeps ms milliseconds unless a signal asks to stop. */
+static void nap(int ms)
+{
+	struct timespec step = { 0, 100 * 1000000L };
+
+	for (int left = ms; left > 0 && !cli_stop; left -= 100)
+		nanosleep(&step, NULL);
+}
+
+/* One round of tail: prints the messages from each contact that were not
+ * seen before (unless baseline, which only records them). */
+static int tail_round(struct cli *c, struct digest_set *shown, int baseline, long *printed)
+{
+	struct api_users users;
+	int r;
+
+	if ((r = api_get_users(&c->s, &users, c->err, sizeof(c->err))) != RC_OK)
+		return r;
+	for (size_t i = 0; i < users.count && !cli_stop; i++) {
+		struct api_messages msgs;
+		if ((r = api_get_messages(&c->s, users.v[i].login, &msgs, c->err, sizeof(c->err))) != RC_OK)
+			break;
+		for (size_t j = 0; j < msgs.count && r == RC_OK; j++) {
+			unsigned char digest[CHAT_DIGEST_BYTES];
+			const char *text;
+			int added;
+			/* Our own self copies are not news. */
+			if (strcmp(msgs.v[j].sender, users.v[i].login) != 0)
+				continue;
+			decrypt_cache_digest(msgs.v[j].content, msgs.v[j].content_len, digest);
+			if ((r = digest_set_add(shown, digest, &added)) != RC_OK || !added || baseline)
+				continue;
+			if (c->o->count > 0 && *printed >= c->o->count)
+				continue;
+			if ((r = decrypt_cache_text(&c->cache, &c->key, msgs.v[j].content, msgs.v[j].content_len, digest, &text)) != RC_OK)
+				break;
+			print_message(c, &msgs.v[j], text);
+			fflush(stdout);
+			(*printed)++;
+		}
+		api_messages_free(&msgs);
+	}
+	api_users_free(&users);
+	return r;
+}
+
+static int cmd_tail(struct cli *c, char **args)
+{
+	struct sigaction sa;
+	struct digest_set shown;
+	long printed = 0;
+	int r;
+
+	(void)args;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = cli_on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	digest_set_init(&shown);
+	r = tail_round(c, &shown, 1, &printed);
+	/* Scripts wait for this line before sending what they expect to see. */
+	if (r == RC_OK)
+		fputs("rsa-chat: following new messages (Ctrl-C stops)\n", stderr);
+	while (r == RC_OK && !cli_stop && (c->o->count == 0 || printed < c->o->count)) {
+		nap(c->o->poll_interval_ms);
+		if (!cli_stop)
+			r = tail_round(c, &shown, 0, &printed);
+	}
+	digest_set_free(&shown);
+	return r == RC_OK ? CLIENT_EXIT_OK : fail(c, r, "tail");
+}
+
+struct cli_command {
+	const char *name;
+	int nargs;
+	int needs_server;
+	int (*run)(struct cli *c, char **args);
+	const char *usage;
+};
+
+static const struct cli_command cli_commands[] = {
+	{ "register", 1, 1, cmd_register, "register LOGIN" },
+	{ "users", 0, 1, cmd_users, "users" },
+	{ "send", 2, 1, cmd_send, "send USER TEXT" },
+	{ "history", 1, 1, cmd_history, "history USER" },
+	{ "unread", 0, 1, cmd_unread, "unread" },
+	{ "tail", 0, 1, cmd_tail, "tail [--count N]" },
+	{ "fingerprint", 0, 0, cmd_fingerprint, "fingerprint" },
+};
+
+int cli_run(const struct client_options *o, int argc, char **argv)
+{
+	const struct cli_command *cmd = NULL;
+	struct cli c;
+	int status;
+
+	for (size_t i = 0; i < sizeof(cli_commands) / sizeof(cli_commands[0]); i++)
+		if (strcmp(argv[0], cli_commands[i].name) == 0)
+			cmd = &cli_commands[i];
+	if (cmd == NULL) {
+		fprintf(stderr, "rsa-chat: unknown command '%s' (see --help)\n", argv[0]);
+		return CLIENT_EXIT_USAGE;
+	}
+	if (argc - 1 != cmd->nargs) {
+		fprintf(stderr, "rsa-chat: usage: rsa-chat [OPTIONS] %s\n", cmd->usage);
+		return CLIENT_EXIT_USAGE;
+	}
+	memset(&c, 0, sizeof(c));
+	c.o = o;
+	c.s.fd = -1;
+	rsa_private_init(&c.key);
+	decrypt_cache_init(&c.cache);
+	if ((status = load_key(&c)) != CLIENT_EXIT_OK)
+		goto out;
+	if (cmd->needs_server && (status = open_session(&c)) != CLIENT_EXIT_OK)
+		goto out;
+	status = cmd->run(&c, argv + 1);
+	if (cmd->needs_server)
+		api_goodbye(&c.s);
+out:
+	session_close(&c.s);
+	decrypt_cache_free(&c.cache);
+	rsa_private_clear(&c.key);
+	if (fflush(stdout) != 0 && status == CLIENT_EXIT_OK)
+		status = CLIENT_EXIT_OTHER;
+	return status;
+}

@@ -1,0 +1,189 @@
+/* rsa-chat: options, then the TUI (no subcommand) or the scriptable mode. */
+#include "config.h"
+
+#include <getopt.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "errors.h"
+#include "keyfile.h"
+#include "options.h"
+#include "paths.h"
+#include "protocol.h"
+#include "secure.h"
+#include "ui.h"
+
+enum {
+	OPT_HOST = 256, OPT_PORT, OPT_KEY, OPT_LOGIN, OPT_KNOWN, OPT_ACCEPT, OPT_POLL, OPT_NO_BELL, OPT_NOTIFY,
+	OPT_JSON, OPT_NO_SELF_COPY, OPT_COUNT, OPT_HELP, OPT_VERSION,
+};
+
+static void usage(FILE *out)
+{
+	fputs("Usage: rsa-chat [OPTIONS] [COMMAND [ARGS]]\n"
+	      "Without a command: the interactive terminal client.\n"
+	      "\n"
+	      "Options:\n"
+	      "  --host H                  server host (default " PROTO_DEFAULT_HOST ")\n"
+	      "  --port P                  server port (default " PROTO_DEFAULT_PORT ")\n"
+	      "  --key FILE                private key (default $RSA_CHAT_HOME or ~/.rsa-chat, id_rsa_chat)\n"
+	      "  --login NAME              register under NAME when the key is not registered yet\n"
+	      "  --known-servers FILE      pinned server keys (default DATA/known_servers)\n"
+	      "  --accept-new-server-key   replace a pinned server key that changed\n"
+	      "  --poll-interval SEC       how often to look for new messages (default 2)\n"
+	      "  --no-bell                 no terminal bell on new messages\n"
+	      "  --notify-cmd CMD          run CMD (via /bin/sh -c) on a new message; the sender is in $RC_FROM\n"
+	      "  --json                    machine-readable output: one JSON object per line\n"
+	      "  --help, --version\n"
+	      "\n"
+	      "Commands:\n"
+	      "  register LOGIN            register our key under LOGIN\n"
+	      "  users                     list the other users and their key fingerprints\n"
+	      "  send USER TEXT            send TEXT (\"-\": read it from stdin) to USER, with a copy\n"
+	      "                            for ourselves unless --no-self-copy\n"
+	      "  history USER              the conversation with USER, decrypted\n"
+	      "  unread                    per contact, messages since the last look\n"
+	      "  tail [--count N]          print new messages as they arrive (N: stop after N)\n"
+	      "  fingerprint               our key's fingerprint (no network)\n"
+	      "\n"
+	      "DATA is $XDG_DATA_HOME/rsa-chat or ~/.local/share/rsa-chat (known servers, read state).\n"
+	      "Messages are at most 8192 bytes of UTF-8 without NUL.\n"
+	      "Exit status: 0 ok, 1 other error, 2 usage, 3 server error, 4 network error,\n"
+	      "5 server key changed.\n",
+	      out);
+}
+
+/* Fills the paths that were not given on the command line. */
+static int fill_defaults(struct client_options *o, int have_key, int have_known)
+{
+	char dir[PATHS_MAX], keydir[PATHS_MAX];
+	int r;
+
+	if (!have_key && (r = keyfile_default_path(o->key_path, sizeof(o->key_path), keydir, sizeof(keydir), 0)) != RC_OK) {
+		fprintf(stderr, "rsa-chat: cannot find the default key path (is HOME set?): %s\n", rc_strerror(r));
+		return r;
+	}
+	if ((r = paths_data_dir(dir, sizeof(dir), 1)) != RC_OK) {
+		fprintf(stderr, "rsa-chat: cannot create the data folder (is HOME set?): %s\n", rc_strerror(r));
+		return r;
+	}
+	if (!have_known && (r = paths_join(o->known_servers, sizeof(o->known_servers), dir, "known_servers")) != RC_OK)
+		return r;
+	if ((r = paths_join(o->seen_path, sizeof(o->seen_path), dir, "seen")) != RC_OK)
+		return r;
+	if ((size_t)snprintf(o->server_name, sizeof(o->server_name), "%s:%s", o->host, o->port) >= sizeof(o->server_name))
+		return RC_ERR_TOO_LARGE;
+	return RC_OK;
+}
+
+static int copy_path(char *dst, size_t dstlen, const char *src)
+{
+	if (strlen(src) >= dstlen) {
+		fprintf(stderr, "rsa-chat: path too long: %s\n", src);
+		return 0;
+	}
+	strcpy(dst, src);
+	return 1;
+}
+
+static int parse_positive(const char *s, double max, double *out)
+{
+	char *end;
+	double v = strtod(s, &end);
+
+	if (end == s || *end != '\0' || !(v > 0) || v > max)
+		return 0;
+	*out = v;
+	return 1;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "host", required_argument, NULL, OPT_HOST },
+		{ "port", required_argument, NULL, OPT_PORT },
+		{ "key", required_argument, NULL, OPT_KEY },
+		{ "login", required_argument, NULL, OPT_LOGIN },
+		{ "known-servers", required_argument, NULL, OPT_KNOWN },
+		{ "accept-new-server-key", no_argument, NULL, OPT_ACCEPT },
+		{ "poll-interval", required_argument, NULL, OPT_POLL },
+		{ "no-bell", no_argument, NULL, OPT_NO_BELL },
+		{ "notify-cmd", required_argument, NULL, OPT_NOTIFY },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "no-self-copy", no_argument, NULL, OPT_NO_SELF_COPY },
+		{ "count", required_argument, NULL, OPT_COUNT },
+		{ "help", no_argument, NULL, OPT_HELP },
+		{ "version", no_argument, NULL, OPT_VERSION },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct client_options o;
+	int have_key = 0, have_known = 0, c;
+	double v;
+
+	setlocale(LC_ALL, "");
+	memset(&o, 0, sizeof(o));
+	o.host = PROTO_DEFAULT_HOST;
+	o.port = PROTO_DEFAULT_PORT;
+	o.bell = 1;
+	o.self_copy = 1;
+	o.poll_interval_ms = OPTIONS_DEFAULT_POLL_MS;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_HOST: o.host = optarg; break;
+		case OPT_PORT: o.port = optarg; break;
+		case OPT_KEY:
+			if (!copy_path(o.key_path, sizeof(o.key_path), optarg))
+				return CLIENT_EXIT_USAGE;
+			have_key = 1;
+			break;
+		case OPT_LOGIN: o.login = optarg; break;
+		case OPT_KNOWN:
+			if (!copy_path(o.known_servers, sizeof(o.known_servers), optarg))
+				return CLIENT_EXIT_USAGE;
+			have_known = 1;
+			break;
+		case OPT_ACCEPT: o.accept_new_server_key = 1; break;
+		case OPT_POLL:
+			if (!parse_positive(optarg, 3600, &v)) {
+				fprintf(stderr, "rsa-chat: --poll-interval wants seconds between 0 and 3600, not '%s'\n", optarg);
+				return CLIENT_EXIT_USAGE;
+			}
+			o.poll_interval_ms = v * 1000 < 100 ? 100 : (int)(v * 1000);
+			break;
+		case OPT_NO_BELL: o.bell = 0; break;
+		case OPT_NOTIFY: o.notify_cmd = optarg; break;
+		case OPT_JSON: o.json = 1; break;
+		case OPT_NO_SELF_COPY: o.self_copy = 0; break;
+		case OPT_COUNT:
+			if (!parse_positive(optarg, 1e9, &v) || v != (double)(long)v) {
+				fprintf(stderr, "rsa-chat: --count wants a positive whole number, not '%s'\n", optarg);
+				return CLIENT_EXIT_USAGE;
+			}
+			o.count = (long)v;
+			break;
+		case OPT_HELP:
+			usage(stdout);
+			return CLIENT_EXIT_OK;
+		case OPT_VERSION:
+			printf("rsa-chat (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+			return CLIENT_EXIT_OK;
+		default:
+			fprintf(stderr, "rsa-chat: unknown option or missing argument: %s\n", argv[optind - 1]);
+			usage(stderr);
+			return CLIENT_EXIT_USAGE;
+		}
+	}
+	if (secure_init() != RC_OK) {
+		fputs("rsa-chat: cannot initialise libsodium\n", stderr);
+		return CLIENT_EXIT_OTHER;
+	}
+	if (fill_defaults(&o, have_key, have_known) != RC_OK)
+		return CLIENT_EXIT_OTHER;
+	if (optind >= argc)
+		return ui_run(&o);
+	return cli_run(&o, argc - optind, argv + optind);
+}

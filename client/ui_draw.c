@@ -1,0 +1,495 @@
+/* Drawing the TUI: reads struct ui, writes the screen, changes nothing else
+ * but the scroll position it has to clamp. */
+#include "config.h"
+
+#define _XOPEN_SOURCE_EXTENDED 1
+#include <ncurses.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+
+#include "decrypt_cache.h"
+#include "ui_internal.h"
+#include "wtext.h"
+
+#define UI_CONTACTS_WIDTH_MAX 24
+#define UI_INPUT_ROWS_MAX 5
+#define UI_MIN_COLS 40
+#define UI_MIN_ROWS 10
+/* Text of a message is indented under its header. */
+#define UI_TEXT_INDENT 2
+
+/* A piece of a wide string that fits one screen row. */
+struct ui_seg {
+	size_t start;
+	size_t len;
+};
+
+struct ui_segs {
+	struct ui_seg *v;
+	size_t count;
+	size_t cap;
+};
+
+static int segs_push(struct ui_segs *s, size_t start, size_t len)
+{
+	if (s->count == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 16;
+		struct ui_seg *v = realloc(s->v, cap * sizeof(*v));
+		if (v == NULL)
+			return -1;
+		s->v = v;
+		s->cap = cap;
+	}
+	s->v[s->count].start = start;
+	s->v[s->count].len = len;
+	s->count++;
+	return 0;
+}
+
+/* Splits w[0..n) into rows of at most width columns: at newlines, and where
+ * a row is full, after its last space when it has one. Always one row at least. */
+static int wrap_text(const wchar_t *w, size_t n, int width, struct ui_segs *out)
+{
+	size_t start = 0, i = 0, last_space = (size_t)-1;
+	int cols = 0;
+
+	out->count = 0;
+	if (width < 1)
+		width = 1;
+	while (i < n) {
+		int cw = wtext_char_width(w[i]);
+		if (w[i] == L'\n') {
+			if (segs_push(out, start, i - start) != 0)
+				return -1;
+			start = ++i;
+			cols = 0;
+			last_space = (size_t)-1;
+			continue;
+		}
+		if (cols + cw > width && i > start) {
+			size_t end = last_space != (size_t)-1 ? last_space + 1 : i;
+			if (segs_push(out, start, end - start) != 0)
+				return -1;
+			start = i = end;
+			cols = 0;
+			last_space = (size_t)-1;
+			continue;
+		}
+		if (w[i] == L' ')
+			last_space = i;
+		cols += cw;
+		i++;
+	}
+	return segs_push(out, start, n - start);
+}
+
+/* Draws w[0..n) at (y, x) in at most maxw columns; control characters show as '?'. */
+static int put_wide(int y, int x, const wchar_t *w, size_t n, int maxw)
+{
+	int used = 0;
+
+	move(y, x);
+	for (size_t i = 0; i < n; i++) {
+		wchar_t c = w[i];
+		int cw = wtext_char_width(c);
+		if (used + cw > maxw)
+			break;
+		if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0))
+			c = L'?';
+		addnwstr(&c, 1);
+		used += cw;
+	}
+	return used;
+}
+
+static int put_utf8(int y, int x, const char *s, int maxw)
+{
+	wchar_t *w;
+	size_t n;
+	int used = 0;
+
+	if (maxw <= 0 || wtext_from_utf8(s, strlen(s), &w, &n) != 0)
+		return 0;
+	used = put_wide(y, x, w, n, maxw);
+	free(w);
+	return used;
+}
+
+static attr_t pair_attr(const struct ui *u, enum ui_pair pair, attr_t mono)
+{
+	return u->color ? (attr_t)COLOR_PAIR(pair) : mono;
+}
+
+static void fill_row(int y, int x, int width)
+{
+	mvhline(y, x, ' ', width);
+}
+
+static void draw_contacts(struct ui *u, int rows, int width)
+{
+	attron(A_BOLD);
+	mvaddnstr(0, 0, "Contacts", width);
+	attroff(A_BOLD);
+	for (size_t i = 0; i < u->model.count && (int)i + 1 < rows; i++) {
+		const struct chat_contact *c = &u->model.contacts[i];
+		char count[32] = "";
+		int y = (int)i + 1, used;
+		attr_t a = 0;
+
+		if ((long)i == u->selected)
+			a |= u->focus == UI_FOCUS_CONTACTS ? A_REVERSE : A_BOLD;
+		if (!c->listed)
+			a |= A_DIM;
+		attron(a);
+		fill_row(y, 0, width);
+		mvaddstr(y, 0, (long)i == u->selected ? ">" : " ");
+		if (c->unread > 0)
+			snprintf(count, sizeof(count), " (%zu)", c->unread);
+		used = put_utf8(y, 1, c->login, width - 1 - (int)strlen(count));
+		attroff(a);
+		if (count[0] != '\0') {
+			attron(pair_attr(u, UI_PAIR_UNREAD, A_BOLD) | A_BOLD);
+			mvaddstr(y, 1 + used, count);
+			attroff(pair_attr(u, UI_PAIR_UNREAD, A_BOLD) | A_BOLD);
+		}
+	}
+	if (u->model.count == 0)
+		mvaddnstr(1, 0, u->mode == UI_MODE_CHAT ? " (nobody yet)" : " ", width);
+}
+
+/* One row of the conversation: a message's header or a piece of its text. */
+struct conv_row {
+	size_t msg;
+	int header;
+	size_t start;
+	size_t len;
+};
+
+struct conv_layout {
+	wchar_t **texts;     /* per message: its text (or the placeholder), wide */
+	size_t *text_lens;
+	struct conv_row *rows;
+	size_t count;
+	size_t cap;
+	size_t nmsgs;
+};
+
+static void layout_free(struct conv_layout *l)
+{
+	for (size_t i = 0; i < l->nmsgs; i++)
+		free(l->texts[i]);
+	free(l->texts);
+	free(l->text_lens);
+	free(l->rows);
+	memset(l, 0, sizeof(*l));
+}
+
+static int layout_push(struct conv_layout *l, size_t msg, int header, size_t start, size_t len)
+{
+	if (l->count == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 64;
+		struct conv_row *v = realloc(l->rows, cap * sizeof(*v));
+		if (v == NULL)
+			return -1;
+		l->rows = v;
+		l->cap = cap;
+	}
+	l->rows[l->count].msg = msg;
+	l->rows[l->count].header = header;
+	l->rows[l->count].start = start;
+	l->rows[l->count].len = len;
+	l->count++;
+	return 0;
+}
+
+static int layout_build(const struct chat_contact *c, int width, struct conv_layout *l)
+{
+	struct ui_segs segs = { NULL, 0, 0 };
+	int r = 0;
+
+	memset(l, 0, sizeof(*l));
+	l->texts = calloc(c->count + 1, sizeof(*l->texts));
+	l->text_lens = calloc(c->count + 1, sizeof(*l->text_lens));
+	if (l->texts == NULL || l->text_lens == NULL)
+		return -1;
+	for (size_t i = 0; i < c->count && r == 0; i++) {
+		const char *text = c->msgs[i].text != NULL ? c->msgs[i].text : DECRYPT_PLACEHOLDER;
+		if (wtext_from_utf8(text, strlen(text), &l->texts[i], &l->text_lens[i]) != 0) {
+			r = -1;
+			break;
+		}
+		l->nmsgs = i + 1;
+		if (layout_push(l, i, 1, 0, 0) != 0 || wrap_text(l->texts[i], l->text_lens[i], width - UI_TEXT_INDENT, &segs) != 0) {
+			r = -1;
+			break;
+		}
+		for (size_t k = 0; k < segs.count && r == 0; k++)
+			r = layout_push(l, i, 0, segs.v[k].start, segs.v[k].len);
+	}
+	free(segs.v);
+	return r;
+}
+
+static void draw_header(struct ui *u, const struct chat_msg *m, int y, int x, int width, int hit)
+{
+	char when[TIMEFMT_MAX], line[900];
+	const char *state = "";
+	attr_t a;
+
+	if (m->created_at != NULL)
+		timefmt_short(m->created_at, u->today, when);
+	else
+		snprintf(when, sizeof(when), "--:--");
+	if (m->mine)
+		state = m->state == CHAT_MSG_QUEUED ? "  [queued]" : m->state == CHAT_MSG_FAILED ? "  [not sent: " : "  [sent]";
+	snprintf(line, sizeof(line), "%s %s%s%s%s", when, m->sender, state,
+	         m->state == CHAT_MSG_FAILED && m->error ? m->error : "", m->state == CHAT_MSG_FAILED ? "]" : "");
+	a = A_BOLD | (m->state == CHAT_MSG_FAILED ? pair_attr(u, UI_PAIR_ERROR, A_UNDERLINE)
+	                                          : m->mine ? pair_attr(u, UI_PAIR_MINE, 0) : pair_attr(u, UI_PAIR_THEIRS, 0));
+	if (hit)
+		a |= A_REVERSE;
+	attron(a);
+	put_utf8(y, x, line, width);
+	attroff(a);
+}
+
+static void draw_conversation(struct ui *u, int x, int rows, int width)
+{
+	const struct chat_contact *c;
+	struct conv_layout l;
+	size_t top, visible = (size_t)(rows > 1 ? rows - 1 : 1);
+	char title[600];
+
+	u->conv_rows = (int)visible;
+	if (u->selected < 0 || (size_t)u->selected >= u->model.count) {
+		mvaddnstr(0, x, u->mode == UI_MODE_LOGIN ? "Choose a login below to register this key." : "No conversation open.", width);
+		return;
+	}
+	c = &u->model.contacts[u->selected];
+	snprintf(title, sizeof(title), "%s%s", c->login, c->loaded ? "" : "  (loading...)");
+	attron(A_BOLD);
+	put_utf8(0, x, title, width);
+	attroff(A_BOLD);
+	if (u->search[0] != '\0') {
+		char s[320];
+		snprintf(s, sizeof(s), " search: %s (n/N, Esc) ", u->search);
+		put_utf8(0, x + width / 2, s, width - width / 2);
+	}
+	if (layout_build(c, width, &l) != 0) {
+		layout_free(&l);
+		mvaddnstr(1, x, "(out of memory)", width);
+		return;
+	}
+	/* Clamp the scroll position, then honour a search jump. */
+	if (l.count <= visible)
+		u->scroll = 0;
+	else if (u->scroll > l.count - visible)
+		u->scroll = l.count - visible;
+	if (u->search_jump && u->search_hit >= 0) {
+		for (size_t i = 0; i < l.count; i++) {
+			if (l.rows[i].msg != (size_t)u->search_hit)
+				continue;
+			size_t want_top = i > visible / 3 ? i - visible / 3 : 0;
+			if (l.count > visible) {
+				if (want_top > l.count - visible)
+					want_top = l.count - visible;
+				u->scroll = l.count - visible - want_top;
+			}
+			break;
+		}
+		u->search_jump = 0;
+	}
+	top = l.count > visible ? l.count - visible - u->scroll : 0;
+	for (size_t i = top; i < l.count && i < top + visible; i++) {
+		const struct conv_row *row = &l.rows[i];
+		const struct chat_msg *m = &c->msgs[row->msg];
+		int y = 1 + (int)(i - top);
+		int hit = u->search[0] != '\0' && (long)row->msg == u->search_hit;
+		if (row->header) {
+			draw_header(u, m, y, x, width, hit);
+			continue;
+		}
+		attr_t a = m->text == NULL ? pair_attr(u, UI_PAIR_ERROR, A_DIM) : 0;
+		if (hit)
+			a |= A_BOLD;
+		attron(a);
+		put_wide(y, x + UI_TEXT_INDENT, l.texts[row->msg] + row->start, row->len, width - UI_TEXT_INDENT);
+		attroff(a);
+	}
+	if (u->scroll > 0) {
+		char more[80];
+		snprintf(more, sizeof(more), " -- %zu more lines below (PgDn) -- ", u->scroll);
+		attron(A_REVERSE);
+		mvaddnstr(rows - 1, x + (width > (int)strlen(more) ? width - (int)strlen(more) : 0), more, width);
+		attroff(A_REVERSE);
+	}
+	layout_free(&l);
+}
+
+/* Draws the input area (separator + rows) and places the cursor. */
+static void draw_input(struct ui *u, int y0, int rows, int cols)
+{
+	struct ui_segs segs = { NULL, 0, 0 };
+	const char *label;
+	char sep[400];
+	size_t cur_row = 0, first;
+	int cur_col = 0;
+	const int prompt = 2;
+
+	if (u->mode == UI_MODE_LOGIN)
+		label = " Choose a login (Enter registers it) ";
+	else if (u->selected >= 0)
+		label = " Message (Enter sends, Alt+Enter new line, F1 help) ";
+	else
+		label = " Type /help for commands ";
+	mvhline(y0, 0, ACS_HLINE, cols);
+	snprintf(sep, sizeof(sep), "%s", label);
+	mvaddnstr(y0, 2, sep, cols - 4);
+	if (wrap_text(u->ed.buf, u->ed.len, cols - prompt - 1, &segs) != 0) {
+		free(segs.v);
+		return;
+	}
+	/* Find the row and column of the cursor. */
+	for (size_t r = 0; r < segs.count; r++) {
+		size_t s = segs.v[r].start, e = s + segs.v[r].len;
+		if (u->ed.cursor >= s && u->ed.cursor <= e) {
+			cur_row = r;
+			cur_col = (int)wtext_width(u->ed.buf + s, u->ed.cursor - s);
+		}
+	}
+	first = cur_row + 1 > (size_t)rows ? cur_row + 1 - (size_t)rows : 0;
+	for (size_t r = first; r < segs.count && r < first + (size_t)rows; r++) {
+		int y = y0 + 1 + (int)(r - first);
+		mvaddstr(y, 0, r == 0 ? (u->mode == UI_MODE_LOGIN ? "@ " : "> ") : "  ");
+		put_wide(y, prompt, u->ed.buf + segs.v[r].start, segs.v[r].len, cols - prompt - 1);
+	}
+	free(segs.v);
+	move(y0 + 1 + (int)(cur_row - first), prompt + cur_col);
+}
+
+static const char *state_name(enum net_state s)
+{
+	switch (s) {
+	case NET_STATE_CONNECTING: return "connecting";
+	case NET_STATE_ONLINE: return "online";
+	case NET_STATE_OFFLINE: return "offline";
+	case NET_STATE_REFUSED: return "REFUSED";
+	}
+	return "?";
+}
+
+static void draw_status(struct ui *u, int y, int cols)
+{
+	char line[1600], queued[40] = "";
+	size_t pending = chat_model_outbox_pending(&u->model);
+	const char *note = u->info[0] ? u->info : u->last_error;
+
+	if (pending > 0)
+		snprintf(queued, sizeof(queued), ", %zu queued", pending);
+	snprintf(line, sizeof(line), " %s | %s (%.23s) | %s%s%s | %s", u->o->server_name,
+	         u->model.me ? u->model.me : "not registered", u->own_fp, state_name(u->net_state), queued,
+	         u->bell ? "" : ", bell off", note);
+	attron(pair_attr(u, UI_PAIR_STATUS, A_REVERSE));
+	fill_row(y, 0, cols);
+	put_utf8(y, 0, line, cols);
+	attroff(pair_attr(u, UI_PAIR_STATUS, A_REVERSE));
+}
+
+static const char *const ui_help_lines[] = {
+	"rsa-chat keys",
+	"",
+	"Enter            send the message (or run a /command)",
+	"Alt+Enter        new line in the message; pastes stay one message",
+	"Tab, Ctrl-N      next contact        Shift-Tab, Ctrl-P  previous",
+	"Alt+Up/Down      previous/next contact; F2 focuses the contact list",
+	"Up/Down          recall sent lines   PgUp/PgDn, wheel  scroll",
+	"Left/Right, Home/End, Ctrl-A/E, Alt+B/F (words), Ctrl-W, Ctrl-K, Ctrl-U",
+	"Ctrl-R           search (the typed text; again: next match), n/N, Esc",
+	"Ctrl-L           redraw              Ctrl-C, /quit  quit",
+	"",
+	"/help /quit /refresh /users /open NAME /key /register NAME",
+	"/search WORD /bell on|off   (//text sends a text starting with /)",
+	"",
+	"Press any key to close.",
+};
+
+static void draw_help(int rows, int cols)
+{
+	int n = (int)(sizeof(ui_help_lines) / sizeof(ui_help_lines[0]));
+	int w = 76 < cols - 2 ? 76 : cols - 2, h = n + 2 < rows ? n + 2 : rows;
+	int y0 = (rows - h) / 2, x0 = (cols - w) / 2;
+
+	for (int y = 0; y < h; y++)
+		fill_row(y0 + y, x0, w);
+	attron(A_BOLD);
+	mvhline(y0, x0, ACS_HLINE, w);
+	mvhline(y0 + h - 1, x0, ACS_HLINE, w);
+	attroff(A_BOLD);
+	for (int i = 0; i < n && i + 1 < h - 1; i++)
+		mvaddnstr(y0 + 1 + i, x0 + 2, ui_help_lines[i], w - 4);
+}
+
+static void draw_refused(struct ui *u, int rows, int cols)
+{
+	const char *lines[12];
+	char l1[700], l2[200], l3[200];
+	int n = 0;
+
+	snprintf(l1, sizeof(l1), "The server %s presented a DIFFERENT KEY than the one pinned.", u->o->server_name);
+	snprintf(l2, sizeof(l2), "pinned:    %s", u->pinned_fp);
+	snprintf(l3, sizeof(l3), "presented: %s", u->server_fp);
+	lines[n++] = "!!! SERVER KEY CHANGED !!!";
+	lines[n++] = "";
+	lines[n++] = l1;
+	lines[n++] = l2;
+	lines[n++] = l3;
+	lines[n++] = "";
+	lines[n++] = "Someone may be impersonating the server. Nothing has been sent.";
+	lines[n++] = "If the change is expected, restart with --accept-new-server-key.";
+	lines[n++] = "";
+	lines[n++] = "Press any key to quit.";
+	attron(pair_attr(u, UI_PAIR_REFUSED, A_REVERSE) | A_BOLD);
+	for (int y = 0; y < rows; y++)
+		fill_row(y, 0, cols);
+	for (int i = 0; i < n; i++)
+		mvaddnstr((rows - n) / 2 + i, 2, lines[i], cols - 4);
+	attroff(pair_attr(u, UI_PAIR_REFUSED, A_REVERSE) | A_BOLD);
+}
+
+void ui_draw(struct ui *u)
+{
+	int rows = LINES, cols = COLS, input_rows, contacts_w, body_rows;
+	struct ui_segs segs = { NULL, 0, 0 };
+
+	erase();
+	timefmt_today(u->today);
+	if (u->mode == UI_MODE_REFUSED) {
+		draw_refused(u, rows, cols);
+		curs_set(0);
+		refresh();
+		return;
+	}
+	if (rows < UI_MIN_ROWS || cols < UI_MIN_COLS) {
+		mvaddnstr(0, 0, "Terminal too small for rsa-chat.", cols);
+		refresh();
+		return;
+	}
+	input_rows = 1;
+	if (wrap_text(u->ed.buf, u->ed.len, cols - 3, &segs) == 0)
+		input_rows = (int)segs.count;
+	free(segs.v);
+	if (input_rows > UI_INPUT_ROWS_MAX)
+		input_rows = UI_INPUT_ROWS_MAX;
+	body_rows = rows - input_rows - 2;
+	contacts_w = cols / 5 < UI_CONTACTS_WIDTH_MAX ? cols / 5 : UI_CONTACTS_WIDTH_MAX;
+	draw_contacts(u, body_rows, contacts_w);
+	mvvline(0, contacts_w, ACS_VLINE, body_rows);
+	draw_conversation(u, contacts_w + 2, body_rows, cols - contacts_w - 2);
+	draw_status(u, rows - 1, cols);
+	draw_input(u, body_rows, input_rows, cols);
+	if (u->show_help)
+		draw_help(rows, cols);
+	curs_set(u->focus == UI_FOCUS_INPUT && !u->show_help ? 1 : 0);
+	refresh();
+}

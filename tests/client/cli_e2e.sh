@@ -1,0 +1,182 @@
+#!/bin/sh
+# End to end through the scriptable mode with a real PostgreSQL and server:
+# registration, users, messages with self copies (Cyrillic, CJK, emoji, 5 KB),
+# errors and their exit statuses, unread counts, tail, --json, and a server
+# whose key changed.
+. "$top_srcdir/tests/lib/harness.sh"
+
+command -v python3 >/dev/null || rc_fail "python3 is needed to check the --json output"
+rc_pg_start
+rc_server_start
+FIRST_PORT=$RC_PORT
+CHAT=$top_builddir/client/rsa-chat
+HOME=$RC_TMP/home
+XDG_DATA_HOME=$RC_TMP/data
+export HOME XDG_DATA_HOME
+mkdir -p "$HOME"
+for who in alice bob carol; do
+	rc_genkey 1024 "$RC_TMP/$who.key"
+done
+
+# as WHO [ARGS]: runs the client as WHO; stdout in $RC_TMP/out, stderr in
+# $RC_TMP/err, exit status in $st.
+as() {
+	who=$1
+	shift
+	"$CHAT" --port "${PORT:-$RC_PORT}" --key "$RC_TMP/$who.key" "$@" >"$RC_TMP/out" 2>"$RC_TMP/err"
+	st=$?
+}
+
+# expect_status LABEL STATUS: the last run ended with STATUS.
+expect_status() {
+	[ "$st" -eq "$2" ] || rc_fail "$1: exit status $st, expected $2; stderr: $(cat "$RC_TMP/err")"
+	echo "ok - $1 (exit $2)"
+}
+
+# expect_in LABEL FILE TEXT: FILE holds TEXT.
+expect_in() {
+	grep -qF -- "$3" "$2" || rc_fail "$1: '$3' not in $(cat "$2")"
+	echo "ok - $1"
+}
+
+as alice fingerprint
+expect_status "fingerprint without a server" 0
+expect_in "fingerprint format" "$RC_TMP/out" "SHA256:"
+
+as alice register alice
+expect_status "register alice" 0
+rc_expect "register output" "registered as alice" "$(cat "$RC_TMP/out")"
+expect_in "new server key pinned" "$RC_TMP/err" "pinned the key of new server"
+as bob register bob
+expect_status "register bob" 0
+as alice register alice
+expect_status "register again" 0
+rc_expect "already registered" "already registered as alice" "$(cat "$RC_TMP/out")"
+as alice register alicia
+expect_status "register under another name" 3
+expect_in "another name refused" "$RC_TMP/err" "already registered (as alice)"
+as carol register bob
+expect_status "login taken" 3
+expect_in "login exists" "$RC_TMP/err" "login exists"
+as carol users
+expect_status "users while not registered" 3
+expect_in "no auth" "$RC_TMP/err" "no auth"
+
+as alice users
+expect_status "users" 0
+expect_in "users lists bob" "$RC_TMP/out" "bob SHA256:"
+
+TEXT='Привет, Bob! 日本語 👋 emoji'
+as alice send bob "$TEXT"
+expect_status "send" 0
+rc_expect "send output" "sent" "$(cat "$RC_TMP/out")"
+as bob history alice
+expect_status "history at the recipient" 0
+expect_in "recipient reads it" "$RC_TMP/out" "alice: $TEXT"
+as alice history bob
+expect_status "history at the sender" 0
+expect_in "sender reads its self copy" "$RC_TMP/out" "alice: $TEXT"
+as bob send alice "Здравствуй" --no-self-copy
+expect_status "send without self copy" 0
+as bob history alice
+if grep -qF "Здравствуй" "$RC_TMP/out"; then
+	rc_fail "a message sent with --no-self-copy shows in the sender's history"
+fi
+echo "ok - no self copy, no own history entry"
+
+# 5 KB of mixed text through stdin, checked byte for byte via --json.
+python3 -c '
+import sys
+line = "Съешь же ещё этих мягких французских булок 日本 🎉 0123456789\n"
+text = (line * 200).encode()[:5000].decode("utf-8", "ignore").rstrip("\n")
+sys.stdout.write(text)' >"$RC_TMP/big.txt"
+as alice send bob - <"$RC_TMP/big.txt"
+expect_status "send 5 KB from stdin" 0
+as bob --json history alice
+expect_status "history --json" 0
+python3 - "$RC_TMP/out" "$RC_TMP/big.txt" "$TEXT" <<'PY' || rc_fail "history --json is not what was sent"
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
+big = open(sys.argv[2], encoding="utf-8").read()
+assert all(set(r) >= {"from", "created_at", "text", "decrypted"} for r in rows), rows
+texts = [r["text"] for r in rows if r["from"] == "alice"]
+assert texts == [sys.argv[3], big], [t[:40] for t in texts]
+assert all(r["decrypted"] for r in rows)
+PY
+echo "ok - --json parses and the 5 KB text round-trips"
+
+as alice send nobody hello
+expect_status "send to an unknown user" 3
+expect_in "no such user" "$RC_TMP/err" "no such user"
+printf 'a\000b' >"$RC_TMP/nul.txt"
+as alice send bob - <"$RC_TMP/nul.txt"
+expect_status "NUL refused" 2
+expect_in "NUL message" "$RC_TMP/err" "NUL"
+python3 -c 'print("x" * 9000)' >"$RC_TMP/long.txt"
+as alice send bob - <"$RC_TMP/long.txt"
+expect_status "over-long text refused" 2
+expect_in "too long message" "$RC_TMP/err" "too long"
+as alice send bob
+expect_status "usage error" 2
+as alice frobnicate
+expect_status "unknown command" 2
+
+# Unread: bob has read everything (history above); two more arrive.
+as bob unread
+expect_status "unread" 0
+rc_expect "nothing unread" "alice 0" "$(cat "$RC_TMP/out")"
+as alice send bob "one more"
+as alice send bob "and another"
+as bob --json unread
+expect_status "unread --json" 0
+rc_expect "two unread" '{"login":"alice","unread":2}' "$(cat "$RC_TMP/out")"
+as bob history alice
+as bob unread
+rc_expect "read after history" "alice 0" "$(cat "$RC_TMP/out")"
+
+# tail: waits for its start-up notice, then two messages arrive.
+"$CHAT" --port "$RC_PORT" --key "$RC_TMP/bob.key" --poll-interval 0.2 --json tail --count 2 \
+	>"$RC_TMP/tail.out" 2>"$RC_TMP/tail.err" &
+TAIL_PID=$!
+tries=0
+until grep -q "following" "$RC_TMP/tail.err"; do
+	tries=$((tries + 1))
+	[ $tries -lt 100 ] || rc_fail "tail did not start: $(cat "$RC_TMP/tail.err")"
+	sleep 0.1
+done
+as alice send bob "tail 1"
+as carol register carol
+as carol send bob "tail 2 от Кэрол"
+tries=0
+while kill -0 $TAIL_PID 2>/dev/null; do
+	tries=$((tries + 1))
+	[ $tries -lt 200 ] || { kill $TAIL_PID; rc_fail "tail --count 2 did not end: $(cat "$RC_TMP/tail.out")"; }
+	sleep 0.1
+done
+wait $TAIL_PID || rc_fail "tail exited with status $?: $(cat "$RC_TMP/tail.err")"
+python3 - "$RC_TMP/tail.out" <<'PY' || rc_fail "tail output: $(cat "$RC_TMP/tail.out")"
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
+assert [(r["from"], r["text"]) for r in rows] == [("alice", "tail 1"), ("carol", "tail 2 от Кэрол")], rows
+PY
+echo "ok - tail --count 2 prints the two new messages"
+
+# Network errors: nobody listens on the port of a stopped server.
+rc_server_stop "$RC_SERVER_PID"
+PORT=$FIRST_PORT as alice users
+expect_status "server down" 4
+
+# A server at a known address with another key: refused, until accepted.
+rm -f "$RC_TMP/server.key" "$RC_TMP/server.key.pub"
+rc_server_start
+KNOWN=$XDG_DATA_HOME/rsa-chat/known_servers
+sed -n "s/^127.0.0.1:$FIRST_PORT /127.0.0.1:$RC_PORT /p" "$KNOWN" >>"$KNOWN"
+as alice users
+expect_status "changed server key" 5
+expect_in "loud warning" "$RC_TMP/err" "SERVER KEY CHANGED"
+as alice --accept-new-server-key users
+expect_status "changed key accepted on request" 0
+expect_in "replacement reported" "$RC_TMP/err" "replaced the pinned key"
+as alice users
+expect_status "accepted key is pinned" 0
+expect_in "same database behind the new key" "$RC_TMP/out" "bob SHA256:"
