@@ -3,6 +3,7 @@
 #include <gmp.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "errors.h"
 #include "fuzz_common.h"
@@ -56,6 +57,16 @@ const struct rsa_private *fuzz_key(void)
 	mpz_clears(e, d, n, NULL);
 	ready = 1;
 	return &key;
+}
+
+char *fuzz_copy_exact(const uint8_t *p, size_t len)
+{
+	char *copy = malloc(len ? len : 1);
+
+	FUZZ_CHECK(copy != NULL);
+	if (len)
+		memcpy(copy, p, len);
+	return copy;
 }
 
 uint8_t fuzz_take_u8(struct fuzz_input *in)

@@ -25,6 +25,10 @@ void fuzz_setup(void);
  * that decrypt. Built once, with CRT, and kept for the process's life. */
 const struct rsa_private *fuzz_key(void);
 
+/* A malloc'd copy of p[0..len) of exactly len bytes (no terminator), so a
+ * parser reading past its length is caught by ASan. */
+char *fuzz_copy_exact(const uint8_t *p, size_t len);
+
 /* The input, consumed from the front for control bytes. */
 struct fuzz_input {
 	const uint8_t *p;

@@ -58,21 +58,10 @@ static int blocklists_equal(const struct blocklist *a, const struct blocklist *b
 	return 1;
 }
 
-/* Exact-size copy of the content so reading past len is caught. */
-static char *exact_copy(const uint8_t *p, size_t len)
-{
-	char *s = malloc(len ? len : 1);
-
-	FUZZ_CHECK(s != NULL);
-	if (len)
-		memcpy(s, p, len);
-	return s;
-}
-
 static void fuzz_decode(const struct rsa_private *k, struct fuzz_input *in)
 {
 	size_t max_blocks = 1 + fuzz_take_u8(in) % CONTENT_MAX_BLOCKS, len = in->n, text_len = 0;
-	char *content = exact_copy(in->p, len), *text = NULL;
+	char *content = fuzz_copy_exact(in->p, len), *text = NULL;
 	struct blocklist blocks, again;
 	struct bytebuf rewritten, plain;
 	int rc, parse_rc;

@@ -119,13 +119,9 @@ static size_t walk(struct json_object *o)
 static void fuzz_text(const uint8_t *p, size_t n)
 {
 	struct json_object *obj = NULL, *again = NULL;
-	char *text = malloc(n ? n : 1), *first, *second;
+	char *text = fuzz_copy_exact(p, n), *first, *second;
 	int rc;
 
-	/* An exact-size, unterminated copy: jsonx_parse must respect len. */
-	FUZZ_CHECK(text != NULL);
-	if (n)
-		memcpy(text, p, n);
 	rc = jsonx_parse(text, n, &obj);
 	if (rc != RC_OK) {
 		FUZZ_CHECK(obj == NULL);

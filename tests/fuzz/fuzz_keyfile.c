@@ -46,17 +46,6 @@ static void check_private_consistent(const struct rsa_private *k)
 	mpz_clears(m, c, crt, plain, NULL);
 }
 
-/* Text in a temporary buffer of exactly len bytes, so over-reads are caught. */
-static char *exact_copy(const uint8_t *p, size_t len)
-{
-	char *text = malloc(len ? len : 1);
-
-	FUZZ_CHECK(text != NULL);
-	if (len)
-		memcpy(text, p, len);
-	return text;
-}
-
 static void check_private_round_trip(const struct rsa_private *k, enum keyfile_format fmt)
 {
 	struct rsa_private again;
@@ -100,7 +89,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int rc, priv_rc;
 
 	fuzz_setup();
-	text = exact_copy(data, size);
+	text = fuzz_copy_exact(data, size);
 
 	rsa_private_init(&priv);
 	priv_rc = keyfile_parse_private(text, size, &priv, err, sizeof(err));
