@@ -10,6 +10,7 @@
 #include "jsonx.h"
 #include "protocol.h"
 #include "utf8.h"
+#include "wire.h"
 
 #define CONTENT_B64 sodium_base64_VARIANT_ORIGINAL
 
@@ -120,25 +121,14 @@ out:
 int content_decode(const struct rsa_private *k, const char *content, size_t len, char **text, size_t *text_len)
 {
 	struct blocklist blocks;
-	struct bytebuf plain;
-	uint8_t *data;
 	int rc;
 
 	*text = NULL;
 	*text_len = 0;
-	bytebuf_init(&plain, 0);
-	plain.wipe = 1;
 	if ((rc = content_parse_blocks(content, len, PROTO_CLIENT_MAX_BLOCKS, &blocks)) != RC_OK)
 		return rc;
-	if ((rc = rsa_decrypt(k, &blocks, &plain)) != RC_OK)
-		goto out;
-	if ((rc = utf8_check_text(plain.data, plain.len)) != RC_OK)
-		goto out;
-	if ((rc = bytebuf_take(&plain, &data, text_len)) != RC_OK)
-		goto out;
-	*text = (char *)data;
-out:
+	/* The same checks as a response: decrypted, UTF-8 without NUL. */
+	rc = wire_open(k, &blocks, PROTO_CLIENT_MAX_RESPONSE_BYTES, text, text_len);
 	blocklist_free(&blocks);
-	bytebuf_free(&plain);
 	return rc;
 }

@@ -1,5 +1,8 @@
 #include "config.h"
 
+#include <stdarg.h>
+#include <stdio.h>
+
 #include "errors.h"
 
 const char *rc_strerror(int status)
@@ -25,4 +28,15 @@ const char *rc_strerror(int status)
 	case RC_ERR_DB: return "database error";
 	}
 	return "unknown error";
+}
+
+void rc_errf(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
 }

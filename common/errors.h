@@ -3,6 +3,8 @@
 #ifndef RC_ERRORS_H
 #define RC_ERRORS_H
 
+#include <stddef.h>
+
 enum rc_status {
 	RC_OK = 0,
 	RC_ERR_NOMEM = -1,      /* allocation failed */
@@ -26,5 +28,9 @@ enum rc_status {
 
 /* A short English description of an rc_status value (static storage). */
 const char *rc_strerror(int status);
+
+/* Formats a one-line reason into a caller's error buffer (err may be NULL
+ * or errlen 0: then nothing is written). */
+void rc_errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #endif

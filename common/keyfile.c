@@ -25,18 +25,6 @@
 /* A 16384-bit number has 4933 decimal digits. */
 #define KEYFILE_MAX_DIGITS 5000u
 
-__attribute__((format(printf, 3, 4)))
-static void keyfile_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* One line of text: [p, p + len), without its newline. */
 struct keyfile_line {
 	const char *p;
@@ -160,25 +148,25 @@ static int keyfile_parse_native(const char *text, size_t len, struct keyfile_fie
 			if (strlen(keyfile_field_names[i]) == name_len && memcmp(line.p, keyfile_field_names[i], name_len) == 0)
 				break;
 		if (i == KEYFILE_FIELD_COUNT || (!f->private_file && i > KEYFILE_FIELD_N)) {
-			keyfile_err(err, errlen, "line %u: unknown field '%.*s'", line.number, (int)(name_len > 32 ? 32 : name_len), line.p);
+			rc_errf(err, errlen, "line %u: unknown field '%.*s'", line.number, (int)(name_len > 32 ? 32 : name_len), line.p);
 			return RC_ERR_FORMAT;
 		}
 		if (f->seen[i]) {
-			keyfile_err(err, errlen, "line %u: field '%s' given twice", line.number, keyfile_field_names[i]);
+			rc_errf(err, errlen, "line %u: field '%s' given twice", line.number, keyfile_field_names[i]);
 			return RC_ERR_FORMAT;
 		}
 		while (name_len < line.len && keyfile_is_space(line.p[name_len]))
 			name_len++;
 		rc = bigint_from_decimal(f->v[i], line.p + name_len, line.len - name_len, KEYFILE_MAX_DIGITS);
 		if (rc != RC_OK) {
-			keyfile_err(err, errlen, "line %u: bad number for %s", line.number, keyfile_field_names[i]);
+			rc_errf(err, errlen, "line %u: bad number for %s", line.number, keyfile_field_names[i]);
 			return RC_ERR_FORMAT;
 		}
 		f->seen[i] = 1;
 	}
 	for (i = 0; i < (f->private_file ? KEYFILE_FIELD_COUNT : KEYFILE_FIELD_D); i++) {
 		if (!f->seen[i]) {
-			keyfile_err(err, errlen, "missing field '%s'", keyfile_field_names[i]);
+			rc_errf(err, errlen, "missing field '%s'", keyfile_field_names[i]);
 			return RC_ERR_FORMAT;
 		}
 	}
@@ -229,13 +217,13 @@ static int keyfile_parse_original_pair(const char *text, size_t len, const char 
 			continue;
 		if (!keyfile_expect(&line, &i, '(') || !keyfile_expect_number(&line, &i, a) || !keyfile_expect(&line, &i, ',') ||
 		    !keyfile_expect_number(&line, &i, b) || !keyfile_expect(&line, &i, ')')) {
-			keyfile_err(err, errlen, "line %u: %s must be (number, number)", line.number, name);
+			rc_errf(err, errlen, "line %u: %s must be (number, number)", line.number, name);
 			return RC_ERR_FORMAT;
 		}
 		while (i < line.len && keyfile_is_space(line.p[i]))
 			i++;
 		if (i < line.len && line.p[i] != '#') {
-			keyfile_err(err, errlen, "line %u: unexpected text after %s", line.number, name);
+			rc_errf(err, errlen, "line %u: unexpected text after %s", line.number, name);
 			return RC_ERR_FORMAT;
 		}
 		return RC_OK;
@@ -262,7 +250,7 @@ static int keyfile_check_public(const struct rsa_public *k, char *err, size_t er
 {
 	if (rsa_public_check(k) == RC_OK)
 		return RC_OK;
-	keyfile_err(err, errlen, "unusable key: need an odd modulus of %u..%u bits and an odd e >= 3 below it",
+	rc_errf(err, errlen, "unusable key: need an odd modulus of %u..%u bits and an odd e >= 3 below it",
 	            PROTO_MIN_MODULUS_BITS, PROTO_MAX_MODULUS_BITS);
 	return RC_ERR_KEY;
 }
@@ -276,7 +264,7 @@ static int keyfile_parse_private_native(const char *text, size_t len, struct rsa
 	if ((rc = keyfile_parse_native(text, len, &f, err, errlen)) != RC_OK)
 		goto out;
 	if (!f.private_file) {
-		keyfile_err(err, errlen, "this is a public key file, not a private key");
+		rc_errf(err, errlen, "this is a public key file, not a private key");
 		rc = RC_ERR_FORMAT;
 		goto out;
 	}
@@ -288,14 +276,14 @@ static int keyfile_parse_private_native(const char *text, size_t len, struct rsa
 	mpz_set(k->p, f.v[KEYFILE_FIELD_P]);
 	mpz_set(k->q, f.v[KEYFILE_FIELD_Q]);
 	if (rsa_private_complete(k) != RC_OK) {
-		keyfile_err(err, errlen, "inconsistent key: n, p, q, e and d do not belong together");
+		rc_errf(err, errlen, "inconsistent key: n, p, q, e and d do not belong together");
 		rc = RC_ERR_KEY;
 		goto out;
 	}
 	/* The stored CRT parts must be the ones the key implies. */
 	if (mpz_cmp(k->dp, f.v[KEYFILE_FIELD_DP]) != 0 || mpz_cmp(k->dq, f.v[KEYFILE_FIELD_DQ]) != 0 ||
 	    mpz_cmp(k->qinv, f.v[KEYFILE_FIELD_QINV]) != 0) {
-		keyfile_err(err, errlen, "inconsistent key: dp, dq or qinv is wrong");
+		rc_errf(err, errlen, "inconsistent key: dp, dq or qinv is wrong");
 		rc = RC_ERR_KEY;
 		goto out;
 	}
@@ -315,14 +303,14 @@ static int keyfile_parse_private_original(const char *text, size_t len, struct r
 	if (rc == RC_OK)
 		rc = keyfile_parse_original_pair(text, len, KEYFILE_ORIGINAL_PRIVATE, d, n2, err, errlen);
 	if (rc == RC_ERR_NOTFOUND) {
-		keyfile_err(err, errlen, "not a key file: expected '%s' or both PUBLIC_KEY = (e, n) and PRIVATE_KEY = (d, n)",
+		rc_errf(err, errlen, "not a key file: expected '%s' or both PUBLIC_KEY = (e, n) and PRIVATE_KEY = (d, n)",
 		            KEYFILE_NATIVE_PRIVATE_TAG);
 		rc = RC_ERR_FORMAT;
 	}
 	if (rc != RC_OK)
 		goto out;
 	if (mpz_cmp(n, n2) != 0) {
-		keyfile_err(err, errlen, "PUBLIC_KEY and PRIVATE_KEY have different moduli");
+		rc_errf(err, errlen, "PUBLIC_KEY and PRIVATE_KEY have different moduli");
 		rc = RC_ERR_KEY;
 		goto out;
 	}
@@ -331,7 +319,7 @@ static int keyfile_parse_private_original(const char *text, size_t len, struct r
 	if ((rc = keyfile_check_public(&k->pub, err, errlen)) != RC_OK)
 		goto out;
 	if ((rc = rsa_private_from_edn(k, e, d, n)) != RC_OK) {
-		keyfile_err(err, errlen, "inconsistent key: d does not match (e, n)");
+		rc_errf(err, errlen, "inconsistent key: d does not match (e, n)");
 		rc = RC_ERR_KEY;
 	}
 out:
@@ -344,9 +332,9 @@ int keyfile_parse_private(const char *text, size_t len, struct rsa_private *k, c
 {
 	int private_file;
 
-	keyfile_err(err, errlen, "%s", "");
+	rc_errf(err, errlen, "%s", "");
 	if (len > KEYFILE_MAX_BYTES) {
-		keyfile_err(err, errlen, "larger than %u bytes", KEYFILE_MAX_BYTES);
+		rc_errf(err, errlen, "larger than %u bytes", KEYFILE_MAX_BYTES);
 		return RC_ERR_TOO_LARGE;
 	}
 	if (keyfile_is_native(text, len, &private_file))
@@ -360,9 +348,9 @@ int keyfile_parse_public(const char *text, size_t len, struct rsa_public *k, cha
 	int private_file, rc;
 	mpz_t e, n;
 
-	keyfile_err(err, errlen, "%s", "");
+	rc_errf(err, errlen, "%s", "");
 	if (len > KEYFILE_MAX_BYTES) {
-		keyfile_err(err, errlen, "larger than %u bytes", KEYFILE_MAX_BYTES);
+		rc_errf(err, errlen, "larger than %u bytes", KEYFILE_MAX_BYTES);
 		return RC_ERR_TOO_LARGE;
 	}
 	mpz_inits(e, n, NULL);
@@ -375,7 +363,7 @@ int keyfile_parse_public(const char *text, size_t len, struct rsa_public *k, cha
 	} else {
 		rc = keyfile_parse_original_pair(text, len, KEYFILE_ORIGINAL_PUBLIC, e, n, err, errlen);
 		if (rc == RC_ERR_NOTFOUND) {
-			keyfile_err(err, errlen, "not a public key: expected '%s' or PUBLIC_KEY = (e, n)", KEYFILE_NATIVE_PUBLIC_TAG);
+			rc_errf(err, errlen, "not a public key: expected '%s' or PUBLIC_KEY = (e, n)", KEYFILE_NATIVE_PUBLIC_TAG);
 			rc = RC_ERR_FORMAT;
 		}
 		if (rc != RC_OK)
@@ -403,21 +391,21 @@ static int keyfile_read(const char *path, int private_key, struct bytebuf *buf, 
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
 		rc = errno == ENOENT ? RC_ERR_NOTFOUND : RC_ERR_IO;
-		keyfile_err(err, errlen, "%s: %s", path, strerror(errno));
+		rc_errf(err, errlen, "%s: %s", path, strerror(errno));
 		return rc;
 	}
 	if (fstat(fd, &st) != 0) {
-		keyfile_err(err, errlen, "%s: %s", path, strerror(errno));
+		rc_errf(err, errlen, "%s: %s", path, strerror(errno));
 		rc = RC_ERR_IO;
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		keyfile_err(err, errlen, "%s: not a regular file", path);
+		rc_errf(err, errlen, "%s: not a regular file", path);
 		rc = RC_ERR_FORMAT;
 		goto out;
 	}
 	if (private_key && (st.st_mode & 077) != 0) {
-		keyfile_err(err, errlen, "permissions %04o for '%s' are too open; run: chmod 600 %s",
+		rc_errf(err, errlen, "permissions %04o for '%s' are too open; run: chmod 600 %s",
 		            (unsigned)(st.st_mode & 07777), path, path);
 		rc = RC_ERR_PERM;
 		goto out;
@@ -427,7 +415,7 @@ static int keyfile_read(const char *path, int private_key, struct bytebuf *buf, 
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got < 0) {
-			keyfile_err(err, errlen, "%s: %s", path, strerror(errno));
+			rc_errf(err, errlen, "%s: %s", path, strerror(errno));
 			rc = RC_ERR_IO;
 			goto out;
 		}
@@ -435,7 +423,7 @@ static int keyfile_read(const char *path, int private_key, struct bytebuf *buf, 
 			break;
 		if ((rc = bytebuf_append(buf, chunk, (size_t)got)) != RC_OK) {
 			if (rc == RC_ERR_TOO_LARGE)
-				keyfile_err(err, errlen, "%s: larger than %u bytes", path, KEYFILE_MAX_BYTES);
+				rc_errf(err, errlen, "%s: larger than %u bytes", path, KEYFILE_MAX_BYTES);
 			goto out;
 		}
 	}
@@ -454,40 +442,47 @@ static void keyfile_err_prefix_path(char *err, size_t errlen, const char *path)
 	if (err == NULL || errlen == 0)
 		return;
 	snprintf(reason, sizeof(reason), "%s", err);
-	keyfile_err(err, errlen, "%s: %s", path, reason);
+	rc_errf(err, errlen, "%s: %s", path, reason);
+}
+
+typedef int (*keyfile_parse_fn)(const char *text, size_t len, void *key, char *err, size_t errlen);
+
+static int keyfile_parse_private_any(const char *text, size_t len, void *key, char *err, size_t errlen)
+{
+	return keyfile_parse_private(text, len, key, err, errlen);
+}
+
+static int keyfile_parse_public_any(const char *text, size_t len, void *key, char *err, size_t errlen)
+{
+	return keyfile_parse_public(text, len, key, err, errlen);
+}
+
+/* Reads path and parses it into key; errors name the file. */
+static int keyfile_load(const char *path, int private_key, keyfile_parse_fn parse, void *key, char *err, size_t errlen)
+{
+	struct bytebuf buf;
+	int rc;
+
+	rc_errf(err, errlen, "%s", "");
+	bytebuf_init(&buf, KEYFILE_MAX_BYTES);
+	buf.wipe = private_key;
+	if ((rc = keyfile_read(path, private_key, &buf, err, errlen)) != RC_OK)
+		goto out;
+	if ((rc = parse((const char *)buf.data, buf.len, key, err, errlen)) != RC_OK)
+		keyfile_err_prefix_path(err, errlen, path);
+out:
+	bytebuf_free(&buf);
+	return rc;
 }
 
 int keyfile_load_private(const char *path, struct rsa_private *k, char *err, size_t errlen)
 {
-	struct bytebuf buf;
-	int rc;
-
-	keyfile_err(err, errlen, "%s", "");
-	bytebuf_init(&buf, KEYFILE_MAX_BYTES);
-	buf.wipe = 1;
-	if ((rc = keyfile_read(path, 1, &buf, err, errlen)) != RC_OK)
-		goto out;
-	if ((rc = keyfile_parse_private((const char *)buf.data, buf.len, k, err, errlen)) != RC_OK)
-		keyfile_err_prefix_path(err, errlen, path);
-out:
-	bytebuf_free(&buf);
-	return rc;
+	return keyfile_load(path, 1, keyfile_parse_private_any, k, err, errlen);
 }
 
 int keyfile_load_public(const char *path, struct rsa_public *k, char *err, size_t errlen)
 {
-	struct bytebuf buf;
-	int rc;
-
-	keyfile_err(err, errlen, "%s", "");
-	bytebuf_init(&buf, KEYFILE_MAX_BYTES);
-	if ((rc = keyfile_read(path, 0, &buf, err, errlen)) != RC_OK)
-		goto out;
-	if ((rc = keyfile_parse_public((const char *)buf.data, buf.len, k, err, errlen)) != RC_OK)
-		keyfile_err_prefix_path(err, errlen, path);
-out:
-	bytebuf_free(&buf);
-	return rc;
+	return keyfile_load(path, 0, keyfile_parse_public_any, k, err, errlen);
 }
 
 /* Appends "name <decimal>\n". */
@@ -599,17 +594,17 @@ static int keyfile_install(const char *tmp, const char *path, int force, char *e
 			return RC_OK;
 		}
 		if (errno == EEXIST) {
-			keyfile_err(err, errlen, "%s already exists", path);
+			rc_errf(err, errlen, "%s already exists", path);
 			return RC_ERR_EXISTS;
 		}
 		/* file systems without hard links: fall back to a checked rename */
 		if (access(path, F_OK) == 0) {
-			keyfile_err(err, errlen, "%s already exists", path);
+			rc_errf(err, errlen, "%s already exists", path);
 			return RC_ERR_EXISTS;
 		}
 	}
 	if (rename(tmp, path) != 0) {
-		keyfile_err(err, errlen, "%s: %s", path, strerror(errno));
+		rc_errf(err, errlen, "%s: %s", path, strerror(errno));
 		return RC_ERR_IO;
 	}
 	return RC_OK;
@@ -621,9 +616,9 @@ int keyfile_write_atomic(const char *path, const uint8_t *data, size_t len, unsi
 	char *tmp = NULL, *dir = NULL, *slash;
 	int fd = -1, created = 0, rc;
 
-	keyfile_err(err, errlen, "%s", "");
+	rc_errf(err, errlen, "%s", "");
 	if (!force && access(path, F_OK) == 0) {
-		keyfile_err(err, errlen, "%s already exists", path);
+		rc_errf(err, errlen, "%s already exists", path);
 		return RC_ERR_EXISTS;
 	}
 	if (asprintf(&tmp, "%s.tmp.XXXXXX", path) < 0) {
@@ -644,19 +639,19 @@ int keyfile_write_atomic(const char *path, const uint8_t *data, size_t len, unsi
 		*slash = 0;
 	/* mkstemp creates the file 0600: nobody else can open it before fchmod. */
 	if ((fd = mkstemp(tmp)) < 0) {
-		keyfile_err(err, errlen, "%s: cannot create a temporary file: %s", dir, strerror(errno));
+		rc_errf(err, errlen, "%s: cannot create a temporary file: %s", dir, strerror(errno));
 		rc = RC_ERR_IO;
 		goto out;
 	}
 	created = 1;
 	if (fchmod(fd, (mode_t)mode) != 0 || keyfile_write_all(fd, data, len) != 0 || fsync(fd) != 0) {
-		keyfile_err(err, errlen, "%s: %s", tmp, strerror(errno));
+		rc_errf(err, errlen, "%s: %s", tmp, strerror(errno));
 		rc = RC_ERR_IO;
 		goto out;
 	}
 	if (close(fd) != 0) {
 		fd = -1;
-		keyfile_err(err, errlen, "%s: %s", tmp, strerror(errno));
+		rc_errf(err, errlen, "%s: %s", tmp, strerror(errno));
 		rc = RC_ERR_IO;
 		goto out;
 	}
@@ -680,7 +675,7 @@ int keyfile_save_pair(const char *path, const struct rsa_private *k, enum keyfil
 	char *pub_path = NULL;
 	int rc;
 
-	keyfile_err(err, errlen, "%s", "");
+	rc_errf(err, errlen, "%s", "");
 	bytebuf_init(&priv, 0);
 	priv.wipe = 1;
 	bytebuf_init(&pub, 0);
@@ -691,7 +686,7 @@ int keyfile_save_pair(const char *path, const struct rsa_private *k, enum keyfil
 	}
 	/* Check both before writing either, so a refusal leaves nothing behind. */
 	if (!force && (access(path, F_OK) == 0 || access(pub_path, F_OK) == 0)) {
-		keyfile_err(err, errlen, "%s already exists", access(path, F_OK) == 0 ? path : pub_path);
+		rc_errf(err, errlen, "%s already exists", access(path, F_OK) == 0 ? path : pub_path);
 		rc = RC_ERR_EXISTS;
 		goto out;
 	}

@@ -176,8 +176,6 @@ int rsa_private_complete(struct rsa_private *k)
 		goto out;
 	if (mpz_cmp_ui(k->q, 2) <= 0 || mpz_cmp_ui(k->p, 2) <= 0 || mpz_cmp(k->p, k->q) == 0)
 		goto out;
-	if (mpz_cmp(k->p, k->q) < 0)
-		mpz_swap(k->p, k->q);
 	mpz_mul(t, k->p, k->q);
 	if (mpz_cmp(t, k->pub.n) != 0)
 		goto out;
@@ -196,6 +194,12 @@ int rsa_private_complete(struct rsa_private *k)
 		goto out;
 	if (mpz_probab_prime_p(k->p, RSA_PRIME_REPS) == 0 || mpz_probab_prime_p(k->q, RSA_PRIME_REPS) == 0)
 		goto out;
+	/* Every check above is symmetric in p and q: order them only now, so a
+	 * refused key is left as it was given. */
+	if (mpz_cmp(k->p, k->q) < 0) {
+		mpz_swap(k->p, k->q);
+		mpz_swap(pm1, qm1);
+	}
 	mpz_mod(k->dp, k->d, pm1);
 	mpz_mod(k->dq, k->d, qm1);
 	if (mpz_invert(k->qinv, k->q, k->p) == 0)

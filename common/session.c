@@ -25,18 +25,6 @@
 /* No deadline: poll without a timeout. */
 #define SESSION_NO_DEADLINE (-1)
 
-__attribute__((format(printf, 3, 4)))
-static void session_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 static int64_t session_now_ms(void)
 {
 	struct timespec ts;
@@ -119,16 +107,16 @@ static int session_open_socket(struct session *s, const char *host, const char *
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
 	if ((gai = getaddrinfo(host, port, &hints, &res)) != 0) {
-		session_err(err, errlen, "resolve %s:%s: %s", host, port, gai_strerror(gai));
+		rc_errf(err, errlen, "resolve %s:%s: %s", host, port, gai_strerror(gai));
 		return RC_ERR_IO;
 	}
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
 		if ((rc = session_connect_addr(ai, deadline, &s->fd)) == RC_OK)
 			break;
 		if (rc == RC_ERR_TIMEOUT)
-			session_err(err, errlen, "connect to %s:%s: timed out", host, port);
+			rc_errf(err, errlen, "connect to %s:%s: timed out", host, port);
 		else
-			session_err(err, errlen, "connect to %s:%s: %s", host, port, strerror(errno));
+			rc_errf(err, errlen, "connect to %s:%s: %s", host, port, strerror(errno));
 	}
 	freeaddrinfo(res);
 	return rc;
@@ -238,11 +226,11 @@ static int session_handshake(struct session *s, int64_t deadline, char *err, siz
 	bytebuf_init(&num, 0);
 	if ((rc = session_read_number(s, deadline, s->server_key.e)) != RC_OK ||
 	    (rc = session_read_number(s, deadline, s->server_key.n)) != RC_OK) {
-		session_err(err, errlen, "handshake: reading the server's key: %s", rc_strerror(rc));
+		rc_errf(err, errlen, "handshake: reading the server's key: %s", rc_strerror(rc));
 		goto out;
 	}
 	if (rsa_public_check(&s->server_key) != RC_OK) {
-		session_err(err, errlen, "handshake: the server presented an unusable key");
+		rc_errf(err, errlen, "handshake: the server presented an unusable key");
 		rc = RC_ERR_PROTOCOL;
 		goto out;
 	}
@@ -252,7 +240,7 @@ static int session_handshake(struct session *s, int64_t deadline, char *err, siz
 	if ((rc = bigint_append(&num, s->me->pub.n)) != RC_OK || (rc = frame_write_bytes(&hello, num.data, num.len)) != RC_OK)
 		goto out;
 	if ((rc = session_send_all(s, hello.data, hello.len, deadline)) != RC_OK)
-		session_err(err, errlen, "handshake: sending our key: %s", rc_strerror(rc));
+		rc_errf(err, errlen, "handshake: sending our key: %s", rc_strerror(rc));
 out:
 	bytebuf_free(&hello);
 	bytebuf_free(&num);
@@ -275,7 +263,7 @@ int session_connect(struct session *s, const char *host, const char *port, const
 	rsa_public_init(&s->server_key);
 	bytebuf_init(&s->in, 0);
 	s->active = 1;
-	session_err(err, errlen, "%s", "");
+	rc_errf(err, errlen, "%s", "");
 	if ((rc = session_open_socket(s, host, port, deadline, err, errlen)) != RC_OK)
 		goto out;
 	if ((rc = session_handshake(s, deadline, err, errlen)) != RC_OK)

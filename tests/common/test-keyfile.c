@@ -124,6 +124,22 @@ static void assert_same_private(const struct rsa_private *a, const struct rsa_pr
 	assert_int_equal(mpz_cmp(a->qinv, b->qinv), 0);
 }
 
+/* Loads path as a private key and path_pub as a public key; both must be want. */
+static void assert_loads_as(const char *path, const char *pub_path, const struct rsa_private *want)
+{
+	struct rsa_private k;
+	struct rsa_public pub;
+
+	rsa_private_init(&k);
+	assert_int_equal(keyfile_load_private(path, &k, err, sizeof(err)), RC_OK);
+	assert_same_private(&k, want);
+	rsa_private_clear(&k);
+	rsa_public_init(&pub);
+	assert_int_equal(keyfile_load_public(pub_path, &pub, err, sizeof(err)), RC_OK);
+	assert_true(rsa_public_equal(&pub, &want->pub));
+	rsa_public_clear(&pub);
+}
+
 /* Number of entries in tmpdir whose name starts with prefix. */
 static int count_entries(const char *prefix)
 {
@@ -142,8 +158,6 @@ static int count_entries(const char *prefix)
 static void test_native_save_and_load(void **state)
 {
 	char path[512], pub_path[512];
-	struct rsa_private k;
-	struct rsa_public pub;
 	char *text;
 
 	(void)state;
@@ -161,34 +175,19 @@ static void test_native_save_and_load(void **state)
 	assert_true(strncmp(text, "rsa-chat-public-key-v1\ne 65537\nn ", 33) == 0);
 	free(text);
 
-	rsa_private_init(&k);
-	assert_int_equal(keyfile_load_private(path, &k, err, sizeof(err)), RC_OK);
-	assert_same_private(&k, &key);
-	rsa_private_clear(&k);
-	rsa_public_init(&pub);
-	assert_int_equal(keyfile_load_public(pub_path, &pub, err, sizeof(err)), RC_OK);
-	assert_true(rsa_public_equal(&pub, &key.pub));
+	assert_loads_as(path, pub_path, &key);
 	/* the public part of a private file */
-	mpz_set_ui(pub.e, 0);
-	assert_int_equal(keyfile_load_public(path, &pub, err, sizeof(err)), RC_OK);
-	assert_true(rsa_public_equal(&pub, &key.pub));
-	rsa_public_clear(&pub);
+	assert_loads_as(path, path, &key);
 
 	/* no overwrite without force, and the old key stays */
 	assert_int_equal(keyfile_save_pair(path, &other, KEYFILE_NATIVE, 0, err, sizeof(err)), RC_ERR_EXISTS);
 	assert_non_null(strstr(err, path));
-	rsa_private_init(&k);
-	assert_int_equal(keyfile_load_private(path, &k, err, sizeof(err)), RC_OK);
-	assert_same_private(&k, &key);
-	rsa_private_clear(&k);
+	assert_loads_as(path, pub_path, &key);
 	/* with force it is replaced, modes kept */
 	assert_int_equal(keyfile_save_pair(path, &other, KEYFILE_NATIVE, 1, err, sizeof(err)), RC_OK);
 	assert_int_equal(file_mode(path), 0600);
 	assert_int_equal(count_entries("native"), 2);
-	rsa_private_init(&k);
-	assert_int_equal(keyfile_load_private(path, &k, err, sizeof(err)), RC_OK);
-	assert_same_private(&k, &other);
-	rsa_private_clear(&k);
+	assert_loads_as(path, pub_path, &other);
 }
 
 static void test_pub_exists_blocks_pair(void **state)
@@ -242,8 +241,6 @@ static void test_permissions(void **state)
 static void test_original_format(void **state)
 {
 	char path[512], pub_path[512], *text, *e, *n, *d;
-	struct rsa_private k;
-	struct rsa_public pub;
 	char want[8192];
 
 	(void)state;
@@ -262,14 +259,7 @@ static void test_original_format(void **state)
 	assert_string_equal(text, want);
 	free(text);
 	/* loading recovers p and q */
-	rsa_private_init(&k);
-	assert_int_equal(keyfile_load_private(path, &k, err, sizeof(err)), RC_OK);
-	assert_same_private(&k, &key);
-	rsa_private_clear(&k);
-	rsa_public_init(&pub);
-	assert_int_equal(keyfile_load_public(pub_path, &pub, err, sizeof(err)), RC_OK);
-	assert_true(rsa_public_equal(&pub, &key.pub));
-	rsa_public_clear(&pub);
+	assert_loads_as(path, pub_path, &key);
 	free(e);
 	free(n);
 	free(d);

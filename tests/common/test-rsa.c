@@ -200,12 +200,20 @@ static void test_complete_rejects_inconsistent(void **state)
 	mpz_set(k.p, keys[0].p);
 	mpz_set(k.q, keys[1].q);      /* wrong factor */
 	assert_int_equal(rsa_private_complete(&k), RC_ERR_KEY);
+	/* the refused key is left as given */
+	assert_int_equal(mpz_cmp(k.p, keys[0].p), 0);
+	assert_int_equal(mpz_cmp(k.q, keys[1].q), 0);
+	assert_false(k.has_crt);
 	mpz_set(k.q, keys[0].q);
 	mpz_add_ui(k.d, k.d, 2);      /* wrong d */
 	assert_int_equal(rsa_private_complete(&k), RC_ERR_KEY);
 	mpz_set(k.d, keys[0].d);
+	/* p and q in either order */
+	mpz_swap(k.p, k.q);
 	assert_int_equal(rsa_private_complete(&k), RC_OK);
 	assert_true(k.has_crt);
+	assert_int_equal(mpz_cmp(k.p, keys[0].p), 0);
+	assert_int_equal(mpz_cmp(k.qinv, keys[0].qinv), 0);
 	rsa_private_clear(&k);
 }
 

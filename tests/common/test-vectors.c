@@ -22,6 +22,7 @@
 #include "wire.h"
 
 static struct json_object *vectors;
+static struct rsa_private keys[3];  /* the vectors' keys, p and q recovered */
 
 static struct json_object *member(struct json_object *o, const char *key)
 {
@@ -42,7 +43,7 @@ static char *b64(const struct block *b)
 }
 
 /* Encrypts a vector's plaintext with its chunk size and compares every block. */
-static void check_encryption(struct json_object *vec, struct rsa_private *keys)
+static void check_encryption(struct json_object *vec)
 {
 	struct rsa_private *k = &keys[json_object_get_int(member(vec, "key"))];
 	const char *text = json_object_get_string(member(vec, "plaintext_utf8"));
@@ -71,33 +72,38 @@ static void check_encryption(struct json_object *vec, struct rsa_private *keys)
 	blocklist_free(&blocks);
 }
 
-static void load_keys(struct rsa_private keys[3])
+static int setup_keys(void **state)
 {
 	size_t i;
 
+	(void)state;
+	vectors = test_vectors_load();
 	for (i = 0; i < 3; i++) {
 		rsa_private_init(&keys[i]);
 		test_vector_key(vectors, i, &keys[i]);
-		assert_true(keys[i].has_crt);
+		if (!keys[i].has_crt)
+			return -1;
 	}
+	return 0;
 }
 
-static void clear_keys(struct rsa_private keys[3])
+static int teardown_keys(void **state)
 {
 	size_t i;
 
+	(void)state;
 	for (i = 0; i < 3; i++)
 		rsa_private_clear(&keys[i]);
+	json_object_put(vectors);
+	return 0;
 }
 
 static void test_encrypt_original(void **state)
 {
 	struct json_object *list = member(vectors, "encrypt_original");
-	struct rsa_private keys[3];
 	size_t i;
 
 	(void)state;
-	load_keys(keys);
 	assert_true(json_object_array_length(list) > 0);
 	for (i = 0; i < json_object_array_length(list); i++) {
 		struct json_object *vec = json_object_array_get_idx(list, i);
@@ -113,7 +119,7 @@ static void test_encrypt_original(void **state)
 		free(hex);
 		/* the vectors use the original's chunk size */
 		assert_int_equal(json_object_get_int(member(vec, "chunk_bytes")), rsa_chunk_original(&k->pub));
-		check_encryption(vec, keys);
+		check_encryption(vec);
 		assert_int_equal(content_encode(&k->pub, text, len, rsa_chunk_original(&k->pub), &content), RC_OK);
 		assert_string_equal(content, json_object_get_string(member(vec, "content_field")));
 		assert_int_equal(content_decode(k, content, strlen(content), &back, &back_len), RC_OK);
@@ -122,26 +128,22 @@ static void test_encrypt_original(void **state)
 		free(back);
 		free(content);
 	}
-	clear_keys(keys);
 }
 
 static void test_encrypt_wide(void **state)
 {
 	struct json_object *list = member(vectors, "encrypt_wide_chunks_accepted_by_original");
-	struct rsa_private keys[3];
 	size_t i;
 
 	(void)state;
-	load_keys(keys);
 	assert_true(json_object_array_length(list) > 0);
 	for (i = 0; i < json_object_array_length(list); i++) {
 		struct json_object *vec = json_object_array_get_idx(list, i);
 		struct rsa_private *k = &keys[json_object_get_int(member(vec, "key"))];
 
 		assert_int_equal(json_object_get_int(member(vec, "chunk_bytes")), rsa_chunk_wide(&k->pub));
-		check_encryption(vec, keys);
+		check_encryption(vec);
 	}
-	clear_keys(keys);
 }
 
 /* Parses wire bytes with a reader of the given kind, whole or byte by byte. */
@@ -170,12 +172,10 @@ static void test_frames(void **state)
 {
 	struct json_object *list = member(vectors, "frames");
 	struct json_object *payload;
-	struct rsa_private keys[3];
 	size_t i, wire_len, payload_len;
 	int bytewise, ping_seen = 0, blocks_seen = 0;
 
 	(void)state;
-	load_keys(keys);
 	for (i = 0; i < json_object_array_length(list); i++) {
 		struct json_object *vec = json_object_array_get_idx(list, i);
 		const char *what = json_object_get_string(member(vec, "what"));
@@ -246,7 +246,6 @@ static void test_frames(void **state)
 	}
 	assert_true(ping_seen);
 	assert_true(blocks_seen);
-	clear_keys(keys);
 }
 
 static void test_minimal_integers(void **state)
@@ -345,12 +344,7 @@ int main(void)
 		cmocka_unit_test(test_minimal_integers),
 		cmocka_unit_test(test_get_users_big_numbers),
 	};
-	int failed;
-
 	if (secure_init() != RC_OK)
 		return 1;
-	vectors = test_vectors_load();
-	failed = cmocka_run_group_tests(tests, NULL, NULL);
-	json_object_put(vectors);
-	return failed;
+	return cmocka_run_group_tests(tests, setup_keys, teardown_keys);
 }
