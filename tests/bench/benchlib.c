@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <errno.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,14 @@ double bench_now(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+double bench_thread_cpu(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
@@ -171,6 +180,19 @@ int bench_request_send_message(const char *to, const char *content, int self_cop
 		req = NULL;
 	}
 	return bench_request_finish(req, json, len);
+}
+
+int bench_parse_unsigned(const char *s, unsigned min, unsigned max, unsigned *out)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || s[0] == '-' || v < min || v > max)
+		return RC_ERR_INVAL;
+	*out = (unsigned)v;
+	return RC_OK;
 }
 
 static void bench_print_flat(FILE *f, struct json_object *v, const char *path)

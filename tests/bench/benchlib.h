@@ -10,6 +10,10 @@
 
 /* Seconds on the monotonic clock. */
 double bench_now(void);
+/* CPU seconds used by the calling thread: unlike wall time, it does not
+ * count the time other processes had the CPU, so it compares with the CPU
+ * time a server reports even on a busy machine. */
+double bench_thread_cpu(void);
 
 /* A growable array of measurements (seconds or microseconds: the caller's choice). */
 struct bench_samples {
@@ -43,6 +47,9 @@ int bench_make_text(size_t len, char **text);
 int bench_request_register(const char *login, char **json, size_t *len);
 int bench_request_send_message(const char *to, const char *content, int self_copy, char **json, size_t *len);
 int bench_request_get_messages(const char *with, char **json, size_t *len);
+
+/* Parses a decimal option value in [min, max]; RC_ERR_INVAL otherwise. */
+int bench_parse_unsigned(const char *s, unsigned min, unsigned max, unsigned *out);
 
 /* Prints a report: pretty JSON, or with flat set one "a.b.c=value" line per
  * leaf (for shell scripts: grep and cut, no JSON parser needed). */

@@ -708,6 +708,19 @@ static void lg_print_report(const struct lg_options *o, struct json_object *repo
 		lg_print_chat(report);
 }
 
+/* Prints the report, or without one what stopped the run, and releases it.
+ * The run succeeded when it has a report without errors. */
+static int lg_finish(const struct lg_options *o, struct json_object *report, size_t errors, int rc)
+{
+	if (report == NULL) {
+		fprintf(stderr, "rsa-chat-loadgen: %s\n", rc_strerror(rc != RC_OK ? rc : RC_ERR_NOMEM));
+		return rc != RC_OK ? rc : RC_ERR_NOMEM;
+	}
+	lg_print_report(o, report);
+	json_object_put(report);
+	return errors == 0 ? RC_OK : RC_ERR_PROTOCOL;
+}
+
 static int lg_run_chat(const struct lg_options *o)
 {
 	struct lg_run run;
@@ -742,12 +755,8 @@ static int lg_run_chat(const struct lg_options *o)
 	lg_snapshot_take(o, &run.marks[LG_MARK_END]);
 	pthread_barrier_destroy(&run.barrier);
 	report = lg_chat_report(&run, &errors);
-	lg_print_report(o, report);
-	rc = errors == 0 ? RC_OK : RC_ERR_PROTOCOL;
 out:
-	if (rc != RC_OK && report == NULL)
-		fprintf(stderr, "rsa-chat-loadgen: %s\n", rc_strerror(rc));
-	json_object_put(report);
+	rc = lg_finish(o, report, errors, rc);
 	for (i = 0; run.clients && i < o->clients; i++)
 		lg_client_free(&run.clients[i]);
 	for (i = 0; run.ids && i < run.nids; i++)
@@ -845,12 +854,8 @@ static int lg_run_idle(const struct lg_options *o)
 		              opened ? (double)(open.server.rss_kb - before.server.rss_kb) / (double)opened : 0);
 		lg_add_double(report, "server_cpu_s_while_held", held.server.cpu_s - open.server.cpu_s);
 	}
-	lg_print_report(o, report);
-	rc = errors == 0 ? RC_OK : RC_ERR_PROTOCOL;
 out:
-	if (rc != RC_OK && report == NULL)
-		fprintf(stderr, "rsa-chat-loadgen: %s\n", rc_strerror(rc));
-	json_object_put(report);
+	rc = lg_finish(o, report, errors, rc);
 	for (i = 0; conns && i < o->idle; i++)
 		lg_client_free(&conns[i]);
 	free(conns);
@@ -883,19 +888,6 @@ static void lg_usage(FILE *f)
 	        "  --json            machine-readable report\n"
 	        "  --flat            report as key=value lines (for scripts)\n"
 	        "Exit status: 0 no errors, 1 errors, 2 bad usage.\n");
-}
-
-static int lg_parse_unsigned(const char *s, unsigned min, unsigned max, unsigned *out)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || s[0] == '-' || v < min || v > max)
-		return RC_ERR_INVAL;
-	*out = (unsigned)v;
-	return RC_OK;
 }
 
 enum {
@@ -951,15 +943,15 @@ static int lg_parse_options(int argc, char **argv, struct lg_options *o, char *p
 	o->prefix = prefix;
 	while (rc == RC_OK && (c = getopt_long(argc, argv, "k:m:l:g:", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'k': rc = lg_parse_unsigned(optarg, 1, 100000, &o->clients); break;
-		case 'm': rc = lg_parse_unsigned(optarg, 0, 100000000, &o->messages); break;
-		case 'l': rc = lg_parse_unsigned(optarg, 1, 1000000, &o->text_bytes); break;
-		case 'g': rc = lg_parse_unsigned(optarg, 0, 1000000, &o->gets); break;
+		case 'k': rc = bench_parse_unsigned(optarg, 1, 100000, &o->clients); break;
+		case 'm': rc = bench_parse_unsigned(optarg, 0, 100000000, &o->messages); break;
+		case 'l': rc = bench_parse_unsigned(optarg, 1, 1000000, &o->text_bytes); break;
+		case 'g': rc = bench_parse_unsigned(optarg, 0, 1000000, &o->gets); break;
 		case LG_OPT_HOST: o->host = optarg; break;
 		case LG_OPT_PORT: o->port = optarg; break;
-		case LG_OPT_KEY_BITS: rc = lg_parse_unsigned(optarg, PROTO_MIN_MODULUS_BITS, 8192, &o->key_bits); break;
+		case LG_OPT_KEY_BITS: rc = bench_parse_unsigned(optarg, PROTO_MIN_MODULUS_BITS, 8192, &o->key_bits); break;
 		case LG_OPT_SERVER_PID:
-			rc = lg_parse_unsigned(optarg, 1, INT_MAX, &v);
+			rc = bench_parse_unsigned(optarg, 1, INT_MAX, &v);
 			o->server_pid = (pid_t)v;
 			break;
 		case LG_OPT_JSON: o->json = 1; break;
@@ -967,10 +959,10 @@ static int lg_parse_options(int argc, char **argv, struct lg_options *o, char *p
 		case LG_OPT_SELF_COPY: o->self_copy = 1; break;
 		case LG_OPT_WIDE: o->wide_chunks = 1; break;
 		case LG_OPT_PREFIX: o->prefix = optarg; break;
-		case LG_OPT_TIMEOUT: rc = lg_parse_unsigned(optarg, 0, INT_MAX, &timeout); break;
-		case LG_OPT_IDLE: rc = lg_parse_unsigned(optarg, 1, 1000000, &o->idle); break;
-		case LG_OPT_HOLD: rc = lg_parse_unsigned(optarg, 0, 86400, &o->hold_s); break;
-		case LG_OPT_GET_CLIENTS: rc = lg_parse_unsigned(optarg, 0, UINT_MAX, &o->get_clients); break;
+		case LG_OPT_TIMEOUT: rc = bench_parse_unsigned(optarg, 0, INT_MAX, &timeout); break;
+		case LG_OPT_IDLE: rc = bench_parse_unsigned(optarg, 1, 1000000, &o->idle); break;
+		case LG_OPT_HOLD: rc = bench_parse_unsigned(optarg, 0, 86400, &o->hold_s); break;
+		case LG_OPT_GET_CLIENTS: rc = bench_parse_unsigned(optarg, 0, UINT_MAX, &o->get_clients); break;
 		case LG_OPT_HELP: lg_usage(stdout); exit(0);
 		default: rc = RC_ERR_INVAL; break;
 		}
