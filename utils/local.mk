@@ -2,8 +2,9 @@
 # Developer scripts: dependency installer and the one command that runs every test.
 dist_noinst_SCRIPTS += utils/install-deps utils/test-all
 EXTRA_DIST += .ci/run
-# Database migrations helper (server helper's lines).
+# Database migrations helper and the one-command local start (server helper's lines).
 dist_bin_SCRIPTS += utils/rsa-chat-migrate
+dist_noinst_SCRIPTS += utils/quickstart
 # Key generation (common helper's lines).
 bin_PROGRAMS += utils/generate-keys
 utils_generate_keys_SOURCES = utils/generate-keys.c
