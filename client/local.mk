@@ -47,5 +47,5 @@ tests_client_test_known_servers_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_client_test_known_servers_LDADD = $(CLIENT_LIBS) $(CMOCKA_LIBS)
 
 # End to end with PostgreSQL and the server (tests/lib/harness.sh).
-TESTS += tests/client/cli_e2e.sh
-dist_noinst_SCRIPTS += tests/client/cli_e2e.sh
+TESTS += tests/client/cli_e2e.sh tests/client/tui_tmux.sh
+dist_noinst_SCRIPTS += tests/client/cli_e2e.sh tests/client/tui_tmux.sh

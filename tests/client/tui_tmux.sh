@@ -1,0 +1,98 @@
+#!/bin/sh
+# The TUI in a real terminal (tmux): register by typing a login, open a
+# contact, send a line with Cyrillic, CJK and emoji and see it sent, see a
+# message from another client appear with no key pressed, survive a resize,
+# and quit cleanly (exit 0, nothing from the sanitizers).
+. "$top_srcdir/tests/lib/harness.sh"
+
+command -v tmux >/dev/null || rc_fail "tmux is needed for the TUI test"
+rc_pg_start
+rc_server_start
+CHAT=$top_builddir/client/rsa-chat
+HOME=$RC_TMP/home
+XDG_DATA_HOME=$RC_TMP/data
+export HOME XDG_DATA_HOME
+mkdir -p "$HOME"
+rc_genkey 1024 "$RC_TMP/alice.key"
+rc_genkey 1024 "$RC_TMP/bob.key"
+"$CHAT" --port "$RC_PORT" --key "$RC_TMP/alice.key" register alice >/dev/null 2>&1 || rc_fail "register alice"
+
+SOCK=rc-test-$$
+TMUX_CMD="tmux -L $SOCK -f /dev/null"
+trap 'st=$?; $TMUX_CMD kill-server 2>/dev/null; (exit $st); rc_cleanup' EXIT
+
+# The client's own script, so the terminal and locale are set inside tmux.
+cat >"$RC_TMP/tui.sh" <<EOS
+#!/bin/sh
+TERM=xterm-256color LC_ALL=C.UTF-8 HOME='$HOME' XDG_DATA_HOME='$XDG_DATA_HOME'
+export TERM LC_ALL HOME XDG_DATA_HOME
+'$CHAT' --port '$RC_PORT' --key '$RC_TMP/bob.key' --poll-interval 0.5 2>'$RC_TMP/tui.err'
+echo \$? >'$RC_TMP/tui.status'
+EOS
+$TMUX_CMD new-session -d -s rc -x 120 -y 40 "sh '$RC_TMP/tui.sh'" || rc_fail "tmux new-session"
+
+screen() {
+	$TMUX_CMD capture-pane -p -t rc
+}
+
+# wait_for TEXT: polls the screen for TEXT for up to 10 s.
+wait_for() {
+	n=0
+	until screen | grep -qF -- "$1"; do
+		n=$((n + 1))
+		[ $n -lt 100 ] || rc_fail "the screen never showed '$1'; it shows:
+$(screen)"
+		sleep 0.1
+	done
+	echo "ok - screen shows '$1'"
+}
+
+wait_for "Choose a login"
+$TMUX_CMD send-keys -t rc "bob" Enter
+wait_for "registered as bob"
+# The only contact, alice, opens by itself; Tab cycles back to her.
+wait_for ">alice"
+$TMUX_CMD send-keys -t rc Tab
+TEXT="Привет, alice! 日本 👋"
+$TMUX_CMD send-keys -t rc "$TEXT" Enter
+wait_for "$TEXT"
+wait_for "bob  [sent]"
+"$CHAT" --port "$RC_PORT" --key "$RC_TMP/alice.key" history bob >"$RC_TMP/hist" 2>&1 || rc_fail "history"
+grep -qF "bob: $TEXT" "$RC_TMP/hist" || rc_fail "alice did not get the TUI's message: $(cat "$RC_TMP/hist")"
+echo "ok - alice received it"
+
+# A message from another client shows up without any key press.
+"$CHAT" --port "$RC_PORT" --key "$RC_TMP/alice.key" send bob "Hello from the CLI, Боб" >/dev/null 2>&1 ||
+	rc_fail "send from the CLI"
+wait_for "Hello from the CLI, Боб"
+
+# Layout at 120x40: the status bar is the last row; after a resize to 80x24 too.
+status_row() {
+	screen | sed -n "$1p"
+}
+status_row 40 | grep -qF "127.0.0.1:$RC_PORT | bob" || rc_fail "no status bar on row 40: $(screen)"
+$TMUX_CMD resize-window -t rc -x 80 -y 24 || rc_fail "tmux resize-window"
+n=0
+until status_row 24 | grep -qF "127.0.0.1:$RC_PORT | bob"; do
+	n=$((n + 1))
+	[ $n -lt 100 ] || rc_fail "after the resize the status bar is not on row 24: $(screen)"
+	sleep 0.1
+done
+rows=$(screen | wc -l)
+[ "$rows" -eq 24 ] || rc_fail "the pane has $rows rows after the resize"
+screen | sed -n 1p | grep -q "^Contacts" || rc_fail "the contacts pane is not redrawn: $(screen)"
+wait_for "Hello from the CLI, Боб"
+echo "ok - redrawn at 80x24"
+
+$TMUX_CMD send-keys -t rc "/quit" Enter
+n=0
+until [ -s "$RC_TMP/tui.status" ]; do
+	n=$((n + 1))
+	[ $n -lt 100 ] || rc_fail "the TUI did not quit"
+	sleep 0.1
+done
+rc_expect "TUI exit status" 0 "$(cat "$RC_TMP/tui.status")"
+if grep -q "Sanitizer" "$RC_TMP/tui.err"; then
+	rc_fail "sanitizer report: $(cat "$RC_TMP/tui.err")"
+fi
+echo "ok - clean exit"
