@@ -12,9 +12,10 @@
 #include "bytebuf.h"
 
 struct frame_limits {
-	uint32_t max_frame_bytes; /* one bytes frame's length */
+	uint32_t max_frame_bytes; /* one bytes frame's length (each block of a blocks frame too) */
 	uint32_t max_blocks;      /* block count of one blocks frame */
-	size_t max_total_bytes;   /* sum of one blocks frame's block lengths */
+	size_t max_total_bytes;   /* sum of one blocks frame's block lengths; 0: no limit
+	                           * beyond the other two (unused for bytes frames) */
 };
 
 enum frame_kind {

@@ -216,6 +216,10 @@ int jsonx_parse(const char *text, size_t len, struct json_object **out)
 	}
 	if ((rc = jsonx_mark_big_integers(text, len, &marked, &big)) != RC_OK)
 		goto out;
+	if (marked.len == 0) {
+		rc = RC_ERR_FORMAT;
+		goto out;
+	}
 	if (marked.len >= INT_MAX) {
 		rc = RC_ERR_TOO_LARGE;
 		goto out;

@@ -83,8 +83,8 @@ static void test_content_round_trip(void **state)
 		"",
 		"hi",
 		"Привет! Как дела? 👋🏽",
-		"a longer message that needs several blocks with the original chunk size of 63 bytes for a 1024-bit key, "
-		"to be sure the separators come out right",
+		("a longer message that needs several blocks with the original chunk size of 63 bytes for a 1024-bit key, "
+		 "to be sure the separators come out right"),
 	};
 	size_t i, c, len;
 	char *content, *text;
