@@ -199,13 +199,15 @@ static int keyfile_expect_number(const struct keyfile_line *l, size_t *i, mpz_t 
 	return bigint_from_decimal(out, l->p + start, *i - start, KEYFILE_MAX_DIGITS) == RC_OK;
 }
 
-/* Finds the line `NAME = (a, b)` and reads a and b. RC_ERR_NOTFOUND when no
- * line assigns NAME; other lines of a config.py are ignored. */
+/* Finds the lines `NAME = (a, b)` and reads a and b from the last one, as
+ * Python would. RC_ERR_NOTFOUND when no line assigns NAME; other lines of a
+ * config.py are ignored. */
 static int keyfile_parse_original_pair(const char *text, size_t len, const char *name, mpz_t a, mpz_t b,
                                        char *err, size_t errlen)
 {
 	struct keyfile_line line;
 	size_t pos = 0, i, name_len = strlen(name);
+	int rc = RC_ERR_NOTFOUND;
 
 	memset(&line, 0, sizeof(line));
 	while (keyfile_next_line(text, len, &pos, &line)) {
@@ -226,9 +228,9 @@ static int keyfile_parse_original_pair(const char *text, size_t len, const char 
 			rc_errf(err, errlen, "line %u: unexpected text after %s", line.number, name);
 			return RC_ERR_FORMAT;
 		}
-		return RC_OK;
+		rc = RC_OK;
 	}
-	return RC_ERR_NOTFOUND;
+	return rc;
 }
 
 static int keyfile_is_native(const char *text, size_t len, int *private_file)

@@ -278,6 +278,7 @@ static void test_original_config_py(void **state)
 	snprintf(text, sizeof(text),
 	         "# settings of the original client\n"
 	         "SERVER_HOST = '127.0.0.1'\n"
+	         "PUBLIC_KEY = (3, 35)  # replaced below, as in Python\n"
 	         "SERVER_PORT = 9090\n"
 	         "PUBLIC_KEY=(%s,%s)\n"
 	         "   PRIVATE_KEY  =  ( %s ,  %s )   # keep secret\r\n"
