@@ -24,6 +24,21 @@ EXTRA_DIST += tests/lib/harness.sh
 check_PROGRAMS += tests/server/test-client
 tests_server_test_client_SOURCES = tests/server/test-client.c
 tests_server_test_client_LDADD = $(COMMON_LIBS)
+
+# Unit tests of server modules that need neither sockets nor a database.
+SERVER_UNIT_TESTS = tests/server/test-event-loop tests/server/test-server-config
+check_PROGRAMS += $(SERVER_UNIT_TESTS)
+TESTS += $(SERVER_UNIT_TESTS)
+tests_server_test_event_loop_SOURCES = tests/server/test-event-loop.c \
+	server/event_loop.h server/event_loop.c
+tests_server_test_event_loop_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/server
+tests_server_test_event_loop_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_server_test_event_loop_LDADD = $(COMMON_LIBS) $(CMOCKA_LIBS)
+tests_server_test_server_config_SOURCES = tests/server/test-server-config.c \
+	server/server_config.h server/server_config.c
+tests_server_test_server_config_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/server
+tests_server_test_server_config_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_server_test_server_config_LDADD = $(COMMON_LIBS) $(CMOCKA_LIBS)
 SERVER_TESTS = \
 	tests/server/commands.sh \
 	tests/server/abuse.sh \
