@@ -100,6 +100,8 @@ rc_pg_start() {
 	mkdir -p "$RC_PG_DATA"
 	if [ "$(id -u)" -eq 0 ]; then
 		chown "$RC_PG_USER_SYSTEM" "$RC_TMP" "$RC_PG_DATA"
+		runuser -u "$RC_PG_USER_SYSTEM" -- test -x "$RC_TMP" ||
+			rc_fail "$RC_PG_USER_SYSTEM cannot reach $RC_TMP (a parent folder is not traversable); set TMPDIR to a folder it can reach, such as /tmp"
 	fi
 	chmod 700 "$RC_PG_DATA"
 	rc_as_pg "$PG_BINDIR/initdb" -D "$RC_PG_DATA" -A trust -U postgres --no-sync \
