@@ -162,6 +162,8 @@ static void test_rejects(void **state)
 		{ "{\"a\": 1}{\"b\": 2}", 0, RC_ERR_FORMAT },
 		{ "[12345678901234567890123", 0, RC_ERR_FORMAT },
 		{ "[0123456789012345678901234]", 0, RC_ERR_FORMAT },
+		{ "{\"module\": 000000000000000030000000002716822864015450615}", 0, RC_ERR_FORMAT },
+		{ "[-00012345678901234567890123]", 0, RC_ERR_FORMAT },
 		{ "[\"abc", 0, RC_ERR_FORMAT },
 		{ "[\"abc\\", 0, RC_ERR_FORMAT },
 		{ "[\"a\xff\"]", 0, RC_ERR_UTF8 },
