@@ -46,6 +46,7 @@ SERVER_TESTS = \
 	tests/server/migrations.sh \
 	tests/server/two-servers.sh \
 	tests/server/db-outage.sh \
-	tests/server/options.sh
+	tests/server/options.sh \
+	tests/server/shutdown.sh
 TESTS += $(SERVER_TESTS)
 EXTRA_DIST += $(SERVER_TESTS)
