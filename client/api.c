@@ -155,6 +155,28 @@ int api_register(struct session *s, const char *login, char **registered, int *a
 	return rc;
 }
 
+/* A call whose ok data must be a list: *n gets its length and *items a
+ * zeroed array of n + 1 elements of item_size bytes (caller frees). */
+static int api_call_list(struct session *s, struct json_object *req, const char *what, size_t item_size,
+                         struct json_object **resp, struct json_object **data, size_t *n, void **items,
+                         char *err, size_t errlen)
+{
+	int rc = api_call(s, req, resp, data, err, errlen);
+
+	*n = 0;
+	*items = NULL;
+	if (rc != RC_OK)
+		return rc;
+	if (!json_object_is_type(*data, json_type_array)) {
+		set_err(err, errlen, "%s: the server's data is not a list", what);
+		return RC_ERR_PROTOCOL;
+	}
+	*n = json_object_array_length(*data);
+	if ((*items = calloc(*n + 1, item_size)) == NULL)
+		return RC_ERR_NOMEM;
+	return RC_OK;
+}
+
 void api_users_free(struct api_users *users)
 {
 	for (size_t i = 0; i < users->count; i++) {
@@ -180,20 +202,11 @@ int api_get_users(struct session *s, struct api_users *out, char *err, size_t er
 	size_t n;
 	int rc;
 
-	out->v = NULL;
 	out->count = 0;
-	if ((rc = api_call(s, new_request(PROTO_CMD_GET_USERS), &resp, &data, err, errlen)) != RC_OK)
+	rc = api_call_list(s, new_request(PROTO_CMD_GET_USERS), "get_users", sizeof(*out->v), &resp, &data, &n,
+	                   (void **)&out->v, err, errlen);
+	if (rc != RC_OK)
 		goto out;
-	if (!json_object_is_type(data, json_type_array)) {
-		set_err(err, errlen, "get_users: the server's data is not a list");
-		rc = RC_ERR_PROTOCOL;
-		goto out;
-	}
-	n = json_object_array_length(data);
-	if ((out->v = calloc(n + 1, sizeof(*out->v))) == NULL) {
-		rc = RC_ERR_NOMEM;
-		goto out;
-	}
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *u = json_object_array_get_idx(data, i);
 		struct api_user *dst = &out->v[out->count];
@@ -260,21 +273,11 @@ int api_get_messages(struct session *s, const char *user, struct api_messages *o
 	size_t n;
 	int rc;
 
-	out->v = NULL;
 	out->count = 0;
-	rc = api_call(s, with_string(new_request(PROTO_CMD_GET_MESSAGES), "user", user), &resp, &data, err, errlen);
+	rc = api_call_list(s, with_string(new_request(PROTO_CMD_GET_MESSAGES), "user", user), "get_messages",
+	                   sizeof(*out->v), &resp, &data, &n, (void **)&out->v, err, errlen);
 	if (rc != RC_OK)
 		goto out;
-	if (!json_object_is_type(data, json_type_array)) {
-		set_err(err, errlen, "get_messages: the server's data is not a list");
-		rc = RC_ERR_PROTOCOL;
-		goto out;
-	}
-	n = json_object_array_length(data);
-	if ((out->v = calloc(n + 1, sizeof(*out->v))) == NULL) {
-		rc = RC_ERR_NOMEM;
-		goto out;
-	}
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *m = json_object_array_get_idx(data, i);
 		struct api_message *dst = &out->v[out->count++];

@@ -47,5 +47,8 @@ tests_client_test_known_servers_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_client_test_known_servers_LDADD = $(CLIENT_LIBS) $(CMOCKA_LIBS)
 
 # End to end with PostgreSQL and the server (tests/lib/harness.sh).
+check_PROGRAMS += tests/client/jsonl_fields
+tests_client_jsonl_fields_SOURCES = tests/client/jsonl_fields.c
+tests_client_jsonl_fields_LDADD = $(JSONC_LIBS)
 TESTS += tests/client/cli_e2e.sh tests/client/tui_tmux.sh
 dist_noinst_SCRIPTS += tests/client/cli_e2e.sh tests/client/tui_tmux.sh

@@ -1,8 +1,9 @@
 #!/bin/sh
 # The TUI in a real terminal (tmux): register by typing a login, open a
 # contact, send a line with Cyrillic, CJK and emoji and see it sent, see a
-# message from another client appear with no key pressed, survive a resize,
-# and quit cleanly (exit 0, nothing from the sanitizers).
+# message from another client appear with no key pressed (and the notify
+# command run), survive a resize, quit cleanly (exit 0, nothing from the
+# sanitizers); and a changed server key stops everything behind a warning.
 . "$top_srcdir/tests/lib/harness.sh"
 
 command -v tmux >/dev/null || rc_fail "tmux is needed for the TUI test"
@@ -26,7 +27,8 @@ cat >"$RC_TMP/tui.sh" <<EOS
 #!/bin/sh
 TERM=xterm-256color LC_ALL=C.UTF-8 HOME='$HOME' XDG_DATA_HOME='$XDG_DATA_HOME'
 export TERM LC_ALL HOME XDG_DATA_HOME
-'$CHAT' --port '$RC_PORT' --key '$RC_TMP/bob.key' --poll-interval 0.5 2>'$RC_TMP/tui.err'
+'$CHAT' --port '$RC_PORT' --key '$RC_TMP/bob.key' --poll-interval 0.5 \\
+	--notify-cmd 'echo "\$RC_FROM" >>"$RC_TMP/notified"' "\$@" 2>'$RC_TMP/tui.err'
 echo \$? >'$RC_TMP/tui.status'
 EOS
 $TMUX_CMD new-session -d -s rc -x 120 -y 40 "sh '$RC_TMP/tui.sh'" || rc_fail "tmux new-session"
@@ -65,6 +67,13 @@ echo "ok - alice received it"
 "$CHAT" --port "$RC_PORT" --key "$RC_TMP/alice.key" send bob "Hello from the CLI, Боб" >/dev/null 2>&1 ||
 	rc_fail "send from the CLI"
 wait_for "Hello from the CLI, Боб"
+n=0
+until grep -qx alice "$RC_TMP/notified" 2>/dev/null; do
+	n=$((n + 1))
+	[ $n -lt 100 ] || rc_fail "the notify command did not run with RC_FROM=alice"
+	sleep 0.1
+done
+echo "ok - notify command ran with RC_FROM=alice"
 
 # Layout at 120x40: the status bar is the last row; after a resize to 80x24 too.
 status_row() {
@@ -96,3 +105,26 @@ if grep -q "Sanitizer" "$RC_TMP/tui.err"; then
 	rc_fail "sanitizer report: $(cat "$RC_TMP/tui.err")"
 fi
 echo "ok - clean exit"
+
+# A pinned key that differs from the server's: a blocking warning, nothing
+# sent, any key quits with status 5.
+sed "s/^\(127.0.0.1:$RC_PORT [^ ]*\) 65537 /\1 3 /" "$XDG_DATA_HOME/rsa-chat/known_servers" >"$RC_TMP/bad_known"
+grep -q " 3 " "$RC_TMP/bad_known" || rc_fail "could not make a wrong pin: $(cat "$RC_TMP/bad_known")"
+rm -f "$RC_TMP/tui.status"
+$TMUX_CMD new-session -d -s bad -x 100 -y 30 "sh '$RC_TMP/tui.sh' --known-servers '$RC_TMP/bad_known'" ||
+	rc_fail "tmux new-session"
+n=0
+until $TMUX_CMD capture-pane -p -t bad | grep -qF "SERVER KEY CHANGED"; do
+	n=$((n + 1))
+	[ $n -lt 100 ] || rc_fail "no warning for a changed key: $($TMUX_CMD capture-pane -p -t bad)"
+	sleep 0.1
+done
+echo "ok - changed key warning"
+$TMUX_CMD send-keys -t bad q
+n=0
+until [ -s "$RC_TMP/tui.status" ]; do
+	n=$((n + 1))
+	[ $n -lt 100 ] || rc_fail "the TUI did not quit after the warning"
+	sleep 0.1
+done
+rc_expect "exit status after a changed key" 5 "$(cat "$RC_TMP/tui.status")"
