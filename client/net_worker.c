@@ -466,12 +466,10 @@ static int run_session(struct net_worker *w, struct net_session *ns, struct decr
 		post_users(w, &ns->users);
 		r = learn_identity(w, ns);
 	} else if (r == RC_ERR_SERVER && strcmp(ns->err, PROTO_ERR_NO_AUTH) == 0) {
-		/* Our key is not registered yet. */
-		r = RC_OK;
-		if (w->cfg.auto_login != NULL)
-			r = do_register(w, ns, w->cfg.auto_login);
-		if (r == RC_OK && !ns->registered)
-			post_text(w, NET_EV_NEED_LOGIN, NULL);
+		/* Our key is not registered yet: the UI asks for a login, unless
+		 * --login gave one (whose refusal then shows after the question). */
+		post_text(w, NET_EV_NEED_LOGIN, NULL);
+		r = w->cfg.auto_login != NULL ? do_register(w, ns, w->cfg.auto_login) : RC_OK;
 	} else if (!is_network_error(r)) {
 		/* Without knowing who we are nothing else works: try again later. */
 		post_state(w, NET_STATE_ONLINE, "identify: %s", ns->err[0] ? ns->err : rc_strerror(r));

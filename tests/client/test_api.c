@@ -1,0 +1,481 @@
+/* api and connect against a scripted fake server on a real TCP socket: the
+ * shapes of answers (good, wrong, hostile), self copies, local refusals and
+ * the known_servers check on connect. */
+#include "config.h"
+
+#include <netinet/in.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "bigint.h"
+#include "client/api.h"
+#include "client/connect.h"
+#include "content.h"
+#include "errors.h"
+#include "frame.h"
+#include "jsonx.h"
+#include "secure.h"
+#include "wire.h"
+
+#define FAKE_MAX_REQUESTS 8
+
+/* One connection's worth of a server that answers from a script. */
+struct fake_server {
+	int listen_fd;
+	char port[16];
+	const struct rsa_private *key;
+	const char *replies[FAKE_MAX_REQUESTS]; /* JSON answers in order; NULL ends */
+	const uint8_t *raw;                      /* instead of the first answer, these bytes */
+	size_t raw_len;
+	char *requests[FAKE_MAX_REQUESTS];       /* what the client asked, decrypted */
+	size_t n_requests;
+	pthread_t thread;
+};
+
+static struct rsa_private server_key, other_server_key, alice_key, bob_key;
+
+static int read_frame(int fd, enum frame_kind kind, struct blocklist *out)
+{
+	static const struct frame_limits limits = { 1u << 20, 4096, 1u << 22 };
+	struct frame_reader r;
+	uint8_t byte;
+	size_t used;
+	int rc = FRAME_NEED_MORE;
+
+	frame_reader_init(&r, kind, &limits);
+	/* One byte at a time: never read past this frame. */
+	while (rc == FRAME_NEED_MORE) {
+		if (recv(fd, &byte, 1, 0) != 1) {
+			rc = RC_ERR_EOF;
+			break;
+		}
+		rc = frame_reader_feed(&r, &byte, 1, &used);
+	}
+	if (rc == FRAME_DONE)
+		rc = frame_reader_take(&r, out);
+	frame_reader_free(&r);
+	return rc;
+}
+
+static void send_all(int fd, const uint8_t *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+		if (w <= 0)
+			return;
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+static void *fake_main(void *arg)
+{
+	struct fake_server *f = arg;
+	struct rsa_public client;
+	struct bytebuf out, num;
+	struct blocklist l;
+	int fd = accept(f->listen_fd, NULL, NULL);
+
+	rsa_public_init(&client);
+	bytebuf_init(&out, 0);
+	bytebuf_init(&num, 0);
+	if (fd < 0)
+		return NULL;
+	bigint_append(&num, f->key->pub.e);
+	frame_write_bytes(&out, num.data, num.len);
+	bytebuf_reset(&num);
+	bigint_append(&num, f->key->pub.n);
+	frame_write_bytes(&out, num.data, num.len);
+	send_all(fd, out.data, out.len);
+	for (int i = 0; i < 2; i++) {
+		if (read_frame(fd, FRAME_KIND_BYTES, &l) != RC_OK)
+			goto out;
+		bigint_from_bytes(i == 0 ? client.e : client.n, l.v[0].data, l.v[0].len);
+		blocklist_free(&l);
+	}
+	for (size_t i = 0; i < FAKE_MAX_REQUESTS; i++) {
+		char *text;
+		size_t len;
+		if (read_frame(fd, FRAME_KIND_BLOCKS, &l) != RC_OK)
+			break;
+		if (wire_open(f->key, &l, 1u << 22, &text, &len) == RC_OK)
+			f->requests[f->n_requests++] = text;
+		blocklist_free(&l);
+		if (i == 0 && f->raw != NULL) {
+			send_all(fd, f->raw, f->raw_len);
+			break;
+		}
+		if (f->replies[i] == NULL)
+			break;
+		bytebuf_reset(&out);
+		wire_seal(&client, rsa_chunk_original(&client), f->replies[i], strlen(f->replies[i]), &out);
+		send_all(fd, out.data, out.len);
+	}
+out:
+	close(fd);
+	rsa_public_clear(&client);
+	bytebuf_free(&out);
+	bytebuf_free(&num);
+	return NULL;
+}
+
+static void fake_start(struct fake_server *f, const struct rsa_private *key)
+{
+	struct sockaddr_in sa;
+	socklen_t len = sizeof(sa);
+
+	f->key = key;
+	f->listen_fd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(f->listen_fd >= 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(f->listen_fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(f->listen_fd, 1), 0);
+	assert_int_equal(getsockname(f->listen_fd, (struct sockaddr *)&sa, &len), 0);
+	snprintf(f->port, sizeof(f->port), "%u", (unsigned)ntohs(sa.sin_port));
+	assert_int_equal(pthread_create(&f->thread, NULL, fake_main, f), 0);
+}
+
+/* Waits for the connection to end; the requests stay for checking. */
+static void fake_finish(struct fake_server *f)
+{
+	pthread_join(f->thread, NULL);
+	close(f->listen_fd);
+}
+
+static void fake_free(struct fake_server *f)
+{
+	for (size_t i = 0; i < f->n_requests; i++)
+		free(f->requests[i]);
+}
+
+/* Connects as alice to a fake server running the given script. */
+static void connect_to(struct fake_server *f, struct session *s)
+{
+	char err[256];
+
+	fake_start(f, &server_key);
+	assert_int_equal(session_connect(s, "127.0.0.1", f->port, &alice_key, 5000, err, sizeof(err)), 0);
+}
+
+static char *decimal(const mpz_t v)
+{
+	char *s = bigint_to_decimal(v);
+	assert_non_null(s);
+	return s;
+}
+
+static void test_users_exact_big_numbers(void **state)
+{
+	struct fake_server f = { 0 };
+	struct session s;
+	struct api_users users;
+	char reply[2048], err[256];
+	char *n = decimal(bob_key.pub.n);
+
+	(void)state;
+	snprintf(reply, sizeof(reply),
+	         "{\"state\": \"ok\", \"data\": [{\"login\": \"bob\", \"open_exponent\": 65537, \"module\": %s, \"extra\": 1}]}", n);
+	f.replies[0] = reply;
+	connect_to(&f, &s);
+	assert_int_equal(api_get_users(&s, &users, err, sizeof(err)), 0);
+	assert_int_equal(users.count, 1);
+	assert_string_equal(users.v[0].login, "bob");
+	assert_true(rsa_public_equal(&users.v[0].key, &bob_key.pub));
+	assert_non_null(api_users_find(&users, "bob"));
+	assert_null(api_users_find(&users, "bo"));
+	api_users_free(&users);
+	session_close(&s);
+	fake_finish(&f);
+	assert_string_equal(f.requests[0], "{\"cmd\":\"get_users\"}");
+	fake_free(&f);
+	free(n);
+}
+
+/* Each answer has the wrong shape: a clear RC_ERR_PROTOCOL with a reason. */
+static void test_wrong_shapes(void **state)
+{
+	static const struct {
+		const char *reply;
+		const char *reason;
+	} cases[] = {
+		{ "{\"state\": \"ok\", \"data\": [{\"login\": \"bob\", \"open_exponent\": 3, \"module\": \"12x\"}]}", "key of entry 0" },
+		{ "{\"state\": \"ok\", \"data\": [{\"login\": \"bob\", \"open_exponent\": -3, \"module\": 99}]}", "key of entry 0" },
+		{ "{\"state\": \"ok\", \"data\": [{\"open_exponent\": 3, \"module\": 99}]}", "no login" },
+		{ "{\"state\": \"ok\", \"data\": {\"login\": \"bob\"}}", "not a list" },
+		{ "{\"state\": \"ok\"}", "no state and data" },
+		{ "[1, 2, 3]", "no state and data" },
+		{ "{\"state\": \"error\"}", "no state and data" },
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct fake_server f = { 0 };
+		struct session s;
+		struct api_users users;
+		char err[256];
+		f.replies[0] = cases[i].reply;
+		connect_to(&f, &s);
+		assert_int_equal(api_get_users(&s, &users, err, sizeof(err)), RC_ERR_PROTOCOL);
+		assert_non_null(strstr(err, cases[i].reason));
+		assert_null(users.v);
+		session_close(&s);
+		fake_finish(&f);
+		fake_free(&f);
+	}
+}
+
+static void test_messages_shapes(void **state)
+{
+	struct fake_server f = { 0 };
+	struct session s;
+	struct api_messages msgs;
+	char err[256];
+
+	(void)state;
+	f.replies[0] = "{\"state\": \"ok\", \"data\": [{\"user\": \"bob\", \"created_at\": \"2026-11-24T10:00:00.000001\", "
+	               "\"content\": \"[\\\"AQ==\\\"]\"}]}";
+	f.replies[1] = "{\"state\": \"ok\", \"data\": [{\"user\": \"bob\", \"created_at\": 5, \"content\": \"x\"}]}";
+	f.replies[2] = "{\"state\": \"ok\", \"data\": [7]}";
+	f.replies[3] = "{\"state\": \"error\", \"error\": \"no such user\"}";
+	connect_to(&f, &s);
+	assert_int_equal(api_get_messages(&s, "bob", &msgs, err, sizeof(err)), 0);
+	assert_int_equal(msgs.count, 1);
+	assert_string_equal(msgs.v[0].sender, "bob");
+	assert_string_equal(msgs.v[0].content, "[\"AQ==\"]");
+	assert_int_equal(msgs.v[0].content_len, 8);
+	api_messages_free(&msgs);
+	assert_int_equal(api_get_messages(&s, "bob", &msgs, err, sizeof(err)), RC_ERR_PROTOCOL);
+	assert_non_null(strstr(err, "lacks"));
+	assert_int_equal(api_get_messages(&s, "bob", &msgs, err, sizeof(err)), RC_ERR_PROTOCOL);
+	assert_non_null(strstr(err, "not an object"));
+	assert_int_equal(api_get_messages(&s, "nobody", &msgs, err, sizeof(err)), RC_ERR_SERVER);
+	assert_string_equal(err, "no such user");
+	session_close(&s);
+	fake_finish(&f);
+	assert_string_equal(f.requests[3], "{\"cmd\":\"get_messages\",\"user\":\"nobody\"}");
+	fake_free(&f);
+}
+
+static void test_server_errors_and_register(void **state)
+{
+	struct fake_server f = { 0 };
+	struct session s;
+	char err[256], *login;
+	int already;
+
+	(void)state;
+	f.replies[0] = "{\"state\": \"error\", \"error\": \"login exists\"}";
+	f.replies[1] = "{\"state\": \"error\", \"error\": \"already registered\", \"login\": \"alice\"}";
+	f.replies[2] = "{\"state\": \"ok\", \"data\": \"welcome\"}";
+	f.replies[3] = "{\"state\": \"error\", \"error\": \"evil\\u001b[2Jtext\"}";
+	f.replies[4] = "{\"state\": \"ok\", \"data\": \"pong\"}";
+	connect_to(&f, &s);
+	assert_int_equal(api_register(&s, "bob", &login, &already, err, sizeof(err)), RC_ERR_SERVER);
+	assert_string_equal(err, "login exists");
+	assert_null(login);
+	assert_int_equal(api_register(&s, "x", &login, &already, err, sizeof(err)), 0);
+	assert_true(already);
+	assert_string_equal(login, "alice");
+	free(login);
+	assert_int_equal(api_register(&s, "alice", &login, &already, err, sizeof(err)), 0);
+	assert_false(already);
+	assert_string_equal(login, "alice");
+	free(login);
+	/* A server's error text cannot drive the terminal. */
+	assert_int_equal(api_ping(&s, err, sizeof(err)), RC_ERR_SERVER);
+	assert_string_equal(err, "evil?[2Jtext");
+	assert_int_equal(api_ping(&s, err, sizeof(err)), 0);
+	session_close(&s);
+	fake_finish(&f);
+	fake_free(&f);
+}
+
+static void test_huge_frame(void **state)
+{
+	static const uint8_t huge[] = { 0xff, 0xff, 0xff, 0xff };
+	struct fake_server f = { 0 };
+	struct session s;
+	struct api_users users;
+	char err[256];
+
+	(void)state;
+	f.raw = huge;
+	f.raw_len = sizeof(huge);
+	connect_to(&f, &s);
+	assert_int_equal(api_get_users(&s, &users, err, sizeof(err)), RC_ERR_TOO_LARGE);
+	assert_true(err[0] != '\0');
+	/* The stream is out of step: the session is closed, later calls fail at once. */
+	assert_true(s.fd < 0);
+	assert_int_equal(api_ping(&s, err, sizeof(err)), RC_ERR_EOF);
+	session_close(&s);
+	fake_finish(&f);
+	fake_free(&f);
+}
+
+static void test_send_with_self_copy(void **state)
+{
+	struct fake_server f = { 0 };
+	struct session s;
+	struct json_object *req;
+	char err[256], *text, *big;
+	const char *content;
+	size_t len;
+
+	(void)state;
+	f.replies[0] = "{\"state\": \"ok\", \"data\": \"sent\"}";
+	f.replies[1] = "{\"state\": \"ok\", \"data\": \"sent\"}";
+	f.replies[2] = "{\"state\": \"ok\", \"data\": \"sent\"}";
+	connect_to(&f, &s);
+	/* Refused locally, nothing sent. */
+	assert_int_equal(api_send_text(&s, "bob", &bob_key.pub, "a\0b", 3, 1, err, sizeof(err)), RC_ERR_NUL);
+	assert_non_null(strstr(err, "NUL"));
+	big = malloc(API_MAX_TEXT_BYTES + 1);
+	assert_non_null(big);
+	memset(big, 'x', API_MAX_TEXT_BYTES + 1);
+	assert_int_equal(api_send_text(&s, "bob", &bob_key.pub, big, API_MAX_TEXT_BYTES + 1, 1, err, sizeof(err)), RC_ERR_TOO_LARGE);
+	assert_int_equal(api_send_text(&s, "bob", &bob_key.pub, "", 0, 1, err, sizeof(err)), RC_ERR_INVAL);
+	assert_int_equal(api_send_text(&s, "bob", &bob_key.pub, "Привет 👋", strlen("Привет 👋"), 1, err, sizeof(err)), 0);
+	/* The longest text goes in one request per copy. */
+	assert_int_equal(api_send_text(&s, "bob", &bob_key.pub, big, API_MAX_TEXT_BYTES, 0, err, sizeof(err)), 0);
+	session_close(&s);
+	fake_finish(&f);
+	assert_int_equal(f.n_requests, 3);
+	/* First the recipient's copy, then ours with self_copy. */
+	for (size_t i = 0; i < 3; i++) {
+		const struct rsa_private *reader = i == 1 ? &alice_key : &bob_key;
+		struct json_object *v;
+		assert_int_equal(jsonx_parse(f.requests[i], strlen(f.requests[i]), &req), 0);
+		assert_string_equal(jsonx_get_string(req, "cmd"), "send_message");
+		assert_string_equal(jsonx_get_string(req, "user"), "bob");
+		assert_int_equal(json_object_object_get_ex(req, "self_copy", &v), i == 1);
+		content = jsonx_get_string(req, "content");
+		assert_non_null(content);
+		assert_int_equal(content_decode(reader, content, strlen(content), &text, &len), 0);
+		if (i < 2)
+			assert_string_equal(text, "Привет 👋");
+		else
+			assert_int_equal(len, API_MAX_TEXT_BYTES);
+		free(text);
+		json_object_put(req);
+	}
+	fake_free(&f);
+	free(big);
+}
+
+static void test_connect_tofu(void **state)
+{
+	char dir[] = "/tmp/rc-api-XXXXXX", path[64], name[64], err[512];
+	struct connect_params p;
+	struct connect_result res;
+	struct session s;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/known_servers", dir);
+	memset(&p, 0, sizeof(p));
+	p.host = "127.0.0.1";
+	p.server_name = name;
+	p.known_servers = path;
+	p.timeout_ms = 5000;
+	for (int round = 0; round < 4; round++) {
+		struct fake_server f = { 0 };
+		const struct rsa_private *key = round < 2 ? &server_key : &other_server_key;
+		int r;
+		f.replies[0] = "{\"state\": \"ok\", \"data\": \"pong\"}";
+		fake_start(&f, key);
+		/* Every round the same name, as if the server had stayed where it was. */
+		p.port = f.port;
+		snprintf(name, sizeof(name), "127.0.0.1:9999");
+		p.accept_new_server_key = round == 3;
+		r = connect_server(&s, &p, &alice_key, &res, err, sizeof(err));
+		switch (round) {
+		case 0:
+			assert_int_equal(r, 0);
+			assert_int_equal(res.trust, KNOWN_SERVER_NEW);
+			break;
+		case 1:
+			assert_int_equal(r, 0);
+			assert_int_equal(res.trust, KNOWN_SERVER_OK);
+			break;
+		case 2:
+			/* Refused before any request: the fake server gets none. */
+			assert_int_equal(r, RC_ERR_KEY);
+			assert_int_equal(res.trust, KNOWN_SERVER_CHANGED);
+			assert_non_null(strstr(err, "SERVER KEY CHANGED"));
+			assert_non_null(strstr(err, res.pinned_fp));
+			assert_non_null(strstr(err, res.server_fp));
+			assert_int_equal(s.fd, -1);
+			break;
+		case 3:
+			assert_int_equal(r, 0);
+			assert_int_equal(res.trust, KNOWN_SERVER_CHANGED);
+			break;
+		}
+		if (r == RC_OK) {
+			assert_int_equal(s.chunk, rsa_chunk_wide(&s.server_key));
+			assert_int_equal(api_ping(&s, err, sizeof(err)), 0);
+		}
+		session_close(&s);
+		fake_finish(&f);
+		assert_int_equal(f.n_requests, r == RC_OK ? 1 : 0);
+		fake_free(&f);
+	}
+	/* The replacement is pinned now. */
+	{
+		enum known_server_status st;
+		assert_int_equal(known_servers_lookup(path, "127.0.0.1:9999", &other_server_key.pub, &st, NULL), 0);
+		assert_int_equal(st, KNOWN_SERVER_OK);
+	}
+	unlink(path);
+	rmdir(dir);
+}
+
+static int setup_keys(void **state)
+{
+	(void)state;
+	if (secure_init() != RC_OK)
+		return -1;
+	rsa_private_init(&server_key);
+	rsa_private_init(&other_server_key);
+	rsa_private_init(&alice_key);
+	rsa_private_init(&bob_key);
+	if (rsa_generate(&server_key, 1024, NULL, NULL) != RC_OK || rsa_generate(&other_server_key, 1024, NULL, NULL) != RC_OK ||
+	    rsa_generate(&alice_key, 1024, NULL, NULL) != RC_OK || rsa_generate(&bob_key, 1024, NULL, NULL) != RC_OK)
+		return -1;
+	return 0;
+}
+
+static int teardown_keys(void **state)
+{
+	(void)state;
+	rsa_private_clear(&server_key);
+	rsa_private_clear(&other_server_key);
+	rsa_private_clear(&alice_key);
+	rsa_private_clear(&bob_key);
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_users_exact_big_numbers),
+		cmocka_unit_test(test_wrong_shapes),
+		cmocka_unit_test(test_messages_shapes),
+		cmocka_unit_test(test_server_errors_and_register),
+		cmocka_unit_test(test_huge_frame),
+		cmocka_unit_test(test_send_with_self_copy),
+		cmocka_unit_test(test_connect_tofu),
+	};
+	return cmocka_run_group_tests(tests, setup_keys, teardown_keys);
+}
