@@ -133,8 +133,11 @@ static void conn_flush(struct conn *c)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
+			if (errno == EAGAIN || errno == EWOULDBLOCK) {
+				/* The rest goes when the socket is writable again. */
+				conn_update_events(c);
 				return;
+			}
 			conn_close(c, "peer gone while writing");
 			return;
 		}

@@ -152,7 +152,9 @@ static int tc_cmd_req(const struct rsa_private *key, int argc, char **argv)
 
 /* ---- raw sockets for abuse ---- */
 
-static int tc_raw_connect(void)
+/* A connected socket; rcvbuf > 0 shrinks its receive buffer (and so the
+ * window the server may fill) before connecting. */
+static int tc_raw_connect(int rcvbuf)
 {
 	struct addrinfo hints, *res;
 	int fd;
@@ -162,6 +164,8 @@ static int tc_raw_connect(void)
 	if (getaddrinfo(tc_host, tc_port, &hints, &res) != 0)
 		tc_die("cannot resolve %s", tc_host);
 	fd = socket(res->ai_family, res->ai_socktype, res->ai_protocol);
+	if (fd >= 0 && rcvbuf > 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
 	if (fd < 0 || connect(fd, res->ai_addr, res->ai_addrlen) != 0)
 		tc_die("connect: %s", strerror(errno));
 	freeaddrinfo(res);
@@ -252,10 +256,10 @@ static void tc_send_number(int fd, const mpz_t v)
 }
 
 /* Reads the server's key and presents ours. */
-static int tc_raw_handshake(const struct rsa_private *key, struct rsa_public *server)
+static int tc_raw_handshake(const struct rsa_private *key, struct rsa_public *server, int rcvbuf)
 {
 	struct blocklist e, n;
-	int fd = tc_raw_connect();
+	int fd = tc_raw_connect(rcvbuf);
 
 	if (tc_raw_read_frame(fd, FRAME_KIND_BYTES, &e) != RC_OK ||
 	    tc_raw_read_frame(fd, FRAME_KIND_BYTES, &n) != RC_OK)
@@ -314,20 +318,20 @@ static int tc_cmd_abuse(const struct rsa_private *key, const char *scenario)
 		struct blocklist skip;
 
 		/* After the server's key, announce a 4 GiB e. */
-		fd = tc_raw_connect();
+		fd = tc_raw_connect(0);
 		if (tc_raw_read_frame(fd, FRAME_KIND_BYTES, &skip) != RC_OK)
 			tc_die("no handshake");
 		blocklist_free(&skip);
 		tc_raw_send(fd, tc_u32_max, 4);
 		tc_expect_close(fd);
 	} else if (strcmp(scenario, "handshake-stall") == 0) {
-		fd = tc_raw_connect();
+		fd = tc_raw_connect(0);
 		tc_expect_close(fd);
 	} else if (strcmp(scenario, "small-key") == 0 || strcmp(scenario, "even-exponent") == 0) {
 		struct blocklist skip;
 		mpz_t e, n;
 
-		fd = tc_raw_connect();
+		fd = tc_raw_connect(0);
 		if (tc_raw_read_frame(fd, FRAME_KIND_BYTES, &skip) != RC_OK)
 			tc_die("no handshake");
 		blocklist_free(&skip);
@@ -346,12 +350,12 @@ static int tc_cmd_abuse(const struct rsa_private *key, const char *scenario)
 	} else if (strcmp(scenario, "request-length") == 0) {
 		static const uint8_t one_block[4] = { 1, 0, 0, 0 };
 
-		fd = tc_raw_handshake(key, &server);
+		fd = tc_raw_handshake(key, &server, 0);
 		tc_raw_send(fd, one_block, 4);
 		tc_raw_send(fd, tc_u32_max, 4);
 		tc_expect_close(fd);
 	} else if (strcmp(scenario, "block-count") == 0) {
-		fd = tc_raw_handshake(key, &server);
+		fd = tc_raw_handshake(key, &server, 0);
 		tc_raw_send(fd, tc_u32_max, 4);
 		tc_expect_close(fd);
 	} else if (strcmp(scenario, "block-too-big") == 0) {
@@ -359,7 +363,7 @@ static int tc_cmd_abuse(const struct rsa_private *key, const char *scenario)
 		struct bytebuf frame, nbytes;
 
 		/* One block holding n itself: not a valid ciphertext. */
-		fd = tc_raw_handshake(key, &server);
+		fd = tc_raw_handshake(key, &server, 0);
 		blocklist_init(&blocks);
 		bytebuf_init(&frame, 0);
 		bytebuf_init(&nbytes, 0);
@@ -374,34 +378,48 @@ static int tc_cmd_abuse(const struct rsa_private *key, const char *scenario)
 	} else if (strcmp(scenario, "garbage") == 0) {
 		static const char http[] = "GET / HTTP/1.1\r\nHost: example\r\n\r\n";
 
-		fd = tc_raw_handshake(key, &server);
+		fd = tc_raw_handshake(key, &server, 0);
 		tc_raw_send(fd, http, sizeof http - 1);
 		tc_expect_close(fd);
 	} else if (strcmp(scenario, "bad-utf8") == 0) {
 		static const char bad[] = "{\"cmd\": \"ping\xc3\x28\"}";
 
-		fd = tc_raw_handshake(key, &server);
+		fd = tc_raw_handshake(key, &server, 0);
 		tc_raw_request(fd, key, &server, bad, sizeof bad - 1);
 		tc_raw_request(fd, key, &server, "{\"cmd\":\"ping\"}", 14);
 	} else if (strcmp(scenario, "zero-blocks") == 0) {
 		static const uint8_t none[4] = { 0, 0, 0, 0 };
 
-		fd = tc_raw_handshake(key, &server);
+		fd = tc_raw_handshake(key, &server, 0);
 		tc_raw_send(fd, none, 4);
 		tc_raw_print_response(fd, key);
 	} else if (strcmp(scenario, "stall") == 0) {
 		static const uint8_t partial[6] = { 1, 0, 0, 0, 16, 0 };
 
 		/* Half a frame header, then silence. */
-		fd = tc_raw_handshake(key, &server);
+		fd = tc_raw_handshake(key, &server, 0);
 		tc_raw_send(fd, partial, sizeof partial);
 		tc_expect_close(fd);
+	} else if (strcmp(scenario, "slow-reader") == 0) {
+		static const char req[] = "{\"cmd\":\"get_messages\",\"user\":\"carol\"}";
+		struct bytebuf out;
+
+		/* Asks for carol's history and reads nothing for a second, so a
+		 * large answer fills the socket buffers on the way. */
+		fd = tc_raw_handshake(key, &server, 4096);
+		bytebuf_init(&out, 0);
+		if (wire_seal(&server, rsa_chunk_original(&server), req, sizeof req - 1, &out) != RC_OK)
+			tc_die("cannot encrypt the request");
+		tc_raw_send(fd, out.data, out.len);
+		bytebuf_free(&out);
+		sleep(1);
+		tc_raw_print_response(fd, key);
 	} else if (strcmp(scenario, "pipeline") == 0) {
 		struct bytebuf out;
 		const char *reqs[] = { "{\"cmd\":\"ping\"}", "{\"cmd\":\"nope\"}", "{\"cmd\":\"goodbye\"}" };
 
 		/* Three requests in one write, then three answers in order. */
-		fd = tc_raw_handshake(key, &server);
+		fd = tc_raw_handshake(key, &server, 0);
 		bytebuf_init(&out, 0);
 		for (size_t i = 0; i < 3; i++)
 			if (wire_seal(&server, rsa_chunk_wide(&server), reqs[i], strlen(reqs[i]), &out) != RC_OK)
