@@ -39,7 +39,7 @@ for page in man1/rsa-chat.1 man1/generate-keys.1 man8/rsa-chat-server.8; do
 	[ -z "$warnings" ] || fail "man --warnings -l $file warns: $warnings"
 	text=$(LC_ALL=C.UTF-8 MANWIDTH=80 man -l -Tutf8 "$file" 2>/dev/null | col -bx)
 	case $text in
-	*NAME*SYNOPSIS*OPTIONS*FILES*"EXIT STATUS"*EXAMPLES*) ;;
+	*NAME*SYNOPSIS*OPTIONS*ENVIRONMENT*FILES*"EXIT STATUS"*EXAMPLES*) ;;
 	*) fail "$file does not render its sections" ;;
 	esac
 done
