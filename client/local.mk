@@ -33,7 +33,8 @@ CLIENT_UNIT_TESTS = \
 	tests/client/test_chat_model \
 	tests/client/test_line_editor \
 	tests/client/test_known_servers \
-	tests/client/test_api
+	tests/client/test_api \
+	tests/client/test_text
 check_PROGRAMS += $(CLIENT_UNIT_TESTS)
 TESTS += $(CLIENT_UNIT_TESTS)
 
@@ -49,6 +50,9 @@ tests_client_test_known_servers_LDADD = $(CLIENT_LIBS) $(CMOCKA_LIBS)
 tests_client_test_api_SOURCES = tests/client/test_api.c
 tests_client_test_api_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_client_test_api_LDADD = $(CLIENT_LIBS) $(CMOCKA_LIBS)
+tests_client_test_text_SOURCES = tests/client/test_text.c
+tests_client_test_text_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_client_test_text_LDADD = $(CLIENT_LIBS) $(CMOCKA_LIBS)
 
 # End to end with PostgreSQL and the server (tests/lib/harness.sh).
 check_PROGRAMS += tests/client/jsonl_fields

@@ -19,71 +19,6 @@
 /* Text of a message is indented under its header. */
 #define UI_TEXT_INDENT 2
 
-/* A piece of a wide string that fits one screen row. */
-struct ui_seg {
-	size_t start;
-	size_t len;
-};
-
-struct ui_segs {
-	struct ui_seg *v;
-	size_t count;
-	size_t cap;
-};
-
-static int segs_push(struct ui_segs *s, size_t start, size_t len)
-{
-	if (s->count == s->cap) {
-		size_t cap = s->cap ? 2 * s->cap : 16;
-		struct ui_seg *v = realloc(s->v, cap * sizeof(*v));
-		if (v == NULL)
-			return -1;
-		s->v = v;
-		s->cap = cap;
-	}
-	s->v[s->count].start = start;
-	s->v[s->count].len = len;
-	s->count++;
-	return 0;
-}
-
-/* Splits w[0..n) into rows of at most width columns: at newlines, and where
- * a row is full, after its last space when it has one. Always one row at least. */
-static int wrap_text(const wchar_t *w, size_t n, int width, struct ui_segs *out)
-{
-	size_t start = 0, i = 0, last_space = (size_t)-1;
-	int cols = 0;
-
-	out->count = 0;
-	if (width < 1)
-		width = 1;
-	while (i < n) {
-		int cw = wtext_char_width(w[i]);
-		if (w[i] == L'\n') {
-			if (segs_push(out, start, i - start) != 0)
-				return -1;
-			start = ++i;
-			cols = 0;
-			last_space = (size_t)-1;
-			continue;
-		}
-		if (cols + cw > width && i > start) {
-			size_t end = last_space != (size_t)-1 ? last_space + 1 : i;
-			if (segs_push(out, start, end - start) != 0)
-				return -1;
-			start = i = end;
-			cols = 0;
-			last_space = (size_t)-1;
-			continue;
-		}
-		if (w[i] == L' ')
-			last_space = i;
-		cols += cw;
-		i++;
-	}
-	return segs_push(out, start, n - start);
-}
-
 /* Draws w[0..n) at (y, x) in at most maxw columns; control characters show as '?'. */
 static int put_wide(int y, int x, const wchar_t *w, size_t n, int maxw)
 {
@@ -205,7 +140,7 @@ static int layout_push(struct conv_layout *l, size_t msg, int header, size_t sta
 
 static int layout_build(const struct chat_contact *c, int width, struct conv_layout *l)
 {
-	struct ui_segs segs = { NULL, 0, 0 };
+	struct wtext_segs segs = { NULL, 0, 0 };
 	int r = 0;
 
 	memset(l, 0, sizeof(*l));
@@ -220,7 +155,7 @@ static int layout_build(const struct chat_contact *c, int width, struct conv_lay
 			break;
 		}
 		l->nmsgs = i + 1;
-		if (layout_push(l, i, 1, 0, 0) != 0 || wrap_text(l->texts[i], l->text_lens[i], width - UI_TEXT_INDENT, &segs) != 0) {
+		if (layout_push(l, i, 1, 0, 0) != 0 || wtext_wrap(l->texts[i], l->text_lens[i], width - UI_TEXT_INDENT, &segs) != 0) {
 			r = -1;
 			break;
 		}
@@ -330,7 +265,7 @@ static void draw_conversation(struct ui *u, int x, int rows, int width)
 /* Draws the input area (separator + rows) and places the cursor. */
 static void draw_input(struct ui *u, int y0, int rows, int cols)
 {
-	struct ui_segs segs = { NULL, 0, 0 };
+	struct wtext_segs segs = { NULL, 0, 0 };
 	const char *label;
 	char sep[400];
 	size_t cur_row = 0, first;
@@ -346,7 +281,7 @@ static void draw_input(struct ui *u, int y0, int rows, int cols)
 	mvhline(y0, 0, ACS_HLINE, cols);
 	snprintf(sep, sizeof(sep), "%s", label);
 	mvaddnstr(y0, 2, sep, cols - 4);
-	if (wrap_text(u->ed.buf, u->ed.len, cols - prompt - 1, &segs) != 0) {
+	if (wtext_wrap(u->ed.buf, u->ed.len, cols - prompt - 1, &segs) != 0) {
 		free(segs.v);
 		return;
 	}
@@ -460,7 +395,7 @@ static void draw_refused(struct ui *u, int rows, int cols)
 void ui_draw(struct ui *u)
 {
 	int rows = LINES, cols = COLS, input_rows, contacts_w, body_rows;
-	struct ui_segs segs = { NULL, 0, 0 };
+	struct wtext_segs segs = { NULL, 0, 0 };
 
 	erase();
 	timefmt_today(u->today);
@@ -476,7 +411,7 @@ void ui_draw(struct ui *u)
 		return;
 	}
 	input_rows = 1;
-	if (wrap_text(u->ed.buf, u->ed.len, cols - 3, &segs) == 0)
+	if (wtext_wrap(u->ed.buf, u->ed.len, cols - 3, &segs) == 0)
 		input_rows = (int)segs.count;
 	free(segs.v);
 	if (input_rows > UI_INPUT_ROWS_MAX)

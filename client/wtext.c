@@ -131,3 +131,54 @@ size_t wtext_width(const wchar_t *w, size_t len)
 		sum += (size_t)wtext_char_width(w[i]);
 	return sum;
 }
+
+static int segs_push(struct wtext_segs *s, size_t start, size_t len)
+{
+	if (s->count == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 16;
+		struct wtext_seg *v = realloc(s->v, cap * sizeof(*v));
+		if (v == NULL)
+			return RC_ERR_NOMEM;
+		s->v = v;
+		s->cap = cap;
+	}
+	s->v[s->count].start = start;
+	s->v[s->count].len = len;
+	s->count++;
+	return RC_OK;
+}
+
+int wtext_wrap(const wchar_t *w, size_t n, int width, struct wtext_segs *out)
+{
+	size_t start = 0, i = 0, last_space = (size_t)-1;
+	int cols = 0;
+
+	out->count = 0;
+	if (width < 1)
+		width = 1;
+	while (i < n) {
+		int cw = wtext_char_width(w[i]);
+		if (w[i] == L'\n') {
+			if (segs_push(out, start, i - start) != RC_OK)
+				return RC_ERR_NOMEM;
+			start = ++i;
+			cols = 0;
+			last_space = (size_t)-1;
+			continue;
+		}
+		if (cols + cw > width && i > start) {
+			size_t end = last_space != (size_t)-1 ? last_space + 1 : i;
+			if (segs_push(out, start, end - start) != RC_OK)
+				return RC_ERR_NOMEM;
+			start = i = end;
+			cols = 0;
+			last_space = (size_t)-1;
+			continue;
+		}
+		if (w[i] == L' ')
+			last_space = i;
+		cols += cw;
+		i++;
+	}
+	return segs_push(out, start, n - start);
+}

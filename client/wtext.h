@@ -19,4 +19,22 @@ int wtext_char_width(wchar_t c);
 /* Sum of wtext_char_width over w[0..len). */
 size_t wtext_width(const wchar_t *w, size_t len);
 
+/* A piece of a wide string that fits one screen row. */
+struct wtext_seg {
+	size_t start;
+	size_t len;
+};
+
+struct wtext_segs {
+	struct wtext_seg *v;
+	size_t count;
+	size_t cap;
+};
+
+/* Splits w[0..n) into rows of at most width columns (by display width): at
+ * newlines (not included), and where a row is full, after its last space when
+ * it has one. Gives at least one row; out's memory is reused across calls
+ * (free out->v when done). */
+int wtext_wrap(const wchar_t *w, size_t n, int width, struct wtext_segs *out);
+
 #endif

@@ -1,0 +1,183 @@
+/* The client's small pure helpers: UTF-8 <-> wide text, display widths and
+ * wrapping, slash commands, time stamps, and the digest set. */
+#include "config.h"
+
+#include <locale.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "client/commands.h"
+#include "client/digest_set.h"
+#include "client/timefmt.h"
+#include "client/wtext.h"
+#include "errors.h"
+
+static void test_utf8_round_trip(void **state)
+{
+	const char *s = "aЖ日😀";
+	wchar_t *w;
+	char *back;
+	size_t n, blen;
+
+	(void)state;
+	assert_int_equal(wtext_from_utf8(s, strlen(s), &w, &n), 0);
+	assert_int_equal(n, 4);
+	assert_int_equal(w[1], 0x416);
+	assert_int_equal(w[3], 0x1F600);
+	assert_int_equal(wtext_to_utf8(w, n, &back, &blen), 0);
+	assert_string_equal(back, s);
+	assert_int_equal(wtext_width(w, n), 1 + 1 + 2 + 2);
+	free(back);
+	free(w);
+	/* Overlong, surrogate and truncated sequences become U+FFFD, one per byte. */
+	assert_int_equal(wtext_from_utf8("\xc0\xaf" "\xed\xa0\x80" "\xe6\x97", 7, &w, &n), 0);
+	assert_int_equal(n, 7);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(w[i], 0xFFFD);
+	free(w);
+	{
+		wchar_t bad[] = { 0xD800 };
+		assert_int_equal(wtext_to_utf8(bad, 1, &back, &blen), RC_ERR_UTF8);
+	}
+}
+
+static void expect_rows(const char *utf8, int width, const char *const *rows, size_t nrows)
+{
+	struct wtext_segs segs = { NULL, 0, 0 };
+	wchar_t *w;
+	size_t n;
+
+	assert_int_equal(wtext_from_utf8(utf8, strlen(utf8), &w, &n), 0);
+	assert_int_equal(wtext_wrap(w, n, width, &segs), 0);
+	assert_int_equal(segs.count, nrows);
+	for (size_t i = 0; i < nrows; i++) {
+		char *row;
+		size_t len;
+		assert_int_equal(wtext_to_utf8(w + segs.v[i].start, segs.v[i].len, &row, &len), 0);
+		assert_string_equal(row, rows[i]);
+		assert_true(wtext_width(w + segs.v[i].start, segs.v[i].len) <= (size_t)width ||
+		            segs.v[i].len == 1);
+		free(row);
+	}
+	free(segs.v);
+	free(w);
+}
+
+static void test_wrap(void **state)
+{
+	static const char *const words[] = { "hello ", "world" };
+	static const char *const cjk[] = { "日本語", "日本" };
+	static const char *const lines[] = { "one", "", "two" };
+	static const char *const hard[] = { "abcd", "efgh", "ij" };
+	static const char *const empty[] = { "" };
+	static const char *const cyr[] = { "Привет ", "мир" };
+
+	(void)state;
+	expect_rows("hello world", 8, words, 2);
+	expect_rows("日本語日本", 6, cjk, 2);   /* 2 columns each: 3 per row of 6 */
+	expect_rows("one\n\ntwo", 10, lines, 3);
+	expect_rows("abcdefghij", 4, hard, 3);
+	expect_rows("", 10, empty, 1);
+	expect_rows("Привет мир", 8, cyr, 2);
+}
+
+static void test_commands(void **state)
+{
+	struct command c;
+
+	(void)state;
+	command_parse("hello", &c);
+	assert_int_equal(c.kind, COMMAND_NONE);
+	assert_string_equal(c.arg, "");
+	command_parse("//etc/passwd is a path", &c);
+	assert_int_equal(c.kind, COMMAND_NONE);
+	assert_string_equal(c.arg, "/etc/passwd is a path");
+	command_parse("/open  bob ", &c);
+	assert_int_equal(c.kind, COMMAND_OPEN);
+	assert_string_equal(c.arg, "bob");
+	command_parse("/open bob carol", &c);
+	assert_int_equal(c.kind, COMMAND_BAD_ARGS);
+	assert_string_equal(c.usage, "/open NAME");
+	command_parse("/open", &c);
+	assert_int_equal(c.kind, COMMAND_BAD_ARGS);
+	command_parse("/search два слова", &c);
+	assert_int_equal(c.kind, COMMAND_SEARCH);
+	assert_string_equal(c.arg, "два слова");
+	command_parse("/quit now", &c);
+	assert_int_equal(c.kind, COMMAND_BAD_ARGS);
+	command_parse("/quit", &c);
+	assert_int_equal(c.kind, COMMAND_QUIT);
+	command_parse("/bell off", &c);
+	assert_int_equal(c.kind, COMMAND_BELL);
+	assert_string_equal(c.arg, "off");
+	command_parse("/bell loud", &c);
+	assert_int_equal(c.kind, COMMAND_BAD_ARGS);
+	command_parse("/frob x", &c);
+	assert_int_equal(c.kind, COMMAND_UNKNOWN);
+	assert_string_equal(c.arg, "frob");
+	command_parse("/registerx bob", &c);
+	assert_int_equal(c.kind, COMMAND_UNKNOWN);
+}
+
+static void test_timefmt(void **state)
+{
+	char out[TIMEFMT_MAX];
+
+	(void)state;
+	timefmt_short("2021-10-28T19:37:38.463670", "2021-10-28", out);
+	assert_string_equal(out, "19:37");
+	timefmt_short("2021-10-28T19:37:38.463670", "2021-10-29", out);
+	assert_string_equal(out, "2021-10-28 19:37");
+	timefmt_long("2021-10-28 19:37:38", out);
+	assert_string_equal(out, "2021-10-28 19:37:38");
+	/* Anything else is shown cut short and printable. */
+	timefmt_short("yesterday\x1b[2J at noon", "2021-10-28", out);
+	assert_string_equal(out, "yesterday?[2J at");
+	timefmt_long("", out);
+	assert_string_equal(out, "");
+	timefmt_today(out);
+	assert_int_equal(strlen(out), 10);
+}
+
+static void test_digest_set(void **state)
+{
+	struct digest_set s;
+	unsigned char d[CHAT_DIGEST_BYTES];
+	int added;
+
+	(void)state;
+	digest_set_init(&s);
+	for (int round = 0; round < 2; round++) {
+		for (int i = 0; i < 300; i++) {
+			memset(d, 0, sizeof(d));
+			d[0] = (unsigned char)(i * 37);
+			d[15] = (unsigned char)(i / 256 + 1);
+			assert_int_equal(digest_set_add(&s, d, &added), 0);
+			assert_int_equal(added, round == 0);
+		}
+	}
+	assert_int_equal(s.count, 300);
+	memset(d, 0xee, sizeof(d));
+	assert_false(digest_set_has(&s, d));
+	digest_set_free(&s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_utf8_round_trip),
+		cmocka_unit_test(test_wrap),
+		cmocka_unit_test(test_commands),
+		cmocka_unit_test(test_timefmt),
+		cmocka_unit_test(test_digest_set),
+	};
+	if (setlocale(LC_ALL, "C.UTF-8") == NULL)
+		setlocale(LC_ALL, "");
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
