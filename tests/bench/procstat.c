@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 
 /* Fields of /proc/PID/stat counted from the one after the command name
  * (field 3, the state, is index 0): utime is field 14, stime field 15. */
+#define PROCSTAT_PPID_INDEX 1
 #define PROCSTAT_UTIME_INDEX 11
 
 static int procstat_read(const char *path, char *buf, size_t size)
@@ -25,7 +27,8 @@ static int procstat_read(const char *path, char *buf, size_t size)
 	return n > 0 ? RC_OK : RC_ERR_FORMAT;
 }
 
-static int procstat_cpu(pid_t pid, double *cpu_s)
+/* Reads /proc/PID/stat: the parent's pid and the CPU time used. */
+static int procstat_stat(pid_t pid, pid_t *ppid, double *cpu_s)
 {
 	char path[64], buf[2048], *p, *end;
 	unsigned long long utime, stime;
@@ -41,6 +44,8 @@ static int procstat_cpu(pid_t pid, double *cpu_s)
 	p++;
 	for (i = 0; i <= PROCSTAT_UTIME_INDEX; i++) {
 		p += strspn(p, " ");
+		if (i == PROCSTAT_PPID_INDEX)
+			*ppid = (pid_t)strtol(p, NULL, 10);
 		if (i < PROCSTAT_UTIME_INDEX)
 			p += strcspn(p, " ");
 	}
@@ -74,10 +79,11 @@ static long procstat_field(const char *status, const char *name)
 int procstat_process(pid_t pid, struct procstat_sample *out)
 {
 	char path[64], buf[8192];
+	pid_t ppid;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if ((rc = procstat_cpu(pid, &out->cpu_s)) != RC_OK)
+	if ((rc = procstat_stat(pid, &ppid, &out->cpu_s)) != RC_OK)
 		return rc;
 	snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
 	if ((rc = procstat_read(path, buf, sizeof(buf))) != RC_OK)
@@ -85,6 +91,30 @@ int procstat_process(pid_t pid, struct procstat_sample *out)
 	out->rss_kb = procstat_field(buf, "VmRSS");
 	out->hwm_kb = procstat_field(buf, "VmHWM");
 	out->threads = procstat_field(buf, "Threads");
+	return RC_OK;
+}
+
+int procstat_family_cpu(pid_t pid, double *cpu_s)
+{
+	struct dirent *d;
+	double cpu = 0;
+	pid_t ppid = 0, child;
+	DIR *dir;
+	int rc;
+
+	*cpu_s = 0;
+	if ((rc = procstat_stat(pid, &ppid, cpu_s)) != RC_OK)
+		return rc;
+	dir = opendir("/proc");
+	if (dir == NULL)
+		return RC_ERR_IO;
+	while ((d = readdir(dir)) != NULL) {
+		child = (pid_t)strtol(d->d_name, NULL, 10);
+		/* A process that exits meanwhile simply does not count. */
+		if (child > 0 && procstat_stat(child, &ppid, &cpu) == RC_OK && ppid == pid)
+			*cpu_s += cpu;
+	}
+	closedir(dir);
 	return RC_OK;
 }
 

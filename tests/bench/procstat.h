@@ -14,6 +14,9 @@ struct procstat_sample {
 
 /* Reads /proc/PID/stat and /proc/PID/status. RC_ERR_NOTFOUND when the process is gone. */
 int procstat_process(pid_t pid, struct procstat_sample *out);
+/* CPU time consumed so far by pid and its children alive now (e.g. a
+ * PostgreSQL postmaster and its backends). */
+int procstat_family_cpu(pid_t pid, double *cpu_s);
 /* Machine-wide CPU time since boot, in seconds summed over all CPUs: *busy
  * (everything but idle and iowait) and *total. */
 int procstat_machine(double *busy, double *total);
