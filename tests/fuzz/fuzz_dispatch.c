@@ -246,10 +246,13 @@ static void check_response(const struct store *st, const struct identity *id, co
 	if (is_cmd(v, PROTO_CMD_PING) || is_cmd(v, PROTO_CMD_GOODBYE)) {
 		check_ok_string(resp, is_cmd(v, PROTO_CMD_PING) ? PROTO_DATA_PONG : PROTO_DATA_GOODBYE);
 	} else if (down) {
-		/* Only what needs no database can be answered. */
+		/* Only what needs no database can be answered: a missing argument,
+		 * or a cached login's "already registered" and "incorrect cmd". */
 		FUZZ_CHECK((error = jsonx_get_string(resp, "error")) != NULL);
 		FUZZ_CHECK(streq(error, PROTO_ERR_DB_UNAVAILABLE) || streq(error, PROTO_ERR_INCORRECT_CMD) ||
-		           streq(error, PROTO_ERR_ALREADY_REGISTERED));
+		           streq(error, PROTO_ERR_ALREADY_REGISTERED) || streq(error, PROTO_ERR_NO_USER) ||
+		           streq(error, PROTO_ERR_NO_USER_OR_CONTENT) || streq(error, PROTO_ERR_NO_LOGIN) ||
+		           streq(error, DISPATCH_ERR_LOGIN_TOO_LONG));
 	} else if (v->me != NO_USER) {
 		check_registered(st, v, resp);
 	} else {
