@@ -155,6 +155,18 @@ wait $TAIL_PID || rc_fail "tail exited with status $?: $(cat "$RC_TMP/tail.err")
 rc_expect "tail output" "$(printf 'alice\ttail 1\ncarol\ttail 2 от Кэрол')" "$(cat "$RC_TMP/rows")"
 echo "ok - tail --count 2 prints the two new messages"
 
+# Contents that cannot be decrypted (another key's block, not even JSON)
+# show as a marked placeholder, never as garbage.
+rc_psql -c "INSERT INTO message (content, sender, receiver) VALUES
+	('[\"aGVsbG8gd29ybGQhISE=\"]', 'alice', 'bob'), ('not json', 'alice', 'bob')"
+as bob history alice
+expect_status "history with undecryptable messages" 0
+n=$(grep -c "alice: \[cannot decrypt: not for this key or corrupted\]$" "$RC_TMP/out")
+rc_expect "two placeholders" 2 "$n"
+as bob --json history alice
+"$JSONL" "$RC_TMP/out" decrypted text | tail -n 2 >"$RC_TMP/rows" || rc_fail "history --json"
+rc_expect "placeholders in JSON" "$(printf 'false\tnull\nfalse\tnull')" "$(cat "$RC_TMP/rows")"
+
 # Network errors: nobody listens on the port of a stopped server.
 rc_server_stop "$RC_SERVER_PID"
 PORT=$FIRST_PORT as alice users

@@ -75,6 +75,21 @@ until grep -qx alice "$RC_TMP/notified" 2>/dev/null; do
 done
 echo "ok - notify command ran with RC_FROM=alice"
 
+# A new contact writes: the contact list shows it with its unread count,
+# and opening the conversation (Tab) reads it.
+rc_genkey 1024 "$RC_TMP/carol.key"
+"$CHAT" --port "$RC_PORT" --key "$RC_TMP/carol.key" register carol >/dev/null 2>&1 || rc_fail "register carol"
+"$CHAT" --port "$RC_PORT" --key "$RC_TMP/carol.key" send bob "Carol here" >/dev/null 2>&1 || rc_fail "send from carol"
+wait_for " carol (1)"
+$TMUX_CMD send-keys -t rc Tab
+wait_for "Carol here"
+wait_for ">carol"
+screen | grep -qF "carol (1)" && rc_fail "carol's message still counts as unread: $(screen)"
+"$CHAT" --port "$RC_PORT" --key "$RC_TMP/bob.key" unread >"$RC_TMP/unread" 2>&1 || rc_fail "unread"
+grep -qx "carol 0" "$RC_TMP/unread" || rc_fail "the TUI did not record what was read: $(cat "$RC_TMP/unread")"
+echo "ok - reading in the TUI is remembered for 'unread'"
+$TMUX_CMD send-keys -t rc "/open alice" Enter
+
 # Layout at 120x40: the status bar is the last row; after a resize to 80x24 too.
 status_row() {
 	screen | sed -n "$1p"
