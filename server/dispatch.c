@@ -46,12 +46,18 @@ static struct json_object *dispatch_error(const char *text)
 	return o;
 }
 
-/* A string member that is present, a string, and not empty; else NULL. */
+/* A string member that is present, a string, not empty and without NUL;
+ * else NULL. A "\u0000" escape would cut the C string short, silently
+ * storing "al" for "al\u0000ice" or delivering to "bob" what was sent to
+ * "bob\u0000x" (and PostgreSQL text cannot hold NUL anyway). */
 static const char *dispatch_nonempty_string(struct json_object *req, const char *key)
 {
+	struct json_object *v;
 	const char *s = jsonx_get_string(req, key);
 
-	return s && *s ? s : NULL;
+	if (!s || !*s || !json_object_object_get_ex(req, key, &v))
+		return NULL;
+	return strlen(s) == (size_t)json_object_get_string_len(v) ? s : NULL;
 }
 
 /* Characters (code points) of valid UTF-8 text. */
