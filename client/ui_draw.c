@@ -66,10 +66,13 @@ static void draw_contacts(struct ui *u, int rows, int width)
 	attron(A_BOLD);
 	mvaddnstr(0, 0, "Contacts", width);
 	attroff(A_BOLD);
-	for (size_t i = 0; i < u->model.count && (int)i + 1 < rows; i++) {
+	/* More contacts than rows: scroll so the selected one stays visible. */
+	size_t first = u->selected >= rows - 1 ? (size_t)(u->selected - (rows - 2)) : 0;
+
+	for (size_t i = first; i < u->model.count && (int)(i - first) + 1 < rows; i++) {
 		const struct chat_contact *c = &u->model.contacts[i];
 		char count[32] = "";
-		int y = (int)i + 1, used;
+		int y = (int)(i - first) + 1, used;
 		attr_t a = 0;
 
 		if ((long)i == u->selected)
