@@ -26,7 +26,8 @@ tests_fuzz_fuzz_dispatch_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/server
 tests_fuzz_fuzz_dispatch_LDADD = $(COMMON_LIBS)
 
 TESTS += tests/fuzz/regressions.sh
-EXTRA_DIST += tests/fuzz/regressions.sh tests/fuzz/corpus tests/fuzz/regressions tests/fuzz/make-seeds
+EXTRA_DIST += tests/fuzz/regressions.sh tests/fuzz/corpus tests/fuzz/regressions tests/fuzz/dict \
+	tests/fuzz/make-seeds
 dist_noinst_SCRIPTS += tests/fuzz/run-fuzzers
 
 # make fuzz FUZZ_TIME=300 FUZZ_JOBS=1 [FUZZ_TARGETS='frame jsonx']
