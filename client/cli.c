@@ -18,6 +18,7 @@
 #include "errors.h"
 #include "fingerprint.h"
 #include "keyfile.h"
+#include "protocol.h"
 #include "seen_state.h"
 #include "timefmt.h"
 
@@ -123,6 +124,29 @@ static int open_session(struct cli *c)
 	else if (res.trust == KNOWN_SERVER_CHANGED)
 		fprintf(stderr, "rsa-chat: replaced the pinned key of %s (%s) with %s\n", c->o->server_name, res.pinned_fp,
 		        res.server_fp);
+	return CLIENT_EXIT_OK;
+}
+
+/* With --login, a key that is not registered yet gets registered first, so
+ * one command line works from a fresh key. */
+static int ensure_registered(struct cli *c)
+{
+	struct api_users users;
+	char *login = NULL;
+	int already, r;
+
+	r = api_get_users(&c->s, &users, c->err, sizeof(c->err));
+	api_users_free(&users);
+	if (r == RC_OK)
+		return CLIENT_EXIT_OK;
+	if (r != RC_ERR_SERVER || strcmp(c->err, PROTO_ERR_NO_AUTH) != 0)
+		return fail(c, r, NULL);
+	if ((r = api_register(&c->s, c->o->login, &login, &already, c->err, sizeof(c->err))) != RC_OK)
+		return fail(c, r, "register");
+	fputs("rsa-chat: registered as ", stderr);
+	print_safe(stderr, login);
+	fputc('\n', stderr);
+	free(login);
 	return CLIENT_EXIT_OK;
 }
 
@@ -501,6 +525,9 @@ int cli_run(const struct client_options *o, int argc, char **argv)
 	if ((status = load_key(&c)) != CLIENT_EXIT_OK)
 		goto out;
 	if (cmd->needs_server && (status = open_session(&c)) != CLIENT_EXIT_OK)
+		goto out;
+	if (cmd->needs_server && o->login != NULL && cmd->run != cmd_register &&
+	    (status = ensure_registered(&c)) != CLIENT_EXIT_OK)
 		goto out;
 	status = cmd->run(&c, argv + 1);
 	if (cmd->needs_server)

@@ -14,7 +14,7 @@ HOME=$RC_TMP/home
 XDG_DATA_HOME=$RC_TMP/data
 export HOME XDG_DATA_HOME
 mkdir -p "$HOME"
-for who in alice bob carol; do
+for who in alice bob carol dave; do
 	rc_genkey 1024 "$RC_TMP/$who.key"
 done
 
@@ -154,6 +154,12 @@ wait $TAIL_PID || rc_fail "tail exited with status $?: $(cat "$RC_TMP/tail.err")
 "$JSONL" "$RC_TMP/tail.out" from text >"$RC_TMP/rows" || rc_fail "tail --json does not parse: $(cat "$RC_TMP/tail.out")"
 rc_expect "tail output" "$(printf 'alice\ttail 1\ncarol\ttail 2 от Кэрол')" "$(cat "$RC_TMP/rows")"
 echo "ok - tail --count 2 prints the two new messages"
+
+as dave --login dave users
+expect_status "--login registers a fresh key on the way" 0
+expect_in "registered on the way" "$RC_TMP/err" "registered as dave"
+as dave --login dave users
+expect_status "--login with a registered key" 0
 
 # Contents that cannot be decrypted (another key's block, not even JSON)
 # show as a marked placeholder, never as garbage.
