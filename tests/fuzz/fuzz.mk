@@ -6,7 +6,7 @@
 FUZZ_COMMON_SOURCES = tests/fuzz/fuzz_common.h tests/fuzz/fuzz_common.c tests/fuzz/standalone_main.c
 
 check_PROGRAMS += tests/fuzz/fuzz-frame tests/fuzz/fuzz-rsa-codec tests/fuzz/fuzz-keyfile \
-	tests/fuzz/fuzz-content tests/fuzz/fuzz-jsonx tests/fuzz/fuzz-dispatch
+	tests/fuzz/fuzz-content tests/fuzz/fuzz-jsonx tests/fuzz/fuzz-dispatch tests/fuzz/fuzz-client-api
 
 tests_fuzz_fuzz_frame_SOURCES = tests/fuzz/fuzz_frame.c $(FUZZ_COMMON_SOURCES)
 tests_fuzz_fuzz_frame_LDADD = $(COMMON_LIBS)
@@ -24,6 +24,12 @@ tests_fuzz_fuzz_dispatch_SOURCES = tests/fuzz/fuzz_dispatch.c tests/fuzz/fake_st
 	server/dispatch.h server/dispatch.c server/request.h server/request.c server/store.h $(FUZZ_COMMON_SOURCES)
 tests_fuzz_fuzz_dispatch_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/server
 tests_fuzz_fuzz_dispatch_LDADD = $(COMMON_LIBS)
+# The client's protocol calls against a scripted server: fake_session.c is
+# linked in place of session.c's network half.
+tests_fuzz_fuzz_client_api_SOURCES = tests/fuzz/fuzz_client_api.c tests/fuzz/fake_session.h tests/fuzz/fake_session.c \
+	client/api.h client/api.c $(FUZZ_COMMON_SOURCES)
+tests_fuzz_fuzz_client_api_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/client
+tests_fuzz_fuzz_client_api_LDADD = $(COMMON_LIBS)
 
 TESTS += tests/fuzz/regressions.sh
 EXTRA_DIST += tests/fuzz/regressions.sh tests/fuzz/corpus tests/fuzz/regressions tests/fuzz/dict \
