@@ -29,16 +29,19 @@ tests_server_test_client_LDADD = $(COMMON_LIBS)
 SERVER_UNIT_TESTS = tests/server/test-event-loop tests/server/test-server-config
 check_PROGRAMS += $(SERVER_UNIT_TESTS)
 TESTS += $(SERVER_UNIT_TESTS)
+SERVER_UNIT_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/server
+SERVER_UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+SERVER_UNIT_LDADD = $(COMMON_LIBS) $(CMOCKA_LIBS)
 tests_server_test_event_loop_SOURCES = tests/server/test-event-loop.c \
 	server/event_loop.h server/event_loop.c
-tests_server_test_event_loop_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/server
-tests_server_test_event_loop_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
-tests_server_test_event_loop_LDADD = $(COMMON_LIBS) $(CMOCKA_LIBS)
+tests_server_test_event_loop_CPPFLAGS = $(SERVER_UNIT_CPPFLAGS)
+tests_server_test_event_loop_CFLAGS = $(SERVER_UNIT_CFLAGS)
+tests_server_test_event_loop_LDADD = $(SERVER_UNIT_LDADD)
 tests_server_test_server_config_SOURCES = tests/server/test-server-config.c \
 	server/server_config.h server/server_config.c
-tests_server_test_server_config_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/server
-tests_server_test_server_config_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
-tests_server_test_server_config_LDADD = $(COMMON_LIBS) $(CMOCKA_LIBS)
+tests_server_test_server_config_CPPFLAGS = $(SERVER_UNIT_CPPFLAGS)
+tests_server_test_server_config_CFLAGS = $(SERVER_UNIT_CFLAGS)
+tests_server_test_server_config_LDADD = $(SERVER_UNIT_LDADD)
 SERVER_TESTS = \
 	tests/server/commands.sh \
 	tests/server/abuse.sh \

@@ -26,9 +26,37 @@ struct counts {
 	int stop_after_ticks;
 };
 
-static void pipe_or_fail(int p[2])
+/* Every test gets a loop and two pipes. */
+struct fixture {
+	struct event_loop *loop;
+	int a[2];
+	int b[2];
+	struct counts c;
+};
+
+static int fixture_setup(void **state)
 {
-	assert_int_equal(pipe(p), 0);
+	struct fixture *f = calloc(1, sizeof *f);
+
+	assert_non_null(f);
+	assert_int_equal(pipe(f->a), 0);
+	assert_int_equal(pipe(f->b), 0);
+	assert_int_equal(event_loop_new(&f->loop), RC_OK);
+	*state = f;
+	return 0;
+}
+
+static int fixture_teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	event_loop_free(f->loop);
+	close(f->a[0]);
+	close(f->a[1]);
+	close(f->b[0]);
+	close(f->b[1]);
+	free(f);
+	return 0;
 }
 
 static void on_readable_stop(struct event_loop *loop, int fd, unsigned events, void *arg)
@@ -45,20 +73,12 @@ static void on_readable_stop(struct event_loop *loop, int fd, unsigned events, v
 
 static void test_readable_fires(void **state)
 {
-	struct event_loop *loop;
-	struct counts c = { 0 };
-	int p[2];
+	struct fixture *f = *state;
 
-	(void)state;
-	pipe_or_fail(p);
-	assert_int_equal(event_loop_new(&loop), RC_OK);
-	assert_int_equal(event_loop_watch(loop, p[0], EVENT_READABLE, on_readable_stop, &c), RC_OK);
-	assert_int_equal(write(p[1], "x", 1), 1);
-	assert_int_equal(event_loop_run(loop), RC_OK);
-	assert_int_equal(c.readable, 1);
-	event_loop_free(loop);
-	close(p[0]);
-	close(p[1]);
+	assert_int_equal(event_loop_watch(f->loop, f->a[0], EVENT_READABLE, on_readable_stop, &f->c), RC_OK);
+	assert_int_equal(write(f->a[1], "x", 1), 1);
+	assert_int_equal(event_loop_run(f->loop), RC_OK);
+	assert_int_equal(f->c.readable, 1);
 }
 
 /* The first callback of a round removes the other watch: it must not run,
@@ -78,27 +98,16 @@ static void on_readable_unwatch_other(struct event_loop *loop, int fd, unsigned 
 
 static void test_unwatch_inside_callback(void **state)
 {
-	struct event_loop *loop;
-	struct counts c = { 0 };
-	int a[2], b[2];
+	struct fixture *f = *state;
 
-	(void)state;
-	pipe_or_fail(a);
-	pipe_or_fail(b);
-	assert_int_equal(event_loop_new(&loop), RC_OK);
-	assert_int_equal(event_loop_watch(loop, a[0], EVENT_READABLE, on_readable_unwatch_other, &c), RC_OK);
-	assert_int_equal(event_loop_watch(loop, b[0], EVENT_READABLE, on_readable_unwatch_other, &c), RC_OK);
-	assert_int_equal(write(a[1], "x", 1), 1);
-	assert_int_equal(write(b[1], "y", 1), 1);
+	assert_int_equal(event_loop_watch(f->loop, f->a[0], EVENT_READABLE, on_readable_unwatch_other, &f->c), RC_OK);
+	assert_int_equal(event_loop_watch(f->loop, f->b[0], EVENT_READABLE, on_readable_unwatch_other, &f->c), RC_OK);
+	assert_int_equal(write(f->a[1], "x", 1), 1);
+	assert_int_equal(write(f->b[1], "y", 1), 1);
 	/* a's watch comes first in the round and removes b's. */
-	c.other_fd = b[0];
-	assert_int_equal(event_loop_run(loop), RC_OK);
-	assert_int_equal(c.readable, 1);
-	event_loop_free(loop);
-	close(a[0]);
-	close(a[1]);
-	close(b[0]);
-	close(b[1]);
+	f->c.other_fd = f->b[0];
+	assert_int_equal(event_loop_run(f->loop), RC_OK);
+	assert_int_equal(f->c.readable, 1);
 }
 
 static void on_tick(struct event_loop *loop, void *arg)
@@ -132,52 +141,36 @@ static void on_any(struct event_loop *loop, int fd, unsigned events, void *arg)
 /* With no interest, a ready fd is not reported; the tick and the hook run. */
 static void test_no_interest_and_tick(void **state)
 {
-	struct event_loop *loop;
-	struct counts c = { 0 };
-	int p[2];
+	struct fixture *f = *state;
 
-	(void)state;
-	pipe_or_fail(p);
-	c.stop_after_ticks = 3;
-	assert_int_equal(event_loop_new(&loop), RC_OK);
-	assert_int_equal(event_loop_watch(loop, p[0], EVENT_READABLE, on_any, &c), RC_OK);
-	event_loop_set_events(loop, p[0], 0);
-	assert_int_equal(write(p[1], "x", 1), 1);
-	event_loop_set_tick(loop, 5, on_tick, &c);
-	event_loop_set_before_poll(loop, on_before_poll, &c);
-	assert_int_equal(event_loop_run(loop), RC_OK);
-	assert_int_equal(c.ticks, 3);
-	assert_int_equal(c.readable, 0);
-	assert_true(c.before_poll >= 3);
-	event_loop_free(loop);
-	close(p[0]);
-	close(p[1]);
+	f->c.stop_after_ticks = 3;
+	assert_int_equal(event_loop_watch(f->loop, f->a[0], EVENT_READABLE, on_any, &f->c), RC_OK);
+	event_loop_set_events(f->loop, f->a[0], 0);
+	assert_int_equal(write(f->a[1], "x", 1), 1);
+	event_loop_set_tick(f->loop, 5, on_tick, &f->c);
+	event_loop_set_before_poll(f->loop, on_before_poll, &f->c);
+	assert_int_equal(event_loop_run(f->loop), RC_OK);
+	assert_int_equal(f->c.ticks, 3);
+	assert_int_equal(f->c.readable, 0);
+	assert_true(f->c.before_poll >= 3);
 }
 
 /* Write interest reports a writable pipe until it is turned off. */
 static void test_write_interest(void **state)
 {
-	struct event_loop *loop;
-	struct counts c = { 0 };
-	int p[2];
+	struct fixture *f = *state;
 
-	(void)state;
-	pipe_or_fail(p);
-	c.stop_after_ticks = 1;
-	assert_int_equal(event_loop_new(&loop), RC_OK);
-	assert_int_equal(event_loop_watch(loop, p[1], EVENT_WRITABLE, on_any, &c), RC_OK);
-	event_loop_set_tick(loop, 20, on_tick, &c);
-	assert_int_equal(event_loop_run(loop), RC_OK);
-	assert_true(c.writable > 0);
-	c.writable = 0;
-	c.ticks = 0;
-	event_loop_set_events(loop, p[1], 0);
-	event_loop_set_tick(loop, 20, on_tick, &c);
-	assert_int_equal(event_loop_run(loop), RC_OK);
-	assert_int_equal(c.writable, 0);
-	event_loop_free(loop);
-	close(p[0]);
-	close(p[1]);
+	f->c.stop_after_ticks = 1;
+	assert_int_equal(event_loop_watch(f->loop, f->a[1], EVENT_WRITABLE, on_any, &f->c), RC_OK);
+	event_loop_set_tick(f->loop, 20, on_tick, &f->c);
+	assert_int_equal(event_loop_run(f->loop), RC_OK);
+	assert_true(f->c.writable > 0);
+	f->c.writable = 0;
+	f->c.ticks = 0;
+	event_loop_set_events(f->loop, f->a[1], 0);
+	event_loop_set_tick(f->loop, 20, on_tick, &f->c);
+	assert_int_equal(event_loop_run(f->loop), RC_OK);
+	assert_int_equal(f->c.writable, 0);
 }
 
 static void on_wakeup(struct event_loop *loop, void *arg)
@@ -197,28 +190,24 @@ static void *wake_later(void *arg)
 
 static void test_wakeup_from_thread(void **state)
 {
-	struct event_loop *loop;
-	struct counts c = { 0 };
+	struct fixture *f = *state;
 	pthread_t t;
 
-	(void)state;
-	assert_int_equal(event_loop_new(&loop), RC_OK);
-	event_loop_set_wakeup(loop, on_wakeup, &c);
-	assert_int_equal(pthread_create(&t, NULL, wake_later, loop), 0);
-	assert_int_equal(event_loop_run(loop), RC_OK);
+	event_loop_set_wakeup(f->loop, on_wakeup, &f->c);
+	assert_int_equal(pthread_create(&t, NULL, wake_later, f->loop), 0);
+	assert_int_equal(event_loop_run(f->loop), RC_OK);
 	pthread_join(t, NULL);
-	assert_int_equal(c.wakeups, 1);
-	event_loop_free(loop);
+	assert_int_equal(f->c.wakeups, 1);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_readable_fires),
-		cmocka_unit_test(test_unwatch_inside_callback),
-		cmocka_unit_test(test_no_interest_and_tick),
-		cmocka_unit_test(test_write_interest),
-		cmocka_unit_test(test_wakeup_from_thread),
+		cmocka_unit_test_setup_teardown(test_readable_fires, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_unwatch_inside_callback, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_no_interest_and_tick, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_write_interest, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_wakeup_from_thread, fixture_setup, fixture_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
