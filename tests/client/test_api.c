@@ -20,6 +20,7 @@
 #include "bigint.h"
 #include "client/api.h"
 #include "client/connect.h"
+#include "client/decrypt_cache.h"
 #include "content.h"
 #include "errors.h"
 #include "frame.h"
@@ -441,6 +442,46 @@ static void test_connect_tofu(void **state)
 	rmdir(dir);
 }
 
+static void test_decrypt_cache(void **state)
+{
+	struct decrypt_cache cache;
+	unsigned char d1[CHAT_DIGEST_BYTES], d2[CHAT_DIGEST_BYTES];
+	char *for_alice, *for_bob;
+	const char *text, *again;
+
+	(void)state;
+	decrypt_cache_init(&cache);
+	assert_int_equal(content_encode(&alice_key.pub, "тест", strlen("тест"), rsa_chunk_wide(&alice_key.pub), &for_alice), 0);
+	assert_int_equal(content_encode(&bob_key.pub, "secret", 6, rsa_chunk_wide(&bob_key.pub), &for_bob), 0);
+	decrypt_cache_digest(for_alice, strlen(for_alice), d1);
+	decrypt_cache_digest(for_bob, strlen(for_bob), d2);
+	assert_memory_not_equal(d1, d2, CHAT_DIGEST_BYTES);
+	assert_int_equal(decrypt_cache_text(&cache, &alice_key, for_alice, strlen(for_alice), d1, &text), 0);
+	assert_string_equal(text, "тест");
+	/* The second time comes from the cache: the same stored text. */
+	assert_int_equal(decrypt_cache_text(&cache, &alice_key, for_alice, strlen(for_alice), d1, &again), 0);
+	assert_ptr_equal(text, again);
+	/* Not for this key: remembered as undecryptable. */
+	assert_int_equal(decrypt_cache_text(&cache, &alice_key, for_bob, strlen(for_bob), d2, &text), 0);
+	assert_null(text);
+	assert_int_equal(cache.count, 2);
+	/* Many entries: the table grows and finds them all. */
+	for (unsigned i = 0; i < 200; i++) {
+		unsigned char d[CHAT_DIGEST_BYTES];
+		char junk[32];
+		snprintf(junk, sizeof(junk), "[\"%u\"]", i);
+		decrypt_cache_digest(junk, strlen(junk), d);
+		assert_int_equal(decrypt_cache_text(&cache, &alice_key, junk, strlen(junk), d, &text), 0);
+		assert_null(text);
+	}
+	assert_int_equal(decrypt_cache_text(&cache, &alice_key, for_alice, strlen(for_alice), d1, &text), 0);
+	assert_string_equal(text, "тест");
+	assert_int_equal(cache.count, 202);
+	decrypt_cache_free(&cache);
+	free(for_alice);
+	free(for_bob);
+}
+
 static int setup_keys(void **state)
 {
 	(void)state;
@@ -476,6 +517,7 @@ int main(void)
 		cmocka_unit_test(test_huge_frame),
 		cmocka_unit_test(test_send_with_self_copy),
 		cmocka_unit_test(test_connect_tofu),
+		cmocka_unit_test(test_decrypt_cache),
 	};
 	return cmocka_run_group_tests(tests, setup_keys, teardown_keys);
 }

@@ -33,19 +33,32 @@ echo \$? >'$RC_TMP/tui.status'
 EOS
 $TMUX_CMD new-session -d -s rc -x 120 -y 40 "sh '$RC_TMP/tui.sh'" || rc_fail "tmux new-session"
 
+SESSION=rc
 screen() {
-	$TMUX_CMD capture-pane -p -t rc
+	$TMUX_CMD capture-pane -p -t "$SESSION"
 }
 
-# wait_for TEXT: polls the screen for TEXT for up to 10 s.
-wait_for() {
+# poll_until WHAT COMMAND...: runs COMMAND every 0.1 s until it succeeds;
+# fails after 10 s saying WHAT did not happen.
+poll_until() {
+	what=$1
+	shift
 	n=0
-	until screen | grep -qF -- "$1"; do
+	until "$@"; do
 		n=$((n + 1))
-		[ $n -lt 100 ] || rc_fail "the screen never showed '$1'; it shows:
+		[ $n -lt 100 ] || rc_fail "$what; the screen shows:
 $(screen)"
 		sleep 0.1
 	done
+}
+
+screen_has() {
+	screen | grep -qF -- "$1"
+}
+
+# wait_for TEXT: the screen shows TEXT within 10 s.
+wait_for() {
+	poll_until "the screen never showed '$1'" screen_has "$1"
 	echo "ok - screen shows '$1'"
 }
 
@@ -67,12 +80,7 @@ echo "ok - alice received it"
 "$CHAT" --port "$RC_PORT" --key "$RC_TMP/alice.key" send bob "Hello from the CLI, Боб" >/dev/null 2>&1 ||
 	rc_fail "send from the CLI"
 wait_for "Hello from the CLI, Боб"
-n=0
-until grep -qx alice "$RC_TMP/notified" 2>/dev/null; do
-	n=$((n + 1))
-	[ $n -lt 100 ] || rc_fail "the notify command did not run with RC_FROM=alice"
-	sleep 0.1
-done
+poll_until "the notify command did not run with RC_FROM=alice" grep -qx alice "$RC_TMP/notified"
 echo "ok - notify command ran with RC_FROM=alice"
 
 # A new contact writes: the contact list shows it with its unread count,
@@ -89,19 +97,19 @@ screen | grep -qF "carol (1)" && rc_fail "carol's message still counts as unread
 grep -qx "carol 0" "$RC_TMP/unread" || rc_fail "the TUI did not record what was read: $(cat "$RC_TMP/unread")"
 echo "ok - reading in the TUI is remembered for 'unread'"
 $TMUX_CMD send-keys -t rc "/open alice" Enter
+$TMUX_CMD send-keys -t rc "/search from the CLI" Enter
+wait_for "search: from the CLI"
+wait_for "match 2 of the conversation"
+$TMUX_CMD send-keys -t rc Escape
 
 # Layout at 120x40: the status bar is the last row; after a resize to 80x24 too.
-status_row() {
-	screen | sed -n "$1p"
+# status_at ROW: the status bar is on that row.
+status_at() {
+	screen | sed -n "$1p" | grep -qF "127.0.0.1:$RC_PORT | bob"
 }
-status_row 40 | grep -qF "127.0.0.1:$RC_PORT | bob" || rc_fail "no status bar on row 40: $(screen)"
+status_at 40 || rc_fail "no status bar on row 40: $(screen)"
 $TMUX_CMD resize-window -t rc -x 80 -y 24 || rc_fail "tmux resize-window"
-n=0
-until status_row 24 | grep -qF "127.0.0.1:$RC_PORT | bob"; do
-	n=$((n + 1))
-	[ $n -lt 100 ] || rc_fail "after the resize the status bar is not on row 24: $(screen)"
-	sleep 0.1
-done
+poll_until "after the resize the status bar is not on row 24" status_at 24
 rows=$(screen | wc -l)
 [ "$rows" -eq 24 ] || rc_fail "the pane has $rows rows after the resize"
 screen | sed -n 1p | grep -q "^Contacts" || rc_fail "the contacts pane is not redrawn: $(screen)"
@@ -109,12 +117,7 @@ wait_for "Hello from the CLI, Боб"
 echo "ok - redrawn at 80x24"
 
 $TMUX_CMD send-keys -t rc "/quit" Enter
-n=0
-until [ -s "$RC_TMP/tui.status" ]; do
-	n=$((n + 1))
-	[ $n -lt 100 ] || rc_fail "the TUI did not quit"
-	sleep 0.1
-done
+poll_until "the TUI did not quit" test -s "$RC_TMP/tui.status"
 rc_expect "TUI exit status" 0 "$(cat "$RC_TMP/tui.status")"
 if grep -q "Sanitizer" "$RC_TMP/tui.err"; then
 	rc_fail "sanitizer report: $(cat "$RC_TMP/tui.err")"
@@ -128,18 +131,9 @@ grep -q " 3 " "$RC_TMP/bad_known" || rc_fail "could not make a wrong pin: $(cat 
 rm -f "$RC_TMP/tui.status"
 $TMUX_CMD new-session -d -s bad -x 100 -y 30 "sh '$RC_TMP/tui.sh' --known-servers '$RC_TMP/bad_known'" ||
 	rc_fail "tmux new-session"
-n=0
-until $TMUX_CMD capture-pane -p -t bad | grep -qF "SERVER KEY CHANGED"; do
-	n=$((n + 1))
-	[ $n -lt 100 ] || rc_fail "no warning for a changed key: $($TMUX_CMD capture-pane -p -t bad)"
-	sleep 0.1
-done
+SESSION=bad
+poll_until "no warning for a changed key" screen_has "SERVER KEY CHANGED"
 echo "ok - changed key warning"
 $TMUX_CMD send-keys -t bad q
-n=0
-until [ -s "$RC_TMP/tui.status" ]; do
-	n=$((n + 1))
-	[ $n -lt 100 ] || rc_fail "the TUI did not quit after the warning"
-	sleep 0.1
-done
+poll_until "the TUI did not quit after the warning" test -s "$RC_TMP/tui.status"
 rc_expect "exit status after a changed key" 5 "$(cat "$RC_TMP/tui.status")"
