@@ -219,6 +219,11 @@ static void draw_conversation(struct ui *u, int x, int rows, int width)
 		mvaddnstr(1, x, "(out of memory)", width);
 		return;
 	}
+	/* Scrolled up while new rows arrived below: keep the same rows in view. */
+	if (u->scroll > 0 && u->conv_total_of == u->selected && l.count > u->conv_total)
+		u->scroll += l.count - u->conv_total;
+	u->conv_total = l.count;
+	u->conv_total_of = u->selected;
 	/* Clamp the scroll position, then honour a search jump. */
 	if (l.count <= visible)
 		u->scroll = 0;

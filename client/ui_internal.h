@@ -52,6 +52,8 @@ struct ui {
 	int quit;
 	char today[TIMEFMT_MAX];
 	int conv_rows;            /* rows of the conversation pane at the last draw */
+	size_t conv_total;        /* rows of the open conversation at the last draw */
+	long conv_total_of;       /* ... and whose they were (a contact index) */
 };
 
 /* Color pairs (used only when the terminal has colors and NO_COLOR is unset). */
