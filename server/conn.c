@@ -154,7 +154,7 @@ static void conn_flush(struct conn *c)
 			return;
 		}
 		c->state = CONN_REQUEST_READ;
-		c->last_activity_ms = event_loop_now_ms();
+		c->last_activity_ms = c->frame_started_ms = event_loop_now_ms();
 	}
 	conn_update_events(c);
 	/* Bytes that arrived with the previous request may hold the next one. */
@@ -184,7 +184,7 @@ static void conn_finish_handshake(struct conn *c, const struct block *n_block)
 	frame_reader_free(&c->reader);
 	frame_reader_init(&c->reader, FRAME_KIND_BLOCKS, &c->env->request_limits);
 	c->state = CONN_REQUEST_READ;
-	c->last_activity_ms = event_loop_now_ms();
+	c->last_activity_ms = c->frame_started_ms = event_loop_now_ms();
 }
 
 static void conn_submit(struct conn *c, struct blocklist *request)
@@ -277,6 +277,10 @@ static void conn_handle_readable(struct conn *c)
 		return;
 	}
 	c->last_activity_ms = event_loop_now_ms();
+	/* A frame must arrive whole within the idle timeout: trickling a
+	 * byte now and then does not keep a connection open. */
+	if (!frame_reader_in_frame(&c->reader) && c->in.len == 0)
+		c->frame_started_ms = c->last_activity_ms;
 	if (bytebuf_append(&c->in, buf, (size_t)n) != RC_OK) {
 		conn_close(c, "out of memory");
 		return;
@@ -344,9 +348,12 @@ void conn_sweep(struct conn_env *env, int64_t now_ms)
 				conn_close(c, "handshake timeout");
 			break;
 		case CONN_REQUEST_READ:
-			if (now_ms - c->last_activity_ms > env->idle_timeout_ms)
-				conn_close(c, frame_reader_in_frame(&c->reader) || c->in.len ? "stalled in the middle of a frame"
-				                                                                : "idle timeout");
+			if (frame_reader_in_frame(&c->reader) || c->in.len) {
+				if (now_ms - c->frame_started_ms > env->idle_timeout_ms)
+					conn_close(c, "stalled in the middle of a frame");
+			} else if (now_ms - c->last_activity_ms > env->idle_timeout_ms) {
+				conn_close(c, "idle timeout");
+			}
 			break;
 		case CONN_RESPONSE_WRITE:
 			if (now_ms - c->last_activity_ms > env->idle_timeout_ms)

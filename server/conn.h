@@ -73,7 +73,8 @@ struct conn {
 	int job_in_flight;
 	int close_after_write;
 	int64_t accepted_ms;
-	int64_t last_activity_ms;
+	int64_t last_activity_ms;        /* last bytes in or out */
+	int64_t frame_started_ms;        /* first bytes of the frame being read */
 };
 
 /* Takes over an accepted non-blocking socket and starts the handshake. */

@@ -35,6 +35,7 @@ wait $stall1
 wait $stall2
 rc_expect "stalled handshake is closed" closed "$(cat "$RC_TMP/stall1.out")"
 rc_expect "stalled frame is closed" closed "$(cat "$RC_TMP/stall2.out")"
+rc_expect "a frame trickling in is closed" closed "$(abuse anon trickle)"
 
 rss_before=$(rss_kb)
 for scenario in handshake-length small-key even-exponent request-length block-count block-too-big garbage; do

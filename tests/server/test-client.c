@@ -246,6 +246,27 @@ static void tc_expect_close(int fd)
 	        (long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000));
 }
 
+/* Sends a byte every 100 ms until the server closes ("closed") or the
+ * timeout passes ("open"). */
+static void tc_trickle_until_closed(int fd)
+{
+	uint8_t buf[256];
+
+	for (int waited_ms = 0; waited_ms < tc_timeout_ms; waited_ms += 100) {
+		struct pollfd p = { fd, POLLIN, 0 };
+
+		if (poll(&p, 1, 100) > 0 && recv(fd, buf, sizeof buf, 0) <= 0) {
+			printf("closed\n");
+			return;
+		}
+		if (send(fd, "x", 1, MSG_NOSIGNAL) != 1) {
+			printf("closed\n");
+			return;
+		}
+	}
+	printf("open\n");
+}
+
 static void tc_send_number(int fd, const mpz_t v)
 {
 	struct bytebuf b, f;
@@ -441,6 +462,13 @@ static int tc_cmd_abuse(const struct rsa_private *key, const char *scenario)
 		bytebuf_free(&out);
 		sleep(1);
 		tc_raw_print_tail(fd, key);
+	} else if (strcmp(scenario, "trickle") == 0) {
+		static const uint8_t header[8] = { 1, 0, 0, 0, 0xe8, 0x03, 0, 0 };
+
+		/* A 1000-byte block, one byte every 100 ms: alive, never done. */
+		fd = tc_raw_handshake(key, &server, 0);
+		tc_raw_send(fd, header, sizeof header);
+		tc_trickle_until_closed(fd);
 	} else if (strcmp(scenario, "pipeline") == 0) {
 		struct bytebuf out;
 		const char *reqs[] = { "{\"cmd\":\"ping\"}", "{\"cmd\":\"nope\"}", "{\"cmd\":\"goodbye\"}" };
