@@ -9,26 +9,34 @@ set -eu
 command -v bash >/dev/null 2>&1 || fail "bash is needed to test the bash completion"
 file=$top_srcdir/utils/completion/rsa-chat.bash
 
-# complete WORD... : the candidates bash offers for the command line made of
-# the words, the cursor at the end of the last one, one per line, sorted.
+# complete_line WORD... : the candidates bash offers for the command line
+# made of the words, the cursor at the end of the last one, one per line,
+# sorted; with bash-completion's framework loaded first when $framework
+# names it.
 complete_line() {
 	bash --norc --noprofile -c '
+		if [ -n "$2" ]; then
+			. "$2" || exit 1
+		fi
 		set -u
 		. "$1" || exit 1
-		shift
+		shift 2
 		spec=$(complete -p "$1") || exit 1
 		fn=${spec#*-F }
 		fn=${fn%% *}
 		COMP_WORDS=("$@")
 		COMP_CWORD=$(($# - 1))
+		# As typed: a lone "=" word was glued to its neighbours.
 		COMP_LINE="$*"
+		COMP_LINE=${COMP_LINE// = /=}
+		[[ $COMP_LINE == *" =" ]] && COMP_LINE="${COMP_LINE% =}="
 		COMP_POINT=${#COMP_LINE}
 		COMPREPLY=()
 		prev=
 		[ "$COMP_CWORD" -gt 0 ] && prev=${COMP_WORDS[COMP_CWORD - 1]}
 		"$fn" "$1" "${COMP_WORDS[COMP_CWORD]}" "$prev" || exit 1
 		[ "${#COMPREPLY[@]}" -eq 0 ] || printf "%s\n" "${COMPREPLY[@]}"
-	' _ "$file" "$@" | sort
+	' _ "$file" "$framework" "$@" | sort
 }
 
 # expect "EXPECTED WORDS" WORD... : the candidates are exactly these words.
@@ -40,30 +48,46 @@ expect() {
 	echo "ok: '$*' completes to: $(echo "$got" | one_line)"
 }
 
-expect "--port" rsa-chat-server --po
-expect "--max-frame --max-blocks --max-request --max-connections" rsa-chat-server --max
-expect "debug" rsa-chat-server --log-level d
-expect "wide" rsa-chat-server --response-chunk w
-expect "native original" generate-keys --format ''
-expect "--force --format" generate-keys --f
-expect "2048" generate-keys --bits 20
-expect "send" rsa-chat se
-expect "send" rsa-chat --host example.org --json se
-expect "unread users" rsa-chat --port 9090 u
-# bash splits "--name=value" at "=".
-expect "debug" rsa-chat-server --log-level = d
-expect "error warn info debug" rsa-chat-server --log-level =
-expect "send" rsa-chat --host = example.org se
-expect "--no-bell --no-self-copy --notify-cmd" rsa-chat send --no
+run_cases() {
+	expect "--port" rsa-chat-server --po
+	expect "--max-frame --max-blocks --max-request --max-connections" rsa-chat-server --max
+	expect "debug" rsa-chat-server --log-level d
+	expect "wide" rsa-chat-server --response-chunk w
+	expect "native original" generate-keys --format ''
+	expect "--force --format" generate-keys --f
+	expect "2048" generate-keys --bits 20
+	expect "send" rsa-chat se
+	expect "send" rsa-chat --host example.org --json se
+	expect "unread users" rsa-chat --port 9090 u
+	# bash splits "--name=value" at "=".
+	expect "debug" rsa-chat-server --log-level = d
+	expect "error warn info debug" rsa-chat-server --log-level =
+	expect "send" rsa-chat --host = example.org se
+	expect "--no-bell --no-self-copy --notify-cmd" rsa-chat send --no
 
-# File names after options that take a file.
+	# File names after options that take a file.
+	expect "$tmp/server.key $tmp/server.key.pub" rsa-chat-server --key "$tmp/server"
+	expect "$tmp/server.key.pub" generate-keys -o "$tmp/server.key."
+	expect "$tmp/server.key.pub" rsa-chat --key "$tmp/server.key.p"
+}
+
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/rc-completion.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 : >"$tmp/server.key"
 : >"$tmp/server.key.pub"
-expect "$tmp/server.key $tmp/server.key.pub" rsa-chat-server --key "$tmp/server"
-expect "$tmp/server.key.pub" generate-keys -o "$tmp/server.key."
-expect "$tmp/server.key.pub" rsa-chat --key "$tmp/server.key.p"
+
+# Without bash-completion, and with it when this machine has it (then
+# _init_completion splits "--name=value" words itself).
+bash_completion=/usr/share/bash-completion/bash_completion
+for framework in "" "$bash_completion"; do
+	if [ -n "$framework" ] && [ ! -f "$framework" ]; then
+		echo "note: no $framework here; tested without bash-completion only"
+		continue
+	fi
+	echo "# with framework: ${framework:-none}"
+	run_cases
+done
+framework=
 
 # The lists agree with --help: every option (and rsa-chat subcommand) a
 # program's --help offers is offered, and nothing else.

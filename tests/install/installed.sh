@@ -72,6 +72,16 @@ for name in rsa-chat rsa-chat-server generate-keys; do
 	bash -c '. "$1" && complete -p "$2"' _ "$completion/$name" "$name" >/dev/null ||
 		fail "sourcing $completion/$name does not define a completion for $name"
 done
+# bash-completion (when installed here) loads them on demand by command name
+# from share/bash-completion/completions under a folder of XDG_DATA_DIRS.
+framework=/usr/share/bash-completion/bash_completion
+if [ -f "$framework" ]; then
+	for name in rsa-chat rsa-chat-server generate-keys; do
+		XDG_DATA_DIRS=${completion%/bash-completion/completions} bash --norc --noprofile -c '
+			. "$1" && __load_completion "$2" && complete -p "$2"' _ "$framework" "$name" >/dev/null ||
+			fail "bash-completion does not load the installed completion of $name"
+	done
+fi
 echo "ok: bash completion in $completion"
 
 unit=$root$RC_UNITDIR/rsa-chat-server.service
