@@ -30,6 +30,7 @@
 #include "seen_state.h"
 #include "ui.h"
 #include "ui_internal.h"
+#include "ui_term.h"
 
 /* Wake up at least this often (the clock in headers, reaping notifications). */
 #define UI_TICK_MS 1000
@@ -608,10 +609,6 @@ static int offer_new_key(struct ui *u)
 	char answer[16], err[300], fp[FINGERPRINT_MAX];
 	int r;
 
-	if (!isatty(STDIN_FILENO)) {
-		fprintf(stderr, "rsa-chat: no key at %s; make one with: generate-keys -o %s\n", u->o->key_path, u->o->key_path);
-		return RC_ERR_NOTFOUND;
-	}
 	printf("No key at %s.\nCreate a new %u-bit key there now? [y/N] ", u->o->key_path, RSA_DEFAULT_BITS);
 	fflush(stdout);
 	if (fgets(answer, sizeof(answer), stdin) == NULL || (answer[0] != 'y' && answer[0] != 'Y')) {
@@ -643,9 +640,13 @@ static int load_key(struct ui *u)
 	return r;
 }
 
-static void start_curses(struct ui *u)
+static int start_curses(struct ui *u)
 {
-	initscr();
+	/* newterm, unlike initscr, reports failure instead of exiting. */
+	if (!ui_term_usable() || newterm(NULL, stdout, stdin) == NULL) {
+		fprintf(stderr, "rsa-chat: cannot use the terminal (TERM=%s)\n", getenv("TERM") ? getenv("TERM") : "");
+		return RC_ERR_INVAL;
+	}
 	ui_curses_active = 1;
 	cbreak();
 	noecho();
@@ -668,6 +669,7 @@ static void start_curses(struct ui *u)
 	/* Bracketed paste: a pasted block arrives between markers, as one message. */
 	fputs("\033[?2004h", stdout);
 	fflush(stdout);
+	return RC_OK;
 }
 
 static void main_loop(struct ui *u)
@@ -715,6 +717,11 @@ int ui_run(const struct client_options *o)
 	rsa_private_init(&u.key);
 	chat_model_init(&u.model);
 	line_editor_init(&u.ed);
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		fprintf(stderr, "rsa-chat: the interactive client needs a terminal; for scripts see the commands in --help\n");
+		status = CLIENT_EXIT_USAGE;
+		goto out;
+	}
 	if (load_key(&u) != RC_OK) {
 		status = CLIENT_EXIT_OTHER;
 		goto out;
@@ -741,8 +748,10 @@ int ui_run(const struct client_options *o)
 		goto out;
 	}
 	atexit(ui_restore_terminal);
-	start_curses(&u);
-	main_loop(&u);
+	if (start_curses(&u) == RC_OK)
+		main_loop(&u);
+	else
+		status = CLIENT_EXIT_OTHER;
 	ui_restore_terminal();
 	if (u.mode == UI_MODE_REFUSED) {
 		fprintf(stderr, "rsa-chat: SERVER KEY CHANGED for %s: pinned %s, presented %s; refused.\n", o->server_name,
