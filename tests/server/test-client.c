@@ -4,8 +4,7 @@
  *       one connection, one request per argument (sent verbatim), each
  *       response printed on its own line; created_at values are checked to
  *       look like 2021-10-28T19:37:38.463670 and printed as "T" (as they
- *       are with --keep-times); --chunk N encrypts requests in N-byte
- *       chunks (1: one RSA block per byte, a slow request)
+ *       are with --keep-times)
  *   test-client ... abuse SCENARIO
  *       protocol abuse on a raw socket; prints what the server did
  *       ("closed", or the response text)
@@ -47,7 +46,6 @@ static const char *tc_host = "127.0.0.1";
 static const char *tc_port;
 static int tc_timeout_ms = 30000;
 static int tc_keep_times;
-static size_t tc_chunk;     /* request chunk size; 0: the session's default */
 
 static void tc_die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
@@ -119,8 +117,6 @@ static int tc_cmd_req(const struct rsa_private *key, int argc, char **argv)
 
 	if (tc_connect(&s, key) != RC_OK)
 		return 1;
-	if (tc_chunk)
-		s.chunk = tc_chunk;
 	for (int i = 0; i < argc; i++) {
 		char *text = NULL;
 		size_t len = 0;
@@ -683,7 +679,6 @@ int main(int argc, char **argv)
 		{ "key", required_argument, NULL, 'k' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "keep-times", no_argument, NULL, 'T' },
-		{ "chunk", required_argument, NULL, 'C' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct rsa_private key;
@@ -697,7 +692,6 @@ int main(int argc, char **argv)
 		case 'k': key_path = optarg; break;
 		case 't': tc_timeout_ms = atoi(optarg); break;
 		case 'T': tc_keep_times = 1; break;
-		case 'C': tc_chunk = (size_t)atoi(optarg); break;
 		default: tc_die("bad option");
 		}
 	}
