@@ -25,7 +25,7 @@ CLIENT_LIBS = client/librsachatclient.a $(COMMON_LIBS)
 
 bin_PROGRAMS += client/rsa-chat
 client_rsa_chat_SOURCES = client/main.c client/ui.h client/ui_internal.h client/ui.c client/ui_draw.c \
-	client/ui_term.h client/ui_term.c
+	client/ui_state.c client/ui_events.c client/ui_input.c client/ui_term.h client/ui_term.c
 client_rsa_chat_CFLAGS = $(AM_CFLAGS) $(NCURSESW_CFLAGS)
 client_rsa_chat_LDADD = $(CLIENT_LIBS) $(NCURSESW_LIBS)
 

@@ -391,11 +391,12 @@ static int learn_identity(struct net_worker *w, struct net_session *ns)
 	 * login ("already registered"), and registers nothing. */
 	int r = api_register(&ns->s, "?", &login, &already, ns->err, sizeof(ns->err));
 
+	/* get_users worked, so we are registered even if the login stays unknown. */
+	ns->registered = 1;
 	if (r != RC_OK)
 		return after_failure(w, ns, r, "identity");
 	post_text(w, NET_EV_IDENTITY, login);
 	free(login);
-	ns->registered = 1;
 	return RC_OK;
 }
 

@@ -66,7 +66,28 @@ enum ui_pair {
 	UI_PAIR_REFUSED,
 };
 
-/* Paints the whole screen from u. */
+/* Paints the whole screen from u (ui_draw.c). */
 void ui_draw(struct ui *u);
+
+/* ui_state.c */
+/* Sets the notice in the status bar. */
+void ui_info(struct ui *u, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The open contact, or NULL. */
+struct chat_contact *ui_open_contact(struct ui *u);
+/* The open conversation shows its newest message: records it as read. */
+void ui_mark_read(struct ui *u);
+/* Opens contact idx (taken modulo the number of contacts). */
+void ui_select_contact(struct ui *u, long idx);
+/* Starts a search for term from the newest message. */
+void ui_search_start(struct ui *u, const char *term);
+/* The next match older (dir < 0) or newer (dir > 0). */
+void ui_search_step(struct ui *u, int dir);
+void ui_search_end(struct ui *u);
+
+/* ui_events.c: applies every waiting network event. */
+void ui_take_events(struct ui *u);
+
+/* ui_input.c: handles every key waiting on the terminal. */
+void ui_read_keys(struct ui *u);
 
 #endif

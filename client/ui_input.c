@@ -1,0 +1,355 @@
+/* Keys and the input line: editing, sending, slash commands, escape
+ * sequences (Alt+key, bracketed paste), scrolling and contact switching. */
+#include "config.h"
+
+#define _XOPEN_SOURCE_EXTENDED 1
+#include <ncurses.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "commands.h"
+#include "errors.h"
+#include "ui_internal.h"
+
+/* How long to wait for the rest of an escape sequence. */
+#define UI_ESC_WAIT_MS 30
+#define UI_ESC_SEQ_MAX 16
+#define UI_WHEEL_LINES 3
+
+#define CTRL(c) ((c) & 0x1f)
+
+static void run_command(struct ui *u, const struct command *cmd)
+{
+	long at;
+
+	switch (cmd->kind) {
+	case COMMAND_NONE:
+		break;
+	case COMMAND_UNKNOWN:
+		ui_info(u, "unknown command /%s (try /help)", cmd->arg);
+		break;
+	case COMMAND_BAD_ARGS:
+		ui_info(u, "usage: %s", cmd->usage);
+		break;
+	case COMMAND_HELP:
+		u->show_help = 1;
+		break;
+	case COMMAND_QUIT:
+		u->quit = 1;
+		break;
+	case COMMAND_REFRESH:
+		if (net_worker_refresh(&u->net) == RC_OK)
+			ui_info(u, "refreshing");
+		break;
+	case COMMAND_USERS: {
+		char list[500] = "";
+		size_t len = 0;
+		for (size_t i = 0; i < u->model.count && len + 2 < sizeof(list); i++) {
+			if (!u->model.contacts[i].listed)
+				continue;
+			len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s", len ? ", " : "", u->model.contacts[i].login);
+		}
+		ui_info(u, "users: %s", list[0] ? list : "(none)");
+		break;
+	}
+	case COMMAND_OPEN:
+		if ((at = chat_model_find(&u->model, cmd->arg)) < 0)
+			ui_info(u, "no such contact: %s", cmd->arg);
+		else
+			ui_select_contact(u, at);
+		break;
+	case COMMAND_KEY:
+		ui_info(u, "you: %s | server: %s", u->own_fp, u->server_fp[0] ? u->server_fp : "(not connected yet)");
+		break;
+	case COMMAND_REGISTER:
+		if (net_worker_register(&u->net, cmd->arg) == RC_OK)
+			ui_info(u, "registering as %s...", cmd->arg);
+		break;
+	case COMMAND_SEARCH:
+		ui_search_start(u, cmd->arg);
+		break;
+	case COMMAND_BELL:
+		u->bell = strcmp(cmd->arg, "on") == 0;
+		ui_info(u, "bell %s", u->bell ? "on" : "off");
+		break;
+	}
+}
+
+static void send_text(struct ui *u, const char *text)
+{
+	struct chat_contact *c = ui_open_contact(u);
+	char err[200];
+	uint64_t id;
+
+	if (c == NULL) {
+		ui_info(u, "no conversation open: pick a contact first (Tab, /open NAME)");
+		return;
+	}
+	if (api_check_text(text, strlen(text), err, sizeof(err)) != RC_OK) {
+		ui_info(u, "%s", err);
+		return;
+	}
+	if (chat_model_outbox_add(&u->model, c->login, text, &id) != RC_OK ||
+	    net_worker_send(&u->net, id, c->login, text) != RC_OK) {
+		ui_info(u, "out of memory");
+		return;
+	}
+	u->scroll = 0;
+}
+
+/* Enter: a login, a command or a message. */
+static void submit(struct ui *u)
+{
+	struct command cmd;
+	char *text = NULL;
+	size_t len;
+
+	if (u->ed.len == 0)
+		return;
+	if (line_editor_text(&u->ed, &text, &len) != RC_OK) {
+		ui_info(u, "the input cannot be encoded as UTF-8");
+		return;
+	}
+	command_parse(text, &cmd);
+	if (cmd.kind != COMMAND_NONE) {
+		run_command(u, &cmd);
+	} else if (u->mode == UI_MODE_LOGIN) {
+		if (strchr(text, '\n') != NULL || len > 255)
+			ui_info(u, "a login is one line of at most 255 bytes");
+		else if (net_worker_register(&u->net, text) == RC_OK)
+			ui_info(u, "registering as %s...", text);
+	} else {
+		send_text(u, cmd.arg[0] != '\0' ? cmd.arg : text);
+	}
+	line_editor_commit(&u->ed);
+	free(text);
+}
+
+/* ---- keys ---- */
+
+static void insert_char(struct ui *u, wchar_t c)
+{
+	int r = line_editor_insert(&u->ed, c);
+
+	if (r == RC_ERR_NUL)
+		ui_info(u, "a NUL character cannot be sent");
+	else if (r == RC_ERR_TOO_LARGE)
+		ui_info(u, "the input is full (%u characters)", LINE_EDITOR_MAX_CHARS);
+}
+
+static void scroll_by(struct ui *u, long lines)
+{
+	if (lines < 0 && (size_t)-lines > u->scroll)
+		u->scroll = 0;
+	else
+		u->scroll += (size_t)lines;
+	if (u->scroll == 0)
+		ui_mark_read(u);
+}
+
+static int page(const struct ui *u)
+{
+	return u->conv_rows > 2 ? u->conv_rows - 1 : 1;
+}
+
+/* Keys with a name in terminfo but no KEY_ constant (Alt/Ctrl + arrows). */
+static int named_key(int key, const char *name)
+{
+	const char *k = keyname(key);
+
+	return k != NULL && strcmp(k, name) == 0;
+}
+
+static void handle_function_key(struct ui *u, int key)
+{
+	if (u->focus == UI_FOCUS_CONTACTS) {
+		if (key == KEY_UP || key == KEY_DOWN) {
+			ui_select_contact(u, u->selected + (key == KEY_UP ? -1 : 1));
+			return;
+		}
+		if (key == KEY_ENTER || key == KEY_F(2)) {
+			u->focus = UI_FOCUS_INPUT;
+			return;
+		}
+	}
+	switch (key) {
+	case KEY_RESIZE: clearok(curscr, TRUE); break;
+	case KEY_F(1): u->show_help = 1; break;
+	case KEY_F(2): u->focus = UI_FOCUS_CONTACTS; break;
+	case KEY_ENTER: submit(u); break;
+	case KEY_LEFT: line_editor_left(&u->ed); break;
+	case KEY_RIGHT: line_editor_right(&u->ed); break;
+	case KEY_HOME: line_editor_home(&u->ed); break;
+	case KEY_END: line_editor_end(&u->ed); break;
+	case KEY_BACKSPACE: line_editor_backspace(&u->ed); break;
+	case KEY_DC: line_editor_delete(&u->ed); break;
+	case KEY_UP: line_editor_history_prev(&u->ed); break;
+	case KEY_DOWN: line_editor_history_next(&u->ed); break;
+	case KEY_PPAGE: scroll_by(u, page(u)); break;
+	case KEY_NPAGE: scroll_by(u, -page(u)); break;
+	case KEY_BTAB: ui_select_contact(u, u->selected - 1); break;
+	case KEY_MOUSE: {
+		MEVENT me;
+		if (getmouse(&me) == OK) {
+			if (me.bstate & BUTTON4_PRESSED)
+				scroll_by(u, UI_WHEEL_LINES);
+			else if (me.bstate & BUTTON5_PRESSED)
+				scroll_by(u, -UI_WHEEL_LINES);
+		}
+		break;
+	}
+	default:
+		if (named_key(key, "kUP3"))
+			ui_select_contact(u, u->selected - 1);
+		else if (named_key(key, "kDN3"))
+			ui_select_contact(u, u->selected + 1);
+		else if (named_key(key, "kLFT5") || named_key(key, "kLFT3"))
+			line_editor_word_left(&u->ed);
+		else if (named_key(key, "kRIT5") || named_key(key, "kRIT3"))
+			line_editor_word_right(&u->ed);
+		break;
+	}
+}
+
+static void handle_char(struct ui *u, wint_t ch)
+{
+	if (u->paste) {
+		insert_char(u, ch == L'\r' ? L'\n' : ch == L'\t' ? L' ' : (wchar_t)ch);
+		return;
+	}
+	/* n / N step through search matches while the input is empty. */
+	if (u->search[0] != '\0' && u->ed.len == 0 && (ch == L'n' || ch == L'N')) {
+		ui_search_step(u, ch == L'n' ? -1 : 1);
+		return;
+	}
+	if (u->focus == UI_FOCUS_CONTACTS && (ch == L'\r' || ch == L'\n')) {
+		u->focus = UI_FOCUS_INPUT;
+		return;
+	}
+	switch (ch) {
+	case L'\r':
+	case L'\n': submit(u); return;
+	case L'\t':
+	case CTRL('n'): ui_select_contact(u, u->selected + 1); return;
+	case CTRL('p'): ui_select_contact(u, u->selected - 1); return;
+	case CTRL('a'): line_editor_home(&u->ed); return;
+	case CTRL('e'): line_editor_end(&u->ed); return;
+	case CTRL('b'): line_editor_left(&u->ed); return;
+	case CTRL('f'): line_editor_right(&u->ed); return;
+	case CTRL('w'): line_editor_delete_word_back(&u->ed); return;
+	case CTRL('k'): line_editor_kill_to_end(&u->ed); return;
+	case CTRL('u'): line_editor_clear(&u->ed); return;
+	case CTRL('d'): line_editor_delete(&u->ed); return;
+	case CTRL('h'):
+	case 0x7f: line_editor_backspace(&u->ed); return;
+	case CTRL('l'): clearok(curscr, TRUE); return;
+	case CTRL('r'): {
+		char *text = NULL;
+		size_t len;
+		if (u->ed.len > 0 && line_editor_text(&u->ed, &text, &len) == RC_OK) {
+			ui_search_start(u, text);
+			line_editor_clear(&u->ed);
+		} else if (u->search[0] != '\0') {
+			ui_search_step(u, -1);
+		} else {
+			ui_info(u, "type a word, then Ctrl-R searches for it");
+		}
+		free(text);
+		return;
+	}
+	case L'?':
+		if (u->ed.len == 0) {
+			u->show_help = 1;
+			return;
+		}
+		break;
+	default:
+		break;
+	}
+	if (ch < 0x20)
+		return;
+	insert_char(u, (wchar_t)ch);
+}
+
+/* After ESC: Alt+key, a CSI sequence (bracketed paste markers) or Esc itself. */
+static void handle_escape(struct ui *u)
+{
+	char seq[UI_ESC_SEQ_MAX + 1];
+	size_t n = 0;
+	wint_t c;
+	int r;
+
+	timeout(UI_ESC_WAIT_MS);
+	r = get_wch(&c);
+	if (r == ERR) {
+		/* Esc alone: leave the search, the contact list, the help. */
+		ui_search_end(u);
+		u->focus = UI_FOCUS_INPUT;
+		goto out;
+	}
+	if (r == KEY_CODE_YES) {
+		if (c == KEY_UP || c == KEY_DOWN)
+			ui_select_contact(u, u->selected + (c == KEY_UP ? -1 : 1));
+		else if (c == KEY_ENTER)
+			insert_char(u, L'\n');
+		goto out;
+	}
+	if (c == L'\r' || c == L'\n') {
+		insert_char(u, L'\n');
+		goto out;
+	}
+	if (c == L'b' || c == L'f') {
+		if (c == L'b')
+			line_editor_word_left(&u->ed);
+		else
+			line_editor_word_right(&u->ed);
+		goto out;
+	}
+	if (c != L'[' && c != L'O')
+		goto out;
+	/* CSI: parameters, then a final byte in 0x40..0x7e. */
+	while (n < UI_ESC_SEQ_MAX && get_wch(&c) == OK) {
+		seq[n++] = (char)c;
+		if (c >= 0x40 && c <= 0x7e)
+			break;
+	}
+	seq[n] = '\0';
+	if (strcmp(seq, "200~") == 0)
+		u->paste = 1;
+	else if (strcmp(seq, "201~") == 0)
+		u->paste = 0;
+	else if (strcmp(seq, "1;3A") == 0 || strcmp(seq, "1;3B") == 0)
+		ui_select_contact(u, u->selected + (seq[3] == 'A' ? -1 : 1));
+out:
+	timeout(0);
+}
+
+void ui_read_keys(struct ui *u)
+{
+	wint_t ch;
+	int r;
+
+	while ((r = get_wch(&ch)) != ERR) {
+		u->dirty = 1;
+		if (u->mode == UI_MODE_REFUSED) {
+			if (r != KEY_CODE_YES || ch != KEY_RESIZE)
+				u->quit = 1;
+			continue;
+		}
+		if (u->show_help && !(r == KEY_CODE_YES && ch == KEY_RESIZE)) {
+			u->show_help = 0;
+			continue;
+		}
+		/* A new key replaces the previous notice. */
+		if (!u->paste)
+			u->info[0] = '\0';
+		if (r == KEY_CODE_YES)
+			handle_function_key(u, (int)ch);
+		else if (ch == 0x1b)
+			handle_escape(u);
+		else
+			handle_char(u, ch);
+	}
+}

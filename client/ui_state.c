@@ -1,0 +1,90 @@
+/* Changes of the TUI's state shared by key handling and network events:
+ * notices, the open contact, read marks, search. No drawing here. */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "errors.h"
+#include "seen_state.h"
+#include "ui_internal.h"
+
+void ui_info(struct ui *u, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(u->info, sizeof(u->info), fmt, ap);
+	va_end(ap);
+	u->dirty = 1;
+}
+
+struct chat_contact *ui_open_contact(struct ui *u)
+{
+	if (u->selected < 0 || (size_t)u->selected >= u->model.count)
+		return NULL;
+	return &u->model.contacts[u->selected];
+}
+
+/* The open conversation is on screen at its newest message: it is read. */
+void ui_mark_read(struct ui *u)
+{
+	struct chat_contact *c = ui_open_contact(u);
+	const char *newest;
+
+	if (c == NULL || u->scroll > 0 || u->mode != UI_MODE_CHAT)
+		return;
+	if (chat_model_mark_read(&u->model, c->login, &newest) == RC_OK && newest != NULL &&
+	    seen_state_update(u->o->seen_path, u->o->server_name, u->own_fp, c->login, newest) != RC_OK)
+		ui_info(u, "cannot record what was read in %s", u->o->seen_path);
+}
+
+void ui_select_contact(struct ui *u, long idx)
+{
+	if (u->model.count == 0)
+		return;
+	idx = (idx % (long)u->model.count + (long)u->model.count) % (long)u->model.count;
+	u->selected = idx;
+	u->scroll = 0;
+	u->search[0] = '\0';
+	u->search_hit = -1;
+	if (net_worker_set_open(&u->net, u->model.contacts[idx].login) != RC_OK)
+		ui_info(u, "out of memory");
+	ui_mark_read(u);
+	u->dirty = 1;
+}
+
+/* Moves to the next match older (dir < 0) or newer (dir > 0) than the current one. */
+void ui_search_step(struct ui *u, int dir)
+{
+	struct chat_contact *c = ui_open_contact(u);
+	long i;
+
+	if (c == NULL || u->search[0] == '\0')
+		return;
+	i = u->search_hit >= 0 ? u->search_hit + dir : (dir < 0 ? (long)c->count - 1 : 0);
+	for (; i >= 0 && (size_t)i < c->count; i += dir) {
+		if (c->msgs[i].text != NULL && strcasestr(c->msgs[i].text, u->search) != NULL) {
+			u->search_hit = i;
+			u->search_jump = 1;
+			ui_info(u, "match %ld of the conversation", i + 1);
+			return;
+		}
+	}
+	ui_info(u, "no %smatch for \"%s\"", u->search_hit >= 0 ? "further " : "", u->search);
+}
+
+void ui_search_start(struct ui *u, const char *term)
+{
+	snprintf(u->search, sizeof(u->search), "%.*s", (int)sizeof(u->search) - 1, term);
+	u->search_hit = -1;
+	ui_search_step(u, -1);
+}
+
+void ui_search_end(struct ui *u)
+{
+	u->search[0] = '\0';
+	u->search_hit = -1;
+	u->dirty = 1;
+}
