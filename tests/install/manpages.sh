@@ -40,3 +40,14 @@ rc_programs | while read -r name built page; do
 	fi
 	echo "ok: $page renders cleanly and documents exactly the $(wc -l <"$tmp/help-options") options of $name --help"
 done
+
+# The example configuration shows every setting of the server: its long
+# options but --config, --help and --version.
+"$top_builddir/server/rsa-chat-server" --help >"$tmp/help" 2>&1 || fail "rsa-chat-server --help failed"
+help_options "$tmp/help" | sed -n 's/^--//p' | grep -v -x -e config -e help -e version >"$tmp/settings"
+sed -n 's/^#\{0,1\}\([a-z][a-z-]*\) = .*/\1/p' "$top_srcdir/utils/server.conf.example" | sort -u >"$tmp/example"
+if ! cmp -s "$tmp/settings" "$tmp/example"; then
+	diff "$tmp/settings" "$tmp/example" >&2 || true
+	fail "settings differ between rsa-chat-server --help (<) and utils/server.conf.example (>)"
+fi
+echo "ok: utils/server.conf.example shows all $(wc -l <"$tmp/settings") settings"
