@@ -184,8 +184,11 @@ static void store_drop_if_dead(struct store *st)
 
 int store_ensure(struct store *st)
 {
-	const char *keys[] = { "connect_timeout", "application_name", "dbname", NULL };
-	const char *values[] = { STORE_CONNECT_TIMEOUT_S, "rsa-chat-server", st->conninfo, NULL };
+	/* TCP keepalives notice a database host that vanished without a word
+	 * (a worker would otherwise wait on it for as long as TCP retries). */
+	const char *keys[] = { "connect_timeout", "keepalives_idle", "keepalives_interval", "keepalives_count",
+	                       "application_name", "dbname", NULL };
+	const char *values[] = { STORE_CONNECT_TIMEOUT_S, "30", "10", "3", "rsa-chat-server", st->conninfo, NULL };
 
 	store_drop_if_dead(st);
 	if (st->pg)
