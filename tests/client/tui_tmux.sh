@@ -19,6 +19,8 @@ rc_genkey 1024 "$RC_TMP/bob.key"
 "$CHAT" --port "$RC_PORT" --key "$RC_TMP/alice.key" register alice >/dev/null 2>&1 || rc_fail "register alice"
 
 SOCK=rc-test-$$
+# Our own tmux server even when the tests run inside tmux.
+unset TMUX
 TMUX_CMD="tmux -L $SOCK -f /dev/null"
 trap 'st=$?; $TMUX_CMD kill-server 2>/dev/null; (exit $st); rc_cleanup' EXIT
 
