@@ -3,8 +3,8 @@
 # installed.sh (programs run, man pages render, files in place); the installed
 # rsa-chat-migrate sets up an empty database from the installed migrations
 # without being told where they are; the installed server starts with the
-# installed example config (-c, as the systemd unit runs it) on that
-# database; and `make uninstall` leaves no file behind.
+# installed example config (-c, as the systemd unit runs it; every example
+# value uncommented) on that database; and `make uninstall` leaves no file behind.
 set -eu
 . "$top_srcdir/tests/install/lib.sh"
 . "$top_srcdir/tests/lib/harness.sh"
@@ -32,12 +32,16 @@ expected=$(find "$dest$RC_PKGDATADIR/migrations" -name '*.sql' | wc -l)
 echo "ok: the installed rsa-chat-migrate applied the $applied installed migrations"
 
 # The installed server with the installed example config, as the unit runs
-# it (the example's settings are all commented out: the defaults).
+# it; with every setting of the example uncommented, so each example value
+# must be valid (the command line overrides the address, key and database).
 key=$RC_TMP/server.key
 "$dest$RC_BINDIR/generate-keys" --bits 1024 -o "$key" --quiet ||
 	rc_fail "the installed generate-keys failed"
+config=$RC_TMP/server.conf
+sed 's/^#\([a-z][a-z-]*\) = /\1 = /' "$dest$RC_EXAMPLESDIR/server.conf.example" >"$config"
+grep -q '^workers = ' "$config" || rc_fail "uncommenting the example's settings failed"
 log=$RC_TMP/installed-server.log
-"$dest$RC_SBINDIR/rsa-chat-server" -c "$dest$RC_EXAMPLESDIR/server.conf.example" \
+"$dest$RC_SBINDIR/rsa-chat-server" -c "$config" \
 	--listen 127.0.0.1 --port 0 --key "$key" --database "$fresh" 2>"$log" &
 RC_SERVER_PID=$!
 RC_SERVER_PIDS="$RC_SERVER_PIDS $RC_SERVER_PID"

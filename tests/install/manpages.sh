@@ -3,7 +3,8 @@
 # its program's --help: every option (long and short) the program's --help
 # offers (for rsa-chat, with each subcommand's --help) is documented in the
 # page, every option the page names is in a --help, and rsa-chat's
-# subcommands are the same in both.
+# subcommands are the same in both. The example server configuration shows
+# every setting.
 set -eu
 . "$top_srcdir/tests/install/lib.sh"
 
