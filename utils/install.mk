@@ -1,6 +1,6 @@
-# Install layout: man pages, the systemd unit and its
-# system user, bash completion and the example server config; and the tests
-# that check them (tests/install/).
+# Install layout: man pages, the systemd unit and its system user, bash
+# completion and the example server config; and the tests that check them
+# (tests/install/).
 
 dist_man_MANS += client/rsa-chat.1 utils/generate-keys.1 server/rsa-chat-server.8
 
