@@ -64,7 +64,8 @@ rc_init() {
 # Runs a command as the cluster's owner: ourselves, or rsachat-test as root.
 rc_as_pg() {
 	if [ "$(id -u)" -eq 0 ]; then
-		runuser -u "$RC_PG_USER_SYSTEM" -- "$@"
+		# From /, which the user can enter (the build folder may be private).
+		(cd / && runuser -u "$RC_PG_USER_SYSTEM" -- "$@")
 	else
 		"$@"
 	fi
