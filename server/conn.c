@@ -64,7 +64,9 @@ int conn_start(struct conn_env *env, int fd, const char *peer)
 	c->id = ++env->next_id;
 	snprintf(c->peer, sizeof c->peer, "%s", peer);
 	frame_reader_init(&c->reader, FRAME_KIND_BYTES, &env->handshake_limits);
-	bytebuf_init(&c->in, 0);
+	/* Reads happen only while a frame is expected and everything read
+	 * before has been framed, so c->in never holds more than one read. */
+	bytebuf_init(&c->in, CONN_READ_CHUNK_BYTES);
 	bytebuf_init(&c->out, 0);
 	blocklist_init(&c->key_e);
 	rsa_public_init(&c->client_key);
