@@ -14,12 +14,17 @@
 #define PROTO_CMD_GET_USERS "get_users"
 #define PROTO_CMD_GET_MESSAGES "get_messages"
 #define PROTO_CMD_SEND_MESSAGE "send_message"
+/* Ours, an opt-in extension (proof of key possession, see the server's
+ * dispatch.c): old servers answer them "no auth" or "incorrect cmd". */
+#define PROTO_CMD_KEY_CHALLENGE "key_challenge"
+#define PROTO_CMD_KEY_PROOF "key_proof"
 
 /* Response data strings. */
 #define PROTO_DATA_PONG "pong"
 #define PROTO_DATA_GOODBYE "goodbye"
 #define PROTO_DATA_WELCOME "welcome"
 #define PROTO_DATA_SENT "sent"
+#define PROTO_DATA_PROVEN "proven"
 
 /* Error texts: part of the protocol, clients compare them verbatim. */
 #define PROTO_ERR_NO_AUTH "no auth"
@@ -32,6 +37,12 @@
 #define PROTO_ERR_NO_USER_OR_CONTENT "no user or content"
 /* Ours (not in the deployed server): the request could not be served now. */
 #define PROTO_ERR_DB_UNAVAILABLE "database unavailable"
+/* Ours, the key proof extension: a user command before the proof on a
+ * server that requires it; a key_proof that does not match. */
+#define PROTO_ERR_KEY_PROOF_REQUIRED "key proof required"
+#define PROTO_ERR_WRONG_CHALLENGE "wrong challenge"
+/* The challenge: random bytes, sent as twice as many lowercase hex digits. */
+#define PROTO_KEY_CHALLENGE_BYTES 32u
 
 /* Keys we accept from peers (wire-protocol.md, "Our choices"). */
 #define PROTO_MIN_MODULUS_BITS 512u

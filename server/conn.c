@@ -13,6 +13,7 @@
 #include "bigint.h"
 #include "errors.h"
 #include "log.h"
+#include "secure.h"
 
 static void conn_handle_event(struct event_loop *loop, int fd, unsigned events, void *arg);
 static void conn_process_input(struct conn *c);
@@ -49,6 +50,7 @@ static void conn_free(struct conn *c)
 	free(c->e_dec);
 	free(c->n_dec);
 	free(c->login);
+	secure_wipe(&c->proof, sizeof c->proof);
 	free(c);
 }
 
@@ -203,6 +205,8 @@ static void conn_submit(struct conn *c, struct blocklist *request)
 	job->client_key = &c->client_key;
 	job->e_dec = c->e_dec;
 	job->n_dec = c->n_dec;
+	job->require_key_proof = c->env->require_key_proof;
+	job->proof = c->proof;
 	c->job_in_flight = 1;
 	c->state = CONN_REQUEST_PROCESSING;
 	worker_pool_submit(c->env->pool, job);
@@ -315,6 +319,7 @@ void conn_handle_job_done(struct job *job)
 		c->login = job->login;
 		job->login = NULL;
 	}
+	c->proof = job->proof;
 	if (c->state == CONN_CLOSING)
 		goto out;
 	switch (job->outcome) {

@@ -1,5 +1,5 @@
 /* One client connection: its state machine, input and output buffers, the
- * client's key and cached login. Runs on the loop thread only; requests go
+ * client's key, cached login and key proof. Runs on the loop thread only; requests go
  * to the worker pool as jobs and come back through conn_handle_job_done. */
 #ifndef RC_SERVER_CONN_H
 #define RC_SERVER_CONN_H
@@ -48,6 +48,7 @@ struct conn_env {
 	int handshake_timeout_ms;
 	int idle_timeout_ms;
 	int draining;                    /* shutting down: close after the response in flight */
+	int require_key_proof;           /* user commands need a key proof first */
 	uint64_t next_id;
 	unsigned count;                  /* connections with an open socket */
 	struct conn *all;                /* every connection (doubly linked) */
@@ -70,6 +71,7 @@ struct conn {
 	struct rsa_public client_key;
 	char *e_dec, *n_dec;             /* the client key in decimal (the identity) */
 	char *login;                     /* cached once known */
+	struct dispatch_key_proof proof; /* travels with each job, like login */
 	int job_in_flight;
 	int close_after_write;
 	int64_t accepted_ms;

@@ -3,6 +3,7 @@
 #include "dispatch.h"
 
 #include <gmp.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,6 +12,7 @@
 #include "jsonx.h"
 #include "log.h"
 #include "protocol.h"
+#include "secure.h"
 
 /* Longest decimal we accept from the user table (a 16384-bit number has
  * 4,933 digits); rows beyond are skipped with a warning. */
@@ -233,6 +235,101 @@ static struct json_object *dispatch_send_message(struct store *st, struct json_o
 	return dispatch_ok_string(PROTO_DATA_SENT);
 }
 
+/* The key proof extension (ours, opt-in; wire-protocol.md section 6, "no
+ * proof of key possession"). Version 1 takes the presented public key as
+ * the identity, and public keys are public (get_users), so anyone may
+ * present another user's key and act as that user, blind to the answers.
+ *
+ *   {"cmd": "key_challenge"}
+ *       -> {"state": "ok", "data": "<64 lowercase hex digits>"}: 32 random
+ *       bytes the connection remembers (one outstanding challenge; a new
+ *       key_challenge replaces it). The answer is encrypted for the
+ *       presented key like every response: only the holder of the private
+ *       key can read it.
+ *   {"cmd": "key_proof", "challenge": "<hex>"}
+ *       -> {"state": "ok", "data": "proven"} when it is the outstanding
+ *       challenge (compared in constant time), and the connection is
+ *       proven for good; else {"state": "error", "error": "wrong
+ *       challenge"}. The challenge is used up either way: one guess each.
+ *
+ * Both are answered for anyone, before the auth rules (like ping). With
+ * --require-key-proof, register, get_users, get_messages and send_message
+ * from a connection that has not proven its key get "key proof required";
+ * ping, goodbye and the two commands above always work. Without it the
+ * two commands work and nothing else changes. A client tells a server
+ * without the extension by its answer to key_challenge: "no auth" or
+ * "incorrect cmd", the usual errors for an unknown command. */
+
+/* The command of a request, or NULL when it is not an object with a string cmd. */
+static const char *dispatch_cmd(struct json_object *req)
+{
+	return req && json_object_is_type(req, json_type_object) ? jsonx_get_string(req, "cmd") : NULL;
+}
+
+/* The commands that act as the user the key belongs to. */
+static int dispatch_acts_as_user(const char *cmd)
+{
+	return strcmp(cmd, PROTO_CMD_REGISTER) == 0 || strcmp(cmd, PROTO_CMD_GET_USERS) == 0 ||
+	       strcmp(cmd, PROTO_CMD_GET_MESSAGES) == 0 || strcmp(cmd, PROTO_CMD_SEND_MESSAGE) == 0;
+}
+
+static struct json_object *dispatch_key_challenge(struct dispatch_key_proof *proof)
+{
+	char hex[2 * PROTO_KEY_CHALLENGE_BYTES + 1];
+	struct json_object *resp;
+
+	secure_random(proof->challenge, sizeof proof->challenge);
+	proof->challenge_pending = 1;
+	sodium_bin2hex(hex, sizeof hex, proof->challenge, sizeof proof->challenge);
+	resp = dispatch_ok_string(hex);
+	secure_wipe(hex, sizeof hex);
+	return resp;
+}
+
+static struct json_object *dispatch_check_proof(struct json_object *req, struct dispatch_key_proof *proof,
+                                                uint64_t conn_id)
+{
+	const char *hex = dispatch_nonempty_string(req, "challenge");
+	uint8_t got[PROTO_KEY_CHALLENGE_BYTES];
+	size_t got_len = 0;
+	const char *end = NULL;
+	int match = 0;
+
+	if (proof->challenge_pending && hex && strlen(hex) == 2 * sizeof got &&
+	    sodium_hex2bin(got, sizeof got, hex, strlen(hex), NULL, &got_len, &end) == 0 && got_len == sizeof got &&
+	    *end == '\0')
+		match = sodium_memcmp(got, proof->challenge, sizeof got) == 0;
+	proof->challenge_pending = 0;
+	secure_wipe(proof->challenge, sizeof proof->challenge);
+	secure_wipe(got, sizeof got);
+	if (!match) {
+		log_info(conn_id, "key proof failed: not the outstanding challenge");
+		return dispatch_error(PROTO_ERR_WRONG_CHALLENGE);
+	}
+	proof->proven = 1;
+	log_debug(conn_id, "the client proved it holds its key");
+	return dispatch_ok_string(PROTO_DATA_PROVEN);
+}
+
+int dispatch_key_proof(struct json_object *req, struct dispatch_key_proof *proof, int required, uint64_t conn_id,
+                       struct json_object **resp)
+{
+	const char *cmd = dispatch_cmd(req);
+
+	*resp = NULL;
+	if (!cmd)
+		return RC_OK;
+	if (strcmp(cmd, PROTO_CMD_KEY_CHALLENGE) == 0)
+		*resp = dispatch_key_challenge(proof);
+	else if (strcmp(cmd, PROTO_CMD_KEY_PROOF) == 0)
+		*resp = dispatch_check_proof(req, proof, conn_id);
+	else if (required && !proof->proven && dispatch_acts_as_user(cmd))
+		*resp = dispatch_error(PROTO_ERR_KEY_PROOF_REQUIRED);
+	else
+		return RC_OK;
+	return *resp ? RC_OK : RC_ERR_NOMEM;
+}
+
 /* Finds the login of a connection that has none cached yet (the key may
  * have been registered since, through another connection). */
 static int dispatch_resolve_identity(struct store *st, struct dispatch_identity *id)
@@ -245,13 +342,11 @@ static int dispatch_resolve_identity(struct store *st, struct dispatch_identity 
 int dispatch_request(struct store *st, struct json_object *req, struct dispatch_identity *id, uint64_t conn_id,
                      struct json_object **resp, int *close_after)
 {
-	const char *cmd = NULL;
+	const char *cmd = dispatch_cmd(req);
 
 	*resp = NULL;
 	*close_after = 0;
-	if (req && json_object_is_type(req, json_type_object))
-		cmd = jsonx_get_string(req, "cmd");
-	else
+	if (!json_object_is_type(req, json_type_object))
 		req = NULL;
 
 	/* Anyone, before any database access. */

@@ -6,6 +6,7 @@
 #include <json-c/json.h>
 #include <stdint.h>
 
+#include "protocol.h"
 #include "store.h"
 
 /* Ours, not in the deployed server: a login longer than the original's
@@ -19,6 +20,23 @@ struct dispatch_identity {
 	const char *n_dec;   /* the client's modulus, decimal */
 	char *login;         /* owned; NULL: anonymous so far */
 };
+
+/* What a connection has shown of holding the private key of the key it
+ * presented (the key proof extension, see dispatch.c). All zero: nothing.
+ * Belongs to the connection like its cached login: the request in flight
+ * gets a copy and the connection keeps what comes back. */
+struct dispatch_key_proof {
+	uint8_t challenge[PROTO_KEY_CHALLENGE_BYTES]; /* the one outstanding challenge */
+	int challenge_pending;  /* challenge was sent and not answered yet */
+	int proven;             /* a key_proof matched: the client holds the key */
+};
+
+/* The key proof extension, asked before dispatch_request: answers
+ * key_challenge and key_proof, and with `required` refuses the user
+ * commands of a connection that has not proven its key. *resp stays NULL
+ * for every other request (dispatch_request's). Only RC_ERR_NOMEM fails. */
+int dispatch_key_proof(struct json_object *req, struct dispatch_key_proof *proof, int required, uint64_t conn_id,
+                       struct json_object **resp);
 
 /* Answers one request: req is the parsed JSON, or NULL when the request was
  * not JSON at all. *resp gets the response (caller puts it); *close_after is

@@ -50,6 +50,7 @@ SERVER_TESTS = \
 	tests/server/two-servers.sh \
 	tests/server/db-outage.sh \
 	tests/server/options.sh \
-	tests/server/shutdown.sh
+	tests/server/shutdown.sh \
+	tests/server/key-proof.sh
 TESTS += $(SERVER_TESTS)
 EXTRA_DIST += $(SERVER_TESTS)

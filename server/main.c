@@ -20,8 +20,10 @@
  *
  * The client's public key is its identity: until it is known to belong to a
  * login, each request looks it up (indexed); then the login is cached in the
- * connection. The server keeps no other state, so several servers can share
- * one database. main.c only reads the settings and the key. */
+ * connection, as is whether the client proved it holds the private key (the
+ * opt-in key proof extension, dispatch.c). The server keeps no other state,
+ * so several servers can share one database. main.c only reads the settings
+ * and the key. */
 #include "config.h"
 
 #include <getopt.h>
@@ -67,6 +69,10 @@ static void usage(FILE *out)
 	        "      --idle-timeout MS    time allowed between requests and inside a frame\n"
 	        "                           (default %d)\n"
 	        "      --log-level LEVEL    error, warn, info or debug (default info)\n"
+	        "      --require-key-proof  clients must prove they hold the private key of\n"
+	        "                           the key they present before acting as a user\n"
+	        "                           (key_challenge, key_proof); in the file:\n"
+	        "                           require-key-proof = yes|no (default no)\n"
 	        "  -h, --help               show this help\n"
 	        "  -V, --version            show the version\n"
 	        "\n"
@@ -76,7 +82,8 @@ static void usage(FILE *out)
 	        CONFIG_DEFAULT_MAX_CONNECTIONS, CONFIG_DEFAULT_HANDSHAKE_TIMEOUT_MS, CONFIG_DEFAULT_IDLE_TIMEOUT_MS);
 }
 
-/* Every option with a value is a setting of the same name. */
+/* Every option but config, help and version is a setting of the same name;
+ * a flag without a value sets it to "yes". */
 static const struct option long_options[] = {
 	{ "config", required_argument, NULL, 'c' },
 	{ "help", no_argument, NULL, 'h' },
@@ -94,6 +101,7 @@ static const struct option long_options[] = {
 	{ "handshake-timeout", required_argument, NULL, 0 },
 	{ "idle-timeout", required_argument, NULL, 0 },
 	{ "log-level", required_argument, NULL, 0 },
+	{ "require-key-proof", no_argument, NULL, 0 },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -148,7 +156,7 @@ static int main_apply_options(int argc, char **argv, struct server_config *cfg)
 	while ((opt = getopt_long(argc, argv, "c:hV", long_options, &index)) != -1) {
 		if (opt != 0)
 			continue;
-		if (config_set(cfg, long_options[index].name, optarg, err, sizeof err) != RC_OK) {
+		if (config_set(cfg, long_options[index].name, optarg ? optarg : "yes", err, sizeof err) != RC_OK) {
 			fprintf(stderr, "rsa-chat-server: --%s\n", err);
 			return MAIN_EXIT_USAGE;
 		}

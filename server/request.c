@@ -9,6 +9,7 @@
 #include "errors.h"
 #include "jsonx.h"
 #include "log.h"
+#include "secure.h"
 #include "wire.h"
 
 int job_new(void *owner, uint64_t conn_id, const char *login, struct job **out)
@@ -36,6 +37,7 @@ void job_free(struct job *job)
 	if (!job)
 		return;
 	free(job->login);
+	secure_wipe(&job->proof, sizeof job->proof);
 	blocklist_free(&job->request);
 	bytebuf_free(&job->response);
 	free(job);
@@ -68,7 +70,9 @@ void request_process(const struct request_ctx *ctx, struct store *st, struct job
 		req = NULL;
 	if (r != RC_OK)
 		log_debug(job->conn_id, "request is not text: %s", rc_strerror(r));
-	if (dispatch_request(st, req, &id, job->conn_id, &resp, &close_after) != RC_OK)
+	if (dispatch_key_proof(req, &job->proof, job->require_key_proof, job->conn_id, &resp) != RC_OK)
+		goto out;
+	if (!resp && dispatch_request(st, req, &id, job->conn_id, &resp, &close_after) != RC_OK)
 		goto out;
 	out_text = jsonx_to_string(resp, &out_len);
 	chunk = ctx->response_chunk_wide ? rsa_chunk_wide(job->client_key) : rsa_chunk_original(job->client_key);

@@ -9,6 +9,7 @@
 
 #include "blocklist.h"
 #include "bytebuf.h"
+#include "dispatch.h"
 #include "rsa.h"
 #include "store.h"
 
@@ -35,6 +36,8 @@ struct job {
 	const struct rsa_public *client_key; /* borrowed: the owner outlives the job */
 	const char *e_dec, *n_dec;  /* the client key in decimal, borrowed likewise */
 	char *login;                /* in: cached login or NULL; out: the login now known */
+	int require_key_proof;      /* the server's setting (--require-key-proof) */
+	struct dispatch_key_proof proof; /* in: the connection's; out: what it is now */
 	struct blocklist request;   /* in: the request's blocks */
 	struct bytebuf response;    /* out: the response's blocks frame */
 	enum request_outcome outcome;
@@ -44,7 +47,8 @@ struct job {
 int job_new(void *owner, uint64_t conn_id, const char *login, struct job **out);
 void job_free(struct job *job);
 
-/* Serves job->request and fills job->response, job->login and job->outcome. */
+/* Serves job->request and fills job->response, job->login, job->proof and
+ * job->outcome. */
 void request_process(const struct request_ctx *ctx, struct store *st, struct job *job);
 
 #endif

@@ -284,6 +284,7 @@ int server_run(const struct server_config *cfg, const struct rsa_private *key, c
 	srv.env.request_limits.max_total_bytes = cfg->max_request_bytes;
 	srv.env.handshake_timeout_ms = cfg->handshake_timeout_ms;
 	srv.env.idle_timeout_ms = cfg->idle_timeout_ms;
+	srv.env.require_key_proof = cfg->require_key_proof;
 	srv.ctx.server_key = key;
 	srv.ctx.response_chunk_wide = cfg->response_chunk_wide;
 	srv.ctx.max_request_bytes = cfg->max_request_bytes;
@@ -313,6 +314,8 @@ int server_run(const struct server_config *cfg, const struct rsa_private *key, c
 	    (r = event_loop_watch(srv.loop, srv.signal_fd, EVENT_READABLE, server_handle_signal, &srv)) != RC_OK)
 		goto out;
 
+	if (cfg->require_key_proof)
+		log_info(0, "clients must prove they hold their key before acting as a user");
 	getsockname(srv.listen_fd, (struct sockaddr *)&ss, &sl);
 	server_format_addr((struct sockaddr *)&ss, where, sizeof where);
 	fprintf(stderr, "rsa-chat-server: listening on %s (worker threads: %u); connect with: rsa-chat --host %s --port %u\n",

@@ -86,6 +86,7 @@ enum config_kind {
 	CONFIG_PORT,   /* a number kept as text for getaddrinfo */
 	CONFIG_CHUNK,
 	CONFIG_LOG_LEVEL,
+	CONFIG_YES_NO,  /* an int flag: "yes" or "no" */
 };
 
 struct config_entry {
@@ -112,6 +113,7 @@ static const struct config_entry config_entries[] = {
 	{ "handshake-timeout", CONFIG_NUMBER, FIELD(handshake_timeout_ms), 1, INT_MAX },
 	{ "idle-timeout", CONFIG_NUMBER, FIELD(idle_timeout_ms), 1, INT_MAX },
 	{ "log-level", CONFIG_LOG_LEVEL, FIELD(log_level), 0, 0 },
+	{ "require-key-proof", CONFIG_YES_NO, FIELD(require_key_proof), 0, 0 },
 };
 
 static void config_store_number(void *field, size_t size, unsigned long long v)
@@ -167,6 +169,13 @@ int config_set(struct server_config *cfg, const char *name, const char *value, c
 			return RC_ERR_FORMAT;
 		}
 		cfg->log_level = level;
+		return RC_OK;
+	case CONFIG_YES_NO:
+		if (strcmp(value, "yes") != 0 && strcmp(value, "no") != 0) {
+			snprintf(err, errlen, "%s: want 'yes' or 'no', got '%s'", name, value);
+			return RC_ERR_FORMAT;
+		}
+		*(int *)(void *)field = strcmp(value, "yes") == 0;
 		return RC_OK;
 	}
 	return RC_ERR_INVAL;

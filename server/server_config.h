@@ -30,6 +30,7 @@ struct server_config {
 	unsigned max_connections;     /* beyond: accepted and closed at once */
 	int handshake_timeout_ms;     /* from accept to a complete client key */
 	int idle_timeout_ms;          /* between requests, and inside a stalled frame */
+	int require_key_proof;        /* user commands only after a key proof (dispatch.c) */
 	enum log_level log_level;
 };
 

@@ -10,7 +10,7 @@ NOCONF="-c /dev/null"
 
 "$SERVER" --help >"$RC_TMP/help.txt" || rc_fail "--help failed"
 for opt in --config --listen --port --key --database --workers --response-chunk --max-frame --max-blocks \
-	--max-request --max-connections --handshake-timeout --idle-timeout --log-level --version; do
+	--max-request --max-connections --handshake-timeout --idle-timeout --log-level --require-key-proof --version; do
 	grep -q -- "$opt" "$RC_TMP/help.txt" || rc_fail "--help does not mention $opt"
 done
 echo "ok - --help"
@@ -44,14 +44,17 @@ printf 'port = 0\n# comment\n\nfrobnicate = 1\n' >"$RC_TMP/bad.conf"
 usage_error "unknown setting with its line" "bad.conf:4: unknown setting 'frobnicate'" -c "$RC_TMP/bad.conf"
 printf 'idle-timeout = soon\n' >"$RC_TMP/bad2.conf"
 usage_error "bad value with its line" "bad2.conf:1: idle-timeout: want a whole number" -c "$RC_TMP/bad2.conf"
+printf 'require-key-proof = maybe\n' >"$RC_TMP/bad4.conf"
+usage_error "bad yes/no with its line" "bad4.conf:1: require-key-proof: want 'yes' or 'no'" -c "$RC_TMP/bad4.conf"
 printf 'just words\n' >"$RC_TMP/bad3.conf"
 usage_error "not name = value" "bad3.conf:1: expected 'name = value'" --config "$RC_TMP/bad3.conf"
 
 # Settings come from the file, options win over it. The server runs
 # without a database here: the settings are what is tested.
-printf '# test\nlog-level = debug\n  workers = 3\nidle-timeout=500\n' >"$RC_TMP/good.conf"
+printf '# test\nlog-level = debug\n  workers = 3\nidle-timeout=500\nrequire-key-proof = yes\n' >"$RC_TMP/good.conf"
 rc_server_start -c "$RC_TMP/good.conf" --database "postgresql://nobody@127.0.0.1:1/none"
 grep -q 'worker threads: 3' "$RC_SERVER_LOG" || rc_fail "workers from the file not applied"
+grep -q 'clients must prove they hold their key' "$RC_SERVER_LOG" || rc_fail "require-key-proof from the file not applied"
 rc_genkey 1024 "$RC_TMP/k"
 "$top_builddir/tests/server/test-client" --port "$RC_PORT" --key "$RC_TMP/k" abuse stall >/dev/null 2>&1
 grep -q 'DEBUG' "$RC_SERVER_LOG" || rc_fail "log-level from the file not applied"

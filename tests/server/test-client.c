@@ -5,6 +5,15 @@
  *       response printed on its own line; created_at values are checked to
  *       look like 2021-10-28T19:37:38.463670 and printed as "T" (as they
  *       are with --keep-times)
+ *       A key_challenge answer's data is printed as "CHALLENGE" and
+ *       remembered: "@challenge@" in a later request stands for it.
+ *   test-client ... --present VICTIM.pub --witness VICTIM impostor JSON...
+ *       an impostor holding only --key presents the victim's public key,
+ *       asks for a key_challenge, tries to read it with its own key and
+ *       answers key_proof with what it got (zeros when nothing), then
+ *       sends each JSON; prints whether it could read the challenge, then
+ *       every answer as the witness (the victim's key, never used by the
+ *       impostor) reads it
  *   test-client ... abuse SCENARIO
  *       protocol abuse on a raw socket; prints what the server did
  *       ("closed", or the response text)
@@ -75,13 +84,32 @@ static int tc_is_timestamp(const char *s)
 	return 1;
 }
 
-/* Replaces every well-formed created_at in a get_messages answer with "T";
- * a malformed one stays as it is, so the comparison shows it. */
-static void tc_redact_times(struct json_object *resp)
+/* A key_challenge answer's data: 64 lowercase hex digits. */
+static int tc_is_challenge(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i]; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return i == 2 * PROTO_KEY_CHALLENGE_BYTES;
+}
+
+/* Replaces a challenge with "CHALLENGE" after copying it to challenge, and
+ * unless --keep-times every well-formed created_at in a get_messages answer
+ * with "T" (a malformed one stays as it is, so the comparison shows it). */
+static void tc_redact(struct json_object *resp, char challenge[2 * PROTO_KEY_CHALLENGE_BYTES + 1])
 {
 	struct json_object *data;
 
-	if (!json_object_object_get_ex(resp, "data", &data) || !json_object_is_type(data, json_type_array))
+	if (!json_object_object_get_ex(resp, "data", &data))
+		return;
+	if (json_object_is_type(data, json_type_string) && tc_is_challenge(json_object_get_string(data))) {
+		memcpy(challenge, json_object_get_string(data), 2 * PROTO_KEY_CHALLENGE_BYTES + 1);
+		json_object_object_add(resp, "data", json_object_new_string("CHALLENGE"));
+		return;
+	}
+	if (tc_keep_times || !json_object_is_type(data, json_type_array))
 		return;
 	for (size_t i = 0; i < json_object_array_length(data); i++) {
 		struct json_object *m = json_object_array_get_idx(data, i);
@@ -110,19 +138,55 @@ static int tc_connect(struct session *s, const struct rsa_private *key)
 	return r;
 }
 
+/* req with every "@challenge@" replaced by challenge (malloc'd). */
+static char *tc_expand(const char *req, const char *challenge)
+{
+	static const char mark[] = "@challenge@";
+	size_t len = strlen(req) + 1;
+	char *out = malloc(len + strlen(challenge) * (len / (sizeof mark - 1))), *o = out;
+
+	if (!out)
+		tc_die("out of memory");
+	while (*req) {
+		if (strncmp(req, mark, sizeof mark - 1) == 0) {
+			o = stpcpy(o, challenge);
+			req += sizeof mark - 1;
+		} else {
+			*o++ = *req++;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+/* Prints a response text (redacted, see tc_redact) on one line. */
+static void tc_print_response(const char *text, size_t len, char challenge[2 * PROTO_KEY_CHALLENGE_BYTES + 1])
+{
+	struct json_object *resp = NULL;
+
+	if (jsonx_parse(text, len, &resp) != RC_OK) {
+		printf("unparsable: %s\n", text);
+		return;
+	}
+	tc_redact(resp, challenge);
+	printf("%s\n", jsonx_to_string(resp, NULL));
+	json_object_put(resp);
+}
+
 /* req: prints each response, or "closed" when the server hung up. */
 static int tc_cmd_req(const struct rsa_private *key, int argc, char **argv)
 {
+	char challenge[2 * PROTO_KEY_CHALLENGE_BYTES + 1] = "";
 	struct session s;
 
 	if (tc_connect(&s, key) != RC_OK)
 		return 1;
 	for (int i = 0; i < argc; i++) {
-		char *text = NULL;
+		char *text = NULL, *req = tc_expand(argv[i], challenge);
 		size_t len = 0;
-		struct json_object *resp = NULL;
-		int r = session_request_text(&s, argv[i], strlen(argv[i]), &text, &len);
+		int r = session_request_text(&s, req, strlen(req), &text, &len);
 
+		free(req);
 		if (r == RC_ERR_EOF) {
 			printf("closed\n");
 			break;
@@ -131,14 +195,7 @@ static int tc_cmd_req(const struct rsa_private *key, int argc, char **argv)
 			printf("error: %s\n", rc_strerror(r));
 			break;
 		}
-		if (jsonx_parse(text, len, &resp) != RC_OK) {
-			printf("unparsable: %s\n", text);
-		} else {
-			if (!tc_keep_times)
-				tc_redact_times(resp);
-			printf("%s\n", jsonx_to_string(resp, &len));
-		}
-		json_object_put(resp);
+		tc_print_response(text, len, challenge);
 		free(text);
 	}
 	fflush(stdout);
@@ -276,8 +333,8 @@ static void tc_send_number(int fd, const mpz_t v)
 	bytebuf_free(&f);
 }
 
-/* Reads the server's key and presents ours. */
-static int tc_raw_handshake(const struct rsa_private *key, struct rsa_public *server, int rcvbuf)
+/* Reads the server's key and presents `present` (ours, or an impostor's pick). */
+static int tc_raw_handshake(const struct rsa_public *present, struct rsa_public *server, int rcvbuf)
 {
 	struct blocklist e, n;
 	int fd = tc_raw_connect(rcvbuf);
@@ -289,8 +346,8 @@ static int tc_raw_handshake(const struct rsa_private *key, struct rsa_public *se
 	bigint_from_bytes(server->n, n.v[0].data, n.v[0].len);
 	blocklist_free(&e);
 	blocklist_free(&n);
-	tc_send_number(fd, key->pub.e);
-	tc_send_number(fd, key->pub.n);
+	tc_send_number(fd, present->e);
+	tc_send_number(fd, present->n);
 	return fd;
 }
 
@@ -335,9 +392,8 @@ static void tc_raw_print_tail(int fd, const struct rsa_private *key)
 	blocklist_free(&in);
 }
 
-/* Sends text as a request and prints the response (or "closed"). */
-static void tc_raw_request(int fd, const struct rsa_private *key, const struct rsa_public *server,
-                           const char *text, size_t len)
+/* Sends text as a request, encrypted for the server. */
+static void tc_raw_send_request(int fd, const struct rsa_public *server, const char *text, size_t len)
 {
 	struct bytebuf out;
 
@@ -346,7 +402,76 @@ static void tc_raw_request(int fd, const struct rsa_private *key, const struct r
 		tc_die("cannot encrypt the request");
 	tc_raw_send(fd, out.data, out.len);
 	bytebuf_free(&out);
+}
+
+/* Sends text as a request and prints the response (or "closed"). */
+static void tc_raw_request(int fd, const struct rsa_private *key, const struct rsa_public *server,
+                           const char *text, size_t len)
+{
+	tc_raw_send_request(fd, server, text, len);
 	tc_raw_print_response(fd, key);
+}
+
+/* ---- an impostor presenting someone else's public key ---- */
+
+/* What the impostor makes of the answer to key_challenge with its own
+ * key: the challenge if that decrypts to one (it must not), else zeros. */
+static void tc_impostor_guess(const struct rsa_private *impostor, const struct blocklist *in,
+                              char guess[2 * PROTO_KEY_CHALLENGE_BYTES + 1])
+{
+	struct json_object *resp = NULL;
+	const char *data;
+	char *text = NULL;
+	size_t len;
+	int read = 0;
+
+	memset(guess, '0', 2 * PROTO_KEY_CHALLENGE_BYTES);
+	guess[2 * PROTO_KEY_CHALLENGE_BYTES] = '\0';
+	if (wire_open(impostor, in, PROTO_CLIENT_MAX_RESPONSE_BYTES, &text, &len) == RC_OK &&
+	    jsonx_parse(text, len, &resp) == RC_OK && (data = jsonx_get_string(resp, "data")) && tc_is_challenge(data)) {
+		memcpy(guess, data, 2 * PROTO_KEY_CHALLENGE_BYTES);
+		read = 1;
+	}
+	printf("impostor reads the challenge: %s\n", read ? "yes" : "no");
+	json_object_put(resp);
+	free(text);
+}
+
+static int tc_cmd_impostor(const struct rsa_private *impostor, const struct rsa_public *victim,
+                           const struct rsa_private *witness, int argc, char **argv)
+{
+	char challenge[2 * PROTO_KEY_CHALLENGE_BYTES + 1] = "", guess[2 * PROTO_KEY_CHALLENGE_BYTES + 1];
+	char proof[128 + 2 * PROTO_KEY_CHALLENGE_BYTES];
+	struct rsa_public server;
+	int fd;
+
+	rsa_public_init(&server);
+	fd = tc_raw_handshake(victim, &server, 0);
+	for (int i = -2; i < argc; i++) {
+		const char *req = i == -2 ? "{\"cmd\":\"key_challenge\"}" : i == -1 ? proof : argv[i];
+		struct blocklist in;
+		char *text;
+		size_t len;
+
+		tc_raw_send_request(fd, &server, req, strlen(req));
+		if (tc_raw_read_frame(fd, FRAME_KIND_BLOCKS, &in) != RC_OK) {
+			printf("closed\n");
+			break;
+		}
+		if (i == -2) {
+			tc_impostor_guess(impostor, &in, guess);
+			snprintf(proof, sizeof proof, "{\"cmd\":\"key_proof\",\"challenge\":\"%s\"}", guess);
+		}
+		if (wire_open(witness, &in, PROTO_CLIENT_MAX_RESPONSE_BYTES, &text, &len) != RC_OK)
+			tc_die("the witness cannot read the answer");
+		tc_print_response(text, len, challenge);
+		free(text);
+		blocklist_free(&in);
+	}
+	fflush(stdout);
+	close(fd);
+	rsa_public_clear(&server);
+	return 0;
 }
 
 static const uint8_t tc_u32_max[4] = { 0xff, 0xff, 0xff, 0xff };
@@ -393,12 +518,12 @@ static int tc_cmd_abuse(const struct rsa_private *key, const char *scenario)
 	} else if (strcmp(scenario, "request-length") == 0) {
 		static const uint8_t one_block[4] = { 1, 0, 0, 0 };
 
-		fd = tc_raw_handshake(key, &server, 0);
+		fd = tc_raw_handshake(&key->pub, &server, 0);
 		tc_raw_send(fd, one_block, 4);
 		tc_raw_send(fd, tc_u32_max, 4);
 		tc_expect_close(fd);
 	} else if (strcmp(scenario, "block-count") == 0) {
-		fd = tc_raw_handshake(key, &server, 0);
+		fd = tc_raw_handshake(&key->pub, &server, 0);
 		tc_raw_send(fd, tc_u32_max, 4);
 		tc_expect_close(fd);
 	} else if (strcmp(scenario, "block-too-big") == 0) {
@@ -406,7 +531,7 @@ static int tc_cmd_abuse(const struct rsa_private *key, const char *scenario)
 		struct bytebuf frame, nbytes;
 
 		/* One block holding n itself: not a valid ciphertext. */
-		fd = tc_raw_handshake(key, &server, 0);
+		fd = tc_raw_handshake(&key->pub, &server, 0);
 		blocklist_init(&blocks);
 		bytebuf_init(&frame, 0);
 		bytebuf_init(&nbytes, 0);
@@ -421,26 +546,26 @@ static int tc_cmd_abuse(const struct rsa_private *key, const char *scenario)
 	} else if (strcmp(scenario, "garbage") == 0) {
 		static const char http[] = "GET / HTTP/1.1\r\nHost: example\r\n\r\n";
 
-		fd = tc_raw_handshake(key, &server, 0);
+		fd = tc_raw_handshake(&key->pub, &server, 0);
 		tc_raw_send(fd, http, sizeof http - 1);
 		tc_expect_close(fd);
 	} else if (strcmp(scenario, "bad-utf8") == 0) {
 		static const char bad[] = "{\"cmd\": \"ping\xc3\x28\"}";
 
-		fd = tc_raw_handshake(key, &server, 0);
+		fd = tc_raw_handshake(&key->pub, &server, 0);
 		tc_raw_request(fd, key, &server, bad, sizeof bad - 1);
 		tc_raw_request(fd, key, &server, "{\"cmd\":\"ping\"}", 14);
 	} else if (strcmp(scenario, "zero-blocks") == 0) {
 		static const uint8_t none[4] = { 0, 0, 0, 0 };
 
-		fd = tc_raw_handshake(key, &server, 0);
+		fd = tc_raw_handshake(&key->pub, &server, 0);
 		tc_raw_send(fd, none, 4);
 		tc_raw_print_response(fd, key);
 	} else if (strcmp(scenario, "stall") == 0) {
 		static const uint8_t partial[6] = { 1, 0, 0, 0, 16, 0 };
 
 		/* Half a frame header, then silence. */
-		fd = tc_raw_handshake(key, &server, 0);
+		fd = tc_raw_handshake(&key->pub, &server, 0);
 		tc_raw_send(fd, partial, sizeof partial);
 		tc_expect_close(fd);
 	} else if (strcmp(scenario, "slow-reader") == 0) {
@@ -450,7 +575,7 @@ static int tc_cmd_abuse(const struct rsa_private *key, const char *scenario)
 		/* Asks for carol's history and reads nothing for a second, so a
 		 * large answer fills the socket buffers on the way; prints the
 		 * block count and the end of the answer. */
-		fd = tc_raw_handshake(key, &server, 4096);
+		fd = tc_raw_handshake(&key->pub, &server, 4096);
 		bytebuf_init(&out, 0);
 		if (wire_seal(&server, rsa_chunk_original(&server), req, sizeof req - 1, &out) != RC_OK)
 			tc_die("cannot encrypt the request");
@@ -462,7 +587,7 @@ static int tc_cmd_abuse(const struct rsa_private *key, const char *scenario)
 		static const uint8_t header[8] = { 1, 0, 0, 0, 0xe8, 0x03, 0, 0 };
 
 		/* A 1000-byte block, one byte every 100 ms: alive, never done. */
-		fd = tc_raw_handshake(key, &server, 0);
+		fd = tc_raw_handshake(&key->pub, &server, 0);
 		tc_raw_send(fd, header, sizeof header);
 		tc_trickle_until_closed(fd);
 	} else if (strcmp(scenario, "pipeline") == 0) {
@@ -470,7 +595,7 @@ static int tc_cmd_abuse(const struct rsa_private *key, const char *scenario)
 		const char *reqs[] = { "{\"cmd\":\"ping\"}", "{\"cmd\":\"nope\"}", "{\"cmd\":\"goodbye\"}" };
 
 		/* Three requests in one write, then three answers in order. */
-		fd = tc_raw_handshake(key, &server, 0);
+		fd = tc_raw_handshake(&key->pub, &server, 0);
 		bytebuf_init(&out, 0);
 		for (size_t i = 0; i < 3; i++)
 			if (wire_seal(&server, rsa_chunk_wide(&server), reqs[i], strlen(reqs[i]), &out) != RC_OK)
@@ -679,10 +804,14 @@ int main(int argc, char **argv)
 		{ "key", required_argument, NULL, 'k' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "keep-times", no_argument, NULL, 'T' },
+		{ "present", required_argument, NULL, 'P' },
+		{ "witness", required_argument, NULL, 'W' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct rsa_private key;
-	const char *key_path = NULL;
+	struct rsa_private key, witness;
+	struct rsa_public victim;
+	const char *key_path = NULL, *present_path = NULL, *witness_path = NULL;
+	char err[256];
 	int opt, status;
 
 	while ((opt = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
@@ -692,14 +821,19 @@ int main(int argc, char **argv)
 		case 'k': key_path = optarg; break;
 		case 't': tc_timeout_ms = atoi(optarg); break;
 		case 'T': tc_keep_times = 1; break;
+		case 'P': present_path = optarg; break;
+		case 'W': witness_path = optarg; break;
 		default: tc_die("bad option");
 		}
 	}
 	if (!tc_port || optind >= argc)
-		tc_die("usage: test-client --port P [--key FILE] req JSON... | abuse SCENARIO | load CLIENTS ROUNDS");
+		tc_die("usage: test-client --port P [--key FILE] req JSON... | abuse SCENARIO | load CLIENTS ROUNDS\n"
+		       "       test-client --port P --key FILE --present VICTIM.pub --witness VICTIM impostor JSON...");
 	if (secure_init() != RC_OK)
 		tc_die("secure_init failed");
 	rsa_private_init(&key);
+	rsa_private_init(&witness);
+	rsa_public_init(&victim);
 	if (strcmp(argv[optind], "load") == 0) {
 		if (argc - optind != 3)
 			tc_die("load CLIENTS ROUNDS");
@@ -712,9 +846,16 @@ int main(int argc, char **argv)
 			status = tc_cmd_req(&key, argc - optind - 1, argv + optind + 1);
 		else if (strcmp(argv[optind], "abuse") == 0 && argc - optind == 2)
 			status = tc_cmd_abuse(&key, argv[optind + 1]);
-		else
+		else if (strcmp(argv[optind], "impostor") == 0 && present_path && witness_path) {
+			if (keyfile_load_public(present_path, &victim, err, sizeof err) != RC_OK)
+				tc_die("cannot load %s: %s", present_path, err);
+			tc_load_key(witness_path, &witness);
+			status = tc_cmd_impostor(&key, &victim, &witness, argc - optind - 1, argv + optind + 1);
+		} else
 			tc_die("unknown command %s", argv[optind]);
 	}
 	rsa_private_clear(&key);
+	rsa_private_clear(&witness);
+	rsa_public_clear(&victim);
 	return status;
 }

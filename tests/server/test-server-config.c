@@ -51,6 +51,7 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.max_blocks, PROTO_DEFAULT_MAX_BLOCKS);
 	assert_int_equal(cfg.max_request_bytes, PROTO_DEFAULT_MAX_REQUEST_BYTES);
 	assert_int_equal(cfg.idle_timeout_ms, CONFIG_DEFAULT_IDLE_TIMEOUT_MS);
+	assert_int_equal(cfg.require_key_proof, 0);
 	config_free(&cfg);
 	unsetenv("RSA_CHAT_HOME");
 	assert_int_equal(config_init(&cfg), RC_OK);
@@ -80,6 +81,10 @@ static void test_set(void **state)
 	assert_int_equal(cfg.log_level, LOG_LEVEL_DEBUG);
 	assert_int_equal(config_set(&cfg, "database", "dbname=x", err, sizeof err), RC_OK);
 	assert_string_equal(cfg.database, "dbname=x");
+	assert_int_equal(config_set(&cfg, "require-key-proof", "yes", err, sizeof err), RC_OK);
+	assert_int_equal(cfg.require_key_proof, 1);
+	assert_int_equal(config_set(&cfg, "require-key-proof", "no", err, sizeof err), RC_OK);
+	assert_int_equal(cfg.require_key_proof, 0);
 
 	assert_int_equal(config_set(&cfg, "colour", "blue", err, sizeof err), RC_ERR_NOTFOUND);
 	assert_non_null(strstr(err, "unknown setting 'colour'"));
@@ -91,6 +96,9 @@ static void test_set(void **state)
 	assert_int_equal(config_set(&cfg, "max-frame", "4294967296", err, sizeof err), RC_ERR_FORMAT);
 	assert_int_equal(config_set(&cfg, "port", "65536", err, sizeof err), RC_ERR_FORMAT);
 	assert_int_equal(config_set(&cfg, "idle-timeout", "99999999999999999999", err, sizeof err), RC_ERR_FORMAT);
+	assert_int_equal(config_set(&cfg, "require-key-proof", "1", err, sizeof err), RC_ERR_FORMAT);
+	assert_non_null(strstr(err, "require-key-proof: want 'yes' or 'no', got '1'"));
+	assert_int_equal(cfg.require_key_proof, 0);
 	assert_int_equal(cfg.workers, 7); /* failures change nothing */
 	config_free(&cfg);
 }

@@ -125,7 +125,8 @@ _rsa_chat_server() {
 	_rsa_chat_complete_value && return
 	_rsa_chat_reply_words "-c --config --listen --port --key --database --workers
 		--response-chunk --max-frame --max-blocks --max-request --max-connections
-		--handshake-timeout --idle-timeout --log-level -h --help -V --version"
+		--handshake-timeout --idle-timeout --log-level --require-key-proof
+		-h --help -V --version"
 }
 
 _rsa_chat_generate_keys() {
