@@ -33,7 +33,7 @@ tests_fuzz_fuzz_client_api_LDADD = $(COMMON_LIBS)
 
 TESTS += tests/fuzz/regressions.sh
 EXTRA_DIST += tests/fuzz/regressions.sh tests/fuzz/corpus tests/fuzz/regressions tests/fuzz/dict \
-	tests/fuzz/make-seeds
+	tests/fuzz/make-seeds tests/fuzz/README.md
 dist_noinst_SCRIPTS += tests/fuzz/run-fuzzers
 
 # make fuzz FUZZ_TIME=300 FUZZ_JOBS=1 [FUZZ_TARGETS='frame jsonx']
