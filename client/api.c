@@ -2,6 +2,7 @@
 
 #include "api.h"
 
+#include <ctype.h>
 #include <json-c/json.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -119,6 +120,49 @@ static int api_simple(struct session *s, struct json_object *req, const char *ex
 int api_ping(struct session *s, char *err, size_t errlen)
 {
 	return api_simple(s, new_request(PROTO_CMD_PING), PROTO_DATA_PONG, err, errlen);
+}
+
+/* The data of a key_challenge answer: 2 * PROTO_KEY_CHALLENGE_BYTES hex digits. */
+static int is_challenge(struct json_object *data)
+{
+	const char *hex = json_object_get_string(data);
+
+	if (!json_object_is_type(data, json_type_string) ||
+	    json_object_get_string_len(data) != 2 * PROTO_KEY_CHALLENGE_BYTES)
+		return 0;
+	for (size_t i = 0; i < 2 * PROTO_KEY_CHALLENGE_BYTES; i++)
+		if (!isxdigit((unsigned char)hex[i]))
+			return 0;
+	return 1;
+}
+
+int api_prove_key(struct session *s, int *proven, char *err, size_t errlen)
+{
+	struct json_object *resp, *data;
+	char challenge[2 * PROTO_KEY_CHALLENGE_BYTES + 1];
+	int rc;
+
+	*proven = 0;
+	rc = api_call(s, new_request(PROTO_CMD_KEY_CHALLENGE), &resp, &data, err, errlen);
+	if (rc == RC_ERR_SERVER) {
+		/* A server without the extension: nothing to prove to it. */
+		json_object_put(resp);
+		set_err(err, errlen, "%s", "");
+		return RC_OK;
+	}
+	if (rc == RC_OK && !is_challenge(data)) {
+		set_err(err, errlen, "the server answered key_challenge with something else than a challenge");
+		rc = RC_ERR_PROTOCOL;
+	}
+	if (rc == RC_OK)
+		memcpy(challenge, json_object_get_string(data), sizeof(challenge));
+	json_object_put(resp);
+	if (rc != RC_OK)
+		return rc;
+	rc = api_simple(s, with_string(new_request(PROTO_CMD_KEY_PROOF), "challenge", challenge), PROTO_DATA_PROVEN, err,
+	                errlen);
+	*proven = rc == RC_OK;
+	return rc;
 }
 
 void api_goodbye(struct session *s)

@@ -38,6 +38,14 @@ struct api_messages {
 };
 
 int api_ping(struct session *s, char *err, size_t errlen);
+/* Proves that we hold our private key (the key proof extension, see
+ * rsa-chat-server(8)): asks for a challenge, which only our key can read,
+ * and sends it back. RC_OK with *proven 1 when the server accepted it, or
+ * with *proven 0 when the server does not know the extension (it answers
+ * key_challenge with an error: "no auth" or "incorrect cmd"). RC_ERR_SERVER
+ * when it refused the proof, RC_ERR_PROTOCOL for an answer that is not a
+ * challenge or not "proven". */
+int api_prove_key(struct session *s, int *proven, char *err, size_t errlen);
 /* Says goodbye (best effort) and closes the session. */
 void api_goodbye(struct session *s);
 /* Registers login for our key. *registered (malloc'd) gets the login the

@@ -5,13 +5,14 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "api.h"
 #include "errors.h"
 
 int connect_server(struct session *s, const struct connect_params *p, const struct rsa_private *me,
                    struct connect_result *res, char *err, size_t errlen)
 {
 	struct rsa_public pinned;
-	char store_err[256];
+	char store_err[256], proof_err[256];
 	int r;
 
 	memset(res, 0, sizeof(*res));
@@ -42,6 +43,9 @@ int connect_server(struct session *s, const struct connect_params *p, const stru
 	}
 	/* Our encoder may use the widest chunks: fewer private operations for the server. */
 	s->chunk = rsa_chunk_wide(&s->server_key);
+	if ((r = api_prove_key(s, &res->key_proven, proof_err, sizeof(proof_err))) != RC_OK)
+		snprintf(err, errlen, "proving to the server that we hold our key: %s%s%s",
+		         r == RC_ERR_SERVER ? "it answered \"" : "", proof_err, r == RC_ERR_SERVER ? "\"" : "");
 out:
 	if (r != RC_OK)
 		session_close(s);

@@ -1,8 +1,8 @@
 #!/bin/sh
 # End to end through the scriptable mode with a real PostgreSQL and server:
 # registration, users, messages with self copies (Cyrillic, CJK, emoji, 5 KB),
-# errors and their exit statuses, unread counts, tail, --json, and a server
-# whose key changed.
+# errors and their exit statuses, unread counts, tail, --json, a server
+# whose key changed, and one that requires a proof of key possession.
 . "$top_srcdir/tests/lib/harness.sh"
 
 JSONL=$top_builddir/tests/client/jsonl_fields
@@ -192,3 +192,23 @@ expect_in "replacement reported" "$RC_TMP/err" "replaced the pinned key"
 as alice users
 expect_status "accepted key is pinned" 0
 expect_in "same database behind the new key" "$RC_TMP/out" "bob SHA256:"
+
+# A server that requires a proof of key possession: the client proves its
+# key by itself (every run above proved it too, unasked) and works as before.
+rc_server_start --require-key-proof --log-level debug
+as alice users
+expect_status "users on a server requiring a key proof" 0
+expect_in "the same users" "$RC_TMP/out" "bob SHA256:"
+as bob send alice "proven hello"
+expect_status "send on a server requiring a key proof" 0
+as alice history bob
+expect_in "history on a server requiring a key proof" "$RC_TMP/out" "bob: proven hello"
+rc_genkey 1024 "$RC_TMP/erin.key"
+as erin --login erin users
+expect_status "--login registers on a server requiring a key proof" 0
+expect_in "registered after the proof" "$RC_TMP/err" "registered as erin"
+proofs=$(grep -c 'the client proved it holds its key' "$RC_SERVER_LOG")
+rc_expect "every connection proved its key" 4 "$proofs"
+if grep -q 'key proof failed' "$RC_SERVER_LOG"; then
+	rc_fail "a proof failed: $(grep 'key proof' "$RC_SERVER_LOG")"
+fi

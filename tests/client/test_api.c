@@ -393,7 +393,9 @@ static void test_connect_tofu(void **state)
 		struct fake_server f = { 0 };
 		const struct rsa_private *key = round < 2 ? &server_key : &other_server_key;
 		int r;
-		f.replies[0] = "{\"state\": \"ok\", \"data\": \"pong\"}";
+		/* A server without the key proof extension, as the original. */
+		f.replies[0] = "{\"state\": \"error\", \"error\": \"no auth\"}";
+		f.replies[1] = "{\"state\": \"ok\", \"data\": \"pong\"}";
 		fake_start(&f, key);
 		/* Every round the same name, as if the server had stayed where it was. */
 		p.port = f.port;
@@ -429,7 +431,7 @@ static void test_connect_tofu(void **state)
 		}
 		session_close(&s);
 		fake_finish(&f);
-		assert_int_equal(f.n_requests, r == RC_OK ? 1 : 0);
+		assert_int_equal(f.n_requests, r == RC_OK ? 2 : 0);
 		fake_free(&f);
 	}
 	/* The replacement is pinned now. */
@@ -437,6 +439,88 @@ static void test_connect_tofu(void **state)
 		enum known_server_status st;
 		assert_int_equal(known_servers_lookup(path, "127.0.0.1:9999", &other_server_key.pub, &st, NULL), 0);
 		assert_int_equal(st, KNOWN_SERVER_OK);
+	}
+	unlink(path);
+	rmdir(dir);
+}
+
+#define HEX64 "0123456789abcdef0123456789ABCDEF0123456789abcdef0123456789abcdef"
+#define CHALLENGE_OK "{\"state\": \"ok\", \"data\": \"" HEX64 "\"}"
+
+/* connect_server against servers with and without the key proof extension,
+ * and against ones answering it wrongly. */
+static void test_connect_key_proof(void **state)
+{
+	static const struct {
+		const char *replies[3];
+		int rc;             /* of connect_server */
+		int proven;
+		size_t requests;    /* what the fake server got, the ping included */
+		const char *err;    /* part of the error, for rc != 0 */
+	} cases[] = {
+		/* Old servers: an anonymous key, a registered one. */
+		{ { "{\"state\": \"error\", \"error\": \"no auth\"}", "{\"state\": \"ok\", \"data\": \"pong\"}" }, 0, 0, 2, NULL },
+		{ { "{\"state\": \"error\", \"error\": \"incorrect cmd\"}", "{\"state\": \"ok\", \"data\": \"pong\"}" }, 0, 0, 2, NULL },
+		/* A server with the extension. */
+		{ { CHALLENGE_OK, "{\"state\": \"ok\", \"data\": \"proven\"}", "{\"state\": \"ok\", \"data\": \"pong\"}" }, 0, 1, 3, NULL },
+		/* Our proof refused. */
+		{ { CHALLENGE_OK, "{\"state\": \"error\", \"error\": \"wrong challenge\"}" }, RC_ERR_SERVER, 0, 2,
+		  "it answered \"wrong challenge\"" },
+		/* Nonsense instead of a challenge, or instead of "proven". */
+		{ { "{\"state\": \"ok\", \"data\": \"pong\"}" }, RC_ERR_PROTOCOL, 0, 1, "something else than a challenge" },
+		{ { "{\"state\": \"ok\", \"data\": \"" HEX64 "0\"}" }, RC_ERR_PROTOCOL, 0, 1, "something else than a challenge" },
+		{ { "{\"state\": \"ok\", \"data\": \"" HEX64 "\"}" "x" }, RC_ERR_PROTOCOL, 0, 1, "unreadable" },
+		{ { "{\"state\": \"ok\", \"data\": \"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdeg\"}" },
+		  RC_ERR_PROTOCOL, 0, 1, "something else than a challenge" },
+		{ { "{\"state\": \"ok\", \"data\": 12345}" }, RC_ERR_PROTOCOL, 0, 1, "something else than a challenge" },
+		{ { CHALLENGE_OK, "{\"state\": \"ok\", \"data\": \"sent\"}" }, RC_ERR_PROTOCOL, 0, 2, "\"proven\"" },
+	};
+	char dir[] = "/tmp/rc-api-XXXXXX", path[64], name[64], err[512];
+	struct connect_params p;
+	struct connect_result res;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/known_servers", dir);
+	snprintf(name, sizeof(name), "127.0.0.1:9999");
+	memset(&p, 0, sizeof(p));
+	p.host = "127.0.0.1";
+	p.server_name = name;
+	p.known_servers = path;
+	p.timeout_ms = 5000;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct fake_server f = { 0 };
+		struct session s;
+		struct json_object *req;
+		int r;
+
+		memcpy(f.replies, cases[i].replies, sizeof(cases[i].replies));
+		fake_start(&f, &server_key);
+		p.port = f.port;
+		r = connect_server(&s, &p, &alice_key, &res, err, sizeof(err));
+		assert_int_equal(r, cases[i].rc);
+		assert_int_equal(res.key_proven, cases[i].proven);
+		if (r == RC_OK) {
+			assert_int_equal(api_ping(&s, err, sizeof(err)), 0);
+		} else {
+			assert_non_null(strstr(err, "proving to the server that we hold our key"));
+			assert_non_null(strstr(err, cases[i].err));
+			assert_int_equal(s.fd, -1);
+		}
+		session_close(&s);
+		fake_finish(&f);
+		assert_int_equal(f.n_requests, cases[i].requests);
+		/* The first request asks for a challenge; a proof sends it back as it came. */
+		assert_int_equal(jsonx_parse(f.requests[0], strlen(f.requests[0]), &req), 0);
+		assert_string_equal(jsonx_get_string(req, "cmd"), "key_challenge");
+		json_object_put(req);
+		if (strcmp(cases[i].replies[0], CHALLENGE_OK) == 0) {
+			assert_int_equal(jsonx_parse(f.requests[1], strlen(f.requests[1]), &req), 0);
+			assert_string_equal(jsonx_get_string(req, "cmd"), "key_proof");
+			assert_string_equal(jsonx_get_string(req, "challenge"), HEX64);
+			json_object_put(req);
+		}
+		fake_free(&f);
 	}
 	unlink(path);
 	rmdir(dir);
@@ -517,6 +601,7 @@ int main(void)
 		cmocka_unit_test(test_huge_frame),
 		cmocka_unit_test(test_send_with_self_copy),
 		cmocka_unit_test(test_connect_tofu),
+		cmocka_unit_test(test_connect_key_proof),
 		cmocka_unit_test(test_decrypt_cache),
 	};
 	return cmocka_run_group_tests(tests, setup_keys, teardown_keys);
