@@ -49,6 +49,11 @@ static int exit_for(int rc)
 	case RC_ERR_IO:
 	case RC_ERR_EOF:
 	case RC_ERR_TIMEOUT:
+	/* A server whose answers are not the protocol (too large, not
+	 * decrypting to text, JSON of the wrong shape) is as unusable as
+	 * an unreachable one. */
+	case RC_ERR_PROTOCOL:
+	case RC_ERR_TOO_LARGE:
 		return CLIENT_EXIT_NETWORK;
 	case RC_ERR_KEY:
 		return CLIENT_EXIT_KEY_CHANGED;

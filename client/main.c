@@ -51,8 +51,8 @@ static void usage(FILE *out)
 	      "\n"
 	      "DATA is $XDG_DATA_HOME/rsa-chat or ~/.local/share/rsa-chat (known servers, read state).\n"
 	      "Messages are at most 8192 bytes of UTF-8 without NUL.\n"
-	      "Exit status: 0 ok, 1 other error, 2 usage, 3 server error, 4 network error,\n"
-	      "5 server key changed.\n",
+	      "Exit status: 0 ok, 1 other error, 2 usage, 3 server error, 4 network or protocol\n"
+	      "error, 5 server key changed.\n",
 	      out);
 }
 

@@ -1,0 +1,340 @@
+/* hostile-server: a fake rsa-chat server that answers the real client with
+ * what a broken or malicious server might send, for tests/stress/
+ * hostile-client.sh.
+ *
+ *   hostile-server --key FILE --port-file FILE [--handshake KIND]
+ *                  [--challenge ACTION] ACTION...
+ *
+ * Listens on 127.0.0.1 (a free port, written to --port-file once ready) and
+ * serves connections one after another until killed. The handshake sends
+ * our key (KIND "normal"), or instead: "huge" (an e frame announcing 4 GiB),
+ * "small-key" (a 256-bit modulus) or "garbage" (an HTTP response). Then the n-th request of a
+ * connection gets the n-th ACTION (the last one repeats):
+ *   json:TEXT      TEXT encrypted for the client's key (any text, any shape)
+ *   huge-count     a blocks frame announcing 2^32-1 blocks
+ *   huge-block     one block announcing 2^32-1 bytes
+ *   truncated      one block announcing 100 MB, 10 bytes of it, then close
+ *   block-too-big  one block holding a number above the client's modulus
+ *   not-utf8       blocks below the modulus that decrypt to bytes that are
+ *                  not UTF-8 (0xff 0xfe ...)
+ *   close          no answer: the connection is closed
+ * The client's proof of key possession (key_challenge, key_proof) gets
+ * --challenge ACTION instead, by default the original server's
+ * "incorrect cmd", so the actions meet the commands themselves.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <gmp.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "bigint.h"
+#include "blocklist.h"
+#include "errors.h"
+#include "frame.h"
+#include "jsonx.h"
+#include "keyfile.h"
+#include "rsa.h"
+#include "secure.h"
+#include "wire.h"
+
+#define HS_READ_LIMIT (1u << 22)
+
+static void hs_die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+static void hs_die(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs("hostile-server: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	exit(2);
+}
+
+static void hs_send(int fd, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	while (n > 0) {
+		ssize_t w = send(fd, b, n, MSG_NOSIGNAL);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return; /* the client gave up: fine */
+		b += w;
+		n -= (size_t)w;
+	}
+}
+
+/* Reads one frame, byte by byte so nothing of the next one is taken. */
+static int hs_read_frame(int fd, enum frame_kind kind, struct blocklist *out)
+{
+	static const struct frame_limits limits = { HS_READ_LIMIT, 4096, HS_READ_LIMIT };
+	struct frame_reader r;
+	int rc = FRAME_NEED_MORE;
+
+	blocklist_init(out);
+	frame_reader_init(&r, kind, &limits);
+	while (rc == FRAME_NEED_MORE) {
+		uint8_t byte;
+		size_t used;
+
+		if (recv(fd, &byte, 1, 0) != 1) {
+			rc = RC_ERR_EOF;
+			break;
+		}
+		rc = frame_reader_feed(&r, &byte, 1, &used);
+	}
+	if (rc == FRAME_DONE)
+		rc = frame_reader_take(&r, out);
+	frame_reader_free(&r);
+	return rc;
+}
+
+static void hs_send_number(int fd, const mpz_t v)
+{
+	struct bytebuf b, f;
+
+	bytebuf_init(&b, 0);
+	bytebuf_init(&f, 0);
+	if (bigint_append(&b, v) != RC_OK || frame_write_bytes(&f, b.data, b.len) != RC_OK)
+		hs_die("out of memory");
+	hs_send(fd, f.data, f.len);
+	bytebuf_free(&b);
+	bytebuf_free(&f);
+}
+
+/* Our side of the handshake; 0 when the client's key should follow. */
+static int hs_handshake(int fd, const char *kind, const struct rsa_private *key)
+{
+	if (strcmp(kind, "normal") == 0) {
+		hs_send_number(fd, key->pub.e);
+		hs_send_number(fd, key->pub.n);
+		return 0;
+	}
+	if (strcmp(kind, "huge") == 0) {
+		static const uint8_t huge[8] = { 0xff, 0xff, 0xff, 0xff, 1, 2, 3, 4 };
+
+		hs_send(fd, huge, sizeof huge);
+	} else if (strcmp(kind, "small-key") == 0) {
+		mpz_t e, n;
+
+		mpz_init_set_ui(e, 65537);
+		mpz_init(n);
+		mpz_ui_pow_ui(n, 2, 255);
+		mpz_add_ui(n, n, 297);
+		hs_send_number(fd, e);
+		hs_send_number(fd, n);
+		mpz_clears(e, n, NULL);
+		return 0;
+	} else if (strcmp(kind, "garbage") == 0) {
+		/* A web server, say: "HTTP" read as a length is 1.3 GB. */
+		static const char http[] = "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n";
+
+		hs_send(fd, http, sizeof http - 1);
+	} else {
+		hs_die("unknown handshake %s", kind);
+	}
+	return -1;
+}
+
+/* One block that is a number: its minimal bytes. */
+static void hs_push_number(struct blocklist *blocks, const mpz_t v)
+{
+	struct bytebuf b;
+
+	bytebuf_init(&b, 0);
+	if (bigint_append(&b, v) != RC_OK || blocklist_push(blocks, b.data, b.len) != RC_OK)
+		hs_die("out of memory");
+	bytebuf_free(&b);
+}
+
+/* Answers one request; 0 to read the next request, -1 to close. */
+static int hs_answer(int fd, const char *action, const struct rsa_public *client)
+{
+	struct bytebuf out;
+	struct blocklist blocks;
+	int keep = 0;
+
+	bytebuf_init(&out, 0);
+	blocklist_init(&blocks);
+	if (strncmp(action, "json:", 5) == 0) {
+		if (wire_seal(client, rsa_chunk_original(client), action + 5, strlen(action + 5), &out) != RC_OK)
+			hs_die("cannot encrypt %s", action);
+	} else if (strcmp(action, "huge-count") == 0) {
+		if (bytebuf_put_u32le(&out, 0xffffffffu) != RC_OK)
+			hs_die("out of memory");
+		keep = -1;
+	} else if (strcmp(action, "huge-block") == 0) {
+		if (bytebuf_put_u32le(&out, 1) != RC_OK || bytebuf_put_u32le(&out, 0xffffffffu) != RC_OK)
+			hs_die("out of memory");
+		keep = -1;
+	} else if (strcmp(action, "truncated") == 0) {
+		if (bytebuf_put_u32le(&out, 1) != RC_OK || bytebuf_put_u32le(&out, 100u * 1024u * 1024u) != RC_OK ||
+		    bytebuf_append(&out, "0123456789", 10) != RC_OK)
+			hs_die("out of memory");
+		keep = -1;
+	} else if (strcmp(action, "block-too-big") == 0) {
+		mpz_t v;
+
+		mpz_init(v);
+		mpz_mul_ui(v, client->n, 3);
+		hs_push_number(&blocks, v);
+		mpz_clear(v);
+	} else if (strcmp(action, "not-utf8") == 0) {
+		mpz_t m, c;
+
+		/* 0xff 0xfe 0xfd ...: never UTF-8, whatever the chunking. */
+		mpz_init(m);
+		mpz_init(c);
+		for (unsigned i = 0; i < 8; i++) {
+			mpz_mul_2exp(m, m, 8);
+			mpz_add_ui(m, m, 0xff - i);
+		}
+		rsa_public_op(c, m, client);
+		hs_push_number(&blocks, c);
+		hs_push_number(&blocks, c);
+		mpz_clears(m, c, NULL);
+	} else if (strcmp(action, "close") == 0) {
+		keep = -1;
+	} else {
+		hs_die("unknown action %s", action);
+	}
+	if (blocks.count && frame_write_blocks(&out, &blocks) != RC_OK)
+		hs_die("out of memory");
+	hs_send(fd, out.data, out.len);
+	blocklist_free(&blocks);
+	bytebuf_free(&out);
+	return keep;
+}
+
+/* The client's proof of key possession (key_challenge, key_proof) is
+ * answered apart, so the actions meet the commands themselves. */
+static int hs_is_key_proof(const struct blocklist *request, const struct rsa_private *key)
+{
+	struct json_object *req = NULL;
+	const char *cmd;
+	char *text = NULL;
+	size_t len;
+	int yes = 0;
+
+	if (wire_open(key, request, HS_READ_LIMIT, &text, &len) == RC_OK && jsonx_parse(text, len, &req) == RC_OK &&
+	    (cmd = jsonx_get_string(req, "cmd")) != NULL)
+		yes = strncmp(cmd, "key_", 4) == 0;
+	json_object_put(req);
+	free(text);
+	return yes;
+}
+
+static void hs_serve(int fd, const char *handshake, const char *challenge, const struct rsa_private *key,
+                     char **actions, int n_actions)
+{
+	struct rsa_public client;
+	struct blocklist l;
+	int i;
+
+	rsa_public_init(&client);
+	if (hs_handshake(fd, handshake, key) != 0) {
+		/* Nothing sensible can follow: wait for the client to give up. */
+		uint8_t buf[256];
+
+		while (recv(fd, buf, sizeof buf, 0) > 0)
+			;
+		goto out;
+	}
+	for (i = 0; i < 2; i++) {
+		if (hs_read_frame(fd, FRAME_KIND_BYTES, &l) != RC_OK)
+			goto out;
+		bigint_from_bytes(i == 0 ? client.e : client.n, l.v[0].data, l.v[0].len);
+		blocklist_free(&l);
+	}
+	for (i = 0; hs_read_frame(fd, FRAME_KIND_BLOCKS, &l) == RC_OK;) {
+		const char *action = hs_is_key_proof(&l, key) ? challenge : actions[i < n_actions ? i++ : n_actions - 1];
+
+		blocklist_free(&l);
+		if (hs_answer(fd, action, &client) != 0)
+			break;
+	}
+out:
+	rsa_public_clear(&client);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "key", required_argument, NULL, 'k' },
+		{ "port-file", required_argument, NULL, 'p' },
+		{ "handshake", required_argument, NULL, 'h' },
+		{ "challenge", required_argument, NULL, 'c' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *key_path = NULL, *port_file = NULL, *handshake = "normal";
+	/* What the original server says to commands it does not know. */
+	const char *challenge = "json:{\"state\":\"error\",\"error\":\"incorrect cmd\"}";
+	struct rsa_private key;
+	struct sockaddr_in sa;
+	socklen_t len = sizeof sa;
+	char err[256], tmp[4096];
+	FILE *f;
+	int opt, lfd;
+
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'k': key_path = optarg; break;
+		case 'p': port_file = optarg; break;
+		case 'h': handshake = optarg; break;
+		case 'c': challenge = optarg; break;
+		default: hs_die("bad option (see the comment at the top of hostile-server.c)");
+		}
+	}
+	if (!key_path || !port_file || optind >= argc)
+		hs_die("usage: hostile-server --key FILE --port-file FILE [--handshake KIND] ACTION...");
+	if (secure_init() != RC_OK)
+		hs_die("secure_init failed");
+	/* Gone with the test script, however that ends. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() == 1)
+		return 0;
+	signal(SIGPIPE, SIG_IGN);
+	rsa_private_init(&key);
+	if (keyfile_load_private(key_path, &key, err, sizeof err) != RC_OK)
+		hs_die("cannot load %s: %s", key_path, err);
+
+	lfd = socket(AF_INET, SOCK_STREAM, 0);
+	memset(&sa, 0, sizeof sa);
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(lfd, 8) != 0 ||
+	    getsockname(lfd, (struct sockaddr *)&sa, &len) != 0)
+		hs_die("cannot listen: %s", strerror(errno));
+	/* Written whole, then renamed: the script never reads half a number. */
+	snprintf(tmp, sizeof tmp, "%s.tmp", port_file);
+	if (!(f = fopen(tmp, "w")) || fprintf(f, "%u\n", (unsigned)ntohs(sa.sin_port)) < 0 || fclose(f) != 0 ||
+	    rename(tmp, port_file) != 0)
+		hs_die("cannot write %s", port_file);
+	for (;;) {
+		int fd = accept(lfd, NULL, NULL);
+
+		if (fd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			hs_die("accept: %s", strerror(errno));
+		}
+		hs_serve(fd, handshake, challenge, &key, argv + optind, argc - optind);
+		close(fd);
+	}
+}
