@@ -6,7 +6,8 @@
 #                          PGPORT PGUSER PGDATABASE DATABASE_URL
 #   rc_server_start [ARGS] a server on a free port with a fresh 2048-bit key;
 #                          exports RC_PORT RC_SERVER_PID RC_SERVER_LOG (may be
-#                          called again for a second server)
+#                          called again for a second server); run under
+#                          $RC_SERVER_WRAPPER when set (tests/stress/valgrind-server)
 #   rc_server_stop [PID]   SIGTERM, and fails unless the server exits with 0
 #   rc_pg_stop / rc_pg_start_again   stop / restart the same cluster, same port
 #   rc_fail MESSAGE        prints the message and the logs, exits 1
@@ -171,20 +172,22 @@ rc_server_start() {
 	[ -f "$key" ] || rc_genkey 2048 "$key"
 	RC_SERVER_LOG=$RC_TMP/server$RC_SERVER_COUNT.log
 	: >"$RC_SERVER_LOG"
-	"$top_builddir/server/rsa-chat-server" --listen 127.0.0.1 --port 0 \
+	# RC_SERVER_WRAPPER (words, e.g. "valgrind --error-exitcode=99") runs
+	# the server under a tool in the same process, so the pid stays its.
+	$RC_SERVER_WRAPPER "$top_builddir/server/rsa-chat-server" --listen 127.0.0.1 --port 0 \
 		--key "$key" "$@" 2>"$RC_SERVER_LOG" &
 	RC_SERVER_PID=$!
 	RC_SERVER_PIDS="$RC_SERVER_PIDS $RC_SERVER_PID"
 	RC_PORT=
 	tries=0
-	while [ $tries -lt 300 ]; do
+	while [ $tries -lt "${RC_SERVER_START_TRIES:-300}" ]; do
 		RC_PORT=$(sed -n 's/.*listening on [^ ]*:\([0-9][0-9]*\).*/\1/p' "$RC_SERVER_LOG" | head -n 1)
 		[ -n "$RC_PORT" ] && break
 		kill -0 "$RC_SERVER_PID" 2>/dev/null || rc_fail "rsa-chat-server exited during start-up"
 		sleep 0.1
 		tries=$((tries + 1))
 	done
-	[ -n "$RC_PORT" ] || rc_fail "rsa-chat-server did not print 'listening on' within 30 s"
+	[ -n "$RC_PORT" ] || rc_fail "rsa-chat-server did not print 'listening on' within $((tries / 10)) s"
 	export RC_PORT RC_SERVER_PID RC_SERVER_LOG
 }
 

@@ -1,1 +1,25 @@
-# tests/stress rules
+# tests/stress: the server under faults and load, and the client against a
+# hostile server. rc-stress drives the server (outage, connections, chaos);
+# hostile-server is a fake server that answers the real rsa-chat with
+# garbage. The shell tests run in make check; `make check-valgrind` runs the
+# server's integration tests with the server under valgrind memcheck.
+check_PROGRAMS += tests/stress/rc-stress tests/stress/hostile-server
+tests_stress_rc_stress_SOURCES = tests/stress/rc-stress.c \
+	tests/bench/procstat.h tests/bench/procstat.c
+tests_stress_rc_stress_LDADD = $(COMMON_LIBS)
+tests_stress_hostile_server_SOURCES = tests/stress/hostile-server.c
+tests_stress_hostile_server_LDADD = $(COMMON_LIBS)
+
+STRESS_TESTS = \
+	tests/stress/outage.sh \
+	tests/stress/connections.sh \
+	tests/stress/chaos.sh \
+	tests/stress/hostile-client.sh
+TESTS += $(STRESS_TESTS)
+EXTRA_DIST += $(STRESS_TESTS)
+dist_noinst_SCRIPTS += tests/stress/valgrind-server
+
+# The server's integration tests with the server under valgrind (slow).
+check-valgrind: all $(check_PROGRAMS)
+	$(SHELL) $(srcdir)/tests/stress/valgrind-server
+.PHONY: check-valgrind
