@@ -30,7 +30,6 @@
 #include <gmp.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,38 +45,15 @@
 #include "keyfile.h"
 #include "rsa.h"
 #include "secure.h"
+#include "stresslib.h"
 #include "wire.h"
 
 #define HS_READ_LIMIT (1u << 22)
 
-static void hs_die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-
-static void hs_die(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fputs("hostile-server: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-	exit(2);
-}
-
+/* Sends what it can: a client that gave up early is fine. */
 static void hs_send(int fd, const void *p, size_t n)
 {
-	const uint8_t *b = p;
-
-	while (n > 0) {
-		ssize_t w = send(fd, b, n, MSG_NOSIGNAL);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return; /* the client gave up: fine */
-		b += w;
-		n -= (size_t)w;
-	}
+	(void)stress_send_all(fd, p, n);
 }
 
 /* Reads one frame, byte by byte so nothing of the next one is taken. */
@@ -107,14 +83,11 @@ static int hs_read_frame(int fd, enum frame_kind kind, struct blocklist *out)
 
 static void hs_send_number(int fd, const mpz_t v)
 {
-	struct bytebuf b, f;
+	struct bytebuf f;
 
-	bytebuf_init(&b, 0);
 	bytebuf_init(&f, 0);
-	if (bigint_append(&b, v) != RC_OK || frame_write_bytes(&f, b.data, b.len) != RC_OK)
-		hs_die("out of memory");
+	stress_frame_number(&f, v);
 	hs_send(fd, f.data, f.len);
-	bytebuf_free(&b);
 	bytebuf_free(&f);
 }
 
@@ -147,7 +120,7 @@ static int hs_handshake(int fd, const char *kind, const struct rsa_private *key)
 
 		hs_send(fd, http, sizeof http - 1);
 	} else {
-		hs_die("unknown handshake %s", kind);
+		stress_die("unknown handshake %s", kind);
 	}
 	return -1;
 }
@@ -159,7 +132,7 @@ static void hs_push_number(struct blocklist *blocks, const mpz_t v)
 
 	bytebuf_init(&b, 0);
 	if (bigint_append(&b, v) != RC_OK || blocklist_push(blocks, b.data, b.len) != RC_OK)
-		hs_die("out of memory");
+		stress_die("out of memory");
 	bytebuf_free(&b);
 }
 
@@ -174,19 +147,19 @@ static int hs_answer(int fd, const char *action, const struct rsa_public *client
 	blocklist_init(&blocks);
 	if (strncmp(action, "json:", 5) == 0) {
 		if (wire_seal(client, rsa_chunk_original(client), action + 5, strlen(action + 5), &out) != RC_OK)
-			hs_die("cannot encrypt %s", action);
+			stress_die("cannot encrypt %s", action);
 	} else if (strcmp(action, "huge-count") == 0) {
 		if (bytebuf_put_u32le(&out, 0xffffffffu) != RC_OK)
-			hs_die("out of memory");
+			stress_die("out of memory");
 		keep = -1;
 	} else if (strcmp(action, "huge-block") == 0) {
 		if (bytebuf_put_u32le(&out, 1) != RC_OK || bytebuf_put_u32le(&out, 0xffffffffu) != RC_OK)
-			hs_die("out of memory");
+			stress_die("out of memory");
 		keep = -1;
 	} else if (strcmp(action, "truncated") == 0) {
 		if (bytebuf_put_u32le(&out, 1) != RC_OK || bytebuf_put_u32le(&out, 100u * 1024u * 1024u) != RC_OK ||
 		    bytebuf_append(&out, "0123456789", 10) != RC_OK)
-			hs_die("out of memory");
+			stress_die("out of memory");
 		keep = -1;
 	} else if (strcmp(action, "block-too-big") == 0) {
 		mpz_t v;
@@ -212,10 +185,10 @@ static int hs_answer(int fd, const char *action, const struct rsa_public *client
 	} else if (strcmp(action, "close") == 0) {
 		keep = -1;
 	} else {
-		hs_die("unknown action %s", action);
+		stress_die("unknown action %s", action);
 	}
 	if (blocks.count && frame_write_blocks(&out, &blocks) != RC_OK)
-		hs_die("out of memory");
+		stress_die("out of memory");
 	hs_send(fd, out.data, out.len);
 	blocklist_free(&blocks);
 	bytebuf_free(&out);
@@ -292,19 +265,20 @@ int main(int argc, char **argv)
 	FILE *f;
 	int opt, lfd;
 
+	stress_prog = "hostile-server";
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'k': key_path = optarg; break;
 		case 'p': port_file = optarg; break;
 		case 'h': handshake = optarg; break;
 		case 'c': challenge = optarg; break;
-		default: hs_die("bad option (see the comment at the top of hostile-server.c)");
+		default: stress_die("bad option (see the comment at the top of hostile-server.c)");
 		}
 	}
 	if (!key_path || !port_file || optind >= argc)
-		hs_die("usage: hostile-server --key FILE --port-file FILE [--handshake KIND] ACTION...");
+		stress_die("usage: hostile-server --key FILE --port-file FILE [--handshake KIND] ACTION...");
 	if (secure_init() != RC_OK)
-		hs_die("secure_init failed");
+		stress_die("secure_init failed");
 	/* Gone with the test script, however that ends. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() == 1)
@@ -312,7 +286,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	rsa_private_init(&key);
 	if (keyfile_load_private(key_path, &key, err, sizeof err) != RC_OK)
-		hs_die("cannot load %s: %s", key_path, err);
+		stress_die("cannot load %s: %s", key_path, err);
 
 	lfd = socket(AF_INET, SOCK_STREAM, 0);
 	memset(&sa, 0, sizeof sa);
@@ -320,19 +294,19 @@ int main(int argc, char **argv)
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(lfd, 8) != 0 ||
 	    getsockname(lfd, (struct sockaddr *)&sa, &len) != 0)
-		hs_die("cannot listen: %s", strerror(errno));
+		stress_die("cannot listen: %s", strerror(errno));
 	/* Written whole, then renamed: the script never reads half a number. */
 	snprintf(tmp, sizeof tmp, "%s.tmp", port_file);
 	if (!(f = fopen(tmp, "w")) || fprintf(f, "%u\n", (unsigned)ntohs(sa.sin_port)) < 0 || fclose(f) != 0 ||
 	    rename(tmp, port_file) != 0)
-		hs_die("cannot write %s", port_file);
+		stress_die("cannot write %s", port_file);
 	for (;;) {
 		int fd = accept(lfd, NULL, NULL);
 
 		if (fd < 0) {
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
-			hs_die("accept: %s", strerror(errno));
+			stress_die("accept: %s", strerror(errno));
 		}
 		hs_serve(fd, handshake, challenge, &key, argv + optind, argc - optind);
 		close(fd);

@@ -51,6 +51,7 @@
 #include "rsa.h"
 #include "secure.h"
 #include "session.h"
+#include "stresslib.h"
 #include "tests/bench/procstat.h"
 #include "wire.h"
 
@@ -72,20 +73,6 @@ static int st_timeout_ms = 30000;
 static unsigned st_run;          /* makes logins and contents unique per run */
 static pthread_mutex_t st_lock = PTHREAD_MUTEX_INITIALIZER;
 static int st_failures;
-
-static void st_die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-
-static void st_die(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fputs("rc-stress: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-	exit(2);
-}
 
 /* Records a failed check (any thread); the run then exits 1. */
 static void st_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -125,7 +112,7 @@ static long st_rss_kb(pid_t pid)
 	struct procstat_sample s;
 
 	if (procstat_process(pid, &s) != RC_OK)
-		st_die("cannot read /proc/%ld (has the server exited?)", (long)pid);
+		stress_die("cannot read /proc/%ld (has the server exited?)", (long)pid);
 	return s.rss_kb;
 }
 
@@ -133,7 +120,7 @@ static void st_new_key(struct rsa_private *key)
 {
 	rsa_private_init(key);
 	if (rsa_generate(key, ST_KEY_BITS, NULL, NULL) != RC_OK)
-		st_die("key generation failed");
+		stress_die("key generation failed");
 }
 
 static int st_connect(struct session *s, const struct rsa_private *key)
@@ -219,30 +206,12 @@ static int st_raw_connect(void)
 	memset(&hints, 0, sizeof hints);
 	hints.ai_socktype = SOCK_STREAM;
 	if (getaddrinfo(st_host, st_port, &hints, &res) != 0)
-		st_die("cannot resolve %s", st_host);
+		stress_die("cannot resolve %s", st_host);
 	fd = socket(res->ai_family, res->ai_socktype, res->ai_protocol);
 	if (fd < 0 || connect(fd, res->ai_addr, res->ai_addrlen) != 0)
-		st_die("connect: %s", strerror(errno));
+		stress_die("connect: %s", strerror(errno));
 	freeaddrinfo(res);
 	return fd;
-}
-
-/* Sends everything unless the server has closed; 0 when all went. */
-static int st_raw_send(int fd, const void *p, size_t n)
-{
-	const uint8_t *b = p;
-
-	while (n > 0) {
-		ssize_t w = send(fd, b, n, MSG_NOSIGNAL);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		b += w;
-		n -= (size_t)w;
-	}
-	return 0;
 }
 
 /* Reads whatever comes until the server closes (1) or timeout_ms pass (0). */
@@ -267,21 +236,14 @@ static int st_raw_wait_closed(int fd, int timeout_ms)
 /* The client half of a handshake: our e and n as bytes frames. */
 static void st_handshake_bytes(const struct rsa_public *me, struct bytebuf *out)
 {
-	struct bytebuf e, n;
-
-	bytebuf_init(&e, 0);
-	bytebuf_init(&n, 0);
-	if (bigint_append(&e, me->e) != RC_OK || bigint_append(&n, me->n) != RC_OK ||
-	    frame_write_bytes(out, e.data, e.len) != RC_OK || frame_write_bytes(out, n.data, n.len) != RC_OK)
-		st_die("out of memory");
-	bytebuf_free(&e);
-	bytebuf_free(&n);
+	stress_frame_number(out, me->e);
+	stress_frame_number(out, me->n);
 }
 
 static void st_seal(const struct rsa_public *server, const char *json, struct bytebuf *out)
 {
 	if (wire_seal(server, rsa_chunk_original(server), json, strlen(json), out) != RC_OK)
-		st_die("cannot encrypt a request");
+		stress_die("cannot encrypt a request");
 }
 
 /* The server's public key, from a normal handshake. */
@@ -290,9 +252,9 @@ static void st_server_key(const struct rsa_private *me, struct rsa_public *serve
 	struct session s;
 
 	if (st_connect(&s, me) != RC_OK)
-		st_die("cannot reach the server");
+		stress_die("cannot reach the server");
 	if (rsa_public_copy(server, &s.server_key) != RC_OK)
-		st_die("out of memory");
+		stress_die("out of memory");
 	session_close(&s);
 }
 
@@ -321,12 +283,12 @@ static void st_outage_ack(struct st_outage_client *c, const char *content)
 		char **v = realloc(c->acked, cap * sizeof *v);
 
 		if (!v)
-			st_die("out of memory");
+			stress_die("out of memory");
 		c->acked = v;
 		c->cap_acked = cap;
 	}
 	if (!(c->acked[c->n_acked++] = strdup(content)))
-		st_die("out of memory");
+		stress_die("out of memory");
 }
 
 /* Sends one message; 1 if acknowledged, 0 if the database was unavailable,
@@ -403,23 +365,23 @@ static int st_cmd_outage(int clients, const char *stopfile, const char *ackfile)
 	FILE *f;
 
 	if (clients < 2 || clients > ST_MAX_CLIENTS)
-		st_die("outage: want 2..%d clients", ST_MAX_CLIENTS);
+		stress_die("outage: want 2..%d clients", ST_MAX_CLIENTS);
 	memset(&o, 0, sizeof o);
 	o.clients = clients;
 	o.stopfile = stopfile;
 	pthread_barrier_init(&o.registered, NULL, (unsigned)clients);
 	if (!(c = calloc((size_t)clients, sizeof *c)))
-		st_die("out of memory");
+		stress_die("out of memory");
 	for (int i = 0; i < clients; i++) {
 		c[i].o = &o;
 		c[i].index = i;
 		if (pthread_create(&c[i].thread, NULL, st_outage_main, &c[i]) != 0)
-			st_die("pthread_create failed");
+			stress_die("pthread_create failed");
 	}
 	for (int i = 0; i < clients; i++)
 		pthread_join(c[i].thread, NULL);
 	if (!(f = fopen(ackfile, "w")))
-		st_die("cannot write %s: %s", ackfile, strerror(errno));
+		stress_die("cannot write %s: %s", ackfile, strerror(errno));
 	for (int i = 0; i < clients; i++) {
 		for (size_t j = 0; j < c[i].n_acked; j++) {
 			fprintf(f, "%s\n", c[i].acked[j]);
@@ -430,7 +392,7 @@ static int st_cmd_outage(int clients, const char *stopfile, const char *ackfile)
 		free(c[i].acked);
 	}
 	if (fclose(f) != 0)
-		st_die("cannot write %s", ackfile);
+		stress_die("cannot write %s", ackfile);
 	free(c);
 	pthread_barrier_destroy(&o.registered);
 	printf("acked %zu unavailable %ld\n", acked, unavailable);
@@ -489,7 +451,7 @@ static void *st_normal_main(void *arg)
 static void st_normal_start(struct st_normal *n)
 {
 	if (pthread_create(&n->thread, NULL, st_normal_main, n) != 0)
-		st_die("pthread_create failed");
+		stress_die("pthread_create failed");
 }
 
 static void st_normal_stop(struct st_normal *n)
@@ -528,7 +490,7 @@ static void st_raw_poll(struct st_raw *raw, int count, int wait_ms)
 	uint8_t buf[4096];
 
 	if (!p)
-		st_die("out of memory");
+		stress_die("out of memory");
 	for (int i = 0; i < count; i++) {
 		p[i].fd = raw[i].closed_ms ? -1 : raw[i].fd;
 		p[i].events = POLLIN;
@@ -554,7 +516,7 @@ static void st_raw_trickle(struct st_raw *raw, int count, int64_t *next_ms)
 	if (st_now_ms() < *next_ms)
 		return;
 	for (int i = 0; i < count; i++)
-		if (raw[i].kind == ST_RAW_TRICKLE && !raw[i].closed_ms && st_raw_send(raw[i].fd, "x", 1) != 0)
+		if (raw[i].kind == ST_RAW_TRICKLE && !raw[i].closed_ms && stress_send_all(raw[i].fd, "x", 1) != 0)
 			raw[i].closed_ms = st_now_ms();
 	*next_ms += 1000;
 }
@@ -581,12 +543,12 @@ static int st_cmd_connections(const struct st_conn_opts *o)
 	int64_t started, next_trickle, deadline;
 
 	if (count < 1 || count > ST_MAX_RAW)
-		st_die("connections: want 1..%d connections", ST_MAX_RAW);
+		stress_die("connections: want 1..%d connections", ST_MAX_RAW);
 	st_new_key(&key);
 	bytebuf_init(&hello, 0);
 	st_handshake_bytes(&key.pub, &hello);
 	if (!(raw = calloc((size_t)count, sizeof *raw)))
-		st_die("out of memory");
+		stress_die("out of memory");
 	rss_before = st_rss_kb(o->server_pid);
 
 	started = st_now_ms();
@@ -597,11 +559,11 @@ static int st_cmd_connections(const struct st_conn_opts *o)
 		r->opened_ms = st_now_ms();
 		r->fd = st_raw_connect();
 		if (r->kind == ST_RAW_STALL) {
-			st_raw_send(r->fd, half_length, sizeof half_length);
+			stress_send_all(r->fd, half_length, sizeof half_length);
 		} else {
-			st_raw_send(r->fd, hello.data, hello.len);
+			stress_send_all(r->fd, hello.data, hello.len);
 			if (r->kind == ST_RAW_TRICKLE)
-				st_raw_send(r->fd, trickle_header, sizeof trickle_header);
+				stress_send_all(r->fd, trickle_header, sizeof trickle_header);
 		}
 	}
 	printf("opened %d connections in %lld ms\n", count, (long long)(st_now_ms() - started));
@@ -739,7 +701,7 @@ static long st_chaos_cuts(const struct bytebuf *script)
 				if (poll(&p, 1, st_timeout_ms) > 0 && recv(fd, buf, sizeof buf, 0) <= 0)
 					st_fail("closed before its handshake (cut %zu)", cut);
 			}
-			st_raw_send(fd, script->data, cut);
+			stress_send_all(fd, script->data, cut);
 			st_cut(fd, (enum st_cut)how);
 			connections++;
 		}
@@ -759,8 +721,8 @@ static long st_chaos_random(const struct bytebuf *handshake, int count, uint64_t
 		for (size_t j = 0; j < len; j++)
 			junk[j] = (uint8_t)st_rand(seed);
 		if (i % 2)
-			st_raw_send(fd, handshake->data, handshake->len);
-		st_raw_send(fd, junk, len);
+			stress_send_all(fd, handshake->data, handshake->len);
+		stress_send_all(fd, junk, len);
 		st_cut(fd, (enum st_cut)(i % ST_CUTS));
 	}
 	return count;
@@ -778,8 +740,8 @@ static long st_chaos_mid_response(const struct bytebuf *handshake, const struct 
 			uint8_t buf[1024];
 			size_t got = 0;
 
-			st_raw_send(fd, handshake->data, handshake->len);
-			st_raw_send(fd, history_request->data, history_request->len);
+			stress_send_all(fd, handshake->data, handshake->len);
+			stress_send_all(fd, history_request->data, history_request->len);
 			/* Past the server's handshake, into the response. */
 			while (got < reads[i] + 64) {
 				struct pollfd p = { fd, POLLIN, 0 };
@@ -855,10 +817,10 @@ static int st_cmd_chaos(pid_t server_pid, int random_count, long max_growth_kb)
 	snprintf(normal_login, sizeof normal_login, "chaos%u_normal", st_run);
 	snprintf(peer_login, sizeof peer_login, "chaos%u_peer", st_run);
 	if (st_connect(&s, &peer_key) != RC_OK || st_register(&s, peer_login) != RC_OK)
-		st_die("cannot register %s", peer_login);
+		stress_die("cannot register %s", peer_login);
 	session_close(&s);
 	if (st_connect(&s, &normal_key) != RC_OK || st_register(&s, normal_login) != RC_OK)
-		st_die("cannot register %s", normal_login);
+		stress_die("cannot register %s", normal_login);
 	session_close(&s);
 
 	/* The chaos connections present the peer's key: complete requests
@@ -868,7 +830,7 @@ static int st_cmd_chaos(pid_t server_pid, int random_count, long max_growth_kb)
 	bytebuf_init(&history, 0);
 	st_handshake_bytes(&peer_key.pub, &handshake);
 	if (bytebuf_append(&script, handshake.data, handshake.len) != RC_OK)
-		st_die("out of memory");
+		stress_die("out of memory");
 	st_seal(&server, "{\"cmd\":\"ping\"}", &script);
 	snprintf(req, sizeof req, "{\"cmd\":\"get_messages\",\"user\":\"%s\"}", normal_login);
 	st_seal(&server, req, &history);
@@ -912,7 +874,7 @@ static int st_int(const char *s, int min, int max, const char *what)
 	long v = strtol(s, &end, 10);
 
 	if (*s == '\0' || *end != '\0' || v < min || v > max)
-		st_die("%s: want a number in %d..%d, not '%s'", what, min, max, s);
+		stress_die("%s: want a number in %d..%d, not '%s'", what, min, max, s);
 	return (int)v;
 }
 
@@ -938,6 +900,7 @@ int main(int argc, char **argv)
 	long max_growth_kb = 64 * 1024;
 	const char *mode;
 
+	stress_prog = "rc-stress";
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'H': st_host = optarg; break;
@@ -951,13 +914,13 @@ int main(int argc, char **argv)
 		case OPT_IDLE_TIMEOUT: conn.idle_timeout_ms = st_int(optarg, 1, 3600000, "--idle-timeout"); break;
 		case OPT_RANDOM: random_count = st_int(optarg, 0, 1000000, "--random"); break;
 		case OPT_GROWTH: max_growth_kb = st_int(optarg, 0, 1 << 30, "--max-growth-kb"); break;
-		default: st_die("bad option (see the comment at the top of rc-stress.c)");
+		default: stress_die("bad option (see the comment at the top of rc-stress.c)");
 		}
 	}
 	if (!st_port || optind >= argc)
-		st_die("usage: rc-stress --port P outage|connections|chaos ...");
+		stress_die("usage: rc-stress --port P outage|connections|chaos ...");
 	if (secure_init() != RC_OK)
-		st_die("secure_init failed");
+		stress_die("secure_init failed");
 	signal(SIGPIPE, SIG_IGN);
 	secure_random(&st_run, sizeof st_run);
 	mode = argv[optind];
@@ -966,14 +929,14 @@ int main(int argc, char **argv)
 		                       argv[optind + 3]);
 	} else if (strcmp(mode, "connections") == 0 && argc - optind == 1) {
 		if (!conn.server_pid || !conn.handshake_timeout_ms || !conn.idle_timeout_ms)
-			st_die("connections needs --server-pid, --handshake-timeout and --idle-timeout");
+			stress_die("connections needs --server-pid, --handshake-timeout and --idle-timeout");
 		status = st_cmd_connections(&conn);
 	} else if (strcmp(mode, "chaos") == 0 && argc - optind == 1) {
 		if (!conn.server_pid)
-			st_die("chaos needs --server-pid");
+			stress_die("chaos needs --server-pid");
 		status = st_cmd_chaos(conn.server_pid, random_count, max_growth_kb);
 	} else {
-		st_die("usage: rc-stress --port P outage CLIENTS STOPFILE ACKFILE | connections ... | chaos ...");
+		stress_die("usage: rc-stress --port P outage CLIENTS STOPFILE ACKFILE | connections ... | chaos ...");
 	}
 	fflush(stdout);
 	return status;

@@ -4,10 +4,11 @@
 # garbage. The shell tests run in make check; `make check-valgrind` runs the
 # server's integration tests with the server under valgrind memcheck.
 check_PROGRAMS += tests/stress/rc-stress tests/stress/hostile-server
-tests_stress_rc_stress_SOURCES = tests/stress/rc-stress.c \
+STRESS_LIB_SOURCES = tests/stress/stresslib.h tests/stress/stresslib.c
+tests_stress_rc_stress_SOURCES = tests/stress/rc-stress.c $(STRESS_LIB_SOURCES) \
 	tests/bench/procstat.h tests/bench/procstat.c
 tests_stress_rc_stress_LDADD = $(COMMON_LIBS)
-tests_stress_hostile_server_SOURCES = tests/stress/hostile-server.c
+tests_stress_hostile_server_SOURCES = tests/stress/hostile-server.c $(STRESS_LIB_SOURCES)
 tests_stress_hostile_server_LDADD = $(COMMON_LIBS)
 
 STRESS_TESTS = \
@@ -20,6 +21,8 @@ EXTRA_DIST += $(STRESS_TESTS)
 dist_noinst_SCRIPTS += tests/stress/valgrind-server
 
 # The server's integration tests with the server under valgrind (slow).
-check-valgrind: all $(check_PROGRAMS)
-	$(SHELL) $(srcdir)/tests/stress/valgrind-server
+check-valgrind: server/rsa-chat-server$(EXEEXT) utils/generate-keys$(EXEEXT) \
+		tests/server/test-client$(EXEEXT) tests/stress/rc-stress$(EXEEXT)
+	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' PG_BINDIR='$(PG_BINDIR)' \
+		$(SHELL) $(srcdir)/tests/stress/valgrind-server
 .PHONY: check-valgrind
