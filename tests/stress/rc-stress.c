@@ -623,8 +623,9 @@ static int st_cmd_connections(const struct st_conn_opts *o)
 				st_fail("%s connection %d closed after %lld ms, before its timeout (%d ms)",
 				        st_raw_kind_names[kind], i, (long long)after, timeout);
 		}
-		printf("%s: closed by the server after %lld..%lld ms (timeout %d ms), still open %d\n",
-		       st_raw_kind_names[kind], (long long)first, (long long)last, timeout, open);
+		if (first >= 0)
+			printf("%s: closed by the server after %lld..%lld ms (timeout %d ms), still open %d\n",
+			       st_raw_kind_names[kind], (long long)first, (long long)last, timeout, open);
 		if (open)
 			st_fail("%d %s connection(s) still open %d ms past the timeout", open, st_raw_kind_names[kind],
 			        ST_CLOSE_SLACK_MS);
