@@ -45,7 +45,8 @@ hostile() {
 	tries=0
 	until [ -s "$RC_TMP/port" ]; do
 		tries=$((tries + 1))
-		[ $tries -lt 100 ] || rc_fail "hostile-server did not start"
+		[ $tries -lt 100 ] && kill -0 "$HOSTILE_PID" 2>/dev/null ||
+			rc_fail "hostile-server did not start: $(cat "$RC_TMP/hostile.log")"
 		sleep 0.1
 	done
 	PORT=$(cat "$RC_TMP/port")
