@@ -3,6 +3,8 @@
 # self copies and a history read back. Checks correctness (zero errors, the
 # exact number of requests and messages), never speed.
 set -eu
+# The harness reads RC_SERVER_WRAPPER (optional) without a default; we run with set -u.
+RC_SERVER_WRAPPER=${RC_SERVER_WRAPPER:-}
 . "$top_srcdir/tests/lib/harness.sh"
 
 loadgen=$top_builddir/tests/bench/rsa-chat-loadgen
