@@ -1,8 +1,9 @@
 #!/bin/sh
-# PostgreSQL stopped and restarted while 20 clients send messages: the
-# server never exits, every request during the outage gets an answer on its
-# connection ("database unavailable"), afterwards each client sends again,
-# and every message acknowledged "sent" is in the database exactly once.
+# PostgreSQL stopped and restarted (twice: a clean stop, then a crash) while
+# 20 clients send messages: the server never exits, every request during an
+# outage gets an answer on its connection ("database unavailable"),
+# afterwards each client sends again, and every message acknowledged "sent"
+# is in the database exactly once.
 . "$top_srcdir/tests/lib/harness.sh"
 
 rc_pg_start
@@ -27,15 +28,19 @@ wait_for_messages() {
 	done
 }
 
+# Two outages: a clean stop (sessions told to go), then a crash (backends
+# killed, recovery from the WAL at restart).
 wait_for_messages 40
-before=$(stored)
-rc_pg_stop
-echo "ok - PostgreSQL stopped with $before messages stored"
-sleep 3
-kill -0 "$RC_SERVER_PID" || rc_fail "the server exited during the outage"
-rc_pg_start_again
-echo "ok - PostgreSQL restarted"
-wait_for_messages $((before + 40))
+for mode in fast immediate; do
+	before=$(stored)
+	rc_as_pg "$PG_BINDIR/pg_ctl" -D "$RC_PG_DATA" -m $mode -w stop >/dev/null || rc_fail "pg_ctl stop -m $mode failed"
+	echo "ok - PostgreSQL stopped (-m $mode) with $before messages stored"
+	sleep 3
+	kill -0 "$RC_SERVER_PID" || rc_fail "the server exited during the outage"
+	rc_pg_start_again
+	echo "ok - PostgreSQL restarted"
+	wait_for_messages $((before + 40))
+done
 : >"$STOP"
 status=0
 wait "$driver" || status=$?
