@@ -15,6 +15,6 @@ tests_bench_rsa_bench_SOURCES = tests/bench/rsa-bench.c \
 tests_bench_rsa_bench_LDADD = $(COMMON_LIBS)
 
 dist_noinst_SCRIPTS += tests/bench/run-bench
-EXTRA_DIST += tests/bench/results.md
+EXTRA_DIST += tests/bench/results.md tests/bench/README.md
 TESTS += tests/bench/loadgen-smoke.sh
 EXTRA_DIST += tests/bench/loadgen-smoke.sh
