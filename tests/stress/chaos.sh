@@ -19,3 +19,15 @@ rc_expect "a new client is served after the chaos" '{"state":"ok","data":"pong"}
 	"$("$top_builddir/tests/server/test-client" --port "$RC_PORT" --key "$RC_TMP/after" req '{"cmd":"ping"}')"
 # SIGTERM, exit status 0: under the sanitizers, no leak and no error.
 rc_server_stop
+
+# And a server stopped in the middle of the chaos exits cleanly too (the
+# driver then fails to connect: its status does not matter).
+rc_server_start --log-level warn
+"$top_builddir/tests/stress/rc-stress" --port "$RC_PORT" --timeout 5000 --server-pid "$RC_SERVER_PID" \
+	--random 100000 chaos >"$RC_TMP/interrupted.out" 2>&1 &
+driver=$!
+sleep 2
+kill -0 "$driver" 2>/dev/null || rc_fail "the chaos was over before the server was stopped: $(cat "$RC_TMP/interrupted.out")"
+rc_server_stop
+wait "$driver" || true
+echo "ok - stopped in the middle of the chaos, exit status 0"
