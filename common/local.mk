@@ -8,6 +8,7 @@ common_librsachat_a_SOURCES = \
 	common/frame.h common/frame.c \
 	common/bigint.h common/bigint.c \
 	common/rsa.h common/rsa.c \
+	common/rsa_parallel.h common/rsa_parallel.c \
 	common/keyfile.h common/keyfile.c \
 	common/fingerprint.h common/fingerprint.c \
 	common/utf8.h common/utf8.c \
@@ -46,6 +47,11 @@ COMMON_TESTS += tests/common/test-rsa
 tests_common_test_rsa_SOURCES = tests/common/test-rsa.c
 tests_common_test_rsa_CFLAGS = $(COMMON_TEST_CFLAGS)
 tests_common_test_rsa_LDADD = $(COMMON_TEST_LDADD)
+
+COMMON_TESTS += tests/common/test-rsa-parallel
+tests_common_test_rsa_parallel_SOURCES = tests/common/test-rsa-parallel.c
+tests_common_test_rsa_parallel_CFLAGS = $(COMMON_TEST_CFLAGS)
+tests_common_test_rsa_parallel_LDADD = $(COMMON_TEST_LDADD)
 
 COMMON_TESTS += tests/common/test-keyfile
 tests_common_test_keyfile_SOURCES = tests/common/test-keyfile.c

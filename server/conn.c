@@ -148,7 +148,9 @@ static void conn_flush(struct conn *c)
 		c->out_sent += (size_t)n;
 		c->last_activity_ms = event_loop_now_ms();
 	}
-	bytebuf_reset(&c->out);
+	/* Every response arrives in a buffer of its own: keeping this one
+	 * would hold the largest answer so far for as long as c lives. */
+	bytebuf_free(&c->out);
 	c->out_sent = 0;
 	if (c->state == CONN_HANDSHAKE_SEND) {
 		c->state = CONN_HANDSHAKE_READ_E;

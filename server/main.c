@@ -27,6 +27,7 @@
 #include "config.h"
 
 #include <getopt.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,6 +105,8 @@ static const struct option long_options[] = {
 	{ "require-key-proof", no_argument, NULL, 0 },
 	{ NULL, 0, NULL, 0 },
 };
+
+#define MAIN_MMAP_THRESHOLD_BYTES (1024 * 1024)
 
 enum main_exit {
 	MAIN_EXIT_OK = 0,
@@ -190,6 +193,11 @@ int main(int argc, char **argv)
 	char err[512];
 	int config_given = 0, status, r;
 
+	/* Buffers of a MiB and more (long histories and their answers) come
+	 * from mmap and go back to the system when freed: a fixed threshold
+	 * stops glibc from raising it to the largest block freed so far and
+	 * keeping such buffers in the heap afterwards. */
+	mallopt(M_MMAP_THRESHOLD, MAIN_MMAP_THRESHOLD_BYTES);
 	if (secure_init() != RC_OK) {
 		fprintf(stderr, "rsa-chat-server: cannot initialise libsodium\n");
 		return MAIN_EXIT_FAILURE;

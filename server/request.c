@@ -2,15 +2,22 @@
 
 #include "request.h"
 
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "dispatch.h"
 #include "errors.h"
+#include "frame.h"
 #include "jsonx.h"
 #include "log.h"
+#include "rsa_parallel.h"
 #include "secure.h"
 #include "wire.h"
+
+/* After an answer this large the worker hands its freed memory back to the
+ * system, so one long history does not leave the arena tens of MB larger. */
+#define REQUEST_TRIM_BYTES (1024u * 1024u)
 
 int job_new(void *owner, uint64_t conn_id, const char *login, struct job **out)
 {
@@ -43,12 +50,35 @@ void job_free(struct job *job)
 	free(job);
 }
 
+/* Seals the response for the client like wire_seal, with a long answer's
+ * blocks encrypted on every core, and frees each stage (the JSON, the
+ * blocks) as soon as the next exists: the peak is about twice the answer. */
+static int request_seal(const struct request_ctx *ctx, const struct job *job, struct json_object **resp,
+                        struct bytebuf *out)
+{
+	const struct rsa_public *to = job->client_key;
+	size_t len, chunk = ctx->response_chunk_wide ? rsa_chunk_wide(to) : rsa_chunk_original(to);
+	const char *text = jsonx_to_string(*resp, &len);
+	struct blocklist blocks;
+	int r;
+
+	blocklist_init(&blocks);
+	r = rsa_encrypt_parallel(to, (const uint8_t *)text, len, chunk, ctx->encrypt_threads, &blocks);
+	json_object_put(*resp);
+	*resp = NULL;
+	/* One allocation for the frame: its count, and a length before each block. */
+	if (r == RC_OK)
+		r = bytebuf_reserve(out, 4 + 4 * blocks.count + blocklist_total(&blocks));
+	if (r == RC_OK)
+		r = frame_write_blocks(out, &blocks);
+	blocklist_free(&blocks);
+	return r;
+}
+
 void request_process(const struct request_ctx *ctx, struct store *st, struct job *job)
 {
 	struct dispatch_identity id = { job->e_dec, job->n_dec, job->login };
 	struct json_object *req = NULL, *resp = NULL;
-	const char *out_text;
-	size_t out_len, chunk;
 	char *text = NULL;
 	size_t len = 0;
 	int close_after = 0, r;
@@ -74,9 +104,7 @@ void request_process(const struct request_ctx *ctx, struct store *st, struct job
 		goto out;
 	if (!resp && dispatch_request(st, req, &id, job->conn_id, &resp, &close_after) != RC_OK)
 		goto out;
-	out_text = jsonx_to_string(resp, &out_len);
-	chunk = ctx->response_chunk_wide ? rsa_chunk_wide(job->client_key) : rsa_chunk_original(job->client_key);
-	r = wire_seal(job->client_key, chunk, out_text, out_len, &job->response);
+	r = request_seal(ctx, job, &resp, &job->response);
 	if (r != RC_OK) {
 		log_error(job->conn_id, "cannot encrypt the response: %s", rc_strerror(r));
 		goto out;
@@ -90,4 +118,6 @@ out:
 		memset(text, 0, len);
 		free(text);
 	}
+	if (job->response.len > REQUEST_TRIM_BYTES)
+		malloc_trim(0);
 }

@@ -18,6 +18,7 @@ struct request_ctx {
 	const struct rsa_private *server_key;
 	int response_chunk_wide;    /* len(n)-1 chunks instead of the original's */
 	size_t max_request_bytes;   /* longest decrypted request text */
+	unsigned encrypt_threads;   /* threads one long response may encrypt on (the CPUs) */
 };
 
 /* What happened to a request. */

@@ -270,6 +270,7 @@ int server_run(const struct server_config *cfg, const struct rsa_private *key, c
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof ss;
 	char err[512], where[128];
+	long cpus;
 	int r;
 
 	memset(&srv, 0, sizeof srv);
@@ -288,6 +289,8 @@ int server_run(const struct server_config *cfg, const struct rsa_private *key, c
 	srv.ctx.server_key = key;
 	srv.ctx.response_chunk_wide = cfg->response_chunk_wide;
 	srv.ctx.max_request_bytes = cfg->max_request_bytes;
+	cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	srv.ctx.encrypt_threads = cpus > 1 ? (unsigned)cpus : 1;
 	srv.max_connections = server_connection_cap(cfg->max_connections);
 
 	if ((r = server_build_hello(key, &srv.env.hello)) != RC_OK)

@@ -287,7 +287,7 @@ static struct json_object *serve_full(struct store *st, struct identity *id, con
                                       int wide, int *close_after)
 {
 	const struct rsa_private *k = fuzz_key();
-	const struct request_ctx ctx = {k, wide, FUZZ_MAX_REQUEST_BYTES};
+	const struct request_ctx ctx = {k, wide, FUZZ_MAX_REQUEST_BYTES, 1};
 	const struct frame_limits lim = {PROTO_CLIENT_MAX_RESPONSE_BYTES, PROTO_CLIENT_MAX_BLOCKS,
 	                                 PROTO_CLIENT_MAX_RESPONSE_BYTES};
 	struct json_object *resp = NULL;

@@ -147,6 +147,17 @@ rc_expect "alice reads Зоя" \
 "${OK}[{\"user\":\"Зоя\",\"created_at\":\"T\",\"content\":\"привет ✓\"}]}" \
 "$(as alice '{"cmd":"get_messages","user":"Зоя"}')"
 
+# Content comes back exactly as sent: quotes, backslashes, control
+# characters, a slash and UTF-8 (the history's JSON text is written by
+# hand, dispatch.c).
+rc_genkey 1024 "$RC_TMP/erin"
+rc_expect "odd characters round trip" \
+"${OK}\"sent\"}
+${OK}[{\"user\":\"erin\",\"created_at\":\"T\",\"content\":\"q\\\"b\\\\s/t\\tn\\nr\\rf\\fb\\bc\\u0001\\u001f é 😀\"}]}" \
+"$(as erin '{"cmd":"register","login":"erin"}' >/dev/null
+	as erin '{"cmd":"send_message","user":"erin","content":"q\"b\\s\/t\tn\nr\rf\fb\bc\u0001\u001f é 😀"}' \
+	'{"cmd":"get_messages","user":"erin"}')"
+
 # An answer far larger than the socket buffers (5 MB), to a client that
 # does not read at once, goes out in many writes.
 rc_psql -c "INSERT INTO message (content, sender, receiver) SELECT repeat('x', 1000), 'carol', 'alice' FROM generate_series(1, 5000)"
