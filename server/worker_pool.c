@@ -112,8 +112,11 @@ static void *worker_main(void *arg)
 		pthread_mutex_unlock(&pool->lock);
 		request_process(pool->ctx, w->store, job);
 		pthread_mutex_lock(&pool->lock);
+		/* Jobs already waiting were announced: the loop takes them all
+		 * at once, and one wakeup fewer is one poll() fewer. */
+		if (!pool->done.head)
+			pool->notify(pool->notify_arg);
 		job_queue_push(&pool->done, job);
-		pool->notify(pool->notify_arg);
 	}
 	pthread_mutex_unlock(&pool->lock);
 	return NULL;

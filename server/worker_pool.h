@@ -12,7 +12,8 @@ struct worker_pool;
 typedef void (*worker_notify_fn)(void *arg);
 
 /* Starts `workers` threads serving with ctx (borrowed) and a store each on
- * conninfo. notify(arg) runs on a worker thread after each completion. */
+ * conninfo. notify(arg) runs on a worker thread when a completion finds no
+ * other finished job waiting (the loop takes them all at once). */
 int worker_pool_start(unsigned workers, const struct request_ctx *ctx, const char *conninfo,
                       worker_notify_fn notify, void *notify_arg, struct worker_pool **out);
 /* Queues a job (the pool owns it until it comes back). */

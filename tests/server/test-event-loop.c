@@ -1,6 +1,6 @@
 /* The event loop alone: readiness callbacks, unwatching inside callbacks,
- * write interest, the periodic tick, the before-poll hook and wakeups from
- * another thread. */
+ * reusing a freed slot, one ready fd among many, write interest, the
+ * periodic tick, the before-poll hook and wakeups from another thread. */
 #include "config.h"
 
 #include <stdarg.h>
@@ -110,6 +110,91 @@ static void test_unwatch_inside_callback(void **state)
 	assert_int_equal(f->c.readable, 1);
 }
 
+static void on_never(struct event_loop *loop, int fd, unsigned events, void *arg)
+{
+	(void)loop;
+	(void)fd;
+	(void)events;
+	(void)arg;
+	fail_msg("a removed watch was called back");
+}
+
+static void on_readable_count_stop(struct event_loop *loop, int fd, unsigned events, void *arg)
+{
+	struct counts *c = arg;
+	char buf[16];
+
+	assert_int_equal(fd, c->other_fd);
+	assert_true(events & EVENT_READABLE);
+	assert_true(read(fd, buf, sizeof buf) > 0);
+	c->readable++;
+	event_loop_stop(loop);
+}
+
+/* The first callback of a round removes b's watch (ready too) and watches
+ * a third pipe, which takes b's slot: the new watch must not get b's
+ * readiness in this round, and gets its own in the next. */
+static int third[2];
+
+static void on_readable_replace_other(struct event_loop *loop, int fd, unsigned events, void *arg)
+{
+	struct counts *c = arg;
+	char buf[16];
+
+	(void)events;
+	assert_true(read(fd, buf, sizeof buf) > 0);
+	event_loop_unwatch(loop, fd);
+	event_loop_unwatch(loop, c->other_fd);
+	c->other_fd = third[0];
+	assert_int_equal(event_loop_watch(loop, third[0], EVENT_READABLE, on_readable_count_stop, c), RC_OK);
+	assert_int_equal(write(third[1], "z", 1), 1);
+}
+
+static void test_slot_reused_inside_callback(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(pipe(third), 0);
+	assert_int_equal(event_loop_watch(f->loop, f->a[0], EVENT_READABLE, on_readable_replace_other, &f->c), RC_OK);
+	assert_int_equal(event_loop_watch(f->loop, f->b[0], EVENT_READABLE, on_never, &f->c), RC_OK);
+	assert_int_equal(write(f->a[1], "x", 1), 1);
+	assert_int_equal(write(f->b[1], "y", 1), 1);
+	f->c.other_fd = f->b[0];
+	assert_int_equal(event_loop_run(f->loop), RC_OK);
+	assert_int_equal(f->c.readable, 1);
+	event_loop_unwatch(f->loop, third[0]);
+	close(third[0]);
+	close(third[1]);
+}
+
+/* Many watches, some of them removed and their slots reused: only the
+ * ready one is called back, with its own fd. */
+#define MANY_PIPES 40
+
+static void test_one_ready_among_many(void **state)
+{
+	struct fixture *f = *state;
+	int pipes[MANY_PIPES][2];
+
+	for (int i = 0; i < MANY_PIPES; i++) {
+		assert_int_equal(pipe(pipes[i]), 0);
+		assert_int_equal(event_loop_watch(f->loop, pipes[i][0], EVENT_READABLE, on_never, &f->c), RC_OK);
+	}
+	for (int i = 0; i < MANY_PIPES; i += 3)
+		event_loop_unwatch(f->loop, pipes[i][0]);
+	/* pipes[0]'s old slot is reused by the watch of interest. */
+	f->c.other_fd = pipes[0][0];
+	assert_int_equal(event_loop_watch(f->loop, pipes[0][0], EVENT_READABLE, on_readable_count_stop, &f->c), RC_OK);
+	assert_int_equal(write(pipes[0][1], "x", 1), 1);
+	assert_int_equal(event_loop_run(f->loop), RC_OK);
+	assert_int_equal(f->c.readable, 1);
+	for (int i = 0; i < MANY_PIPES; i++) {
+		event_loop_unwatch(f->loop, pipes[i][0]);
+		close(pipes[i][0]);
+		close(pipes[i][1]);
+	}
+}
+
 static void on_tick(struct event_loop *loop, void *arg)
 {
 	struct counts *c = arg;
@@ -205,6 +290,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_readable_fires, fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_unwatch_inside_callback, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_slot_reused_inside_callback, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_one_ready_among_many, fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_no_interest_and_tick, fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_write_interest, fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_wakeup_from_thread, fixture_setup, fixture_teardown),
