@@ -9,15 +9,21 @@
  *             through request_process (decrypt, parse, dispatch, seal);
  *             otherwise jsonx_parse and dispatch_request directly
  *   bit 4     request_process seals with wide chunks
- *   bit 5     the client reconnects first (its cached login is forgotten)
+ *   bit 5     the client reconnects first (its cached login and key proof
+ *             are forgotten)
+ *   bit 6     the server requires key proof (--require-key-proof)
+ *   bit 7     the text is replaced by a key_proof answering the last
+ *             challenge this client received
  * Every response must be a well-formed protocol response that serialises to
  * valid UTF-8, give the answer the protocol prescribes for who is asking
- * (section 5), and change the store only as "welcome" and "sent" say, with
- * exactly the login, key, receiver and content of the request. */
+ * (section 5, and the key proof extension of server/dispatch.c), and change
+ * the store only as "welcome" and "sent" say, with exactly the login, key,
+ * receiver and content of the request. */
 #include "config.h"
 
 #include <gmp.h>
 #include <json-c/json.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,10 +49,20 @@
 #define CTL_FULL_PATH 0x08u
 #define CTL_WIDE 0x10u
 #define CTL_RECONNECT 0x20u
+#define CTL_REQUIRE_PROOF 0x40u
+#define CTL_ANSWER_CHALLENGE 0x80u
+
+/* A challenge's hex text. */
+#define CHALLENGE_HEX (2 * PROTO_KEY_CHALLENGE_BYTES)
 
 struct identity {
 	char *e_dec, *n_dec;  /* the key, as the server sees it */
 	char *login;          /* the connection's cached login */
+	struct dispatch_key_proof proof;  /* the connection's, as the server keeps it */
+	/* What the client knows: the last challenge it got (empty when none is
+	 * outstanding) and whether it proved its key on this connection. */
+	char challenge[CHALLENGE_HEX + 1];
+	int proven;
 };
 
 /* What one request is about, taken from the request itself. */
@@ -86,6 +102,9 @@ static void identities_init(struct identity ids[FUZZ_IDENTITIES])
 	for (int i = 0; i < FUZZ_IDENTITIES; i++) {
 		FUZZ_CHECK(ids[i].e_dec != NULL && ids[i].n_dec != NULL);
 		ids[i].login = NULL;
+		memset(&ids[i].proof, 0, sizeof(ids[i].proof));
+		ids[i].challenge[0] = '\0';
+		ids[i].proven = 0;
 	}
 }
 
@@ -231,9 +250,43 @@ static void check_anonymous(const struct store *st, const struct identity *id, c
 	FUZZ_CHECK(streq(id->login, u->login));
 }
 
+/* The key proof extension's answers; 1 when the request was one of its
+ * commands or refused by it (nothing else may then have happened). */
+static int check_key_proof(struct identity *id, const struct request_view *v, int required, struct json_object *resp)
+{
+	const char *data = jsonx_get_string(resp, "data");
+	size_t i;
+
+	if (is_cmd(v, PROTO_CMD_KEY_CHALLENGE)) {
+		FUZZ_CHECK(streq(jsonx_get_string(resp, "state"), "ok") && data && strlen(data) == CHALLENGE_HEX);
+		for (i = 0; i < CHALLENGE_HEX; i++)
+			FUZZ_CHECK((data[i] >= '0' && data[i] <= '9') || (data[i] >= 'a' && data[i] <= 'f'));
+		memcpy(id->challenge, data, CHALLENGE_HEX + 1);
+		return 1;
+	}
+	if (is_cmd(v, PROTO_CMD_KEY_PROOF)) {
+		/* Right only with the outstanding challenge; used up either way. */
+		if (id->challenge[0] && same_as_member(id->challenge, v->req, "challenge")) {
+			check_ok_string(resp, PROTO_DATA_PROVEN);
+			id->proven = 1;
+		} else {
+			check_error(resp, PROTO_ERR_WRONG_CHALLENGE);
+		}
+		id->challenge[0] = '\0';
+		return 1;
+	}
+	if (required && !id->proven &&
+	    (is_cmd(v, PROTO_CMD_REGISTER) || is_cmd(v, PROTO_CMD_GET_USERS) || is_cmd(v, PROTO_CMD_GET_MESSAGES) ||
+	     is_cmd(v, PROTO_CMD_SEND_MESSAGE))) {
+		check_error(resp, PROTO_ERR_KEY_PROOF_REQUIRED);
+		return 1;
+	}
+	return 0;
+}
+
 /* The response against the protocol, given the store before and after. */
-static void check_response(const struct store *st, const struct identity *id, const struct request_view *v, int down,
-                           struct json_object *resp, int close_after)
+static void check_response(const struct store *st, struct identity *id, const struct request_view *v, int down,
+                           int required, struct json_object *resp, int close_after)
 {
 	const char *state = jsonx_get_string(resp, "state"), *error, *text;
 	size_t len, row;
@@ -243,7 +296,9 @@ static void check_response(const struct store *st, const struct identity *id, co
 	text = jsonx_to_string(resp, &len);
 	FUZZ_CHECK(utf8_check_text((const uint8_t *)text, len) == RC_OK);
 	FUZZ_CHECK(close_after == is_cmd(v, PROTO_CMD_GOODBYE));
-	if (is_cmd(v, PROTO_CMD_PING) || is_cmd(v, PROTO_CMD_GOODBYE)) {
+	if (check_key_proof(id, v, required, resp)) {
+		/* Answered before the database is needed. */
+	} else if (is_cmd(v, PROTO_CMD_PING) || is_cmd(v, PROTO_CMD_GOODBYE)) {
 		check_ok_string(resp, is_cmd(v, PROTO_CMD_PING) ? PROTO_DATA_PONG : PROTO_DATA_GOODBYE);
 	} else if (down) {
 		/* Only what needs no database can be answered: a missing argument,
@@ -269,13 +324,18 @@ static void check_response(const struct store *st, const struct identity *id, co
 		FUZZ_CHECK(row != NO_USER && streq(fake_store_user(st, row)->login, id->login));
 }
 
-/* dispatch_request on the parsed text. */
+/* The key proof extension, then dispatch_request, on the parsed text (the
+ * order request_process follows). */
 static struct json_object *serve_direct(struct store *st, struct identity *id, struct json_object *req,
-                                        int *close_after)
+                                        int required, int *close_after)
 {
 	struct dispatch_identity did = {id->e_dec, id->n_dec, id->login};
 	struct json_object *resp = NULL;
 
+	*close_after = 0;
+	FUZZ_CHECK(dispatch_key_proof(req, &id->proof, required, 1, &resp) == RC_OK);
+	if (resp)
+		return resp;
 	FUZZ_CHECK(dispatch_request(st, req, &did, 1, &resp, close_after) == RC_OK);
 	id->login = did.login;
 	return resp;
@@ -284,10 +344,12 @@ static struct json_object *serve_direct(struct store *st, struct identity *id, s
 /* request_process on the text encrypted for the server key; NULL when the
  * server rightly closed the connection instead of answering. */
 static struct json_object *serve_full(struct store *st, struct identity *id, const uint8_t *text, size_t len,
-                                      int wide, int *close_after)
+                                      int wide, int required, int *close_after)
 {
 	const struct rsa_private *k = fuzz_key();
-	const struct request_ctx ctx = {k, wide, FUZZ_MAX_REQUEST_BYTES, 1};
+	/* Two threads: long answers take rsa_encrypt_parallel's threaded path. */
+	const struct request_ctx ctx = {.server_key = k, .response_chunk_wide = wide,
+	                                .max_request_bytes = FUZZ_MAX_REQUEST_BYTES, .encrypt_threads = 2};
 	const struct frame_limits lim = {PROTO_CLIENT_MAX_RESPONSE_BYTES, PROTO_CLIENT_MAX_BLOCKS,
 	                                 PROTO_CLIENT_MAX_RESPONSE_BYTES};
 	struct json_object *resp = NULL;
@@ -303,6 +365,8 @@ static struct json_object *serve_full(struct store *st, struct identity *id, con
 	job->client_key = &k->pub;
 	job->e_dec = id->e_dec;
 	job->n_dec = id->n_dec;
+	job->require_key_proof = required;
+	job->proof = id->proof;
 	/* A chunk starting with NUL cannot be encrypted: send the text whole then. */
 	sealed = rsa_encrypt(&k->pub, text, len, rsa_chunk_original(&k->pub), &job->request) == RC_OK;
 	if (!sealed)
@@ -311,6 +375,7 @@ static struct json_object *serve_full(struct store *st, struct identity *id, con
 	free(id->login);
 	id->login = job->login;
 	job->login = NULL;
+	id->proof = job->proof;
 	/* Too long is the only violation a sealed request can commit. */
 	FUZZ_CHECK((job->outcome == REQUEST_VIOLATION) == (sealed && len > FUZZ_MAX_REQUEST_BYTES));
 	if (job->outcome == REQUEST_VIOLATION) {
@@ -341,9 +406,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct identity *id;
 	struct store *st;
 	const uint8_t *text, *nl;
+	char proof_req[64 + CHALLENGE_HEX];
 	size_t len;
 	uint8_t ctl;
-	int requests, close_after;
+	int requests, close_after, required;
 
 	fuzz_setup();
 	identities_init(ids);
@@ -358,7 +424,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (ctl & CTL_RECONNECT) {
 			free(id->login);
 			id->login = NULL;
+			memset(&id->proof, 0, sizeof(id->proof));
+			id->challenge[0] = '\0';
+			id->proven = 0;
 		}
+		if (ctl & CTL_ANSWER_CHALLENGE) {
+			len = (size_t)snprintf(proof_req, sizeof(proof_req), "{\"cmd\": \"%s\", \"challenge\": \"%s\"}",
+			                       PROTO_CMD_KEY_PROOF, id->challenge);
+			text = (const uint8_t *)proof_req;
+		}
+		required = (ctl & CTL_REQUIRE_PROOF) != 0;
 		memset(&v, 0, sizeof(v));
 		if (jsonx_parse((const char *)text, len, &v.req) == RC_OK && json_object_is_type(v.req, json_type_object))
 			v.cmd = jsonx_get_string(v.req, "cmd");
@@ -367,12 +442,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		v.me = find_user_by_key(st, id);
 		fake_store_set_down(st, (ctl & CTL_DB_DOWN) != 0);
 		if (ctl & CTL_FULL_PATH)
-			resp = serve_full(st, id, text, len, (ctl & CTL_WIDE) != 0, &close_after);
+			resp = serve_full(st, id, text, len, (ctl & CTL_WIDE) != 0, required, &close_after);
 		else
-			resp = serve_direct(st, id, v.req, &close_after);
+			resp = serve_direct(st, id, v.req, required, &close_after);
 		fake_store_set_down(st, 0);
 		if (resp)
-			check_response(st, id, &v, (ctl & CTL_DB_DOWN) != 0, resp, close_after);
+			check_response(st, id, &v, (ctl & CTL_DB_DOWN) != 0, required, resp, close_after);
 		json_object_put(resp);
 		json_object_put(v.req);
 	}
