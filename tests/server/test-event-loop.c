@@ -1,5 +1,6 @@
 /* The event loop alone: readiness callbacks, unwatching inside callbacks,
- * reusing a freed slot, one ready fd among many, write interest, the
+ * reusing a freed slot, one ready fd among many, a quiet fd among many
+ * served while another is busy, write interest, the
  * periodic tick, the before-poll hook and wakeups from another thread. */
 #include "config.h"
 
@@ -195,6 +196,48 @@ static void test_one_ready_among_many(void **state)
 	}
 }
 
+/* Beside many quiet watches, one that is ready every round keeps the loop
+ * polling the busy ones only: a quiet pipe that becomes readable then must
+ * still be served (by the periodic poll over everything). */
+#define SPLIT_PIPES ((int)EVENT_LOOP_SPLIT_MIN + 6)
+static int split_pipes[SPLIT_PIPES][2];
+
+static void on_busy(struct event_loop *loop, int fd, unsigned events, void *arg)
+{
+	struct counts *c = arg;
+
+	(void)loop;
+	(void)events;
+	(void)fd;
+	/* Stays readable: the byte is never read. On the 5th round the quiet
+	 * pipe gets its byte. */
+	if (++c->writable == 5)
+		assert_int_equal(write(split_pipes[SPLIT_PIPES - 1][1], "q", 1), 1);
+}
+
+static void test_quiet_watch_served_while_busy(void **state)
+{
+	struct fixture *f = *state;
+
+	for (int i = 0; i < SPLIT_PIPES; i++) {
+		assert_int_equal(pipe(split_pipes[i]), 0);
+		assert_int_equal(event_loop_watch(f->loop, split_pipes[i][0], EVENT_READABLE, on_never, &f->c), RC_OK);
+	}
+	assert_int_equal(event_loop_watch(f->loop, split_pipes[0][0], EVENT_READABLE, on_busy, &f->c), RC_OK);
+	assert_int_equal(write(split_pipes[0][1], "b", 1), 1);
+	f->c.other_fd = split_pipes[SPLIT_PIPES - 1][0];
+	assert_int_equal(event_loop_watch(f->loop, f->c.other_fd, EVENT_READABLE, on_readable_count_stop, &f->c),
+	                 RC_OK);
+	assert_int_equal(event_loop_run(f->loop), RC_OK);
+	assert_int_equal(f->c.readable, 1);
+	assert_true(f->c.writable >= 5);
+	for (int i = 0; i < SPLIT_PIPES; i++) {
+		event_loop_unwatch(f->loop, split_pipes[i][0]);
+		close(split_pipes[i][0]);
+		close(split_pipes[i][1]);
+	}
+}
+
 static void on_tick(struct event_loop *loop, void *arg)
 {
 	struct counts *c = arg;
@@ -292,6 +335,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unwatch_inside_callback, fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_slot_reused_inside_callback, fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_one_ready_among_many, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_quiet_watch_served_while_busy, fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_no_interest_and_tick, fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_write_interest, fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_wakeup_from_thread, fixture_setup, fixture_teardown),
