@@ -3,7 +3,9 @@
  * Design. One thread runs a poll() event loop (event_loop.c) that owns every
  * socket: the listener (non-blocking, SO_REUSEADDR, backlog 511, accepting
  * until EAGAIN), a signalfd for SIGINT/SIGTERM, a wakeup eventfd, and the
- * client connections. Each connection (conn.c) is a state machine fed by the
+ * client connections. Beside many idle connections, a busy loop polls only
+ * the descriptors active in the last second, plus everything every 25 ms
+ * without blocking, so a wakeup does not cost O(connections) in the kernel. Each connection (conn.c) is a state machine fed by the
  * common incremental frame reader, with an output buffer written as the
  * socket allows (write interest only while output waits) and closing only at
  * a safe point before the next poll(). A periodic sweep closes connections
@@ -13,7 +15,8 @@
  * (worker_pool.c; default 2 x cores), each with its own PostgreSQL connection
  * (store.c, the only libpq user). A worker decrypts the blocks with the
  * server key (CRT), parses the JSON, runs the command (dispatch.c), and seals
- * the response for the client's key (request.c); the finished job returns
+ * the response for the client's key (request.c; a long answer, such as a
+ * big history, is encrypted on every core); the finished job returns
  * through a completion queue and the loop's wakeup fd. The loop never waits
  * on RSA or the database. Each connection has at most one request in flight
  * and reads nothing meanwhile, so responses keep the order of requests.
