@@ -174,7 +174,7 @@ rc_server_start() {
 	: >"$RC_SERVER_LOG"
 	# RC_SERVER_WRAPPER (words, e.g. "valgrind --error-exitcode=99") runs
 	# the server under a tool in the same process, so the pid stays its.
-	$RC_SERVER_WRAPPER "$top_builddir/server/rsa-chat-server" --listen 127.0.0.1 --port 0 \
+	${RC_SERVER_WRAPPER:-} "$top_builddir/server/rsa-chat-server" --listen 127.0.0.1 --port 0 \
 		--key "$key" "$@" 2>"$RC_SERVER_LOG" &
 	RC_SERVER_PID=$!
 	RC_SERVER_PIDS="$RC_SERVER_PIDS $RC_SERVER_PID"
