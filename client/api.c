@@ -388,19 +388,35 @@ static int send_one(struct session *s, const char *user, const struct rsa_public
 	return api_simple(s, req, PROTO_DATA_SENT, err, errlen);
 }
 
-int api_send_text(struct session *s, const char *user, const struct rsa_public *to, const char *text, size_t len,
-                  int self_copy, char *err, size_t errlen)
+int api_send_text_resume(struct session *s, const char *user, const struct rsa_public *to, const char *text,
+                         size_t len, int self_copy, int *acked, char *err, size_t errlen)
 {
 	int rc;
 
 	if ((rc = api_check_text(text, len, err, errlen)) != RC_OK)
 		return rc;
-	if ((rc = rsa_public_check(to)) != RC_OK) {
-		set_err(err, errlen, "%s's key is unusable (too small or malformed)", user);
-		return rc;
-	}
 	/* The recipient's copy first: a self copy alone would show a message nobody got. */
-	if ((rc = send_one(s, user, to, text, len, 0, err, errlen)) != RC_OK || !self_copy)
+	if (*acked < 1) {
+		if ((rc = rsa_public_check(to)) != RC_OK) {
+			set_err(err, errlen, "%s's key is unusable (too small or malformed)", user);
+			return rc;
+		}
+		if ((rc = send_one(s, user, to, text, len, 0, err, errlen)) != RC_OK)
+			return rc;
+		*acked = 1;
+	}
+	if (!self_copy || *acked >= 2)
+		return RC_OK;
+	if ((rc = send_one(s, user, &s->me->pub, text, len, 1, err, errlen)) != RC_OK)
 		return rc;
-	return send_one(s, user, &s->me->pub, text, len, 1, err, errlen);
+	*acked = 2;
+	return RC_OK;
+}
+
+int api_send_text(struct session *s, const char *user, const struct rsa_public *to, const char *text, size_t len,
+                  int self_copy, char *err, size_t errlen)
+{
+	int acked = 0;
+
+	return api_send_text_resume(s, user, to, text, len, self_copy, &acked, err, errlen);
 }

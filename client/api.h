@@ -66,5 +66,14 @@ int api_check_text(const char *text, size_t len, char *err, size_t errlen);
  * encrypted for our own key so our history shows it. */
 int api_send_text(struct session *s, const char *user, const struct rsa_public *to, const char *text, size_t len,
                   int self_copy, char *err, size_t errlen);
+/* api_send_text that can be retried on a new session without sending a copy
+ * twice: *acked (0 at the first attempt) counts the copies the server has
+ * acknowledged "sent" (1: the recipient's, 2: also ours) and the send resumes
+ * after them. Delivery stays at least once, not exactly once: when the
+ * connection drops after the server stored a copy but before we read its
+ * "sent", *acked cannot know it, and the protocol has no idempotency key for
+ * the server to recognise the retry, so that copy may arrive twice. */
+int api_send_text_resume(struct session *s, const char *user, const struct rsa_public *to, const char *text,
+                         size_t len, int self_copy, int *acked, char *err, size_t errlen);
 
 #endif

@@ -442,7 +442,9 @@ static int do_send(struct net_worker *w, struct net_session *ns, struct net_job 
 		r = RC_ERR_SERVER;
 		snprintf(ns->err, sizeof(ns->err), "%s", PROTO_ERR_NO_SUCH_USER);
 	} else {
-		r = api_send_text(&ns->s, to->login, &to->key, job->text, strlen(job->text), 1, ns->err, sizeof(ns->err));
+		/* A retry after a lost connection resumes after the acknowledged copies. */
+		r = api_send_text_resume(&ns->s, to->login, &to->key, job->text, strlen(job->text), 1, &job->acked, ns->err,
+		                         sizeof(ns->err));
 	}
 	if (is_network_error(r) || ns->s.fd < 0)
 		return is_network_error(r) ? r : RC_ERR_EOF;

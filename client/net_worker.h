@@ -69,6 +69,7 @@ struct net_job {
 	char *contact;
 	char *text;
 	uint64_t id;
+	int acked;                /* NET_JOB_SEND: copies the server acknowledged, kept across retries */
 };
 
 struct net_worker_config {

@@ -374,6 +374,46 @@ static void test_send_with_self_copy(void **state)
 	free(big);
 }
 
+/* A send cut off after the recipient's copy was acknowledged: the retry on a
+ * new session sends only the self copy, so the recipient gets one message. */
+static void test_send_resumes_after_lost_connection(void **state)
+{
+	struct fake_server first = { 0 }, second = { 0 };
+	struct session s;
+	struct json_object *req, *v;
+	char err[256];
+	int acked = 0;
+
+	(void)state;
+	/* Acknowledges the recipient's copy, then closes without answering ours. */
+	first.replies[0] = "{\"state\": \"ok\", \"data\": \"sent\"}";
+	connect_to(&first, &s);
+	assert_int_equal(api_send_text_resume(&s, "bob", &bob_key.pub, "once", 4, 1, &acked, err, sizeof(err)), RC_ERR_EOF);
+	assert_int_equal(acked, 1);
+	session_close(&s);
+	fake_finish(&first);
+	assert_int_equal(first.n_requests, 2);
+	fake_free(&first);
+
+	second.replies[0] = "{\"state\": \"ok\", \"data\": \"sent\"}";
+	second.replies[1] = "{\"state\": \"ok\", \"data\": \"sent\"}";
+	connect_to(&second, &s);
+	assert_int_equal(api_send_text_resume(&s, "bob", &bob_key.pub, "once", 4, 1, &acked, err, sizeof(err)), 0);
+	assert_int_equal(acked, 2);
+	/* Done: calling again sends nothing. */
+	assert_int_equal(api_send_text_resume(&s, "bob", &bob_key.pub, "once", 4, 1, &acked, err, sizeof(err)), 0);
+	session_close(&s);
+	fake_finish(&second);
+	assert_int_equal(second.n_requests, 1);
+	assert_int_equal(jsonx_parse(second.requests[0], strlen(second.requests[0]), &req), 0);
+	assert_string_equal(jsonx_get_string(req, "cmd"), "send_message");
+	assert_string_equal(jsonx_get_string(req, "user"), "bob");
+	assert_true(json_object_object_get_ex(req, "self_copy", &v));
+	assert_true(json_object_get_boolean(v));
+	json_object_put(req);
+	fake_free(&second);
+}
+
 static void test_connect_tofu(void **state)
 {
 	char dir[] = "/tmp/rc-api-XXXXXX", path[64], name[64], err[512];
@@ -600,6 +640,7 @@ int main(void)
 		cmocka_unit_test(test_server_errors_and_register),
 		cmocka_unit_test(test_huge_frame),
 		cmocka_unit_test(test_send_with_self_copy),
+		cmocka_unit_test(test_send_resumes_after_lost_connection),
 		cmocka_unit_test(test_connect_tofu),
 		cmocka_unit_test(test_connect_key_proof),
 		cmocka_unit_test(test_decrypt_cache),
