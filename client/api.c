@@ -14,6 +14,7 @@
 #include "jsonx.h"
 #include "protocol.h"
 #include "utf8.h"
+#include "wtext.h"
 
 __attribute__((format(printf, 3, 4)))
 static void set_err(char *err, size_t errlen, const char *fmt, ...)
@@ -27,17 +28,30 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Copies a server's error text, turning control characters into '?' so a
- * hostile server cannot drive the terminal. */
+/* Copies a server's error text, whole characters only, turning control
+ * characters (C1 too) and bytes that are not UTF-8 into '?' so a hostile
+ * server cannot drive the terminal. */
 static void copy_server_text(char *err, size_t errlen, const char *text)
 {
-	size_t i;
+	size_t in = 0, out = 0, len = strlen(text), chars = 0;
 
 	if (errlen == 0)
 		return;
-	for (i = 0; text[i] != '\0' && i + 1 < errlen && i < API_MAX_ERROR_CHARS; i++)
-		err[i] = ((unsigned char)text[i] < 0x20 || text[i] == 0x7f) ? '?' : text[i];
-	err[i] = '\0';
+	while (in < len && chars < API_MAX_ERROR_CHARS) {
+		int safe;
+		size_t used = wtext_next_safe(text + in, len - in, NULL, &safe);
+		size_t add = safe ? used : 1;
+		if (out + add + 1 > errlen)
+			break;
+		if (safe)
+			memcpy(err + out, text + in, used);
+		else
+			err[out] = '?';
+		out += add;
+		in += used;
+		chars++;
+	}
+	err[out] = '\0';
 }
 
 /* Sends req (consumed) and checks the answer's envelope. On RC_OK *resp

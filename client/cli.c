@@ -21,6 +21,7 @@
 #include "protocol.h"
 #include "seen_state.h"
 #include "timefmt.h"
+#include "wtext.h"
 
 struct cli {
 	const struct client_options *o;
@@ -69,12 +70,23 @@ static int fail(struct cli *c, int rc, const char *what)
 	return exit_for(rc);
 }
 
-/* Writes text with control characters other than newline and tab shown as
- * '?', so a peer's message cannot drive the terminal. */
+/* Writes text with control characters (C1 too) other than newline and tab,
+ * and bytes that are not UTF-8, shown as '?', so a peer's message cannot
+ * drive the terminal. */
 static void print_safe(FILE *out, const char *s)
 {
-	for (; *s != '\0'; s++)
-		fputc(((unsigned char)*s < 0x20 && *s != '\n' && *s != '\t') || *s == 0x7f ? '?' : *s, out);
+	size_t len = strlen(s);
+
+	while (len > 0) {
+		int safe;
+		size_t used = wtext_next_safe(s, len, "\n\t", &safe);
+		if (safe)
+			fwrite(s, 1, used, out);
+		else
+			fputc('?', out);
+		s += used;
+		len -= used;
+	}
 }
 
 /* Prints obj as one line and puts it. */

@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "errors.h"
 
@@ -45,6 +46,25 @@ static uint32_t decode_one(const unsigned char *p, size_t n, size_t *used)
 		return WTEXT_REPLACEMENT;
 	*used = need;
 	return c;
+}
+
+static int is_control(uint32_t c)
+{
+	return c < 0x20 || (c >= 0x7f && c < 0xa0);
+}
+
+size_t wtext_next_safe(const char *s, size_t n, const char *keep, int *safe)
+{
+	size_t used;
+	uint32_t c = decode_one((const unsigned char *)s, n, &used);
+
+	if (c == WTEXT_REPLACEMENT && used == 1)
+		*safe = 0;
+	else if (is_control(c))
+		*safe = c != 0 && keep != NULL && strchr(keep, (int)c) != NULL;
+	else
+		*safe = 1;
+	return used;
 }
 
 int wtext_from_utf8(const char *s, size_t len, wchar_t **out, size_t *out_len)

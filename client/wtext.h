@@ -13,6 +13,13 @@ int wtext_from_utf8(const char *s, size_t len, wchar_t **out, size_t *out_len);
 /* Encodes w[0..len) as UTF-8 (caller frees; NUL-terminated). RC_ERR_UTF8 for
  * surrogates and values past U+10FFFF. */
 int wtext_to_utf8(const wchar_t *w, size_t len, char **out, size_t *out_len);
+/* Steps through UTF-8 text that came from elsewhere (a server, a peer) on its
+ * way to a terminal: looks at the character starting s[0..n), n > 0, and
+ * returns how many bytes it takes. *safe is 1 when those bytes may be shown as
+ * they are, 0 when they must be shown as '?': a control character (C0, DEL,
+ * or C1 such as U+009B CSI, which terminals obey) not in keep, or a byte that
+ * does not start a well-formed character. */
+size_t wtext_next_safe(const char *s, size_t n, const char *keep, int *safe);
 /* Columns c takes on screen: 0 for combining marks, 2 for wide (CJK, most
  * emoji), 1 otherwise; control characters count 1 (they are drawn as '?'). */
 int wtext_char_width(wchar_t c);

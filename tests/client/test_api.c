@@ -280,7 +280,8 @@ static void test_server_errors_and_register(void **state)
 	f.replies[1] = "{\"state\": \"error\", \"error\": \"already registered\", \"login\": \"alice\"}";
 	f.replies[2] = "{\"state\": \"ok\", \"data\": \"welcome\"}";
 	f.replies[3] = "{\"state\": \"error\", \"error\": \"evil\\u001b[2Jtext\"}";
-	f.replies[4] = "{\"state\": \"ok\", \"data\": \"pong\"}";
+	f.replies[4] = "{\"state\": \"error\", \"error\": \"C1\\u009b2J\\u0085 stays \u00e9\"}";
+	f.replies[5] = "{\"state\": \"ok\", \"data\": \"pong\"}";
 	connect_to(&f, &s);
 	assert_int_equal(api_register(&s, "bob", &login, &already, err, sizeof(err)), RC_ERR_SERVER);
 	assert_string_equal(err, "login exists");
@@ -296,6 +297,8 @@ static void test_server_errors_and_register(void **state)
 	/* A server's error text cannot drive the terminal. */
 	assert_int_equal(api_ping(&s, err, sizeof(err)), RC_ERR_SERVER);
 	assert_string_equal(err, "evil?[2Jtext");
+	assert_int_equal(api_ping(&s, err, sizeof(err)), RC_ERR_SERVER);
+	assert_string_equal(err, "C1?2J? stays \u00e9");
 	assert_int_equal(api_ping(&s, err, sizeof(err)), 0);
 	session_close(&s);
 	fake_finish(&f);

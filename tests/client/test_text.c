@@ -69,6 +69,58 @@ static void expect_rows(const char *utf8, int width, const char *const *rows, si
 	free(w);
 }
 
+/* Shows s as wtext_next_safe lets it through, '?' for the rest. */
+static void show_safe(const char *s, size_t n, const char *keep, char *out)
+{
+	while (n > 0) {
+		int safe;
+		size_t used = wtext_next_safe(s, n, keep, &safe);
+		assert_true(used >= 1 && used <= n);
+		if (safe) {
+			memcpy(out, s, used);
+			out += used;
+		} else {
+			*out++ = '?';
+		}
+		s += used;
+		n -= used;
+	}
+	*out = '\0';
+}
+
+static void test_next_safe(void **state)
+{
+	static const struct {
+		const char *in;
+		size_t len;
+		const char *keep;
+		const char *shown;
+	} cases[] = {
+		{ "plain", 5, NULL, "plain" },
+		{ "\x1b[2J", 4, NULL, "?[2J" },
+		/* C1 controls: U+009B CSI, U+0085 NEL, U+0080, U+009F; DEL. */
+		{ "a\xc2\x9b" "2Jb", 6, NULL, "a?2Jb" },
+		{ "\xc2\x85\xc2\x80\xc2\x9f\x7f", 7, NULL, "????" },
+		/* Just outside the C1 range, and other scripts, stay. */
+		{ "\xc2\xa0\xc3\xa9\xd0\x96\xf0\x9f\x91\x8b", 10, NULL, "\xc2\xa0\xc3\xa9\xd0\x96\xf0\x9f\x91\x8b" },
+		/* A raw C1 byte, a truncated sequence, an overlong ESC, a surrogate. */
+		{ "x\x9by", 3, NULL, "x?y" },
+		{ "x\xe2\x82", 3, NULL, "x??" },
+		{ "\xc0\x9b", 2, NULL, "??" },
+		{ "\xed\xa0\x80", 3, NULL, "???" },
+		/* keep lets named controls through, never others. */
+		{ "a\nb\tc\rd", 7, "\n\t", "a\nb\tc?d" },
+		{ "a\0b", 3, "\n", "a?b" },
+	};
+	char out[64];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		show_safe(cases[i].in, cases[i].len, cases[i].keep, out);
+		assert_string_equal(out, cases[i].shown);
+	}
+}
+
 static void test_wrap(void **state)
 {
 	static const char *const words[] = { "hello ", "world" };
@@ -172,6 +224,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_utf8_round_trip),
+		cmocka_unit_test(test_next_safe),
 		cmocka_unit_test(test_wrap),
 		cmocka_unit_test(test_commands),
 		cmocka_unit_test(test_timefmt),

@@ -27,7 +27,7 @@ tests_fuzz_fuzz_dispatch_LDADD = $(COMMON_LIBS)
 # The client's protocol calls against a scripted server: fake_session.c is
 # linked in place of session.c's network half.
 tests_fuzz_fuzz_client_api_SOURCES = tests/fuzz/fuzz_client_api.c tests/fuzz/fake_session.h tests/fuzz/fake_session.c \
-	client/api.h client/api.c $(FUZZ_COMMON_SOURCES)
+	client/api.h client/api.c client/wtext.h client/wtext.c $(FUZZ_COMMON_SOURCES)
 tests_fuzz_fuzz_client_api_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/client
 tests_fuzz_fuzz_client_api_LDADD = $(COMMON_LIBS)
 
