@@ -4,7 +4,6 @@
 
 #include <ctype.h>
 #include <json-c/json.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,18 +14,6 @@
 #include "protocol.h"
 #include "utf8.h"
 #include "wtext.h"
-
-__attribute__((format(printf, 3, 4)))
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* Copies a server's error text, whole characters only, turning control
  * characters (C1 too) and bytes that are not UTF-8 into '?' so a hostile
@@ -66,13 +53,13 @@ static int api_call(struct session *s, struct json_object *req, struct json_obje
 
 	*resp = NULL;
 	*data = NULL;
-	set_err(err, errlen, "%s", "");
+	rc_errf(err, errlen, "%s", "");
 	if (req == NULL)
 		return RC_ERR_NOMEM;
 	rc = session_request(s, req, &r);
 	json_object_put(req);
 	if (rc != RC_OK) {
-		set_err(err, errlen, "%s", rc == RC_ERR_PROTOCOL ? "the server sent an unreadable answer" : rc_strerror(rc));
+		rc_errf(err, errlen, "%s", rc == RC_ERR_PROTOCOL ? "the server sent an unreadable answer" : rc_strerror(rc));
 		return rc;
 	}
 	state = jsonx_get_string(r, "state");
@@ -85,7 +72,7 @@ static int api_call(struct session *s, struct json_object *req, struct json_obje
 		*resp = r;
 		return RC_ERR_SERVER;
 	}
-	set_err(err, errlen, "the server's answer has no state and data or error");
+	rc_errf(err, errlen, "the server's answer has no state and data or error");
 	json_object_put(r);
 	return RC_ERR_PROTOCOL;
 }
@@ -124,7 +111,7 @@ static int api_simple(struct session *s, struct json_object *req, const char *ex
 	int rc = api_call(s, req, &resp, &data, err, errlen);
 
 	if (rc == RC_OK && (!json_object_is_type(data, json_type_string) || strcmp(json_object_get_string(data), expected) != 0)) {
-		set_err(err, errlen, "the server answered something else than \"%s\"", expected);
+		rc_errf(err, errlen, "the server answered something else than \"%s\"", expected);
 		rc = RC_ERR_PROTOCOL;
 	}
 	json_object_put(resp);
@@ -161,11 +148,11 @@ int api_prove_key(struct session *s, int *proven, char *err, size_t errlen)
 	if (rc == RC_ERR_SERVER) {
 		/* A server without the extension: nothing to prove to it. */
 		json_object_put(resp);
-		set_err(err, errlen, "%s", "");
+		rc_errf(err, errlen, "%s", "");
 		return RC_OK;
 	}
 	if (rc == RC_OK && !is_challenge(data)) {
-		set_err(err, errlen, "the server answered key_challenge with something else than a challenge");
+		rc_errf(err, errlen, "the server answered key_challenge with something else than a challenge");
 		rc = RC_ERR_PROTOCOL;
 	}
 	if (rc == RC_OK)
@@ -199,7 +186,7 @@ int api_register(struct session *s, const char *login, char **registered, int *a
 	rc = api_call(s, with_string(new_request(PROTO_CMD_REGISTER), "login", login), &resp, &data, err, errlen);
 	if (rc == RC_OK) {
 		if (!json_object_is_type(data, json_type_string) || strcmp(json_object_get_string(data), PROTO_DATA_WELCOME) != 0) {
-			set_err(err, errlen, "the server answered register with something else than \"welcome\"");
+			rc_errf(err, errlen, "the server answered register with something else than \"welcome\"");
 			rc = RC_ERR_PROTOCOL;
 		} else if ((*registered = strdup(login)) == NULL) {
 			rc = RC_ERR_NOMEM;
@@ -226,7 +213,7 @@ static int api_call_list(struct session *s, struct json_object *req, const char 
 	if (rc != RC_OK)
 		return rc;
 	if (!json_object_is_type(*data, json_type_array)) {
-		set_err(err, errlen, "%s: the server's data is not a list", what);
+		rc_errf(err, errlen, "%s: the server's data is not a list", what);
 		return RC_ERR_PROTOCOL;
 	}
 	*n = json_object_array_length(*data);
@@ -271,7 +258,7 @@ int api_get_users(struct session *s, struct api_users *out, char *err, size_t er
 		const char *login = jsonx_get_string(u, "login");
 
 		if (login == NULL || login[0] == '\0') {
-			set_err(err, errlen, "get_users: entry %zu has no login", i);
+			rc_errf(err, errlen, "get_users: entry %zu has no login", i);
 			rc = RC_ERR_PROTOCOL;
 			goto out;
 		}
@@ -283,7 +270,7 @@ int api_get_users(struct session *s, struct api_users *out, char *err, size_t er
 		}
 		if (jsonx_get_bigint(u, "open_exponent", dst->key.e) != RC_OK ||
 		    jsonx_get_bigint(u, "module", dst->key.n) != RC_OK) {
-			set_err(err, errlen, "get_users: the key of entry %zu is not a pair of whole numbers", i);
+			rc_errf(err, errlen, "get_users: the key of entry %zu is not a pair of whole numbers", i);
 			rc = RC_ERR_PROTOCOL;
 			goto out;
 		}
@@ -341,7 +328,7 @@ int api_get_messages(struct session *s, const char *user, struct api_messages *o
 		struct api_message *dst = &out->v[out->count++];
 
 		if (!json_object_is_type(m, json_type_object)) {
-			set_err(err, errlen, "get_messages: entry %zu is not an object", i);
+			rc_errf(err, errlen, "get_messages: entry %zu is not an object", i);
 			rc = RC_ERR_PROTOCOL;
 			goto out;
 		}
@@ -349,7 +336,7 @@ int api_get_messages(struct session *s, const char *user, struct api_messages *o
 		dst->created_at = dup_member(m, "created_at", NULL);
 		dst->content = dup_member(m, "content", &dst->content_len);
 		if (dst->sender == NULL || dst->created_at == NULL || dst->content == NULL) {
-			set_err(err, errlen, "get_messages: entry %zu lacks user, created_at or content strings", i);
+			rc_errf(err, errlen, "get_messages: entry %zu lacks user, created_at or content strings", i);
 			rc = RC_ERR_PROTOCOL;
 			goto out;
 		}
@@ -366,18 +353,18 @@ int api_check_text(const char *text, size_t len, char *err, size_t errlen)
 	int rc;
 
 	if (len == 0) {
-		set_err(err, errlen, "empty message");
+		rc_errf(err, errlen, "empty message");
 		return RC_ERR_INVAL;
 	}
 	if (len > API_MAX_TEXT_BYTES) {
-		set_err(err, errlen, "message too long: %zu bytes, at most %u", len, API_MAX_TEXT_BYTES);
+		rc_errf(err, errlen, "message too long: %zu bytes, at most %u", len, API_MAX_TEXT_BYTES);
 		return RC_ERR_TOO_LARGE;
 	}
 	rc = utf8_check_text((const uint8_t *)text, len);
 	if (rc == RC_ERR_NUL)
-		set_err(err, errlen, "the message holds a NUL character, which cannot be sent");
+		rc_errf(err, errlen, "the message holds a NUL character, which cannot be sent");
 	else if (rc != RC_OK)
-		set_err(err, errlen, "the message is not valid UTF-8");
+		rc_errf(err, errlen, "the message is not valid UTF-8");
 	return rc;
 }
 
@@ -390,7 +377,7 @@ static int send_one(struct session *s, const char *user, const struct rsa_public
 	int rc;
 
 	if ((rc = content_encode(to, text, len, rsa_chunk_wide(to), &content)) != RC_OK) {
-		set_err(err, errlen, "cannot encrypt the message: %s", rc_strerror(rc));
+		rc_errf(err, errlen, "cannot encrypt the message: %s", rc_strerror(rc));
 		return rc;
 	}
 	req = with_string(with_string(new_request(PROTO_CMD_SEND_MESSAGE), "user", user), "content", content);
@@ -412,7 +399,7 @@ int api_send_text_resume(struct session *s, const char *user, const struct rsa_p
 	/* The recipient's copy first: a self copy alone would show a message nobody got. */
 	if (*acked < 1) {
 		if ((rc = rsa_public_check(to)) != RC_OK) {
-			set_err(err, errlen, "%s's key is unusable (too small or malformed)", user);
+			rc_errf(err, errlen, "%s's key is unusable (too small or malformed)", user);
 			return rc;
 		}
 		if ((rc = send_one(s, user, to, text, len, 0, err, errlen)) != RC_OK)
