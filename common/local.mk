@@ -71,7 +71,7 @@ tests_common_test_jsonx_LDADD = $(COMMON_TEST_LDADD)
 COMMON_TESTS += tests/common/test-session
 tests_common_test_session_SOURCES = tests/common/test-session.c
 tests_common_test_session_CFLAGS = $(COMMON_TEST_CFLAGS)
-tests_common_test_session_LDADD = $(COMMON_TEST_LDADD)
+tests_common_test_session_LDADD = tests/lib/libtestnet.a $(COMMON_TEST_LDADD)
 
 TESTS += tests/common/generate-keys.sh
 dist_noinst_SCRIPTS += tests/common/generate-keys.sh

@@ -23,7 +23,7 @@ EXTRA_DIST += tests/lib/harness.sh
 
 check_PROGRAMS += tests/server/test-client
 tests_server_test_client_SOURCES = tests/server/test-client.c
-tests_server_test_client_LDADD = $(COMMON_LIBS)
+tests_server_test_client_LDADD = $(TESTNET_LIBS)
 
 # Unit tests of server modules that need neither sockets nor a database.
 SERVER_UNIT_TESTS = tests/server/test-event-loop tests/server/test-server-config

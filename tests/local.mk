@@ -1,2 +1,9 @@
 # tests/: shared test helpers and data; each part's tests are listed in its own local.mk.
 EXTRA_DIST += tests/vectors/wire-v1.json
+
+# Socket and frame helpers for the test programs that play a server or a raw
+# client (tests/lib/testnet.h). Link with $(TESTNET_LIBS) (it includes the
+# common library, which the helpers use).
+check_LIBRARIES += tests/lib/libtestnet.a
+tests_lib_libtestnet_a_SOURCES = tests/lib/testnet.h tests/lib/testnet.c
+TESTNET_LIBS = tests/lib/libtestnet.a $(COMMON_LIBS)

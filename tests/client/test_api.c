@@ -3,7 +3,6 @@
  * the known_servers check on connect. */
 #include "config.h"
 
-#include <netinet/in.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -26,6 +25,7 @@
 #include "frame.h"
 #include "jsonx.h"
 #include "secure.h"
+#include "tests/lib/testnet.h"
 #include "wire.h"
 
 #define FAKE_MAX_REQUESTS 8
@@ -48,55 +48,30 @@ static struct rsa_private server_key, other_server_key, alice_key, bob_key;
 static int read_frame(int fd, enum frame_kind kind, struct blocklist *out)
 {
 	static const struct frame_limits limits = { 1u << 20, 4096, 1u << 22 };
-	struct frame_reader r;
-	uint8_t byte;
-	size_t used;
-	int rc = FRAME_NEED_MORE;
 
-	frame_reader_init(&r, kind, &limits);
-	/* One byte at a time: never read past this frame. */
-	while (rc == FRAME_NEED_MORE) {
-		if (recv(fd, &byte, 1, 0) != 1) {
-			rc = RC_ERR_EOF;
-			break;
-		}
-		rc = frame_reader_feed(&r, &byte, 1, &used);
-	}
-	if (rc == FRAME_DONE)
-		rc = frame_reader_take(&r, out);
-	frame_reader_free(&r);
-	return rc;
+	return testnet_read_frame(fd, kind, &limits, out);
 }
 
+/* Sends what it can: a client that gave up early is fine. */
 static void send_all(int fd, const uint8_t *p, size_t n)
 {
-	while (n > 0) {
-		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-		if (w <= 0)
-			return;
-		p += w;
-		n -= (size_t)w;
-	}
+	(void)testnet_send_all(fd, p, n);
 }
 
 static void *fake_main(void *arg)
 {
 	struct fake_server *f = arg;
 	struct rsa_public client;
-	struct bytebuf out, num;
+	struct bytebuf out;
 	struct blocklist l;
 	int fd = accept(f->listen_fd, NULL, NULL);
 
 	rsa_public_init(&client);
 	bytebuf_init(&out, 0);
-	bytebuf_init(&num, 0);
 	if (fd < 0)
 		return NULL;
-	bigint_append(&num, f->key->pub.e);
-	frame_write_bytes(&out, num.data, num.len);
-	bytebuf_reset(&num);
-	bigint_append(&num, f->key->pub.n);
-	frame_write_bytes(&out, num.data, num.len);
+	if (testnet_frame_number(&out, f->key->pub.e) != RC_OK || testnet_frame_number(&out, f->key->pub.n) != RC_OK)
+		goto out;
 	send_all(fd, out.data, out.len);
 	for (int i = 0; i < 2; i++) {
 		if (read_frame(fd, FRAME_KIND_BYTES, &l) != RC_OK)
@@ -126,25 +101,17 @@ out:
 	close(fd);
 	rsa_public_clear(&client);
 	bytebuf_free(&out);
-	bytebuf_free(&num);
 	return NULL;
 }
 
 static void fake_start(struct fake_server *f, const struct rsa_private *key)
 {
-	struct sockaddr_in sa;
-	socklen_t len = sizeof(sa);
+	unsigned port;
 
 	f->key = key;
-	f->listen_fd = socket(AF_INET, SOCK_STREAM, 0);
+	f->listen_fd = testnet_listen_loopback(1, &port);
 	assert_true(f->listen_fd >= 0);
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(f->listen_fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(listen(f->listen_fd, 1), 0);
-	assert_int_equal(getsockname(f->listen_fd, (struct sockaddr *)&sa, &len), 0);
-	snprintf(f->port, sizeof(f->port), "%u", (unsigned)ntohs(sa.sin_port));
+	snprintf(f->port, sizeof(f->port), "%u", port);
 	assert_int_equal(pthread_create(&f->thread, NULL, fake_main, f), 0);
 }
 

@@ -5,9 +5,7 @@
 #include <stdarg.h>
 #include <setjmp.h>
 #include <stddef.h>
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +22,7 @@
 #include "protocol.h"
 #include "secure.h"
 #include "session.h"
+#include "tests/lib/testnet.h"
 #include "wire.h"
 
 #define TEST_TIMEOUT_MS 3000
@@ -66,57 +65,33 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* bytewise: one send per byte, so the client sees the frame arrive in pieces. */
 static int peer_send(int fd, const uint8_t *p, size_t n, int bytewise)
 {
-	while (n > 0) {
-		ssize_t w = send(fd, p, bytewise ? 1 : n, MSG_NOSIGNAL);
-
-		if (w <= 0)
+	if (!bytewise)
+		return testnet_send_all(fd, p, n);
+	for (size_t i = 0; i < n; i++)
+		if (testnet_send_all(fd, p + i, 1) != 0)
 			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
 	return 0;
 }
 
-/* Blocking read of one frame. */
 static int peer_read_frame(int fd, enum frame_kind kind, struct blocklist *out)
 {
-	const struct frame_limits limits = { PROTO_DEFAULT_MAX_FRAME_BYTES, PROTO_DEFAULT_MAX_BLOCKS, PROTO_DEFAULT_MAX_REQUEST_BYTES };
-	struct frame_reader r;
-	uint8_t c;
-	size_t used;
-	int rc = FRAME_NEED_MORE;
+	static const struct frame_limits limits = { PROTO_DEFAULT_MAX_FRAME_BYTES, PROTO_DEFAULT_MAX_BLOCKS,
+	                                            PROTO_DEFAULT_MAX_REQUEST_BYTES };
 
-	frame_reader_init(&r, kind, &limits);
-	/* one byte at a time: never reads past the frame */
-	while (rc == FRAME_NEED_MORE) {
-		if (recv(fd, &c, 1, 0) != 1) {
-			rc = RC_ERR_EOF;
-			break;
-		}
-		rc = frame_reader_feed(&r, &c, 1, &used);
-	}
-	if (rc == FRAME_DONE)
-		rc = frame_reader_take(&r, out);
-	frame_reader_free(&r);
-	return rc;
+	return testnet_read_frame(fd, kind, &limits, out);
 }
 
 static void peer_send_key(int fd, const mpz_t e, const mpz_t n)
 {
-	struct bytebuf out, num;
+	struct bytebuf out;
 
 	bytebuf_init(&out, 0);
-	bytebuf_init(&num, 0);
-	bigint_append(&num, e);
-	frame_write_bytes(&out, num.data, num.len);
-	bytebuf_reset(&num);
-	bigint_append(&num, n);
-	frame_write_bytes(&out, num.data, num.len);
-	peer_send(fd, out.data, out.len, 1);
+	if (testnet_frame_number(&out, e) == RC_OK && testnet_frame_number(&out, n) == RC_OK)
+		peer_send(fd, out.data, out.len, 1);
 	bytebuf_free(&out);
-	bytebuf_free(&num);
 }
 
 static void peer_answer_requests(struct peer *p, int fd)
@@ -199,21 +174,14 @@ static void *peer_main(void *arg)
 
 static void peer_start(struct peer *p, enum peer_mode mode)
 {
-	struct sockaddr_in sa;
-	socklen_t len = sizeof(sa);
+	unsigned port;
 
 	memset(p, 0, sizeof(*p));
 	p->mode = mode;
 	rsa_public_init(&p->client_key);
-	p->listen_fd = socket(AF_INET, SOCK_STREAM, 0);
+	p->listen_fd = testnet_listen_loopback(4, &port);
 	assert_true(p->listen_fd >= 0);
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(p->listen_fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(listen(p->listen_fd, 4), 0);
-	assert_int_equal(getsockname(p->listen_fd, (struct sockaddr *)&sa, &len), 0);
-	snprintf(p->port, sizeof(p->port), "%u", (unsigned)ntohs(sa.sin_port));
+	snprintf(p->port, sizeof(p->port), "%u", port);
 	assert_int_equal(pthread_create(&p->thread, NULL, peer_main, p), 0);
 }
 

@@ -46,6 +46,7 @@
 #include "rsa.h"
 #include "secure.h"
 #include "session.h"
+#include "tests/lib/testnet.h"
 #include "wire.h"
 
 #define TC_LOAD_KEY_BITS 1024u
@@ -227,19 +228,8 @@ static int tc_raw_connect(int rcvbuf)
 
 static void tc_raw_send(int fd, const void *p, size_t n)
 {
-	const uint8_t *b = p;
-
-	while (n > 0) {
-		ssize_t w = send(fd, b, n, MSG_NOSIGNAL);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return; /* the server may close while we write: the reader notices */
-		}
-		b += w;
-		n -= (size_t)w;
-	}
+	/* The server may close while we write: the reader notices. */
+	(void)testnet_send_all(fd, p, n);
 }
 
 /* Reads one frame of the given kind, or returns non-zero on EOF/timeout. */
@@ -322,14 +312,12 @@ static void tc_trickle_until_closed(int fd)
 
 static void tc_send_number(int fd, const mpz_t v)
 {
-	struct bytebuf b, f;
+	struct bytebuf f;
 
-	bytebuf_init(&b, 0);
 	bytebuf_init(&f, 0);
-	if (bigint_append(&b, v) != RC_OK || frame_write_bytes(&f, b.data, b.len) != RC_OK)
+	if (testnet_frame_number(&f, v) != RC_OK)
 		tc_die("out of memory");
 	tc_raw_send(fd, f.data, f.len);
-	bytebuf_free(&b);
 	bytebuf_free(&f);
 }
 

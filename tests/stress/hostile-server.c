@@ -24,11 +24,9 @@
  */
 #include "config.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <gmp.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,6 +44,7 @@
 #include "rsa.h"
 #include "secure.h"
 #include "stresslib.h"
+#include "tests/lib/testnet.h"
 #include "wire.h"
 
 #define HS_READ_LIMIT (1u << 22)
@@ -53,32 +52,14 @@
 /* Sends what it can: a client that gave up early is fine. */
 static void hs_send(int fd, const void *p, size_t n)
 {
-	(void)stress_send_all(fd, p, n);
+	(void)testnet_send_all(fd, p, n);
 }
 
-/* Reads one frame, byte by byte so nothing of the next one is taken. */
 static int hs_read_frame(int fd, enum frame_kind kind, struct blocklist *out)
 {
 	static const struct frame_limits limits = { HS_READ_LIMIT, 4096, HS_READ_LIMIT };
-	struct frame_reader r;
-	int rc = FRAME_NEED_MORE;
 
-	blocklist_init(out);
-	frame_reader_init(&r, kind, &limits);
-	while (rc == FRAME_NEED_MORE) {
-		uint8_t byte;
-		size_t used;
-
-		if (recv(fd, &byte, 1, 0) != 1) {
-			rc = RC_ERR_EOF;
-			break;
-		}
-		rc = frame_reader_feed(&r, &byte, 1, &used);
-	}
-	if (rc == FRAME_DONE)
-		rc = frame_reader_take(&r, out);
-	frame_reader_free(&r);
-	return rc;
+	return testnet_read_frame(fd, kind, &limits, out);
 }
 
 static void hs_send_number(int fd, const mpz_t v)
@@ -86,7 +67,8 @@ static void hs_send_number(int fd, const mpz_t v)
 	struct bytebuf f;
 
 	bytebuf_init(&f, 0);
-	stress_frame_number(&f, v);
+	if (testnet_frame_number(&f, v) != RC_OK)
+		stress_die("out of memory");
 	hs_send(fd, f.data, f.len);
 	bytebuf_free(&f);
 }
@@ -259,8 +241,7 @@ int main(int argc, char **argv)
 	/* What the original server says to commands it does not know. */
 	const char *challenge = "json:{\"state\":\"error\",\"error\":\"incorrect cmd\"}";
 	struct rsa_private key;
-	struct sockaddr_in sa;
-	socklen_t len = sizeof sa;
+	unsigned port;
 	char err[256], tmp[4096];
 	FILE *f;
 	int opt, lfd;
@@ -288,16 +269,11 @@ int main(int argc, char **argv)
 	if (keyfile_load_private(key_path, &key, err, sizeof err) != RC_OK)
 		stress_die("cannot load %s: %s", key_path, err);
 
-	lfd = socket(AF_INET, SOCK_STREAM, 0);
-	memset(&sa, 0, sizeof sa);
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(lfd, 8) != 0 ||
-	    getsockname(lfd, (struct sockaddr *)&sa, &len) != 0)
+	if ((lfd = testnet_listen_loopback(8, &port)) < 0)
 		stress_die("cannot listen: %s", strerror(errno));
 	/* Written whole, then renamed: the script never reads half a number. */
 	snprintf(tmp, sizeof tmp, "%s.tmp", port_file);
-	if (!(f = fopen(tmp, "w")) || fprintf(f, "%u\n", (unsigned)ntohs(sa.sin_port)) < 0 || fclose(f) != 0 ||
+	if (!(f = fopen(tmp, "w")) || fprintf(f, "%u\n", port) < 0 || fclose(f) != 0 ||
 	    rename(tmp, port_file) != 0)
 		stress_die("cannot write %s", port_file);
 	for (;;) {

@@ -57,6 +57,7 @@
 #include "secure.h"
 #include "session.h"
 #include "stresslib.h"
+#include "tests/lib/testnet.h"
 #include "tests/bench/procstat.h"
 #include "wire.h"
 
@@ -243,8 +244,8 @@ static int st_raw_wait_closed(int fd, int timeout_ms)
 /* The client half of a handshake: our e and n as bytes frames. */
 static void st_handshake_bytes(const struct rsa_public *me, struct bytebuf *out)
 {
-	stress_frame_number(out, me->e);
-	stress_frame_number(out, me->n);
+	if (testnet_frame_number(out, me->e) != RC_OK || testnet_frame_number(out, me->n) != RC_OK)
+		stress_die("out of memory");
 }
 
 static void st_seal(const struct rsa_public *server, const char *json, struct bytebuf *out)
@@ -523,7 +524,7 @@ static void st_raw_trickle(struct st_raw *raw, int count, int64_t *next_ms)
 	if (st_now_ms() < *next_ms)
 		return;
 	for (int i = 0; i < count; i++)
-		if (raw[i].kind == ST_RAW_TRICKLE && !raw[i].closed_ms && stress_send_all(raw[i].fd, "x", 1) != 0)
+		if (raw[i].kind == ST_RAW_TRICKLE && !raw[i].closed_ms && testnet_send_all(raw[i].fd, "x", 1) != 0)
 			raw[i].closed_ms = st_now_ms();
 	*next_ms += 1000;
 }
@@ -566,11 +567,11 @@ static int st_cmd_connections(const struct st_conn_opts *o)
 		r->opened_ms = st_now_ms();
 		r->fd = st_raw_connect();
 		if (r->kind == ST_RAW_STALL) {
-			stress_send_all(r->fd, half_length, sizeof half_length);
+			testnet_send_all(r->fd, half_length, sizeof half_length);
 		} else {
-			stress_send_all(r->fd, hello.data, hello.len);
+			testnet_send_all(r->fd, hello.data, hello.len);
 			if (r->kind == ST_RAW_TRICKLE)
-				stress_send_all(r->fd, trickle_header, sizeof trickle_header);
+				testnet_send_all(r->fd, trickle_header, sizeof trickle_header);
 		}
 	}
 	printf("opened %d connections in %lld ms\n", count, (long long)(st_now_ms() - started));
@@ -709,7 +710,7 @@ static long st_chaos_cuts(const struct bytebuf *script)
 				if (poll(&p, 1, st_timeout_ms) > 0 && recv(fd, buf, sizeof buf, 0) <= 0)
 					st_fail("closed before its handshake (cut %zu)", cut);
 			}
-			stress_send_all(fd, script->data, cut);
+			testnet_send_all(fd, script->data, cut);
 			st_cut(fd, (enum st_cut)how);
 			connections++;
 		}
@@ -729,8 +730,8 @@ static long st_chaos_random(const struct bytebuf *handshake, int count, uint64_t
 		for (size_t j = 0; j < len; j++)
 			junk[j] = (uint8_t)st_rand(seed);
 		if (i % 2)
-			stress_send_all(fd, handshake->data, handshake->len);
-		stress_send_all(fd, junk, len);
+			testnet_send_all(fd, handshake->data, handshake->len);
+		testnet_send_all(fd, junk, len);
 		st_cut(fd, (enum st_cut)(i % ST_CUTS));
 	}
 	return count;
@@ -748,8 +749,8 @@ static long st_chaos_mid_response(const struct bytebuf *handshake, const struct 
 			uint8_t buf[1024];
 			size_t got = 0;
 
-			stress_send_all(fd, handshake->data, handshake->len);
-			stress_send_all(fd, history_request->data, history_request->len);
+			testnet_send_all(fd, handshake->data, handshake->len);
+			testnet_send_all(fd, history_request->data, history_request->len);
 			/* Past the server's handshake, into the response. */
 			while (got < reads[i] + 64) {
 				struct pollfd p = { fd, POLLIN, 0 };

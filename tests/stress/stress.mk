@@ -7,9 +7,9 @@ check_PROGRAMS += tests/stress/rc-stress tests/stress/hostile-server
 STRESS_LIB_SOURCES = tests/stress/stresslib.h tests/stress/stresslib.c
 tests_stress_rc_stress_SOURCES = tests/stress/rc-stress.c $(STRESS_LIB_SOURCES) \
 	tests/bench/procstat.h tests/bench/procstat.c
-tests_stress_rc_stress_LDADD = $(COMMON_LIBS)
+tests_stress_rc_stress_LDADD = $(TESTNET_LIBS)
 tests_stress_hostile_server_SOURCES = tests/stress/hostile-server.c $(STRESS_LIB_SOURCES)
-tests_stress_hostile_server_LDADD = $(COMMON_LIBS)
+tests_stress_hostile_server_LDADD = $(TESTNET_LIBS)
 
 STRESS_TESTS = \
 	tests/stress/outage.sh \
