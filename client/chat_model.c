@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "errors.h"
 
 void chat_model_init(struct chat_model *m)
@@ -69,14 +70,9 @@ static int add_contact(struct chat_model *m, const char *login, struct chat_cont
 {
 	struct chat_contact *c;
 
-	if (m->count == m->cap) {
-		size_t cap = m->cap ? 2 * m->cap : 8;
-		c = realloc(m->contacts, cap * sizeof(*c));
-		if (c == NULL)
-			return RC_ERR_NOMEM;
-		m->contacts = c;
-		m->cap = cap;
-	}
+	if ((c = array_grow(m->contacts, &m->cap, m->count, sizeof(*c), 8)) == NULL)
+		return RC_ERR_NOMEM;
+	m->contacts = c;
 	c = &m->contacts[m->count];
 	memset(c, 0, sizeof(*c));
 	if ((c->login = strdup(login)) == NULL)
@@ -293,14 +289,11 @@ out:
 
 static int push_msg(struct chat_contact *c, struct chat_msg *msg)
 {
-	if (c->count == c->cap) {
-		size_t cap = c->cap ? 2 * c->cap : 16;
-		struct chat_msg *v = realloc(c->msgs, cap * sizeof(*v));
-		if (v == NULL)
-			return RC_ERR_NOMEM;
-		c->msgs = v;
-		c->cap = cap;
-	}
+	struct chat_msg *v = array_grow(c->msgs, &c->cap, c->count, sizeof(*v), 16);
+
+	if (v == NULL)
+		return RC_ERR_NOMEM;
+	c->msgs = v;
 	c->msgs[c->count++] = *msg;
 	return RC_OK;
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "errors.h"
 
 void digest_set_init(struct digest_set *s)
@@ -43,18 +44,14 @@ int digest_set_has(const struct digest_set *s, const unsigned char d[CHAT_DIGEST
 int digest_set_add(struct digest_set *s, const unsigned char d[CHAT_DIGEST_BYTES], int *added)
 {
 	size_t at = lower_bound(s, d);
+	void *v;
 
 	*added = 0;
 	if (at < s->count && memcmp(s->v[at], d, CHAT_DIGEST_BYTES) == 0)
 		return RC_OK;
-	if (s->count == s->cap) {
-		size_t cap = s->cap ? 2 * s->cap : 64;
-		void *v = realloc(s->v, cap * sizeof(*s->v));
-		if (v == NULL)
-			return RC_ERR_NOMEM;
-		s->v = v;
-		s->cap = cap;
-	}
+	if ((v = array_grow(s->v, &s->cap, s->count, sizeof(*s->v), 64)) == NULL)
+		return RC_ERR_NOMEM;
+	s->v = v;
 	memmove(s->v + at + 1, s->v + at, (s->count - at) * sizeof(*s->v));
 	memcpy(s->v[at], d, CHAT_DIGEST_BYTES);
 	s->count++;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "bytebuf.h"
 #include "errors.h"
 #include "keyfile.h"
@@ -122,7 +123,7 @@ static struct seen_entry *find_entry(const struct seen_state *st, const char *ke
 /* Stores key -> created_at (escaped), taking ownership of key. */
 static int put_entry(struct seen_state *st, char *key, const char *created_at_escaped, size_t len)
 {
-	struct seen_entry *e = find_entry(st, key);
+	struct seen_entry *e = find_entry(st, key), *v;
 	char *value = strndup(created_at_escaped, len);
 
 	if (value == NULL) {
@@ -135,17 +136,12 @@ static int put_entry(struct seen_state *st, char *key, const char *created_at_es
 		e->created_at = value;
 		return RC_OK;
 	}
-	if (st->count == st->cap) {
-		size_t cap = st->cap ? 2 * st->cap : 16;
-		struct seen_entry *v = realloc(st->v, cap * sizeof(*v));
-		if (v == NULL) {
-			free(key);
-			free(value);
-			return RC_ERR_NOMEM;
-		}
-		st->v = v;
-		st->cap = cap;
+	if ((v = array_grow(st->v, &st->cap, st->count, sizeof(*v), 16)) == NULL) {
+		free(key);
+		free(value);
+		return RC_ERR_NOMEM;
 	}
+	st->v = v;
 	st->v[st->count].key = key;
 	st->v[st->count].created_at = value;
 	st->count++;

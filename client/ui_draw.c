@@ -8,6 +8,7 @@
 #include <string.h>
 #include <wchar.h>
 
+#include "array.h"
 #include "decrypt_cache.h"
 #include "ui_internal.h"
 #include "wtext.h"
@@ -125,14 +126,11 @@ static void layout_free(struct conv_layout *l)
 
 static int layout_push(struct conv_layout *l, size_t msg, int header, size_t start, size_t len)
 {
-	if (l->count == l->cap) {
-		size_t cap = l->cap ? 2 * l->cap : 64;
-		struct conv_row *v = realloc(l->rows, cap * sizeof(*v));
-		if (v == NULL)
-			return -1;
-		l->rows = v;
-		l->cap = cap;
-	}
+	struct conv_row *v = array_grow(l->rows, &l->cap, l->count, sizeof(*v), 64);
+
+	if (v == NULL)
+		return -1;
+	l->rows = v;
 	l->rows[l->count].msg = msg;
 	l->rows[l->count].header = header;
 	l->rows[l->count].start = start;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "errors.h"
 
 #define WTEXT_REPLACEMENT 0xFFFD
@@ -154,14 +155,11 @@ size_t wtext_width(const wchar_t *w, size_t len)
 
 static int segs_push(struct wtext_segs *s, size_t start, size_t len)
 {
-	if (s->count == s->cap) {
-		size_t cap = s->cap ? 2 * s->cap : 16;
-		struct wtext_seg *v = realloc(s->v, cap * sizeof(*v));
-		if (v == NULL)
-			return RC_ERR_NOMEM;
-		s->v = v;
-		s->cap = cap;
-	}
+	struct wtext_seg *v = array_grow(s->v, &s->cap, s->count, sizeof(*v), 16);
+
+	if (v == NULL)
+		return RC_ERR_NOMEM;
+	s->v = v;
 	s->v[s->count].start = start;
 	s->v[s->count].len = len;
 	s->count++;

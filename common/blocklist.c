@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "blocklist.h"
 #include "errors.h"
 #include "secure.h"
@@ -14,21 +15,16 @@ void blocklist_init(struct blocklist *l)
 
 int blocklist_push_owned(struct blocklist *l, uint8_t *p, size_t n)
 {
-	struct block *v;
-	size_t cap;
+	struct block *v = array_grow(l->v, &l->cap, l->count, sizeof(*v), 4);
 
-	if (l->count == l->cap) {
-		cap = l->cap ? l->cap * 2 : 4;
-		if (cap > SIZE_MAX / sizeof(*v) || (v = realloc(l->v, cap * sizeof(*v))) == NULL) {
-			if (p) {
-				secure_wipe(p, n);
-				free(p);
-			}
-			return RC_ERR_NOMEM;
+	if (v == NULL) {
+		if (p) {
+			secure_wipe(p, n);
+			free(p);
 		}
-		l->v = v;
-		l->cap = cap;
+		return RC_ERR_NOMEM;
 	}
+	l->v = v;
 	l->v[l->count].data = p;
 	l->v[l->count].len = n;
 	l->count++;

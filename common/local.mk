@@ -2,6 +2,7 @@
 noinst_LIBRARIES += common/librsachat.a
 common_librsachat_a_SOURCES = \
 	common/errors.h common/errors.c \
+	common/array.h common/array.c \
 	common/protocol.h \
 	common/bytebuf.h common/bytebuf.c \
 	common/blocklist.h common/blocklist.c \

@@ -6,11 +6,13 @@
 #include <stdarg.h>
 #include <setjmp.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
+#include "array.h"
 #include "blocklist.h"
 #include "bytebuf.h"
 #include "errors.h"
@@ -266,6 +268,37 @@ static void test_writers(void **state)
 	bytebuf_free(&out);
 }
 
+static void test_array_grow(void **state)
+{
+	size_t cap = 0, huge;
+	uint64_t *v = NULL, *w;
+
+	(void)state;
+	v = array_grow(v, &cap, 0, sizeof(*v), 4);
+	assert_non_null(v);
+	assert_int_equal(cap, 4);
+	for (uint64_t i = 0; i < 4; i++)
+		v[i] = i * 1000003u;
+	/* Room left: the same array. */
+	assert_ptr_equal(array_grow(v, &cap, 3, sizeof(*v), 4), v);
+	assert_int_equal(cap, 4);
+	/* Full: doubled, the items kept. */
+	v = array_grow(v, &cap, 4, sizeof(*v), 4);
+	assert_non_null(v);
+	assert_int_equal(cap, 8);
+	for (uint64_t i = 0; i < 4; i++)
+		assert_int_equal(v[i], i * 1000003u);
+	/* Sizes past SIZE_MAX are refused before any allocation, nothing changed. */
+	huge = SIZE_MAX / 2 + 1;
+	assert_null(array_grow(v, &huge, huge, 1, 4));
+	assert_int_equal(huge, SIZE_MAX / 2 + 1);
+	huge = SIZE_MAX / sizeof(*v) / 2 + 1;
+	w = array_grow(v, &huge, huge, sizeof(*v), 4);
+	assert_null(w);
+	assert_int_equal(huge, SIZE_MAX / sizeof(*v) / 2 + 1);
+	free(v);
+}
+
 static void test_bytebuf(void **state)
 {
 	struct bytebuf b;
@@ -313,6 +346,7 @@ int main(void)
 		cmocka_unit_test(test_reader_limits),
 		cmocka_unit_test(test_writers),
 		cmocka_unit_test(test_bytebuf),
+		cmocka_unit_test(test_array_grow),
 	};
 
 	if (secure_init() != RC_OK)
