@@ -31,7 +31,7 @@ static int put_wide(int y, int x, const wchar_t *w, size_t n, int maxw)
 		int cw = wtext_char_width(c);
 		if (used + cw > maxw)
 			break;
-		if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0))
+		if (wtext_is_control(c))
 			c = L'?';
 		addnwstr(&c, 1);
 		used += cw;

@@ -49,9 +49,9 @@ static uint32_t decode_one(const unsigned char *p, size_t n, size_t *used)
 	return c;
 }
 
-static int is_control(uint32_t c)
+int wtext_is_control(wchar_t c)
 {
-	return c < 0x20 || (c >= 0x7f && c < 0xa0);
+	return (uint32_t)c < 0x20 || ((uint32_t)c >= 0x7f && (uint32_t)c < 0xa0);
 }
 
 size_t wtext_next_safe(const char *s, size_t n, const char *keep, int *safe)
@@ -61,7 +61,7 @@ size_t wtext_next_safe(const char *s, size_t n, const char *keep, int *safe)
 
 	if (c == WTEXT_REPLACEMENT && used == 1)
 		*safe = 0;
-	else if (is_control(c))
+	else if (wtext_is_control((wchar_t)c))
 		*safe = c != 0 && keep != NULL && strchr(keep, (int)c) != NULL;
 	else
 		*safe = 1;
@@ -134,7 +134,7 @@ int wtext_char_width(wchar_t c)
 {
 	int w;
 
-	if (c < 0x20 || c == 0x7f)
+	if (wtext_is_control(c))
 		return 1;
 	w = wcwidth(c);
 	/* Unknown to the C library (an old table or the C locale): assume one

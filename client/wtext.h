@@ -20,6 +20,8 @@ int wtext_to_utf8(const wchar_t *w, size_t len, char **out, size_t *out_len);
  * or C1 such as U+009B CSI, which terminals obey) not in keep, or a byte that
  * does not start a well-formed character. */
 size_t wtext_next_safe(const char *s, size_t n, const char *keep, int *safe);
+/* A control character (C0, DEL or C1): never sent to a terminal as it is. */
+int wtext_is_control(wchar_t c);
 /* Columns c takes on screen: 0 for combining marks, 2 for wide (CJK, most
  * emoji), 1 otherwise; control characters count 1 (they are drawn as '?'). */
 int wtext_char_width(wchar_t c);
