@@ -145,7 +145,10 @@ static int store_prepare_all(struct store *st)
 		PGresult *res = PQprepare(st->pg, s->name, s->sql, s->nparams, s->types);
 		int ok = res && PQresultStatus(res) == PGRES_COMMAND_OK;
 
-		if (!ok)
+		/* Logged once per outage, like an unreachable database: a
+		 * database without the migrations would otherwise flood the log
+		 * at every retry of every worker. */
+		if (!ok && !st->warned_down)
 			store_log_failure(st, "preparing statements (are the migrations applied?)",
 			                  res ? PQresultErrorMessage(res) : PQerrorMessage(st->pg));
 		PQclear(res);
@@ -208,6 +211,7 @@ int store_ensure(struct store *st)
 		return RC_ERR_DB;
 	}
 	if (store_prepare_all(st) != RC_OK) {
+		st->warned_down = 1;
 		store_disconnect(st);
 		store_schedule_retry(st);
 		return RC_ERR_DB;
