@@ -10,6 +10,7 @@
 #include "bytebuf.h"
 #include "errors.h"
 #include "jsonx.h"
+#include "protocol.h"
 #include "utf8.h"
 
 _Static_assert(sizeof(long) >= sizeof(int64_t), "mpz_get_si must hold an int64_t");
@@ -21,8 +22,9 @@ _Static_assert(sizeof(long) >= sizeof(int64_t), "mpz_get_si must hold an int64_t
  * fit int64 gets the exponent "e0" appended: the value is unchanged and
  * json-c keeps its digits. After parsing, the "e0" is dropped again from every
  * double whose text is an integer too large for int64, so it serialises as
- * the original literal. (A literal written with "e0" by the sender becomes
- * the same integer without it: the value is identical.)
+ * the original literal. A big literal written with "e0" by the sender becomes
+ * the same integer without it, always (the value is identical). Numbers
+ * outside JSON's grammar are refused.
  */
 
 #define JSONX_EXP_SUFFIX "e0"
@@ -56,14 +58,65 @@ static int jsonx_int_literal_is_big(const char *s, size_t n)
 	return memcmp(s, limit, digits) > 0;
 }
 
+/* True for a big integer literal followed by JSONX_EXP_SUFFIX. */
+static int jsonx_is_big_with_suffix(const char *s, size_t n)
+{
+	return n > JSONX_EXP_SUFFIX_LEN &&
+	       memcmp(s + n - JSONX_EXP_SUFFIX_LEN, JSONX_EXP_SUFFIX, JSONX_EXP_SUFFIX_LEN) == 0 &&
+	       jsonx_int_literal_is_big(s, n - JSONX_EXP_SUFFIX_LEN);
+}
+
 static int jsonx_is_number_char(char c)
 {
 	return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E';
 }
 
+static size_t jsonx_skip_digits(const char *s, size_t i, size_t n)
+{
+	while (i < n && s[i] >= '0' && s[i] <= '9')
+		i++;
+	return i;
+}
+
+/* True when s[0..n) is a JSON number (RFC 8259 section 6):
+ * -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+ * json-c also takes leading zeros ("007", "00.5e1") and keeps their text, and
+ * a big integer kept digit for digit would then echo them: text that is not
+ * JSON, which no parser (ours included) reads back. */
+static int jsonx_is_json_number(const char *s, size_t n)
+{
+	size_t i = 0, end;
+
+	if (i < n && s[i] == '-')
+		i++;
+	if (i < n && s[i] == '0')
+		i++;
+	else if (i < n && s[i] >= '1' && s[i] <= '9')
+		i = jsonx_skip_digits(s, i, n);
+	else
+		return 0;
+	if (i < n && s[i] == '.') {
+		end = jsonx_skip_digits(s, i + 1, n);
+		if (end == i + 1)
+			return 0;
+		i = end;
+	}
+	if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+		i++;
+		if (i < n && (s[i] == '+' || s[i] == '-'))
+			i++;
+		end = jsonx_skip_digits(s, i, n);
+		if (end == i)
+			return 0;
+		i = end;
+	}
+	return i == n;
+}
+
 /* Copies text to out, appending "e0" to the big integer literals outside
  * strings; *big counts them. RC_ERR_FORMAT for what json-c would accept but
- * is not JSON and would hide a string's bounds from this scan. */
+ * is not JSON: a number outside JSON's grammar, or anything that would hide
+ * a string's bounds from this scan. */
 static int jsonx_mark_big_integers(const char *text, size_t len, struct bytebuf *out, size_t *big)
 {
 	size_t i = 0, start, copied = 0;
@@ -100,12 +153,14 @@ static int jsonx_mark_big_integers(const char *text, size_t len, struct bytebuf 
 		start = i;
 		while (i < len && jsonx_is_number_char(text[i]))
 			i++;
-		if (!jsonx_int_literal_is_big(text + start, i - start))
-			continue;
-		/* JSON forbids leading zeros; json-c refuses them in the integers it
-		 * parses itself, and the digits kept here would be echoed as is. */
-		if (text[start + (text[start] == '-')] == '0')
+		if (!jsonx_is_json_number(text + start, i - start))
 			return RC_ERR_FORMAT;
+		if (!jsonx_int_literal_is_big(text + start, i - start)) {
+			/* the sender's own "e0" after a big literal: restored like ours */
+			if (jsonx_is_big_with_suffix(text + start, i - start))
+				(*big)++;
+			continue;
+		}
 		(*big)++;
 		if ((rc = bytebuf_append(out, text + copied, i - copied)) != RC_OK ||
 		    (rc = bytebuf_append(out, JSONX_EXP_SUFFIX, JSONX_EXP_SUFFIX_LEN)) != RC_OK)
@@ -130,12 +185,9 @@ static int jsonx_restore_big_integers(struct json_object *o)
 	case json_type_double:
 		txt = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
 		n = txt ? strlen(txt) : 0;
-		if (n <= JSONX_EXP_SUFFIX_LEN || memcmp(txt + n - JSONX_EXP_SUFFIX_LEN, JSONX_EXP_SUFFIX, JSONX_EXP_SUFFIX_LEN) != 0)
+		if (!jsonx_is_big_with_suffix(txt, n))
 			return RC_OK;
-		n -= JSONX_EXP_SUFFIX_LEN;
-		if (!jsonx_int_literal_is_big(txt, n))
-			return RC_OK;
-		if ((digits = strndup(txt, n)) == NULL)
+		if ((digits = strndup(txt, n - JSONX_EXP_SUFFIX_LEN)) == NULL)
 			return RC_ERR_NOMEM;
 		json_object_set_serializer(o, json_object_userdata_to_json_string, digits, json_object_free_userdata);
 		return RC_OK;
@@ -208,7 +260,7 @@ int jsonx_parse(const char *text, size_t len, struct json_object **out)
 	int rc;
 
 	*out = NULL;
-	bytebuf_init(&marked, 0);
+	bytebuf_init(&marked, BYTEBUF_UNBOUNDED);
 	rc = utf8_check_text((const uint8_t *)text, len);
 	if (rc != RC_OK) {
 		rc = rc == RC_ERR_NUL ? RC_ERR_FORMAT : rc;
@@ -271,16 +323,16 @@ int jsonx_get_bigint(struct json_object *obj, const char *key, mpz_t out)
 			char buf[32];
 
 			snprintf(buf, sizeof(buf), "%ju", (uintmax_t)json_object_get_uint64(v));
-			return bigint_from_decimal(out, buf, strlen(buf), JSONX_MAX_BIGINT_DIGITS);
+			return bigint_from_decimal(out, buf, strlen(buf), PROTO_MAX_KEY_DIGITS);
 		}
 		mpz_set_si(out, (long)i);
 		return RC_OK;
 	case json_type_double:
 		s = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
-		return bigint_from_decimal(out, s, strlen(s), JSONX_MAX_BIGINT_DIGITS) == RC_OK ? RC_OK : RC_ERR_FORMAT;
+		return bigint_from_decimal(out, s, strlen(s), PROTO_MAX_KEY_DIGITS) == RC_OK ? RC_OK : RC_ERR_FORMAT;
 	case json_type_string:
 		s = json_object_get_string(v);
-		return bigint_from_decimal(out, s, (size_t)json_object_get_string_len(v), JSONX_MAX_BIGINT_DIGITS) == RC_OK
+		return bigint_from_decimal(out, s, (size_t)json_object_get_string_len(v), PROTO_MAX_KEY_DIGITS) == RC_OK
 			? RC_OK : RC_ERR_FORMAT;
 	default:
 		return RC_ERR_FORMAT;

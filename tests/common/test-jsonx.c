@@ -164,6 +164,23 @@ static void test_rejects(void **state)
 		{ "[0123456789012345678901234]", 0, RC_ERR_FORMAT },
 		{ "{\"module\": 000000000000000030000000002716822864015450615}", 0, RC_ERR_FORMAT },
 		{ "[-00012345678901234567890123]", 0, RC_ERR_FORMAT },
+		/* numbers outside JSON's grammar, big or small (the fuzzer's finds:
+		 * leading zeros before an exponent were echoed as a big literal) */
+		{ "[0000004092233720368547758079221651e0]", 0, RC_ERR_FORMAT },
+		{ "[-0858922337203073709223372036854775807e0]", 0, RC_ERR_FORMAT },
+		{ "[007]", 0, RC_ERR_FORMAT },
+		{ "[-01]", 0, RC_ERR_FORMAT },
+		{ "[00.5]", 0, RC_ERR_FORMAT },
+		{ "[00e1]", 0, RC_ERR_FORMAT },
+		{ "[1.]", 0, RC_ERR_FORMAT },
+		{ "[.5]", 0, RC_ERR_FORMAT },
+		{ "[+1]", 0, RC_ERR_FORMAT },
+		{ "[1e]", 0, RC_ERR_FORMAT },
+		{ "[1e+]", 0, RC_ERR_FORMAT },
+		{ "[-]", 0, RC_ERR_FORMAT },
+		{ "[1-2]", 0, RC_ERR_FORMAT },
+		{ "[1.5.5]", 0, RC_ERR_FORMAT },
+		{ "[-Infinity]", 0, RC_ERR_FORMAT },
 		{ "[\"abc", 0, RC_ERR_FORMAT },
 		{ "[\"abc\\", 0, RC_ERR_FORMAT },
 		{ "[\"a\xff\"]", 0, RC_ERR_UTF8 },
@@ -181,6 +198,34 @@ static void test_rejects(void **state)
 		if (rc != cases[i].rc)
 			fail_msg("case %zu '%s': got %d, want %d", i, cases[i].text, rc, cases[i].rc);
 		assert_null(o);
+	}
+}
+
+/* Every number in JSON's grammar is taken, and serialises back as written
+ * (integers past 64 bits digit for digit; "e0" written by the sender is
+ * dropped from those, the value being the same). */
+static void test_json_numbers_accepted(void **state)
+{
+	static const struct {
+		const char *text, *back;
+	} cases[] = {
+		{ "[0,-0,7,-7]", "[0,0,7,-7]" },
+		{ "[0.5,-0.25,10.125]", "[0.5,-0.25,10.125]" },
+		{ "[1e5,1E+5,-1.5e-3,0e0]", "[1e5,1E+5,-1.5e-3,0e0]" },
+		{ "[9223372036854775807,-9223372036854775808]", "[9223372036854775807,-9223372036854775808]" },
+		{ "[9223372036854775808,-9223372036854775809]", "[9223372036854775808,-9223372036854775809]" },
+		{ "[92233720368547758070e0]", "[92233720368547758070]" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct json_object *o = NULL;
+
+		if (jsonx_parse(cases[i].text, strlen(cases[i].text), &o) != RC_OK)
+			fail_msg("case %zu '%s' refused", i, cases[i].text);
+		assert_string_equal(jsonx_to_string(o, NULL), cases[i].back);
+		json_object_put(o);
 	}
 }
 
@@ -230,6 +275,7 @@ int main(void)
 		cmocka_unit_test(test_get_bigint),
 		cmocka_unit_test(test_new_bigint),
 		cmocka_unit_test(test_rejects),
+		cmocka_unit_test(test_json_numbers_accepted),
 		cmocka_unit_test(test_depth_limit),
 		cmocka_unit_test(test_strings_and_python_output),
 	};
