@@ -14,6 +14,7 @@
 
 #include "api.h"
 #include "decrypt_cache.h"
+#include "clock.h"
 #include "errors.h"
 #include "protocol.h"
 
@@ -27,14 +28,6 @@
 
 /* What run_session ends with besides a network error. */
 #define NET_QUIT 1
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int is_network_error(int r)
 {
@@ -243,17 +236,11 @@ static void wait_until(struct net_worker *w, int64_t deadline, int registered, i
 {
 	pthread_mutex_lock(&w->lock);
 	while (!w->quit && runnable_job(w, registered) == NULL && !(wake_on_poll && w->poll_now)) {
-		int64_t left = deadline - now_ms();
+		int64_t left = deadline - clock_now_ms();
 		struct timespec ts;
 		if (left <= 0)
 			break;
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		ts.tv_sec += left / 1000;
-		ts.tv_nsec += (left % 1000) * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
+		clock_timespec_after(CLOCK_MONOTONIC, left, &ts);
 		pthread_cond_timedwait(&w->wake, &w->lock, &ts);
 	}
 	pthread_mutex_unlock(&w->lock);
@@ -480,7 +467,7 @@ static int run_session(struct net_worker *w, struct net_session *ns, struct decr
 	}
 	if (r != RC_OK)
 		return r;
-	next_poll = now_ms();
+	next_poll = clock_now_ms();
 	for (;;) {
 		struct net_job *job;
 		int poll_due;
@@ -491,7 +478,7 @@ static int run_session(struct net_worker *w, struct net_session *ns, struct decr
 			return NET_QUIT;
 		}
 		job = runnable_job(w, ns->registered);
-		poll_due = ns->registered && (w->poll_now || now_ms() >= next_poll);
+		poll_due = ns->registered && (w->poll_now || clock_now_ms() >= next_poll);
 		pthread_mutex_unlock(&w->lock);
 		if (job != NULL) {
 			switch (job->kind) {
@@ -514,10 +501,10 @@ static int run_session(struct net_worker *w, struct net_session *ns, struct decr
 		if (poll_due) {
 			if ((r = poll_once(w, ns, cache, ns->polls == 0)) != RC_OK)
 				return r;
-			next_poll = now_ms() + w->cfg.poll_ms;
+			next_poll = clock_now_ms() + w->cfg.poll_ms;
 			continue;
 		}
-		wait_until(w, ns->registered ? next_poll : now_ms() + w->cfg.poll_ms, ns->registered, 1);
+		wait_until(w, ns->registered ? next_poll : clock_now_ms() + w->cfg.poll_ms, ns->registered, 1);
 	}
 }
 
@@ -560,17 +547,17 @@ static void *worker_main(void *arg)
 		}
 		if (r != RC_OK) {
 			post_state(w, NET_STATE_OFFLINE, "%s (retrying in %d s)", ns.err, backoff_ms / 1000);
-			wait_until(w, now_ms() + backoff_ms, 0, 0);
-			backoff_ms = backoff_ms * 2 > NET_BACKOFF_MAX_MS ? NET_BACKOFF_MAX_MS : backoff_ms * 2;
+			wait_until(w, clock_now_ms() + backoff_ms, 0, 0);
+			backoff_ms = clock_backoff_next(backoff_ms, NET_BACKOFF_MAX_MS);
 			continue;
 		}
 		set_session_fd(w, ns.s.fd);
 		post_state(w, NET_STATE_ONLINE, NULL);
-		started = now_ms();
+		started = clock_now_ms();
 		r = run_session(w, &ns, &cache);
 		/* A session that lasted proves the server healthy; one that failed at
 		 * once (a server that answers nonsense) keeps the pauses growing. */
-		if (now_ms() - started > NET_BACKOFF_MAX_MS)
+		if (clock_now_ms() - started > NET_BACKOFF_MAX_MS)
 			backoff_ms = NET_BACKOFF_FIRST_MS;
 		if (r == NET_QUIT)
 			api_goodbye(&ns.s);
@@ -580,8 +567,8 @@ static void *worker_main(void *arg)
 		if (r != NET_QUIT) {
 			post_state(w, NET_STATE_OFFLINE, "connection lost: %s (reconnecting in %d s)", rc_strerror(r),
 			           backoff_ms / 1000);
-			wait_until(w, now_ms() + backoff_ms, 0, 0);
-			backoff_ms = backoff_ms * 2 > NET_BACKOFF_MAX_MS ? NET_BACKOFF_MAX_MS : backoff_ms * 2;
+			wait_until(w, clock_now_ms() + backoff_ms, 0, 0);
+			backoff_ms = clock_backoff_next(backoff_ms, NET_BACKOFF_MAX_MS);
 		}
 	}
 	decrypt_cache_free(&cache);
@@ -619,13 +606,7 @@ static int join_within(struct net_worker *w, int ms)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
+	clock_timespec_after(CLOCK_REALTIME, ms, &ts);
 	return pthread_timedjoin_np(w->thread, NULL, &ts) == 0;
 }
 

@@ -4,6 +4,7 @@ common_librsachat_a_SOURCES = \
 	common/errors.h common/errors.c \
 	common/array.h common/array.c \
 	common/protocol.h \
+	common/clock.h common/clock.c \
 	common/bytebuf.h common/bytebuf.c \
 	common/blocklist.h common/blocklist.c \
 	common/frame.h common/frame.c \

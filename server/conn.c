@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "bigint.h"
+#include "clock.h"
 #include "errors.h"
 #include "log.h"
 #include "secure.h"
@@ -69,10 +70,10 @@ int conn_start(struct conn_env *env, int fd, const char *peer)
 	/* Reads happen only while a frame is expected and everything read
 	 * before has been framed, so c->in never holds more than one read. */
 	bytebuf_init(&c->in, CONN_READ_CHUNK_BYTES);
-	bytebuf_init(&c->out, 0);
+	bytebuf_init(&c->out, BYTEBUF_UNBOUNDED);
 	blocklist_init(&c->key_e);
 	rsa_public_init(&c->client_key);
-	c->accepted_ms = c->last_activity_ms = event_loop_now_ms();
+	c->accepted_ms = c->last_activity_ms = clock_now_ms();
 	c->state = CONN_HANDSHAKE_SEND;
 	if ((r = bytebuf_append(&c->out, env->hello.data, env->hello.len)) != RC_OK ||
 	    (r = event_loop_watch(env->loop, fd, EVENT_WRITABLE, conn_handle_event, c)) != RC_OK) {
@@ -146,7 +147,7 @@ static void conn_flush(struct conn *c)
 			return;
 		}
 		c->out_sent += (size_t)n;
-		c->last_activity_ms = event_loop_now_ms();
+		c->last_activity_ms = clock_now_ms();
 	}
 	/* Every response arrives in a buffer of its own: keeping this one
 	 * would hold the largest answer so far for as long as c lives. */
@@ -160,7 +161,7 @@ static void conn_flush(struct conn *c)
 			return;
 		}
 		c->state = CONN_REQUEST_READ;
-		c->last_activity_ms = c->frame_started_ms = event_loop_now_ms();
+		c->last_activity_ms = c->frame_started_ms = clock_now_ms();
 	}
 	conn_update_events(c);
 	/* Bytes that arrived with the previous request may hold the next one. */
@@ -190,7 +191,7 @@ static void conn_finish_handshake(struct conn *c, const struct block *n_block)
 	frame_reader_free(&c->reader);
 	frame_reader_init(&c->reader, FRAME_KIND_BLOCKS, &c->env->request_limits);
 	c->state = CONN_REQUEST_READ;
-	c->last_activity_ms = c->frame_started_ms = event_loop_now_ms();
+	c->last_activity_ms = c->frame_started_ms = clock_now_ms();
 }
 
 static void conn_submit(struct conn *c, struct blocklist *request)
@@ -284,7 +285,7 @@ static void conn_handle_readable(struct conn *c)
 		conn_close(c, frame_reader_in_frame(&c->reader) || c->in.len ? "peer closed mid-frame" : "peer closed");
 		return;
 	}
-	c->last_activity_ms = event_loop_now_ms();
+	c->last_activity_ms = clock_now_ms();
 	/* A frame must arrive whole within the idle timeout: trickling a
 	 * byte now and then does not keep a connection open. */
 	if (!frame_reader_in_frame(&c->reader) && c->in.len == 0)
@@ -330,7 +331,7 @@ void conn_handle_job_done(struct job *job)
 		c->close_after_write = job->outcome == REQUEST_GOODBYE;
 		bytebuf_free(&c->out);
 		c->out = job->response;
-		bytebuf_init(&job->response, 0);
+		bytebuf_init(&job->response, BYTEBUF_UNBOUNDED);
 		c->out_sent = 0;
 		c->state = CONN_RESPONSE_WRITE;
 		conn_flush(c);

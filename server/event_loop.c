@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "errors.h"
 
 struct watch {
@@ -70,14 +71,6 @@ struct event_loop {
 	event_hook_fn wakeup_fn;
 	void *wakeup_arg;
 };
-
-int64_t event_loop_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void event_loop_drain_wakeup(struct event_loop *loop, int fd, unsigned events, void *arg)
 {
@@ -278,7 +271,7 @@ void event_loop_unwatch(struct event_loop *loop, int fd)
 void event_loop_set_tick(struct event_loop *loop, int interval_ms, event_hook_fn fn, void *arg)
 {
 	loop->tick_interval_ms = interval_ms > 0 ? interval_ms : 1000;
-	loop->next_tick_ms = event_loop_now_ms() + loop->tick_interval_ms;
+	loop->next_tick_ms = clock_now_ms() + loop->tick_interval_ms;
 	loop->tick_fn = fn;
 	loop->tick_arg = arg;
 }
@@ -318,7 +311,7 @@ static int event_loop_timeout_ms(struct event_loop *loop)
 
 	if (!loop->tick_fn)
 		return -1;
-	wait = loop->next_tick_ms - event_loop_now_ms();
+	wait = loop->next_tick_ms - clock_now_ms();
 	if (wait < 0)
 		return 0;
 	return wait > 60000 ? 60000 : (int)wait;
@@ -402,7 +395,7 @@ static int event_loop_poll_once(struct event_loop *loop)
 	size_t polled = loop->count;
 	int timeout = event_loop_timeout_ms(loop), n;
 
-	loop->now_ms = event_loop_now_ms();
+	loop->now_ms = clock_now_ms();
 	event_loop_gather_hot(loop);
 	if (polled >= EVENT_LOOP_SPLIT_MIN && loop->hot_polled > 0 && loop->now_ms < loop->next_cold_ms) {
 		int64_t cold_in = loop->next_cold_ms - loop->now_ms;
@@ -418,7 +411,7 @@ static int event_loop_poll_once(struct event_loop *loop)
 		timeout = 0;
 	if ((n = poll(loop->pfds, polled, timeout)) < 0)
 		return -errno;
-	loop->next_cold_ms = event_loop_now_ms() + EVENT_LOOP_COLD_CHECK_MS;
+	loop->next_cold_ms = clock_now_ms() + EVENT_LOOP_COLD_CHECK_MS;
 	event_loop_dispatch_all(loop, polled, n);
 	return 0;
 }
@@ -434,8 +427,8 @@ int event_loop_run(struct event_loop *loop)
 			break;
 		if ((err = event_loop_poll_once(loop)) < 0 && err != -EINTR)
 			return RC_ERR_IO;
-		if (loop->tick_fn && event_loop_now_ms() >= loop->next_tick_ms) {
-			loop->next_tick_ms = event_loop_now_ms() + loop->tick_interval_ms;
+		if (loop->tick_fn && clock_now_ms() >= loop->next_tick_ms) {
+			loop->next_tick_ms = clock_now_ms() + loop->tick_interval_ms;
 			loop->tick_fn(loop, loop->tick_arg);
 		}
 	}

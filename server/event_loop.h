@@ -49,7 +49,4 @@ void event_loop_wakeup(struct event_loop *loop);
 int event_loop_run(struct event_loop *loop);
 void event_loop_stop(struct event_loop *loop);
 
-/* Milliseconds of the monotonic clock. */
-int64_t event_loop_now_ms(void);
-
 #endif

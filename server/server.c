@@ -17,6 +17,7 @@
 
 #include "bigint.h"
 #include "conn.h"
+#include "clock.h"
 #include "errors.h"
 #include "frame.h"
 #include "log.h"
@@ -130,7 +131,7 @@ static void server_begin_shutdown(struct server *srv)
 	if (srv->shutdown_deadline_ms)
 		return;
 	log_info(0, "shutting down: no new connections, finishing %u open one(s)", srv->env.count);
-	srv->shutdown_deadline_ms = event_loop_now_ms() + SERVER_SHUTDOWN_GRACE_MS;
+	srv->shutdown_deadline_ms = clock_now_ms() + SERVER_SHUTDOWN_GRACE_MS;
 	event_loop_unwatch(srv->loop, srv->listen_fd);
 	close(srv->listen_fd);
 	srv->listen_fd = -1;
@@ -165,7 +166,7 @@ static void server_collect_jobs(struct event_loop *loop, void *arg)
 static void server_sweep(struct event_loop *loop, void *arg)
 {
 	struct server *srv = arg;
-	int64_t now = event_loop_now_ms();
+	int64_t now = clock_now_ms();
 
 	(void)loop;
 	conn_sweep(&srv->env, now);
@@ -188,7 +189,7 @@ static void server_before_poll(struct event_loop *loop, void *arg)
 		return;
 	for (struct conn *c = srv->env.all; c; c = c->next)
 		busy |= c->fd >= 0 || c->job_in_flight;
-	if (!busy || event_loop_now_ms() >= srv->shutdown_deadline_ms)
+	if (!busy || clock_now_ms() >= srv->shutdown_deadline_ms)
 		event_loop_stop(loop);
 }
 
@@ -276,7 +277,7 @@ int server_run(const struct server_config *cfg, const struct rsa_private *key, c
 	memset(&srv, 0, sizeof srv);
 	srv.cfg = cfg;
 	srv.listen_fd = srv.signal_fd = -1;
-	bytebuf_init(&srv.env.hello, 0);
+	bytebuf_init(&srv.env.hello, BYTEBUF_UNBOUNDED);
 	srv.env.handshake_limits.max_frame_bytes = PROTO_HANDSHAKE_MAX_FRAME_BYTES;
 	srv.env.handshake_limits.max_blocks = 1;
 	srv.env.handshake_limits.max_total_bytes = PROTO_HANDSHAKE_MAX_FRAME_BYTES;

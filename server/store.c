@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "errors.h"
 #include "log.h"
 #include "event_loop.h"
@@ -160,8 +161,8 @@ static int store_prepare_all(struct store *st)
 
 static void store_schedule_retry(struct store *st)
 {
-	st->next_attempt_ms = event_loop_now_ms() + st->backoff_ms;
-	st->backoff_ms = st->backoff_ms * 2 > STORE_BACKOFF_MAX_MS ? STORE_BACKOFF_MAX_MS : st->backoff_ms * 2;
+	st->next_attempt_ms = clock_now_ms() + st->backoff_ms;
+	st->backoff_ms = clock_backoff_next(st->backoff_ms, STORE_BACKOFF_MAX_MS);
 }
 
 /* A connection whose server went away (restart, admin shutdown) has input
@@ -196,7 +197,7 @@ int store_ensure(struct store *st)
 	store_drop_if_dead(st);
 	if (st->pg)
 		return RC_OK;
-	if (event_loop_now_ms() < st->next_attempt_ms)
+	if (clock_now_ms() < st->next_attempt_ms)
 		return RC_ERR_DB;
 	/* dbname is expanded as a conninfo string or URI; its settings
 	 * override the defaults before it. */

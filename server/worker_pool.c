@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "clock.h"
 #include "errors.h"
 #include "event_loop.h"
 #include "log.h"
@@ -64,22 +65,6 @@ static struct job *job_queue_pop(struct job_queue *q)
 	return job;
 }
 
-static void worker_deadline(struct timespec *ts, int64_t at_ms)
-{
-	struct timespec now;
-	int64_t wait = at_ms - event_loop_now_ms();
-
-	if (wait < 1)
-		wait = 1;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ts->tv_sec = now.tv_sec + wait / 1000;
-	ts->tv_nsec = now.tv_nsec + (wait % 1000) * 1000000;
-	if (ts->tv_nsec >= 1000000000) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000;
-	}
-}
-
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
@@ -99,7 +84,7 @@ static void *worker_main(void *arg)
 				struct timespec ts;
 				int r;
 
-				worker_deadline(&ts, store_next_attempt_ms(w->store));
+				clock_timespec_after(CLOCK_MONOTONIC, store_next_attempt_ms(w->store) - clock_now_ms(), &ts);
 				r = pthread_cond_timedwait(&pool->work_ready, &pool->lock, &ts);
 				if (r == ETIMEDOUT && !pool->todo.head && !pool->stopping) {
 					pthread_mutex_unlock(&pool->lock);
