@@ -10,10 +10,8 @@
 #include "errors.h"
 #include "fingerprint.h"
 #include "keyfile.h"
+#include "protocol.h"
 #include "textfile.h"
-
-/* A 16384-bit number has 4933 decimal digits. */
-#define KNOWN_SERVERS_MAX_DIGITS 5000u
 
 /* The next space-separated field of line[*pos..len). */
 static int next_field(const char *line, size_t len, size_t *pos, const char **f, size_t *flen)
@@ -52,11 +50,11 @@ static int line_parse_key(const char *line, size_t len, struct rsa_public *key)
 			return RC_ERR_FORMAT;
 	if (!next_field(line, len, &pos, &f, &flen))
 		return RC_ERR_FORMAT;
-	if ((r = bigint_from_decimal(key->e, f, flen, KNOWN_SERVERS_MAX_DIGITS)) != RC_OK)
+	if ((r = bigint_from_decimal(key->e, f, flen, PROTO_MAX_KEY_DIGITS)) != RC_OK)
 		return r;
 	if (!next_field(line, len, &pos, &f, &flen))
 		return RC_ERR_FORMAT;
-	return bigint_from_decimal(key->n, f, flen, KNOWN_SERVERS_MAX_DIGITS);
+	return bigint_from_decimal(key->n, f, flen, PROTO_MAX_KEY_DIGITS);
 }
 
 int known_servers_lookup(const char *path, const char *server, const struct rsa_public *key,

@@ -13,7 +13,13 @@
 void bytebuf_init(struct bytebuf *b, size_t max)
 {
 	memset(b, 0, sizeof(*b));
-	b->max = max ? max : SIZE_MAX / 2;
+	b->max = max;
+}
+
+void bytebuf_init_secret(struct bytebuf *b, size_t max)
+{
+	bytebuf_init(b, max);
+	b->wipe = 1;
 }
 
 int bytebuf_reserve(struct bytebuf *b, size_t extra)

@@ -11,11 +11,18 @@ struct bytebuf {
 	size_t len;
 	size_t cap;
 	size_t max;     /* appends that would exceed max fail with RC_ERR_TOO_LARGE */
-	int wipe;       /* non-zero: contents are wiped on free/reset/regrow (secrets) */
+	int wipe;       /* set by bytebuf_init_secret */
 };
 
-/* An empty buffer limited to max bytes (0 means SIZE_MAX / 2). */
+/* The max of a buffer bounded only by memory: what a program builds itself
+ * (never what a peer sends, which always has a real bound). */
+#define BYTEBUF_UNBOUNDED (SIZE_MAX / 2)
+
+/* An empty buffer limited to max bytes. */
 void bytebuf_init(struct bytebuf *b, size_t max);
+/* The same for secrets (private keys, decrypted text): the contents are wiped
+ * whenever memory is freed, reset or moved by growth. */
+void bytebuf_init_secret(struct bytebuf *b, size_t max);
 /* Makes room for extra more bytes without changing len. */
 int bytebuf_reserve(struct bytebuf *b, size_t extra);
 int bytebuf_append(struct bytebuf *b, const void *p, size_t n);

@@ -39,7 +39,7 @@ int content_encode(const struct rsa_public *to, const char *text, size_t len, si
 
 	*content = NULL;
 	blocklist_init(&blocks);
-	bytebuf_init(&out, 0);
+	bytebuf_init(&out, BYTEBUF_UNBOUNDED);
 	if ((rc = utf8_check_text((const uint8_t *)text, len)) != RC_OK)
 		goto out;
 	if ((rc = rsa_encrypt(to, (const uint8_t *)text, len, chunk, &blocks)) != RC_OK)

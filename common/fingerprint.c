@@ -18,8 +18,8 @@ int fingerprint_public(const struct rsa_public *k, char out[FINGERPRINT_MAX])
 	int rc;
 
 	out[0] = 0;
-	bytebuf_init(&enc, 0);
-	bytebuf_init(&num, 0);
+	bytebuf_init(&enc, BYTEBUF_UNBOUNDED);
+	bytebuf_init(&num, BYTEBUF_UNBOUNDED);
 	/* The handshake encoding: bytes frame of e, then bytes frame of n. */
 	if ((rc = bigint_append(&num, k->e)) != RC_OK || (rc = frame_write_bytes(&enc, num.data, num.len)) != RC_OK)
 		goto out;

@@ -14,8 +14,6 @@
 #include <stddef.h>
 
 #define JSONX_MAX_DEPTH 32
-/* Longest integer jsonx_get_bigint reads (a 16384-bit number has 4933 digits). */
-#define JSONX_MAX_BIGINT_DIGITS 5000u
 
 /* Parses text[0..len) into *out (caller puts it). RC_ERR_FORMAT for invalid
  * JSON, trailing garbage or excessive depth; RC_ERR_UTF8 for invalid UTF-8. */
@@ -23,7 +21,8 @@ int jsonx_parse(const char *text, size_t len, struct json_object **out);
 /* A JSON number holding v exactly (int64 when it fits, else verbatim digits). */
 struct json_object *jsonx_new_bigint(const mpz_t v);
 /* Reads an exact non-negative integer from obj's member `key`: a JSON integer,
- * a big number kept by jsonx_parse, or a string of digits. RC_ERR_FORMAT
+ * a big number kept by jsonx_parse, or a string of digits, of at most
+ * PROTO_MAX_KEY_DIGITS digits. RC_ERR_FORMAT
  * otherwise, RC_ERR_NOTFOUND when missing. */
 int jsonx_get_bigint(struct json_object *obj, const char *key, mpz_t out);
 /* Borrowed string member `key` of obj, or NULL when missing or not a string. */

@@ -23,7 +23,6 @@
 #define KEYFILE_DEFAULT_NAME "id_rsa_chat"
 #define KEYFILE_PUB_SUFFIX ".pub"
 /* A 16384-bit number has 4933 decimal digits. */
-#define KEYFILE_MAX_DIGITS 5000u
 
 /* One line of text: [p, p + len), without its newline. */
 struct keyfile_line {
@@ -157,7 +156,7 @@ static int keyfile_parse_native(const char *text, size_t len, struct keyfile_fie
 		}
 		while (name_len < line.len && keyfile_is_space(line.p[name_len]))
 			name_len++;
-		rc = bigint_from_decimal(f->v[i], line.p + name_len, line.len - name_len, KEYFILE_MAX_DIGITS);
+		rc = bigint_from_decimal(f->v[i], line.p + name_len, line.len - name_len, PROTO_MAX_KEY_DIGITS);
 		if (rc != RC_OK) {
 			rc_errf(err, errlen, "line %u: bad number for %s", line.number, keyfile_field_names[i]);
 			return RC_ERR_FORMAT;
@@ -196,7 +195,7 @@ static int keyfile_expect_number(const struct keyfile_line *l, size_t *i, mpz_t 
 	start = *i;
 	while (*i < l->len && l->p[*i] >= '0' && l->p[*i] <= '9')
 		(*i)++;
-	return bigint_from_decimal(out, l->p + start, *i - start, KEYFILE_MAX_DIGITS) == RC_OK;
+	return bigint_from_decimal(out, l->p + start, *i - start, PROTO_MAX_KEY_DIGITS) == RC_OK;
 }
 
 /* Finds the lines `NAME = (a, b)` and reads a and b from the last one, as
@@ -466,8 +465,7 @@ static int keyfile_load(const char *path, int private_key, keyfile_parse_fn pars
 	int rc;
 
 	rc_errf(err, errlen, "%s", "");
-	bytebuf_init(&buf, KEYFILE_MAX_BYTES);
-	buf.wipe = private_key;
+	bytebuf_init_secret(&buf, KEYFILE_MAX_BYTES);
 	if ((rc = keyfile_read(path, private_key, &buf, err, errlen)) != RC_OK)
 		goto out;
 	if ((rc = parse((const char *)buf.data, buf.len, key, err, errlen)) != RC_OK)
@@ -678,9 +676,8 @@ int keyfile_save_pair(const char *path, const struct rsa_private *k, enum keyfil
 	int rc;
 
 	rc_errf(err, errlen, "%s", "");
-	bytebuf_init(&priv, 0);
-	priv.wipe = 1;
-	bytebuf_init(&pub, 0);
+	bytebuf_init_secret(&priv, BYTEBUF_UNBOUNDED);
+	bytebuf_init(&pub, BYTEBUF_UNBOUNDED);
 	if (asprintf(&pub_path, "%s%s", path, KEYFILE_PUB_SUFFIX) < 0) {
 		pub_path = NULL;
 		rc = RC_ERR_NOMEM;

@@ -47,6 +47,9 @@
 /* Keys we accept from peers (wire-protocol.md, "Our choices"). */
 #define PROTO_MIN_MODULUS_BITS 512u
 #define PROTO_MAX_MODULUS_BITS 16384u
+/* Longest decimal key component read anywhere (wire, key files, known
+ * servers): a PROTO_MAX_MODULUS_BITS number has 4933 digits. */
+#define PROTO_MAX_KEY_DIGITS 5000u
 
 /* Default limits on what a peer may send (all configurable in the server). */
 #define PROTO_DEFAULT_MAX_FRAME_BYTES (64u * 1024u)        /* one bytes frame */

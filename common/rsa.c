@@ -17,16 +17,6 @@
  * probability >= 1/2 for a consistent key. */
 #define RSA_RECOVERY_BASES 128u
 
-/* Zeroes a big integer's limbs before freeing them, whatever allocator is set. */
-static void rsa_mpz_wipe_clear(mpz_t x)
-{
-	size_t limbs = (size_t)x->_mp_alloc;
-
-	if (limbs > 0)
-		secure_wipe(mpz_limbs_modify(x, (mp_size_t)limbs), limbs * sizeof(mp_limb_t));
-	mpz_clear(x);
-}
-
 void rsa_public_init(struct rsa_public *k)
 {
 	mpz_init(k->e);
@@ -61,12 +51,12 @@ void rsa_private_init(struct rsa_private *k)
 void rsa_private_clear(struct rsa_private *k)
 {
 	rsa_public_clear(&k->pub);
-	rsa_mpz_wipe_clear(k->d);
-	rsa_mpz_wipe_clear(k->p);
-	rsa_mpz_wipe_clear(k->q);
-	rsa_mpz_wipe_clear(k->dp);
-	rsa_mpz_wipe_clear(k->dq);
-	rsa_mpz_wipe_clear(k->qinv);
+	mpz_clear(k->d);
+	mpz_clear(k->p);
+	mpz_clear(k->q);
+	mpz_clear(k->dp);
+	mpz_clear(k->dq);
+	mpz_clear(k->qinv);
 	k->has_crt = 0;
 }
 
@@ -127,7 +117,7 @@ static int rsa_random_prime(mpz_t p, unsigned bits, const mpz_t e, rsa_progress_
 		if (mpz_probab_prime_p(p, RSA_PRIME_REPS) > 0)
 			break;
 	}
-	rsa_mpz_wipe_clear(pm1);
+	mpz_clear(pm1);
 	mpz_clear(g);
 	return rc;
 }
@@ -159,9 +149,9 @@ int rsa_generate(struct rsa_private *k, unsigned bits, rsa_progress_fn progress,
 	}
 	rc = rsa_private_complete(k);
 out:
-	rsa_mpz_wipe_clear(pm1);
-	rsa_mpz_wipe_clear(qm1);
-	rsa_mpz_wipe_clear(lambda);
+	mpz_clear(pm1);
+	mpz_clear(qm1);
+	mpz_clear(lambda);
 	return rc;
 }
 
@@ -207,9 +197,9 @@ int rsa_private_complete(struct rsa_private *k)
 	k->has_crt = 1;
 	rc = RC_OK;
 out:
-	rsa_mpz_wipe_clear(t);
-	rsa_mpz_wipe_clear(pm1);
-	rsa_mpz_wipe_clear(qm1);
+	mpz_clear(t);
+	mpz_clear(pm1);
+	mpz_clear(qm1);
 	return rc;
 }
 
@@ -252,10 +242,10 @@ static int rsa_recover_factor(const mpz_t e, const mpz_t d, const mpz_t n, mpz_t
 			goto out;
 	}
 out:
-	rsa_mpz_wipe_clear(kk);
-	rsa_mpz_wipe_clear(r);
-	rsa_mpz_wipe_clear(x);
-	rsa_mpz_wipe_clear(y);
+	mpz_clear(kk);
+	mpz_clear(r);
+	mpz_clear(x);
+	mpz_clear(y);
 	mpz_clear(nm1);
 	return rc;
 }
@@ -305,8 +295,8 @@ void rsa_private_op(mpz_t out, const mpz_t in, const struct rsa_private *k)
 	mpz_mod(m1, m1, k->p);
 	mpz_mul(m1, m1, k->q);
 	mpz_add(out, m1, m2);
-	rsa_mpz_wipe_clear(m1);
-	rsa_mpz_wipe_clear(m2);
+	mpz_clear(m1);
+	mpz_clear(m2);
 }
 
 size_t rsa_modulus_bytes(const struct rsa_public *k)
@@ -374,7 +364,7 @@ int rsa_encrypt(const struct rsa_public *k, const uint8_t *p, size_t n, size_t c
 		if ((rc = rsa_encrypt_chunk(k, p + off, take, m, out)) != RC_OK)
 			break;
 	}
-	rsa_mpz_wipe_clear(m);
+	mpz_clear(m);
 	if (rc != RC_OK)
 		rsa_blocks_truncate(out, keep);
 	return rc;
@@ -397,7 +387,7 @@ int rsa_decrypt(const struct rsa_private *k, const struct blocklist *in, struct 
 		if ((rc = bigint_append(out, c)) != RC_OK)
 			break;
 	}
-	rsa_mpz_wipe_clear(c);
+	mpz_clear(c);
 	if (rc != RC_OK && out->len > keep) {
 		secure_wipe(out->data + keep, out->len - keep);
 		out->len = keep;

@@ -1,5 +1,8 @@
 /* Textbook RSA with GMP (protocol section 4): keys, the public and the CRT
- * private operation, and the block codec. No padding, by protocol design. */
+ * private operation, and the block codec. No padding, by protocol design.
+ * Secrets (d, p, q, CRT values, temporaries) live in mpz_t: the allocator
+ * that secure_init() installs wipes every limb GMP frees or moves, so
+ * rsa_private_free and mpz_clear are all the wiping they need. */
 #ifndef RC_RSA_H
 #define RC_RSA_H
 

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "bigint.h"
+#include "clock.h"
 #include "errors.h"
 #include "jsonx.h"
 #include "protocol.h"
@@ -25,17 +26,9 @@
 /* No deadline: poll without a timeout. */
 #define SESSION_NO_DEADLINE (-1)
 
-static int64_t session_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int64_t session_deadline(int timeout_ms)
 {
-	return timeout_ms > 0 ? session_now_ms() + timeout_ms : SESSION_NO_DEADLINE;
+	return timeout_ms > 0 ? clock_now_ms() + timeout_ms : SESSION_NO_DEADLINE;
 }
 
 /* Waits until fd is ready for events or the deadline passes. */
@@ -48,7 +41,7 @@ static int session_wait(int fd, short events, int64_t deadline)
 	for (;;) {
 		left = -1;
 		if (deadline != SESSION_NO_DEADLINE) {
-			left = deadline - session_now_ms();
+			left = deadline - clock_now_ms();
 			if (left <= 0)
 				return RC_ERR_TIMEOUT;
 		}
@@ -222,8 +215,8 @@ static int session_handshake(struct session *s, int64_t deadline, char *err, siz
 	struct bytebuf hello, num;
 	int rc;
 
-	bytebuf_init(&hello, 0);
-	bytebuf_init(&num, 0);
+	bytebuf_init(&hello, BYTEBUF_UNBOUNDED);
+	bytebuf_init(&num, BYTEBUF_UNBOUNDED);
 	if ((rc = session_read_number(s, deadline, s->server_key.e)) != RC_OK ||
 	    (rc = session_read_number(s, deadline, s->server_key.n)) != RC_OK) {
 		rc_errf(err, errlen, "handshake: reading the server's key: %s", rc_strerror(rc));
@@ -261,7 +254,7 @@ int session_connect(struct session *s, const char *host, const char *port, const
 	s->limits.max_blocks = PROTO_CLIENT_MAX_BLOCKS;
 	s->limits.max_total_bytes = PROTO_CLIENT_MAX_RESPONSE_BYTES;
 	rsa_public_init(&s->server_key);
-	bytebuf_init(&s->in, 0);
+	bytebuf_init(&s->in, BYTEBUF_UNBOUNDED);
 	s->active = 1;
 	rc_errf(err, errlen, "%s", "");
 	if ((rc = session_open_socket(s, host, port, deadline, err, errlen)) != RC_OK)
@@ -294,7 +287,7 @@ int session_request_text(struct session *s, const char *req, size_t req_len, cha
 	*resp = NULL;
 	*resp_len = 0;
 	blocklist_init(&blocks);
-	bytebuf_init(&out, 0);
+	bytebuf_init(&out, BYTEBUF_UNBOUNDED);
 	if (!s->active || s->fd < 0)
 		return RC_ERR_EOF;
 	if ((rc = wire_seal(&s->server_key, s->chunk, req, req_len, &out)) != RC_OK)

@@ -25,8 +25,7 @@ int wire_open(const struct rsa_private *key, const struct blocklist *blocks, siz
 
 	*text = NULL;
 	*len = 0;
-	bytebuf_init(&plain, max_len ? max_len : 1);
-	plain.wipe = 1;
+	bytebuf_init_secret(&plain, max_len);
 	if ((rc = rsa_decrypt(key, blocks, &plain)) != RC_OK)
 		goto out;
 	if (plain.len > max_len) {

@@ -19,7 +19,6 @@
 
 /* Longest decimal we accept from the user table (a 16384-bit number has
  * 4,933 digits); rows beyond are skipped with a warning. */
-#define DISPATCH_MAX_KEY_DIGITS 5000u
 
 static struct json_object *dispatch_ok(struct json_object *data)
 {
@@ -142,8 +141,8 @@ static int dispatch_add_user(void *arg, const char *login, const char *e_dec, co
 	int r = RC_OK;
 
 	mpz_inits(e, n, NULL);
-	if (bigint_from_decimal(e, e_dec, strlen(e_dec), DISPATCH_MAX_KEY_DIGITS) != RC_OK ||
-	    bigint_from_decimal(n, n_dec, strlen(n_dec), DISPATCH_MAX_KEY_DIGITS) != RC_OK) {
+	if (bigint_from_decimal(e, e_dec, strlen(e_dec), PROTO_MAX_KEY_DIGITS) != RC_OK ||
+	    bigint_from_decimal(n, n_dec, strlen(n_dec), PROTO_MAX_KEY_DIGITS) != RC_OK) {
 		log_warn(0, "skipping a user whose stored key is not a decimal number");
 		goto out;
 	}

@@ -30,7 +30,7 @@ int job_new(void *owner, uint64_t conn_id, const char *login, struct job **out)
 	job->owner = owner;
 	job->conn_id = conn_id;
 	blocklist_init(&job->request);
-	bytebuf_init(&job->response, 0);
+	bytebuf_init(&job->response, BYTEBUF_UNBOUNDED);
 	if (login && !(job->login = strdup(login))) {
 		free(job);
 		return RC_ERR_NOMEM;
@@ -115,7 +115,7 @@ out:
 	json_object_put(req);
 	json_object_put(resp);
 	if (text) {
-		memset(text, 0, len);
+		secure_wipe(text, len);
 		free(text);
 	}
 	if (job->response.len > REQUEST_TRIM_BYTES)

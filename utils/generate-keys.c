@@ -158,8 +158,7 @@ static int genkeys_print_original(const struct rsa_private *k)
 	struct bytebuf text;
 	int rc;
 
-	bytebuf_init(&text, 0);
-	text.wipe = 1;
+	bytebuf_init_secret(&text, BYTEBUF_UNBOUNDED);
 	if ((rc = keyfile_format_private(k, KEYFILE_ORIGINAL, &text)) == RC_OK) {
 		printf("Lines for the original client's config.py:\n");
 		fwrite(text.data, 1, text.len, stdout);

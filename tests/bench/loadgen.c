@@ -450,12 +450,12 @@ static void lg_client_init(struct lg_client *c, struct lg_run *run, unsigned ind
 	c->me = me;
 	c->partner = partner;
 	c->s.fd = -1;
-	bytebuf_init(&c->frame_register, 0);
-	bytebuf_init(&c->frame_send, 0);
-	bytebuf_init(&c->frame_send_self, 0);
-	bytebuf_init(&c->frame_get, 0);
-	bytebuf_init(&c->frame_goodbye, 0);
-	bytebuf_init(&c->frame_ping, 0);
+	bytebuf_init(&c->frame_register, BYTEBUF_UNBOUNDED);
+	bytebuf_init(&c->frame_send, BYTEBUF_UNBOUNDED);
+	bytebuf_init(&c->frame_send_self, BYTEBUF_UNBOUNDED);
+	bytebuf_init(&c->frame_get, BYTEBUF_UNBOUNDED);
+	bytebuf_init(&c->frame_goodbye, BYTEBUF_UNBOUNDED);
+	bytebuf_init(&c->frame_ping, BYTEBUF_UNBOUNDED);
 }
 
 static void lg_client_free(struct lg_client *c)

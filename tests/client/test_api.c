@@ -67,7 +67,7 @@ static void *fake_main(void *arg)
 	int fd = accept(f->listen_fd, NULL, NULL);
 
 	rsa_public_init(&client);
-	bytebuf_init(&out, 0);
+	bytebuf_init(&out, BYTEBUF_UNBOUNDED);
 	if (fd < 0)
 		return NULL;
 	if (testnet_frame_number(&out, f->key->pub.e) != RC_OK || testnet_frame_number(&out, f->key->pub.n) != RC_OK)

@@ -202,7 +202,7 @@ static void test_wire_open_checks(void **state)
 
 	(void)state;
 	/* seal, read the frame back, open */
-	bytebuf_init(&frame, 0);
+	bytebuf_init(&frame, BYTEBUF_UNBOUNDED);
 	assert_int_equal(wire_seal(&key.pub, rsa_chunk_original(&key.pub), "{\"cmd\": \"ping\"}", 15, &frame), RC_OK);
 	frame_reader_init(&r, FRAME_KIND_BLOCKS, &limits);
 	assert_int_equal(frame_reader_feed(&r, frame.data, frame.len, &used), FRAME_DONE);
@@ -235,7 +235,7 @@ static void test_wire_open_checks(void **state)
 	assert_int_equal(wire_open(&key, &blocks, 1000, &text, &len), RC_ERR_RANGE);
 	blocklist_free(&blocks);
 	/* sealing text with a NUL at a chunk start */
-	bytebuf_init(&frame, 0);
+	bytebuf_init(&frame, BYTEBUF_UNBOUNDED);
 	assert_int_equal(wire_seal(&key.pub, 3, "abc\0", 4, &frame), RC_ERR_NUL);
 	assert_int_equal(frame.len, 0);
 	bytebuf_free(&frame);

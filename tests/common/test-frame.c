@@ -28,7 +28,7 @@ static void make_blocks_frame(size_t count, struct bytebuf *wire, struct blockli
 {
 	size_t i, j;
 
-	bytebuf_init(wire, 0);
+	bytebuf_init(wire, BYTEBUF_UNBOUNDED);
 	blocklist_init(want);
 	for (i = 0; i < count; i++) {
 		uint8_t buf[64];
@@ -132,7 +132,7 @@ static void test_reader_back_to_back(void **state)
 	size_t i, ends[3], pos = 0, used;
 
 	(void)state;
-	bytebuf_init(&wire, 0);
+	bytebuf_init(&wire, BYTEBUF_UNBOUNDED);
 	for (i = 0; i < 3; i++) {
 		make_blocks_frame(i * 5 + 1, &one, &want[i]);
 		assert_int_equal(bytebuf_append(&wire, one.data, one.len), RC_OK);
@@ -199,7 +199,7 @@ static void test_reader_limits(void **state)
 	big = calloc(1, 1001);
 	assert_non_null(big);
 	memset(big, 'x', 1001);
-	bytebuf_init(&wire, 0);
+	bytebuf_init(&wire, BYTEBUF_UNBOUNDED);
 	assert_int_equal(frame_write_bytes(&wire, big, 1001), RC_OK);
 	frame_reader_init(&r, FRAME_KIND_BYTES, &test_limits);
 	assert_int_equal(frame_reader_feed(&r, wire.data, wire.len, &used), RC_ERR_TOO_LARGE);
@@ -248,7 +248,7 @@ static void test_writers(void **state)
 	struct blocklist l;
 
 	(void)state;
-	bytebuf_init(&out, 0);
+	bytebuf_init(&out, BYTEBUF_UNBOUNDED);
 	assert_int_equal(frame_write_bytes(&out, (const uint8_t *)"\x01\x00\x01", 3), RC_OK);
 	assert_int_equal(out.len, 7);
 	assert_memory_equal(out.data, "\x03\x00\x00\x00\x01\x00\x01", 7);
@@ -306,8 +306,7 @@ static void test_bytebuf(void **state)
 	size_t len, i;
 
 	(void)state;
-	bytebuf_init(&b, 100);
-	b.wipe = 1;
+	bytebuf_init_secret(&b, 100);
 	for (i = 0; i < 25; i++)
 		assert_int_equal(bytebuf_put_u32le(&b, (uint32_t)i), RC_OK);
 	assert_int_equal(b.len, 100);
@@ -331,7 +330,7 @@ static void test_bytebuf(void **state)
 	bytebuf_free(&b);
 	bytebuf_free(&b);
 	/* reserve beyond the maximum never wraps */
-	bytebuf_init(&b, 0);
+	bytebuf_init(&b, BYTEBUF_UNBOUNDED);
 	assert_int_equal(bytebuf_reserve(&b, SIZE_MAX), RC_ERR_TOO_LARGE);
 	bytebuf_free(&b);
 }

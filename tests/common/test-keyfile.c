@@ -334,7 +334,7 @@ static char *expand(const char *tpl)
 	size_t len, i;
 	mpz_t t;
 
-	bytebuf_init(&out, 0);
+	bytebuf_init(&out, BYTEBUF_UNBOUNDED);
 	mpz_init(t);
 	for (i = 0; tpl[i]; i++) {
 		char *num = NULL;

@@ -274,7 +274,7 @@ static void round_trip(const struct rsa_private *k, const char *text, size_t len
 	assert_int_equal(blocks.count, len == 0 ? 1 : (len + chunk - 1) / chunk);
 	for (i = 0; i < blocks.count; i++)
 		assert_true(blocks.v[i].len <= rsa_modulus_bytes(&k->pub));
-	bytebuf_init(&plain, 0);
+	bytebuf_init(&plain, BYTEBUF_UNBOUNDED);
 	assert_int_equal(rsa_decrypt(k, &blocks, &plain), RC_OK);
 	assert_int_equal(plain.len, len);
 	if (len)
@@ -282,7 +282,7 @@ static void round_trip(const struct rsa_private *k, const char *text, size_t len
 	bytebuf_free(&plain);
 	blocklist_free(&blocks);
 	/* the same through the wire layer */
-	bytebuf_init(&frame, 0);
+	bytebuf_init(&frame, BYTEBUF_UNBOUNDED);
 	assert_int_equal(wire_seal(&k->pub, chunk, text, len, &frame), RC_OK);
 	assert_int_equal(bytes_get_u32le(frame.data), len == 0 ? 1 : (len + chunk - 1) / chunk);
 	bytebuf_free(&frame);
@@ -359,7 +359,7 @@ static void test_decrypt_range(void **state)
 
 	(void)state;
 	blocklist_init(&blocks);
-	bytebuf_init(&plain, 0);
+	bytebuf_init(&plain, BYTEBUF_UNBOUNDED);
 	assert_int_equal(rsa_encrypt(&keys[0].pub, (const uint8_t *)"hi", 2, 63, &blocks), RC_OK);
 	assert_int_equal(bigint_to_bytes(keys[0].pub.n, &nb, &nlen), RC_OK);
 	assert_int_equal(blocklist_push_owned(&blocks, nb, nlen), RC_OK);  /* c == n */

@@ -88,7 +88,7 @@ static void peer_send_key(int fd, const mpz_t e, const mpz_t n)
 {
 	struct bytebuf out;
 
-	bytebuf_init(&out, 0);
+	bytebuf_init(&out, BYTEBUF_UNBOUNDED);
 	if (testnet_frame_number(&out, e) == RC_OK && testnet_frame_number(&out, n) == RC_OK)
 		peer_send(fd, out.data, out.len, 1);
 	bytebuf_free(&out);
@@ -103,7 +103,7 @@ static void peer_answer_requests(struct peer *p, int fd)
 	size_t len;
 
 	while (peer_read_frame(fd, FRAME_KIND_BLOCKS, &l) == RC_OK) {
-		bytebuf_init(&out, 0);
+		bytebuf_init(&out, BYTEBUF_UNBOUNDED);
 		if (p->mode == PEER_BAD_RESPONSE) {
 			uint8_t ff[130];
 

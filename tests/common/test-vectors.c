@@ -64,7 +64,7 @@ static void check_encryption(struct json_object *vec)
 		free(got);
 	}
 	/* and back, with CRT after factor recovery */
-	bytebuf_init(&plain, 0);
+	bytebuf_init(&plain, BYTEBUF_UNBOUNDED);
 	assert_int_equal(rsa_decrypt(k, &blocks, &plain), RC_OK);
 	assert_int_equal(plain.len, len);
 	assert_memory_equal(plain.data ? plain.data : (uint8_t *)"", text, len);
@@ -183,7 +183,7 @@ static void test_frames(void **state)
 		struct bytebuf out;
 		struct blocklist got;
 
-		bytebuf_init(&out, 0);
+		bytebuf_init(&out, BYTEBUF_UNBOUNDED);
 		if (json_object_object_get_ex(vec, "payload_hex", &payload)) {
 			uint8_t *p = test_hex_decode(json_object_get_string(payload), &payload_len);
 

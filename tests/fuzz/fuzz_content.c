@@ -70,7 +70,7 @@ static void fuzz_decode(const struct rsa_private *k, struct fuzz_input *in)
 	parse_rc = content_parse_blocks(content, len, max_blocks, &blocks);
 	if (parse_rc == RC_OK) {
 		FUZZ_CHECK(blocks.count <= max_blocks);
-		bytebuf_init(&rewritten, 0);
+		bytebuf_init(&rewritten, BYTEBUF_UNBOUNDED);
 		write_content(&blocks, &rewritten);
 		blocklist_init(&again);
 		FUZZ_CHECK(content_parse_blocks((const char *)rewritten.data, rewritten.len, max_blocks, &again) == RC_OK);
@@ -88,7 +88,7 @@ static void fuzz_decode(const struct rsa_private *k, struct fuzz_input *in)
 		FUZZ_CHECK(text != NULL && text[text_len] == '\0');
 		FUZZ_CHECK(utf8_check_text((const uint8_t *)text, text_len) == RC_OK);
 		if (parse_rc == RC_OK) {
-			bytebuf_init(&plain, 0);
+			bytebuf_init(&plain, BYTEBUF_UNBOUNDED);
 			FUZZ_CHECK(rsa_decrypt(k, &blocks, &plain) == RC_OK);
 			FUZZ_CHECK(plain.len == text_len && (text_len == 0 || memcmp(plain.data, text, text_len) == 0));
 			bytebuf_free(&plain);

@@ -111,7 +111,7 @@ static void check_frame(enum frame_kind kind, const struct frame_limits *lim, co
 	}
 	for (i = 0; i < blocks->count; i++)
 		FUZZ_CHECK(blocks->v[i].len <= lim->max_frame_bytes);
-	bytebuf_init(&out, 0);
+	bytebuf_init(&out, BYTEBUF_UNBOUNDED);
 	if (kind == FRAME_KIND_BLOCKS)
 		FUZZ_CHECK(frame_write_blocks(&out, blocks) == RC_OK);
 	else

@@ -21,6 +21,7 @@
 #include "errors.h"
 #include "fuzz_common.h"
 #include "jsonx.h"
+#include "protocol.h"
 #include "utf8.h"
 
 /* Parses text, which must be accepted, and gives its serialisation (malloc'd). */
@@ -150,15 +151,15 @@ static void fuzz_digits(const uint8_t *p, size_t n)
 	mpz_t expect, got;
 	size_t i;
 
-	if (n > JSONX_MAX_BIGINT_DIGITS)
-		n = JSONX_MAX_BIGINT_DIGITS;
-	bytebuf_init(&digits, 0);
+	if (n > PROTO_MAX_KEY_DIGITS)
+		n = PROTO_MAX_KEY_DIGITS;
+	bytebuf_init(&digits, BYTEBUF_UNBOUNDED);
 	/* ASCII digits stay themselves; JSON forbids leading zeros: the first is 1..9. */
 	FUZZ_CHECK(bytebuf_put_u8(&digits, (uint8_t)('1' + (n ? (uint8_t)(p[0] - '1') % 9 : 0))) == RC_OK);
 	for (i = 1; i < n; i++)
 		FUZZ_CHECK(bytebuf_put_u8(&digits, (uint8_t)('0' + (uint8_t)(p[i] - '0') % 10)) == RC_OK);
 	FUZZ_CHECK(bytebuf_put_u8(&digits, 0) == RC_OK);
-	bytebuf_init(&doc, 0);
+	bytebuf_init(&doc, BYTEBUF_UNBOUNDED);
 	FUZZ_CHECK(bytebuf_append_str(&doc, "{\"state\":\"ok\",\"data\":[{\"login\":\"a\",\"open_exponent\":") == RC_OK);
 	FUZZ_CHECK(bytebuf_append_str(&doc, (const char *)digits.data) == RC_OK);
 	FUZZ_CHECK(bytebuf_append_str(&doc, ",\"module\":-") == RC_OK);

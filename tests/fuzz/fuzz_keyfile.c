@@ -52,7 +52,7 @@ static void check_private_round_trip(const struct rsa_private *k, enum keyfile_f
 	struct bytebuf text;
 	char err[KEYFILE_ERRLEN];
 
-	bytebuf_init(&text, 0);
+	bytebuf_init(&text, BYTEBUF_UNBOUNDED);
 	FUZZ_CHECK(keyfile_format_private(k, fmt, &text) == RC_OK);
 	rsa_private_init(&again);
 	FUZZ_CHECK(keyfile_parse_private((const char *)text.data, text.len, &again, err, sizeof(err)) == RC_OK);
@@ -71,7 +71,7 @@ static void check_public_round_trip(const struct rsa_public *k, enum keyfile_for
 	struct bytebuf text;
 	char err[KEYFILE_ERRLEN];
 
-	bytebuf_init(&text, 0);
+	bytebuf_init(&text, BYTEBUF_UNBOUNDED);
 	FUZZ_CHECK(keyfile_format_public(k, fmt, &text) == RC_OK);
 	rsa_public_init(&again);
 	FUZZ_CHECK(keyfile_parse_public((const char *)text.data, text.len, &again, err, sizeof(err)) == RC_OK);

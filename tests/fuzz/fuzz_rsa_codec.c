@@ -127,8 +127,8 @@ static void fuzz_decrypt(const struct rsa_private *k, struct fuzz_input *in)
 		p = fuzz_take_bytes(in, fuzz_take_u8(in) % 130u, &got);
 		FUZZ_CHECK(blocklist_push(&blocks, p, got) == RC_OK);
 	}
-	bytebuf_init(&out, 0);
-	bytebuf_init(&expect, 0);
+	bytebuf_init(&out, BYTEBUF_UNBOUNDED);
+	bytebuf_init(&expect, BYTEBUF_UNBOUNDED);
 	FUZZ_CHECK(bytebuf_append(&out, codec_prefix, sizeof(codec_prefix)) == RC_OK);
 	FUZZ_CHECK(bytebuf_append(&expect, codec_prefix, sizeof(codec_prefix)) == RC_OK);
 	ref_rc = ref_decrypt(k, &blocks, &expect);
@@ -169,7 +169,7 @@ static void check_seal_open(const struct rsa_private *k, size_t chunk, const uin
 	size_t used, len = 0;
 	int rc, valid = ref_utf8(p, n) == RC_OK;
 
-	bytebuf_init(&wire, 0);
+	bytebuf_init(&wire, BYTEBUF_UNBOUNDED);
 	rc = wire_seal(&k->pub, chunk, (const char *)p, n, &wire);
 	if (rc != RC_OK) {
 		/* Only text that cannot travel intact may be refused. */
@@ -233,7 +233,7 @@ static void fuzz_round_trip(const struct rsa_private *k, struct fuzz_input *in)
 		FUZZ_CHECK(mpz_cmp(c, k->pub.n) < 0);
 	}
 	mpz_clear(c);
-	bytebuf_init(&out, 0);
+	bytebuf_init(&out, BYTEBUF_UNBOUNDED);
 	FUZZ_CHECK(rsa_decrypt(k, &blocks, &out) == RC_OK);
 	FUZZ_CHECK(out.len == n && (n == 0 || memcmp(out.data, in->p, n) == 0));
 	bytebuf_free(&out);

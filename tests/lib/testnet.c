@@ -82,7 +82,7 @@ int testnet_frame_number(struct bytebuf *out, const mpz_t v)
 	struct bytebuf b;
 	int rc;
 
-	bytebuf_init(&b, 0);
+	bytebuf_init(&b, BYTEBUF_UNBOUNDED);
 	if ((rc = bigint_append(&b, v)) == RC_OK)
 		rc = frame_write_bytes(out, b.data, b.len);
 	bytebuf_free(&b);

@@ -314,7 +314,7 @@ static void tc_send_number(int fd, const mpz_t v)
 {
 	struct bytebuf f;
 
-	bytebuf_init(&f, 0);
+	bytebuf_init(&f, BYTEBUF_UNBOUNDED);
 	if (testnet_frame_number(&f, v) != RC_OK)
 		tc_die("out of memory");
 	tc_raw_send(fd, f.data, f.len);
@@ -385,7 +385,7 @@ static void tc_raw_send_request(int fd, const struct rsa_public *server, const c
 {
 	struct bytebuf out;
 
-	bytebuf_init(&out, 0);
+	bytebuf_init(&out, BYTEBUF_UNBOUNDED);
 	if (wire_seal(server, rsa_chunk_original(server), text, len, &out) != RC_OK)
 		tc_die("cannot encrypt the request");
 	tc_raw_send(fd, out.data, out.len);
@@ -521,8 +521,8 @@ static int tc_cmd_abuse(const struct rsa_private *key, const char *scenario)
 		/* One block holding n itself: not a valid ciphertext. */
 		fd = tc_raw_handshake(&key->pub, &server, 0);
 		blocklist_init(&blocks);
-		bytebuf_init(&frame, 0);
-		bytebuf_init(&nbytes, 0);
+		bytebuf_init(&frame, BYTEBUF_UNBOUNDED);
+		bytebuf_init(&nbytes, BYTEBUF_UNBOUNDED);
 		if (bigint_append(&nbytes, server.n) != RC_OK || blocklist_push(&blocks, nbytes.data, nbytes.len) != RC_OK ||
 		    frame_write_blocks(&frame, &blocks) != RC_OK)
 			tc_die("out of memory");
@@ -564,7 +564,7 @@ static int tc_cmd_abuse(const struct rsa_private *key, const char *scenario)
 		 * large answer fills the socket buffers on the way; prints the
 		 * block count and the end of the answer. */
 		fd = tc_raw_handshake(&key->pub, &server, 4096);
-		bytebuf_init(&out, 0);
+		bytebuf_init(&out, BYTEBUF_UNBOUNDED);
 		if (wire_seal(&server, rsa_chunk_original(&server), req, sizeof req - 1, &out) != RC_OK)
 			tc_die("cannot encrypt the request");
 		tc_raw_send(fd, out.data, out.len);
@@ -584,7 +584,7 @@ static int tc_cmd_abuse(const struct rsa_private *key, const char *scenario)
 
 		/* Three requests in one write, then three answers in order. */
 		fd = tc_raw_handshake(&key->pub, &server, 0);
-		bytebuf_init(&out, 0);
+		bytebuf_init(&out, BYTEBUF_UNBOUNDED);
 		for (size_t i = 0; i < 3; i++)
 			if (wire_seal(&server, rsa_chunk_wide(&server), reqs[i], strlen(reqs[i]), &out) != RC_OK)
 				tc_die("cannot encrypt");

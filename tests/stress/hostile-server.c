@@ -66,7 +66,7 @@ static void hs_send_number(int fd, const mpz_t v)
 {
 	struct bytebuf f;
 
-	bytebuf_init(&f, 0);
+	bytebuf_init(&f, BYTEBUF_UNBOUNDED);
 	if (testnet_frame_number(&f, v) != RC_OK)
 		stress_die("out of memory");
 	hs_send(fd, f.data, f.len);
@@ -112,7 +112,7 @@ static void hs_push_number(struct blocklist *blocks, const mpz_t v)
 {
 	struct bytebuf b;
 
-	bytebuf_init(&b, 0);
+	bytebuf_init(&b, BYTEBUF_UNBOUNDED);
 	if (bigint_append(&b, v) != RC_OK || blocklist_push(blocks, b.data, b.len) != RC_OK)
 		stress_die("out of memory");
 	bytebuf_free(&b);
@@ -125,7 +125,7 @@ static int hs_answer(int fd, const char *action, const struct rsa_public *client
 	struct blocklist blocks;
 	int keep = 0;
 
-	bytebuf_init(&out, 0);
+	bytebuf_init(&out, BYTEBUF_UNBOUNDED);
 	blocklist_init(&blocks);
 	if (strncmp(action, "json:", 5) == 0) {
 		if (wire_seal(client, rsa_chunk_original(client), action + 5, strlen(action + 5), &out) != RC_OK)

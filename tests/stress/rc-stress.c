@@ -553,7 +553,7 @@ static int st_cmd_connections(const struct st_conn_opts *o)
 	if (count < 1 || count > ST_MAX_RAW)
 		stress_die("connections: want 1..%d connections", ST_MAX_RAW);
 	st_new_key(&key);
-	bytebuf_init(&hello, 0);
+	bytebuf_init(&hello, BYTEBUF_UNBOUNDED);
 	st_handshake_bytes(&key.pub, &hello);
 	if (!(raw = calloc((size_t)count, sizeof *raw)))
 		stress_die("out of memory");
@@ -834,9 +834,9 @@ static int st_cmd_chaos(pid_t server_pid, int random_count, long max_growth_kb)
 
 	/* The chaos connections present the peer's key: complete requests
 	 * are real work for the server (a lookup, a history). */
-	bytebuf_init(&handshake, 0);
-	bytebuf_init(&script, 0);
-	bytebuf_init(&history, 0);
+	bytebuf_init(&handshake, BYTEBUF_UNBOUNDED);
+	bytebuf_init(&script, BYTEBUF_UNBOUNDED);
+	bytebuf_init(&history, BYTEBUF_UNBOUNDED);
 	st_handshake_bytes(&peer_key.pub, &handshake);
 	if (bytebuf_append(&script, handshake.data, handshake.len) != RC_OK)
 		stress_die("out of memory");
