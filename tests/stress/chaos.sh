@@ -10,7 +10,7 @@
 rc_pg_start
 rc_server_start --handshake-timeout 5000 --idle-timeout 5000 --log-level warn
 out=$("$top_builddir/tests/stress/rc-stress" --port "$RC_PORT" --timeout 20000 --server-pid "$RC_SERVER_PID" \
-	--random 300 --max-growth-kb 65536 chaos) || { echo "$out"; rc_fail "rc-stress chaos failed"; }
+	--random 300 --seed 1 --max-growth-kb 65536 chaos) || { echo "$out"; rc_fail "rc-stress chaos failed"; }
 echo "$out"
 kill -0 "$RC_SERVER_PID" || rc_fail "the server exited"
 grep -q 'internal error' "$RC_SERVER_LOG" && rc_fail "the server reported an internal error"

@@ -19,13 +19,15 @@
  *       every one of those connections must be closed by the server, no
  *       sooner than its timeout. Reports the server's VmRSS before, with
  *       the connections open and after.
- *   rc-stress --port P chaos --server-pid PID [--random N] [--max-growth-kb KB]
+ *   rc-stress --port P chaos --server-pid PID [--random N] [--seed S] [--max-growth-kb KB]
  *       Many short connections: the bytes of a valid handshake and request
  *       cut at every offset (closed, half-closed or reset there), random
  *       bytes before and after a handshake, and disconnects in the middle
  *       of a response, while a normal client keeps pinging and sending and
  *       afterwards finds every message it sent in its history; the server's
- *       VmRSS may grow by --max-growth-kb at most (default 64 MB).
+ *       VmRSS may grow by --max-growth-kb at most (default 64 MB). The
+ *       random bytes come from --seed (make check fixes it, so every run
+ *       sends the same bytes), or from a fresh seed printed at the start.
  *
  * Options may come before or after the mode. A failed check prints
  * "rc-stress: FAIL: ..." and makes the exit status 1; 2 is a broken setup.
@@ -49,6 +51,7 @@
 #include <unistd.h>
 
 #include "bigint.h"
+#include "clock.h"
 #include "errors.h"
 #include "frame.h"
 #include "jsonx.h"
@@ -79,6 +82,7 @@ static const char *st_host = "127.0.0.1";
 static const char *st_port;
 static int st_timeout_ms = 30000;
 static unsigned st_run;          /* makes logins and contents unique per run */
+static uint64_t st_chaos_seed;   /* --seed; 0: a fresh one */
 static pthread_mutex_t st_lock = PTHREAD_MUTEX_INITIALIZER;
 static int st_failures;
 
@@ -97,14 +101,6 @@ static void st_fail(const char *fmt, ...)
 	fputc('\n', stderr);
 	va_end(ap);
 	pthread_mutex_unlock(&st_lock);
-}
-
-static int64_t st_now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
 static void st_sleep_ms(int ms)
@@ -225,12 +221,12 @@ static int st_raw_connect(void)
 /* Reads whatever comes until the server closes (1) or timeout_ms pass (0). */
 static int st_raw_wait_closed(int fd, int timeout_ms)
 {
-	int64_t deadline = st_now_ms() + timeout_ms;
+	int64_t deadline = clock_now_ms() + timeout_ms;
 	uint8_t buf[16384];
 
 	for (;;) {
 		struct pollfd p = { fd, POLLIN, 0 };
-		int64_t left = deadline - st_now_ms();
+		int64_t left = deadline - clock_now_ms();
 		ssize_t n;
 
 		if (left <= 0 || poll(&p, 1, (int)left) <= 0)
@@ -352,8 +348,8 @@ static void *st_outage_main(void *arg)
 		if (st_outage_send(c, &s, to, seq++) < 0)
 			goto out;
 	/* After the outage: carry on, on the same connection. */
-	deadline = st_now_ms() + ST_FINAL_SEND_MS;
-	while ((r = st_outage_send(c, &s, to, seq++)) == 0 && st_now_ms() < deadline)
+	deadline = clock_now_ms() + ST_FINAL_SEND_MS;
+	while ((r = st_outage_send(c, &s, to, seq++)) == 0 && clock_now_ms() < deadline)
 		st_sleep_ms(200);
 	if (r == 0)
 		st_fail("client %d: still no \"sent\" %d s after the outage", c->index, ST_FINAL_SEND_MS / 1000);
@@ -431,13 +427,13 @@ static void *st_normal_main(void *arg)
 		return NULL;
 	}
 	while (!n->stop) {
-		int64_t t0 = st_now_ms(), took;
+		int64_t t0 = clock_now_ms(), took;
 
 		if (st_expect_ok(&s, n->login, "{\"cmd\":\"ping\"}", PROTO_DATA_PONG) != RC_OK) {
 			n->failures++;
 			break;
 		}
-		took = st_now_ms() - t0;
+		took = clock_now_ms() - t0;
 		if (took > n->worst_ping_ms)
 			n->worst_ping_ms = took;
 		n->pings++;
@@ -512,7 +508,7 @@ static void st_raw_poll(struct st_raw *raw, int count, int wait_ms)
 			/* The server's handshake comes first; then EOF. */
 			n = recv(raw[i].fd, buf, sizeof buf, MSG_DONTWAIT);
 			if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
-				raw[i].closed_ms = st_now_ms();
+				raw[i].closed_ms = clock_now_ms();
 		}
 	}
 	free(p);
@@ -521,11 +517,11 @@ static void st_raw_poll(struct st_raw *raw, int count, int wait_ms)
 /* Once a second, a byte from every trickling connection still open. */
 static void st_raw_trickle(struct st_raw *raw, int count, int64_t *next_ms)
 {
-	if (st_now_ms() < *next_ms)
+	if (clock_now_ms() < *next_ms)
 		return;
 	for (int i = 0; i < count; i++)
 		if (raw[i].kind == ST_RAW_TRICKLE && !raw[i].closed_ms && testnet_send_all(raw[i].fd, "x", 1) != 0)
-			raw[i].closed_ms = st_now_ms();
+			raw[i].closed_ms = clock_now_ms();
 	*next_ms += 1000;
 }
 
@@ -559,12 +555,12 @@ static int st_cmd_connections(const struct st_conn_opts *o)
 		stress_die("out of memory");
 	rss_before = st_rss_kb(o->server_pid);
 
-	started = st_now_ms();
+	started = clock_now_ms();
 	for (int i = 0; i < count; i++) {
 		struct st_raw *r = &raw[i];
 
 		r->kind = i < o->idle ? ST_RAW_IDLE : i < o->idle + o->stall ? ST_RAW_STALL : ST_RAW_TRICKLE;
-		r->opened_ms = st_now_ms();
+		r->opened_ms = clock_now_ms();
 		r->fd = st_raw_connect();
 		if (r->kind == ST_RAW_STALL) {
 			testnet_send_all(r->fd, half_length, sizeof half_length);
@@ -574,16 +570,16 @@ static int st_cmd_connections(const struct st_conn_opts *o)
 				testnet_send_all(r->fd, trickle_header, sizeof trickle_header);
 		}
 	}
-	printf("opened %d connections in %lld ms\n", count, (long long)(st_now_ms() - started));
+	printf("opened %d connections in %lld ms\n", count, (long long)(clock_now_ms() - started));
 
 	/* A normal client meanwhile: pings answered promptly. */
 	memset(&normal, 0, sizeof normal);
 	normal.key = &key;
 	normal.login = "pinger";
 	st_normal_start(&normal);
-	next_trickle = st_now_ms() + 1000;
+	next_trickle = clock_now_ms() + 1000;
 	rss_during = 0;
-	while (st_now_ms() - started < ST_PING_PHASE_MS) {
+	while (clock_now_ms() - started < ST_PING_PHASE_MS) {
 		long rss;
 
 		st_raw_trickle(raw, count, &next_trickle);
@@ -605,9 +601,9 @@ static int st_cmd_connections(const struct st_conn_opts *o)
 
 	/* Every connection must now be closed by the server, the stalled ones
 	 * after the handshake timeout, the others after the idle timeout. */
-	deadline = st_now_ms() + (o->handshake_timeout_ms > o->idle_timeout_ms ? o->handshake_timeout_ms
+	deadline = clock_now_ms() + (o->handshake_timeout_ms > o->idle_timeout_ms ? o->handshake_timeout_ms
 	                                                                         : o->idle_timeout_ms) + ST_CLOSE_SLACK_MS;
-	while (st_raw_open_count(raw, count) > 0 && st_now_ms() < deadline) {
+	while (st_raw_open_count(raw, count) > 0 && clock_now_ms() < deadline) {
 		st_raw_trickle(raw, count, &next_trickle);
 		st_raw_poll(raw, count, 100);
 	}
@@ -816,7 +812,9 @@ static int st_cmd_chaos(pid_t server_pid, int random_count, long max_growth_kb)
 	uint64_t seed;
 	long connections = 0, rss_before, rss_after;
 
-	secure_random(&seed, sizeof seed);
+	seed = st_chaos_seed;
+	if (seed == 0)
+		secure_random(&seed, sizeof seed);
 	seed |= 1;
 	printf("seed %llu\n", (unsigned long long)seed);
 	st_new_key(&normal_key);
@@ -889,7 +887,7 @@ static int st_int(const char *s, int min, int max, const char *what)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_PID = 256, OPT_IDLE, OPT_STALL, OPT_TRICKLE, OPT_HS_TIMEOUT, OPT_IDLE_TIMEOUT, OPT_RANDOM, OPT_GROWTH };
+	enum { OPT_PID = 256, OPT_IDLE, OPT_STALL, OPT_TRICKLE, OPT_HS_TIMEOUT, OPT_IDLE_TIMEOUT, OPT_RANDOM, OPT_GROWTH, OPT_SEED };
 	static const struct option opts[] = {
 		{ "host", required_argument, NULL, 'H' },
 		{ "port", required_argument, NULL, 'p' },
@@ -902,6 +900,7 @@ int main(int argc, char **argv)
 		{ "idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT },
 		{ "random", required_argument, NULL, OPT_RANDOM },
 		{ "max-growth-kb", required_argument, NULL, OPT_GROWTH },
+		{ "seed", required_argument, NULL, OPT_SEED },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct st_conn_opts conn = { 0, 900, 50, 50, 0, 0 };
@@ -923,6 +922,7 @@ int main(int argc, char **argv)
 		case OPT_IDLE_TIMEOUT: conn.idle_timeout_ms = st_int(optarg, 1, 3600000, "--idle-timeout"); break;
 		case OPT_RANDOM: random_count = st_int(optarg, 0, 1000000, "--random"); break;
 		case OPT_GROWTH: max_growth_kb = st_int(optarg, 0, 1 << 30, "--max-growth-kb"); break;
+		case OPT_SEED: st_chaos_seed = (uint64_t)st_int(optarg, 1, 1 << 30, "--seed"); break;
 		default: stress_die("bad option (see the comment at the top of rc-stress.c)");
 		}
 	}
