@@ -7,3 +7,8 @@ EXTRA_DIST += tests/vectors/wire-v1.json
 check_LIBRARIES += tests/lib/libtestnet.a
 tests_lib_libtestnet_a_SOURCES = tests/lib/testnet.h tests/lib/testnet.c
 TESTNET_LIBS = tests/lib/libtestnet.a $(COMMON_LIBS)
+
+# utils/cluster end to end: HAProxy, three servers, a primary and its
+# synchronous standby; a hung server, a killed one, a failover.
+TESTS += tests/cluster/cluster.sh
+dist_noinst_SCRIPTS += tests/cluster/cluster.sh
