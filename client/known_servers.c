@@ -5,11 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "atomic_file.h"
 #include "bigint.h"
 #include "bytebuf.h"
 #include "errors.h"
 #include "fingerprint.h"
-#include "keyfile.h"
 #include "protocol.h"
 #include "textfile.h"
 
@@ -145,7 +145,7 @@ int known_servers_store(const char *path, const char *server, const struct rsa_p
 	}
 	if ((r = append_entry(&out, server, key)) != RC_OK)
 		goto out;
-	r = keyfile_write_atomic(path, out.data, out.len, 0600, 1, err, errlen);
+	r = atomic_file_write(path, out.data, out.len, 0600, 1, err, errlen);
 out:
 	bytebuf_free(&out);
 	free(text);

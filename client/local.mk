@@ -4,7 +4,6 @@
 noinst_LIBRARIES += client/librsachatclient.a
 client_librsachatclient_a_SOURCES = \
 	client/paths.h client/paths.c \
-	client/textfile.h client/textfile.c \
 	client/known_servers.h client/known_servers.c \
 	client/seen_state.h client/seen_state.c \
 	client/wtext.h client/wtext.c \

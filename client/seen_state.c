@@ -9,7 +9,7 @@
 #include "array.h"
 #include "bytebuf.h"
 #include "errors.h"
-#include "keyfile.h"
+#include "atomic_file.h"
 #include "textfile.h"
 
 #define SEEN_STATE_MAX_FIELD_BYTES 4096u
@@ -232,7 +232,7 @@ static int seen_state_save(const char *path, const struct seen_state *st)
 		r = bytebuf_put_u8(&out, '\n');
 	}
 	if (r == RC_OK)
-		r = keyfile_write_atomic(path, out.data, out.len, 0600, 1, err, sizeof(err));
+		r = atomic_file_write(path, out.data, out.len, 0600, 1, err, sizeof(err));
 	bytebuf_free(&out);
 	return r;
 }
