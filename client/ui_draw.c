@@ -1,5 +1,8 @@
-/* Drawing the TUI: reads struct ui, writes the screen, changes nothing else
- * but the scroll position it has to clamp. */
+/* Drawing the TUI: reads struct ui and writes the screen. The only fields it
+ * changes are what drawing alone can know or do: the scroll position it
+ * clamps (and moves to a search hit, consuming search_jump), the layout it
+ * records for the keys (conv_rows, conv_total, conv_total_of), and the bell
+ * it rings (ring_bell). */
 #include "config.h"
 
 #define _XOPEN_SOURCE_EXTENDED 1
@@ -403,6 +406,10 @@ void ui_draw(struct ui *u)
 	int rows = LINES, cols = COLS, input_rows, contacts_w, body_rows;
 	struct wtext_segs segs = { NULL, 0, 0 };
 
+	if (u->ring_bell) {
+		beep();
+		u->ring_bell = 0;
+	}
 	erase();
 	timefmt_today(u->today);
 	if (u->mode == UI_MODE_REFUSED) {

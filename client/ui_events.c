@@ -1,8 +1,6 @@
 /* Applying the network thread's events to the TUI's state. */
 #include "config.h"
 
-#define _XOPEN_SOURCE_EXTENDED 1
-#include <ncurses.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,7 +61,7 @@ static void apply_history(struct ui *u, const struct net_event *ev)
 	/* A first load is history, not news. */
 	if (fresh > 0 && was_loaded) {
 		if (!on_screen && u->bell)
-			beep();
+			u->ring_bell = 1;
 		if (u->o->notify_cmd != NULL && notify_run(u->o->notify_cmd, ev->contact) != RC_OK)
 			ui_info(u, "cannot run the notify command");
 	}

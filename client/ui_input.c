@@ -11,6 +11,7 @@
 #include "api.h"
 #include "commands.h"
 #include "errors.h"
+#include "protocol.h"
 #include "ui_internal.h"
 
 /* How long to wait for the rest of an escape sequence. */
@@ -116,8 +117,9 @@ static void submit(struct ui *u)
 	if (cmd.kind != COMMAND_NONE) {
 		run_command(u, &cmd);
 	} else if (u->mode == UI_MODE_LOGIN) {
-		if (strchr(text, '\n') != NULL || len > 255)
-			ui_info(u, "a login is one line of at most 255 bytes");
+		/* The server counts characters (code points), as the editor does. */
+		if (strchr(text, '\n') != NULL || u->ed.len > PROTO_MAX_LOGIN_CHARS)
+			ui_info(u, "a login is one line of at most %u characters", PROTO_MAX_LOGIN_CHARS);
 		else if (net_worker_register(&u->net, text) == RC_OK)
 			ui_info(u, "registering as %s...", text);
 	} else {

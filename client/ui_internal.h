@@ -1,6 +1,7 @@
-/* State shared by the TUI's input handling (ui.c) and drawing (ui_draw.c).
- * Network events and keys only change this state and set `dirty`; ui_draw
- * is the one place that paints it. */
+/* State shared by the TUI's parts: the main loop (ui.c), key handling
+ * (ui_input.c), network events (ui_events.c), state helpers (ui_state.c) and
+ * drawing (ui_draw.c). Network events and keys only change this state and
+ * set `dirty`; ui_draw is the one place that paints it (and rings the bell). */
 #ifndef RC_CLIENT_UI_INTERNAL_H
 #define RC_CLIENT_UI_INTERNAL_H
 
@@ -40,7 +41,8 @@ struct ui {
 	enum net_state net_state;
 	char last_error[600];     /* the network side's last complaint */
 	char info[600];           /* the latest notice for the user */
-	int bell;
+	int bell;                 /* ring on news from a contact not on screen */
+	int ring_bell;            /* such news arrived: ui_draw rings once */
 	size_t scroll;            /* conversation lines hidden below the view */
 	char search[256];         /* the term being searched, "" for none */
 	long search_hit;          /* index of the message matched, -1: none */
