@@ -18,7 +18,7 @@
 /* Copies a server's error text, whole characters only, turning control
  * characters (C1 too) and bytes that are not UTF-8 into '?' so a hostile
  * server cannot drive the terminal. */
-static void copy_server_text(char *err, size_t errlen, const char *text)
+static void api_copy_server_text(char *err, size_t errlen, const char *text)
 {
 	size_t in = 0, out = 0, len = strlen(text), chars = 0;
 
@@ -68,7 +68,7 @@ static int api_call(struct session *s, struct json_object *req, struct json_obje
 		return RC_OK;
 	}
 	if (state != NULL && strcmp(state, "error") == 0 && (error = jsonx_get_string(r, "error")) != NULL) {
-		copy_server_text(err, errlen, error);
+		api_copy_server_text(err, errlen, error);
 		*resp = r;
 		return RC_ERR_SERVER;
 	}
@@ -77,7 +77,7 @@ static int api_call(struct session *s, struct json_object *req, struct json_obje
 	return RC_ERR_PROTOCOL;
 }
 
-static struct json_object *new_request(const char *cmd)
+static struct json_object *api_new_request(const char *cmd)
 {
 	struct json_object *req = json_object_new_object();
 
@@ -89,7 +89,7 @@ static struct json_object *new_request(const char *cmd)
 }
 
 /* Adds a string member; on failure puts req and returns NULL. */
-static struct json_object *with_string(struct json_object *req, const char *key, const char *value)
+static struct json_object *api_with_string(struct json_object *req, const char *key, const char *value)
 {
 	struct json_object *v;
 
@@ -120,11 +120,11 @@ static int api_simple(struct session *s, struct json_object *req, const char *ex
 
 int api_ping(struct session *s, char *err, size_t errlen)
 {
-	return api_simple(s, new_request(PROTO_CMD_PING), PROTO_DATA_PONG, err, errlen);
+	return api_simple(s, api_new_request(PROTO_CMD_PING), PROTO_DATA_PONG, err, errlen);
 }
 
 /* The data of a key_challenge answer: 2 * PROTO_KEY_CHALLENGE_BYTES hex digits. */
-static int is_challenge(struct json_object *data)
+static int api_is_challenge(struct json_object *data)
 {
 	const char *hex = json_object_get_string(data);
 
@@ -144,14 +144,14 @@ int api_prove_key(struct session *s, int *proven, char *err, size_t errlen)
 	int rc;
 
 	*proven = 0;
-	rc = api_call(s, new_request(PROTO_CMD_KEY_CHALLENGE), &resp, &data, err, errlen);
+	rc = api_call(s, api_new_request(PROTO_CMD_KEY_CHALLENGE), &resp, &data, err, errlen);
 	if (rc == RC_ERR_SERVER) {
 		/* A server without the extension: nothing to prove to it. */
 		json_object_put(resp);
 		rc_errf(err, errlen, "%s", "");
 		return RC_OK;
 	}
-	if (rc == RC_OK && !is_challenge(data)) {
+	if (rc == RC_OK && !api_is_challenge(data)) {
 		rc_errf(err, errlen, "the server answered key_challenge with something else than a challenge");
 		rc = RC_ERR_PROTOCOL;
 	}
@@ -160,7 +160,7 @@ int api_prove_key(struct session *s, int *proven, char *err, size_t errlen)
 	json_object_put(resp);
 	if (rc != RC_OK)
 		return rc;
-	rc = api_simple(s, with_string(new_request(PROTO_CMD_KEY_PROOF), "challenge", challenge), PROTO_DATA_PROVEN, err,
+	rc = api_simple(s, api_with_string(api_new_request(PROTO_CMD_KEY_PROOF), "challenge", challenge), PROTO_DATA_PROVEN, err,
 	                errlen);
 	*proven = rc == RC_OK;
 	return rc;
@@ -171,7 +171,7 @@ void api_goodbye(struct session *s)
 	char err[64];
 
 	if (s->fd >= 0)
-		(void)api_simple(s, new_request(PROTO_CMD_GOODBYE), PROTO_DATA_GOODBYE, err, sizeof(err));
+		(void)api_simple(s, api_new_request(PROTO_CMD_GOODBYE), PROTO_DATA_GOODBYE, err, sizeof(err));
 	session_close(s);
 }
 
@@ -183,7 +183,7 @@ int api_register(struct session *s, const char *login, char **registered, int *a
 
 	*registered = NULL;
 	*already = 0;
-	rc = api_call(s, with_string(new_request(PROTO_CMD_REGISTER), "login", login), &resp, &data, err, errlen);
+	rc = api_call(s, api_with_string(api_new_request(PROTO_CMD_REGISTER), "login", login), &resp, &data, err, errlen);
 	if (rc == RC_OK) {
 		if (!json_object_is_type(data, json_type_string) || strcmp(json_object_get_string(data), PROTO_DATA_WELCOME) != 0) {
 			rc_errf(err, errlen, "the server answered register with something else than \"welcome\"");
@@ -248,7 +248,7 @@ int api_get_users(struct session *s, struct api_users *out, char *err, size_t er
 	int rc;
 
 	out->count = 0;
-	rc = api_call_list(s, new_request(PROTO_CMD_GET_USERS), "get_users", sizeof(*out->v), &resp, &data, &n,
+	rc = api_call_list(s, api_new_request(PROTO_CMD_GET_USERS), "get_users", sizeof(*out->v), &resp, &data, &n,
 	                   (void **)&out->v, err, errlen);
 	if (rc != RC_OK)
 		goto out;
@@ -294,7 +294,7 @@ void api_messages_free(struct api_messages *msgs)
 	msgs->count = 0;
 }
 
-static char *dup_member(struct json_object *o, const char *key, size_t *len)
+static char *api_dup_member(struct json_object *o, const char *key, size_t *len)
 {
 	struct json_object *v;
 	char *copy;
@@ -319,7 +319,7 @@ int api_get_messages(struct session *s, const char *user, struct api_messages *o
 	int rc;
 
 	out->count = 0;
-	rc = api_call_list(s, with_string(new_request(PROTO_CMD_GET_MESSAGES), "user", user), "get_messages",
+	rc = api_call_list(s, api_with_string(api_new_request(PROTO_CMD_GET_MESSAGES), "user", user), "get_messages",
 	                   sizeof(*out->v), &resp, &data, &n, (void **)&out->v, err, errlen);
 	if (rc != RC_OK)
 		goto out;
@@ -332,9 +332,9 @@ int api_get_messages(struct session *s, const char *user, struct api_messages *o
 			rc = RC_ERR_PROTOCOL;
 			goto out;
 		}
-		dst->sender = dup_member(m, "user", NULL);
-		dst->created_at = dup_member(m, "created_at", NULL);
-		dst->content = dup_member(m, "content", &dst->content_len);
+		dst->sender = api_dup_member(m, "user", NULL);
+		dst->created_at = api_dup_member(m, "created_at", NULL);
+		dst->content = api_dup_member(m, "content", &dst->content_len);
 		if (dst->sender == NULL || dst->created_at == NULL || dst->content == NULL) {
 			rc_errf(err, errlen, "get_messages: entry %zu lacks user, created_at or content strings", i);
 			rc = RC_ERR_PROTOCOL;
@@ -369,7 +369,7 @@ int api_check_text(const char *text, size_t len, char *err, size_t errlen)
 }
 
 /* One send_message with content for `to`. */
-static int send_one(struct session *s, const char *user, const struct rsa_public *to, const char *text, size_t len,
+static int api_send_one(struct session *s, const char *user, const struct rsa_public *to, const char *text, size_t len,
                     int self_copy, char *err, size_t errlen)
 {
 	struct json_object *req;
@@ -380,7 +380,7 @@ static int send_one(struct session *s, const char *user, const struct rsa_public
 		rc_errf(err, errlen, "cannot encrypt the message: %s", rc_strerror(rc));
 		return rc;
 	}
-	req = with_string(with_string(new_request(PROTO_CMD_SEND_MESSAGE), "user", user), "content", content);
+	req = api_with_string(api_with_string(api_new_request(PROTO_CMD_SEND_MESSAGE), "user", user), "content", content);
 	free(content);
 	if (req != NULL && self_copy && json_object_object_add(req, "self_copy", json_object_new_boolean(1)) != 0) {
 		json_object_put(req);
@@ -402,13 +402,13 @@ int api_send_text_resume(struct session *s, const char *user, const struct rsa_p
 			rc_errf(err, errlen, "%s's key is unusable (too small or malformed)", user);
 			return rc;
 		}
-		if ((rc = send_one(s, user, to, text, len, 0, err, errlen)) != RC_OK)
+		if ((rc = api_send_one(s, user, to, text, len, 0, err, errlen)) != RC_OK)
 			return rc;
 		*acked = 1;
 	}
 	if (!self_copy || *acked >= 2)
 		return RC_OK;
-	if ((rc = send_one(s, user, &s->me->pub, text, len, 1, err, errlen)) != RC_OK)
+	if ((rc = api_send_one(s, user, &s->me->pub, text, len, 1, err, errlen)) != RC_OK)
 		return rc;
 	*acked = 2;
 	return RC_OK;

@@ -15,7 +15,7 @@ void decrypt_cache_init(struct decrypt_cache *c)
 	memset(c, 0, sizeof(*c));
 }
 
-static void wipe_text(char *text)
+static void decrypt_cache_wipe_text(char *text)
 {
 	if (text != NULL) {
 		secure_wipe(text, strlen(text));
@@ -27,7 +27,7 @@ void decrypt_cache_free(struct decrypt_cache *c)
 {
 	for (size_t i = 0; i < c->cap; i++)
 		if (c->slots[i].used)
-			wipe_text(c->slots[i].text);
+			decrypt_cache_wipe_text(c->slots[i].text);
 	free(c->slots);
 	decrypt_cache_init(c);
 }
@@ -37,7 +37,7 @@ void decrypt_cache_digest(const char *content, size_t len, unsigned char digest[
 	crypto_generichash(digest, CHAT_DIGEST_BYTES, (const unsigned char *)content, len, NULL, 0);
 }
 
-static size_t slot_of(const struct decrypt_cache *c, const unsigned char digest[CHAT_DIGEST_BYTES])
+static size_t decrypt_cache_slot_of(const struct decrypt_cache *c, const unsigned char digest[CHAT_DIGEST_BYTES])
 {
 	size_t h;
 
@@ -50,7 +50,7 @@ static size_t slot_of(const struct decrypt_cache *c, const unsigned char digest[
 }
 
 /* Keeps the table at most half full; starts over when it would grow past the maximum. */
-static int make_room(struct decrypt_cache *c)
+static int decrypt_cache_make_room(struct decrypt_cache *c)
 {
 	struct decrypt_cache old = *c;
 	size_t cap;
@@ -72,7 +72,7 @@ static int make_room(struct decrypt_cache *c)
 	for (size_t i = 0; i < old.cap; i++) {
 		if (!old.slots[i].used)
 			continue;
-		c->slots[slot_of(c, old.slots[i].digest)] = old.slots[i];
+		c->slots[decrypt_cache_slot_of(c, old.slots[i].digest)] = old.slots[i];
 		c->count++;
 	}
 	free(old.slots);
@@ -89,19 +89,19 @@ int decrypt_cache_text(struct decrypt_cache *c, const struct rsa_private *k, con
 
 	*text = NULL;
 	if (c->cap != 0) {
-		e = &c->slots[slot_of(c, digest)];
+		e = &c->slots[decrypt_cache_slot_of(c, digest)];
 		if (e->used) {
 			*text = e->text;
 			return RC_OK;
 		}
 	}
-	if ((r = make_room(c)) != RC_OK)
+	if ((r = decrypt_cache_make_room(c)) != RC_OK)
 		return r;
 	r = content_decode(k, content, len, &plain, &plain_len);
 	if (r == RC_ERR_NOMEM)
 		return r;
 	/* Any other failure means: not for this key, or corrupted. */
-	e = &c->slots[slot_of(c, digest)];
+	e = &c->slots[decrypt_cache_slot_of(c, digest)];
 	e->used = 1;
 	memcpy(e->digest, digest, CHAT_DIGEST_BYTES);
 	e->text = r == RC_OK ? plain : NULL;

@@ -10,7 +10,7 @@
 #include "seen_state.h"
 #include "ui_internal.h"
 
-static void apply_users(struct ui *u, const struct net_event *ev)
+static void ui_apply_users(struct ui *u, const struct net_event *ev)
 {
 	struct seen_state seen;
 
@@ -36,7 +36,7 @@ static void apply_users(struct ui *u, const struct net_event *ev)
 		ui_select_contact(u, 0);
 }
 
-static void apply_history(struct ui *u, const struct net_event *ev)
+static void ui_apply_history(struct ui *u, const struct net_event *ev)
 {
 	struct chat_incoming *in = calloc(ev->n_msgs + 1, sizeof(*in));
 	long at = chat_model_find(&u->model, ev->contact);
@@ -69,7 +69,7 @@ static void apply_history(struct ui *u, const struct net_event *ev)
 		ui_mark_read(u);
 }
 
-static void apply_event(struct ui *u, const struct net_event *ev)
+static void ui_apply_event(struct ui *u, const struct net_event *ev)
 {
 	switch (ev->kind) {
 	case NET_EV_STATE:
@@ -102,10 +102,10 @@ static void apply_event(struct ui *u, const struct net_event *ev)
 		        u->mode == UI_MODE_LOGIN ? " - pick another login" : "");
 		break;
 	case NET_EV_USERS:
-		apply_users(u, ev);
+		ui_apply_users(u, ev);
 		break;
 	case NET_EV_HISTORY:
-		apply_history(u, ev);
+		ui_apply_history(u, ev);
 		break;
 	case NET_EV_SEND_DONE:
 		chat_model_outbox_done(&u->model, ev->id, ev->text);
@@ -121,9 +121,9 @@ static void apply_event(struct ui *u, const struct net_event *ev)
 
 void ui_take_events(struct ui *u)
 {
-	struct net_event *all = net_worker_take_events(&u->net);
+	struct net_event *all = net_worker_take_events(u->net);
 
 	for (struct net_event *ev = all; ev != NULL; ev = ev->next)
-		apply_event(u, ev);
+		ui_apply_event(u, ev);
 	net_event_free_all(all);
 }

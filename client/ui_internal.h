@@ -34,7 +34,7 @@ struct ui {
 	char pinned_fp[FINGERPRINT_MAX];
 	struct chat_model model;
 	struct line_editor ed;
-	struct net_worker net;
+	struct net_worker *net;         /* NULL until started */
 	long selected;            /* the open contact's index, -1: none */
 	enum ui_focus focus;
 	enum ui_mode mode;

@@ -49,7 +49,7 @@ void ui_select_contact(struct ui *u, long idx)
 	u->scroll = 0;
 	u->search[0] = '\0';
 	u->search_hit = -1;
-	if (net_worker_set_open(&u->net, u->model.contacts[idx].login) != RC_OK)
+	if (net_worker_set_open(u->net, u->model.contacts[idx].login) != RC_OK)
 		ui_info(u, "out of memory");
 	ui_mark_read(u);
 	u->dirty = 1;

@@ -153,7 +153,7 @@ size_t wtext_width(const wchar_t *w, size_t len)
 	return sum;
 }
 
-static int segs_push(struct wtext_segs *s, size_t start, size_t len)
+static int wtext_segs_push(struct wtext_segs *s, size_t start, size_t len)
 {
 	struct wtext_seg *v = array_grow(s->v, &s->cap, s->count, sizeof(*v), 16);
 
@@ -177,7 +177,7 @@ int wtext_wrap(const wchar_t *w, size_t n, int width, struct wtext_segs *out)
 	while (i < n) {
 		int cw = wtext_char_width(w[i]);
 		if (w[i] == L'\n') {
-			if (segs_push(out, start, i - start) != RC_OK)
+			if (wtext_segs_push(out, start, i - start) != RC_OK)
 				return RC_ERR_NOMEM;
 			start = ++i;
 			cols = 0;
@@ -186,7 +186,7 @@ int wtext_wrap(const wchar_t *w, size_t n, int width, struct wtext_segs *out)
 		}
 		if (cols + cw > width && i > start) {
 			size_t end = last_space != (size_t)-1 ? last_space + 1 : i;
-			if (segs_push(out, start, end - start) != RC_OK)
+			if (wtext_segs_push(out, start, end - start) != RC_OK)
 				return RC_ERR_NOMEM;
 			start = i = end;
 			cols = 0;
@@ -198,5 +198,5 @@ int wtext_wrap(const wchar_t *w, size_t n, int width, struct wtext_segs *out)
 		cols += cw;
 		i++;
 	}
-	return segs_push(out, start, n - start);
+	return wtext_segs_push(out, start, n - start);
 }
