@@ -224,10 +224,8 @@ static int api_call_list(struct session *s, struct json_object *req, const char 
 
 void api_users_free(struct api_users *users)
 {
-	for (size_t i = 0; i < users->count; i++) {
-		free(users->v[i].login);
-		rsa_public_clear(&users->v[i].key);
-	}
+	for (size_t i = 0; i < users->count; i++)
+		api_user_free(&users->v[i]);
 	free(users->v);
 	users->v = NULL;
 	users->count = 0;
@@ -241,6 +239,39 @@ const struct api_user *api_users_find(const struct api_users *users, const char 
 	return NULL;
 }
 
+/* Reads {"login", "open_exponent", "module"} into dst (from api_user_init);
+ * errors name the command and `what` ("entry 3"). */
+static int api_user_from_json(struct json_object *u, struct api_user *dst, const char *cmd, const char *what, char *err,
+                              size_t errlen)
+{
+	const char *login = jsonx_get_string(u, "login");
+
+	if (login == NULL || login[0] == '\0') {
+		rc_errf(err, errlen, "%s: %s has no login", cmd, what);
+		return RC_ERR_PROTOCOL;
+	}
+	if ((dst->login = strdup(login)) == NULL)
+		return RC_ERR_NOMEM;
+	if (jsonx_get_bigint(u, "open_exponent", dst->key.e) != RC_OK || jsonx_get_bigint(u, "module", dst->key.n) != RC_OK) {
+		rc_errf(err, errlen, "%s: the key of %s is not a pair of whole numbers", cmd, what);
+		return RC_ERR_PROTOCOL;
+	}
+	return RC_OK;
+}
+
+void api_user_init(struct api_user *user)
+{
+	user->login = NULL;
+	rsa_public_init(&user->key);
+}
+
+void api_user_free(struct api_user *user)
+{
+	free(user->login);
+	user->login = NULL;
+	rsa_public_clear(&user->key);
+}
+
 int api_get_users(struct session *s, struct api_users *out, char *err, size_t errlen)
 {
 	struct json_object *resp, *data;
@@ -250,34 +281,57 @@ int api_get_users(struct session *s, struct api_users *out, char *err, size_t er
 	out->count = 0;
 	rc = api_call_list(s, api_new_request(PROTO_CMD_GET_USERS), "get_users", sizeof(*out->v), &resp, &data, &n,
 	                   (void **)&out->v, err, errlen);
-	if (rc != RC_OK)
-		goto out;
-	for (size_t i = 0; i < n; i++) {
-		struct json_object *u = json_object_array_get_idx(data, i);
-		struct api_user *dst = &out->v[out->count];
-		const char *login = jsonx_get_string(u, "login");
+	for (size_t i = 0; rc == RC_OK && i < n; i++) {
+		char what[32];
 
-		if (login == NULL || login[0] == '\0') {
-			rc_errf(err, errlen, "get_users: entry %zu has no login", i);
-			rc = RC_ERR_PROTOCOL;
-			goto out;
-		}
-		rsa_public_init(&dst->key);
-		out->count++;
-		if ((dst->login = strdup(login)) == NULL) {
-			rc = RC_ERR_NOMEM;
-			goto out;
-		}
-		if (jsonx_get_bigint(u, "open_exponent", dst->key.e) != RC_OK ||
-		    jsonx_get_bigint(u, "module", dst->key.n) != RC_OK) {
-			rc_errf(err, errlen, "get_users: the key of entry %zu is not a pair of whole numbers", i);
-			rc = RC_ERR_PROTOCOL;
-			goto out;
-		}
+		snprintf(what, sizeof(what), "entry %zu", i);
+		api_user_init(&out->v[out->count]);
+		rc = api_user_from_json(json_object_array_get_idx(data, i), &out->v[out->count++], PROTO_CMD_GET_USERS, what, err,
+		                        errlen);
 	}
-out:
 	if (rc != RC_OK)
 		api_users_free(out);
+	json_object_put(resp);
+	return rc;
+}
+
+/* The key of one user from the whole list (servers without get_user). */
+static int api_get_user_from_list(struct session *s, const char *login, struct api_user *out, char *err, size_t errlen)
+{
+	struct api_users users;
+	struct api_user *found;
+	int rc;
+
+	if ((rc = api_get_users(s, &users, err, errlen)) != RC_OK)
+		return rc;
+	if ((found = (struct api_user *)api_users_find(&users, login)) == NULL) {
+		rc_errf(err, errlen, "%s", PROTO_ERR_NO_SUCH_USER);
+		rc = RC_ERR_SERVER;
+	} else {
+		/* Moved out of the list, which then frees an empty entry. */
+		api_user_free(out);
+		*out = *found;
+		api_user_init(found);
+	}
+	api_users_free(&users);
+	return rc;
+}
+
+int api_get_user(struct session *s, const char *login, struct api_user *out, char *err, size_t errlen)
+{
+	struct json_object *resp, *data;
+	int rc = api_call(s, api_with_string(api_new_request(API_CMD_GET_USER), "login", login), &resp, &data, err, errlen);
+
+	if (rc == RC_OK) {
+		if ((rc = api_user_from_json(data, out, API_CMD_GET_USER, "the answer", err, errlen)) == RC_OK &&
+		    strcmp(out->login, login) != 0) {
+			rc_errf(err, errlen, "get_user: the server answered with another user");
+			rc = RC_ERR_PROTOCOL;
+		}
+	} else if (rc == RC_ERR_SERVER && strcmp(err, PROTO_ERR_INCORRECT_CMD) == 0) {
+		/* A server without the extension (the original): the whole list. */
+		rc = api_get_user_from_list(s, login, out, err, errlen);
+	}
 	json_object_put(resp);
 	return rc;
 }
@@ -399,7 +453,10 @@ int api_send_text_resume(struct session *s, const char *user, const struct rsa_p
 	/* The recipient's copy first: a self copy alone would show a message nobody got. */
 	if (*acked < 1) {
 		if ((rc = rsa_public_check(to)) != RC_OK) {
-			rc_errf(err, errlen, "%s's key is unusable (too small or malformed)", user);
+			char *shown = NULL;
+			(void)wtext_login_display(user, &shown);
+			rc_errf(err, errlen, "%s's key is unusable (too small or malformed)", shown ? shown : "the recipient");
+			free(shown);
 			return rc;
 		}
 		if ((rc = api_send_one(s, user, to, text, len, 0, err, errlen)) != RC_OK)

@@ -146,6 +146,7 @@ static int chat_model_msg_from_incoming(struct chat_msg *msg, const struct chat_
 	memset(msg, 0, sizeof(*msg));
 	msg->mine = mine;
 	msg->state = mine ? CHAT_MSG_SENT : CHAT_MSG_RECEIVED;
+	msg->unreadable = in->text != NULL ? CHAT_READABLE : in->unreadable;
 	memcpy(msg->digest, in->digest, CHAT_DIGEST_BYTES);
 	if (chat_model_set_string(&msg->sender, in->sender) != RC_OK || chat_model_set_string(&msg->created_at, in->created_at) != RC_OK ||
 	    chat_model_set_string(&msg->text, in->text) != RC_OK) {

@@ -32,6 +32,9 @@ struct cli {
 	char err[512];
 };
 
+/* Put before the further lines of a message text in plain output. */
+#define CLI_CONTINUATION "  "
+
 static volatile sig_atomic_t cli_stop;
 
 static void cli_on_signal(int sig)
@@ -70,30 +73,72 @@ static int cli_fail(struct cli *c, int rc, const char *what)
 	return cli_exit_for(rc);
 }
 
-/* Writes text with control characters (C1 too) other than newline and tab,
- * and bytes that are not UTF-8, shown as '?', so a peer's message cannot
- * drive the terminal. */
-static void cli_print_safe(FILE *out, const char *s)
+/* Prints a message text from a peer: control characters (C1 too) but tab,
+ * bidi controls and bytes that are not UTF-8 as '?', so it cannot drive the
+ * terminal; each newline is followed by CLI_CONTINUATION, so no line of a
+ * text can pass for the start of another message (those start with '['). */
+static void cli_print_text(FILE *out, const char *s)
 {
 	size_t len = strlen(s);
 
 	while (len > 0) {
 		int safe;
 		size_t used = wtext_next_safe(s, len, "\n\t", &safe);
-		if (safe)
-			fwrite(s, 1, used, out);
-		else
+		if (!safe)
 			fputc('?', out);
+		else if (*s == '\n')
+			fputs("\n" CLI_CONTINUATION, out);
+		else
+			fwrite(s, 1, used, out);
 		s += used;
 		len -= used;
 	}
 }
 
-/* Prints obj as one line and puts it. */
+/* Prints a login as every login is shown (wtext_login_display), after the
+ * look-alike mark when it looks like another one. */
+static void cli_print_login(FILE *out, const char *login, int lookalike)
+{
+	char *shown = NULL;
+
+	if (lookalike)
+		fputs(WTEXT_LOOKALIKE_MARK, out);
+	if (wtext_login_display(login, &shown) == RC_OK)
+		fputs(shown, out);
+	else
+		fputc('?', out);
+	free(shown);
+}
+
+/* Code points that JSON lets through raw but a terminal or a text view
+ * obeys or reorders: DEL, C1 (U+0080..U+009F, e.g. CSI), bidi controls, and
+ * the line and paragraph separators. */
+static int cli_json_must_escape(unsigned long c)
+{
+	return c == 0x7F || (c >= 0x80 && c <= 0x9F) || wtext_is_bidi_control((wchar_t)c) || c == 0x2028 || c == 0x2029;
+}
+
+/* Prints obj as one line (escaping what cli_json_must_escape names as
+ * \uXXXX: they only occur inside strings) and puts it. */
 static void cli_print_json(struct json_object *obj)
 {
-	if (obj != NULL)
-		puts(json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	const char *s;
+	size_t len;
+
+	if (obj == NULL)
+		return;
+	s = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	for (len = strlen(s); len > 0;) {
+		size_t used;
+		unsigned long c = wtext_next_char(s, len, &used);
+		if (cli_json_must_escape(c))
+			printf("\\u%04lX", c);
+		else
+			fwrite(s, 1, used, stdout);
+		s += used;
+		len -= used;
+	}
+	putchar('\n');
 	json_object_put(obj);
 }
 
@@ -148,21 +193,18 @@ static int cli_open_session(struct cli *c)
  * one command line works from a fresh key. */
 static int cli_ensure_registered(struct cli *c)
 {
-	struct api_users users;
 	char *login = NULL;
 	int already, r;
 
-	r = api_get_users(&c->s, &users, c->err, sizeof(c->err));
-	api_users_free(&users);
-	if (r == RC_OK)
-		return CLIENT_EXIT_OK;
-	if (r != RC_ERR_SERVER || strcmp(c->err, PROTO_ERR_NO_AUTH) != 0)
-		return cli_fail(c, r, NULL);
+	/* A registered key is answered "already registered" and nothing changes:
+	 * one small request, whatever the number of users. */
 	if ((r = api_register(&c->s, c->o->login, &login, &already, c->err, sizeof(c->err))) != RC_OK)
 		return cli_fail(c, r, "register");
-	fputs("rsa-chat: registered as ", stderr);
-	cli_print_safe(stderr, login);
-	fputc('\n', stderr);
+	if (!already) {
+		fputs("rsa-chat: registered as ", stderr);
+		cli_print_login(stderr, login, 0);
+		fputc('\n', stderr);
+	}
 	free(login);
 	return CLIENT_EXIT_OK;
 }
@@ -202,25 +244,55 @@ static int cli_cmd_register(struct cli *c, char **args)
 		cli_print_json(o);
 	} else if (status != CLIENT_EXIT_OK) {
 		fputs("rsa-chat: register: already registered (as ", stderr);
-		cli_print_safe(stderr, login);
+		cli_print_login(stderr, login, 0);
 		fputs(")\n", stderr);
 	} else {
 		printf("%s as ", already ? "already registered" : "registered");
-		cli_print_safe(stdout, login);
+		cli_print_login(stdout, login, 0);
 		putchar('\n');
 	}
 	free(login);
 	return status;
 }
 
+/* The other users, and in *lookalike (calloc'd, caller frees) which of them
+ * look like another one. */
+static int cli_get_users(struct cli *c, struct api_users *users, int **lookalike)
+{
+	const char **logins = NULL;
+	int r;
+
+	*lookalike = NULL;
+	if ((r = api_get_users(&c->s, users, c->err, sizeof(c->err))) != RC_OK)
+		return r;
+	*lookalike = calloc(users->count + 1, sizeof(**lookalike));
+	logins = calloc(users->count + 1, sizeof(*logins));
+	if (*lookalike == NULL || logins == NULL) {
+		r = RC_ERR_NOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < users->count; i++)
+		logins[i] = users->v[i].login;
+	r = wtext_mark_lookalikes(logins, users->count, *lookalike);
+out:
+	free(logins);
+	if (r != RC_OK) {
+		api_users_free(users);
+		free(*lookalike);
+		*lookalike = NULL;
+	}
+	return r;
+}
+
 static int cli_cmd_users(struct cli *c, char **args)
 {
 	struct api_users users;
 	char fp[FINGERPRINT_MAX];
+	int *lookalike;
 	int r;
 
 	(void)args;
-	if ((r = api_get_users(&c->s, &users, c->err, sizeof(c->err))) != RC_OK)
+	if ((r = cli_get_users(c, &users, &lookalike)) != RC_OK)
 		return cli_fail(c, r, "users");
 	for (size_t i = 0; i < users.count; i++) {
 		if (fingerprint_public(&users.v[i].key, fp) != RC_OK)
@@ -229,12 +301,14 @@ static int cli_cmd_users(struct cli *c, char **args)
 			struct json_object *o = json_object_new_object();
 			cli_json_add(o, "login", json_object_new_string(users.v[i].login));
 			cli_json_add(o, "fingerprint", json_object_new_string(fp));
+			cli_json_add(o, "lookalike", json_object_new_boolean(lookalike[i]));
 			cli_print_json(o);
 		} else {
-			cli_print_safe(stdout, users.v[i].login);
+			cli_print_login(stdout, users.v[i].login, lookalike[i]);
 			printf(" %s\n", fp);
 		}
 	}
+	free(lookalike);
 	api_users_free(&users);
 	return CLIENT_EXIT_OK;
 }
@@ -270,11 +344,12 @@ static int cli_read_stdin_text(char **text, size_t *len)
 
 static int cli_cmd_send(struct cli *c, char **args)
 {
-	struct api_users users = { NULL, 0 };
-	const struct api_user *to;
+	struct api_user to;
 	char *text = NULL;
 	size_t len;
 	int r, status;
+
+	api_user_init(&to);
 
 	if (strcmp(args[1], "-") == 0) {
 		if ((r = cli_read_stdin_text(&text, &len)) != RC_OK) {
@@ -291,24 +366,19 @@ static int cli_cmd_send(struct cli *c, char **args)
 		status = CLIENT_EXIT_USAGE;
 		goto out;
 	}
-	if ((r = api_get_users(&c->s, &users, c->err, sizeof(c->err))) != RC_OK) {
+	/* The server's "no such user" is reported in its own words, so scripts match one text. */
+	if ((r = api_get_user(&c->s, args[0], &to, c->err, sizeof(c->err))) != RC_OK) {
 		status = cli_fail(c, r, "send");
 		goto out;
 	}
-	if ((to = api_users_find(&users, args[0])) == NULL) {
-		/* The server's own words for it, so scripts match one text. */
-		fprintf(stderr, "rsa-chat: send: no such user\n");
-		status = CLIENT_EXIT_SERVER;
-		goto out;
-	}
-	if ((r = api_send_text(&c->s, to->login, &to->key, text, len, c->o->self_copy, c->err, sizeof(c->err))) != RC_OK) {
+	if ((r = api_send_text(&c->s, to.login, &to.key, text, len, c->o->self_copy, c->err, sizeof(c->err))) != RC_OK) {
 		status = cli_fail(c, r, "send");
 		goto out;
 	}
 	if (c->o->json) {
 		struct json_object *o = json_object_new_object();
 		cli_json_add(o, "sent", json_object_new_boolean(1));
-		cli_json_add(o, "to", json_object_new_string(to->login));
+		cli_json_add(o, "to", json_object_new_string(to.login));
 		cli_json_add(o, "self_copy", json_object_new_boolean(c->o->self_copy));
 		cli_print_json(o);
 	} else {
@@ -316,39 +386,39 @@ static int cli_cmd_send(struct cli *c, char **args)
 	}
 	status = CLIENT_EXIT_OK;
 out:
-	api_users_free(&users);
+	api_user_free(&to);
 	free(text);
 	return status;
 }
 
-/* Prints one message of a conversation. */
-static void cli_print_message(struct cli *c, const struct api_message *m, const char *text)
+/* Decrypts (through the cache) and prints one message of a conversation. */
+static int cli_print_message(struct cli *c, const struct api_message *m, const unsigned char digest[CHAT_DIGEST_BYTES])
 {
+	enum chat_unreadable why;
 	char when[TIMEFMT_MAX];
+	const char *text;
+	int r = decrypt_cache_text(&c->cache, &c->key, m->content, m->content_len, digest, &text, &why);
 
+	if (r != RC_OK)
+		return r;
 	if (c->o->json) {
 		struct json_object *o = json_object_new_object();
 		cli_json_add(o, "from", json_object_new_string(m->sender));
 		cli_json_add(o, "created_at", json_object_new_string(m->created_at));
 		cli_json_add(o, "text", text != NULL ? json_object_new_string(text) : NULL);
 		cli_json_add(o, "decrypted", json_object_new_boolean(text != NULL));
+		if (text == NULL)
+			cli_json_add(o, "unreadable", json_object_new_string(decrypt_cache_placeholder(why)));
 		cli_print_json(o);
-		return;
+		return RC_OK;
 	}
 	timefmt_long(m->created_at, when);
 	printf("[%s] ", when);
-	cli_print_safe(stdout, m->sender);
+	cli_print_login(stdout, m->sender, 0);
 	fputs(": ", stdout);
-	cli_print_safe(stdout, text != NULL ? text : DECRYPT_PLACEHOLDER);
+	cli_print_text(stdout, text != NULL ? text : decrypt_cache_placeholder(why));
 	putchar('\n');
-}
-
-static int cli_text_of(struct cli *c, const struct api_message *m, const char **text)
-{
-	unsigned char digest[CHAT_DIGEST_BYTES];
-
-	decrypt_cache_digest(m->content, m->content_len, digest);
-	return decrypt_cache_text(&c->cache, &c->key, m->content, m->content_len, digest, text);
+	return RC_OK;
 }
 
 /* The newest created_at of messages from contact (borrowed), or NULL. */
@@ -365,15 +435,16 @@ static const char *cli_newest_from(const struct api_messages *msgs, const char *
 static int cli_cmd_history(struct cli *c, char **args)
 {
 	struct api_messages msgs;
-	const char *text, *newest;
+	const char *newest;
 	int r;
 
 	if ((r = api_get_messages(&c->s, args[0], &msgs, c->err, sizeof(c->err))) != RC_OK)
 		return cli_fail(c, r, "history");
-	for (size_t i = 0; i < msgs.count; i++) {
-		if ((r = cli_text_of(c, &msgs.v[i], &text)) != RC_OK)
-			break;
-		cli_print_message(c, &msgs.v[i], text);
+	for (size_t i = 0; i < msgs.count && r == RC_OK; i++) {
+		unsigned char digest[CHAT_DIGEST_BYTES];
+
+		decrypt_cache_digest(msgs.v[i].content, msgs.v[i].content_len, digest);
+		r = cli_print_message(c, &msgs.v[i], digest);
 	}
 	newest = cli_newest_from(&msgs, args[0]);
 	if (r == RC_OK && newest != NULL &&
@@ -387,13 +458,14 @@ static int cli_cmd_unread(struct cli *c, char **args)
 {
 	struct api_users users;
 	struct seen_state seen;
+	int *lookalike;
 	int r, status = CLIENT_EXIT_OK;
 
 	(void)args;
 	seen_state_init(&seen);
 	if (seen_state_load(c->o->seen_path, &seen) != RC_OK)
 		fprintf(stderr, "rsa-chat: warning: cannot read %s; counting everything\n", c->o->seen_path);
-	if ((r = api_get_users(&c->s, &users, c->err, sizeof(c->err))) != RC_OK) {
+	if ((r = cli_get_users(c, &users, &lookalike)) != RC_OK) {
 		seen_state_free(&seen);
 		return cli_fail(c, r, "unread");
 	}
@@ -416,12 +488,13 @@ static int cli_cmd_unread(struct cli *c, char **args)
 			cli_json_add(o, "unread", json_object_new_int64((int64_t)n));
 			cli_print_json(o);
 		} else {
-			cli_print_safe(stdout, users.v[i].login);
+			cli_print_login(stdout, users.v[i].login, lookalike[i]);
 			printf(" %zu\n", n);
 		}
 		free(last);
 		api_messages_free(&msgs);
 	}
+	free(lookalike);
 	api_users_free(&users);
 	seen_state_free(&seen);
 	return status;
@@ -451,7 +524,6 @@ static int cli_tail_round(struct cli *c, struct digest_set *shown, int baseline,
 			break;
 		for (size_t j = 0; j < msgs.count && r == RC_OK; j++) {
 			unsigned char digest[CHAT_DIGEST_BYTES];
-			const char *text;
 			int added;
 			/* Our own self copies are not news. */
 			if (strcmp(msgs.v[j].sender, users.v[i].login) != 0)
@@ -461,9 +533,8 @@ static int cli_tail_round(struct cli *c, struct digest_set *shown, int baseline,
 				continue;
 			if (c->o->count > 0 && *printed >= c->o->count)
 				continue;
-			if ((r = decrypt_cache_text(&c->cache, &c->key, msgs.v[j].content, msgs.v[j].content_len, digest, &text)) != RC_OK)
+			if ((r = cli_print_message(c, &msgs.v[j], digest)) != RC_OK)
 				break;
-			cli_print_message(c, &msgs.v[j], text);
 			fflush(stdout);
 			(*printed)++;
 		}

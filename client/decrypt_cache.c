@@ -6,9 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api.h"
 #include "content.h"
 #include "errors.h"
+#include "protocol.h"
 #include "secure.h"
+#include "wire.h"
 
 void decrypt_cache_init(struct decrypt_cache *c)
 {
@@ -79,33 +82,78 @@ static int decrypt_cache_make_room(struct decrypt_cache *c)
 	return RC_OK;
 }
 
-int decrypt_cache_text(struct decrypt_cache *c, const struct rsa_private *k, const char *content, size_t len,
-                       const unsigned char digest[CHAT_DIGEST_BYTES], const char **text)
+size_t decrypt_cache_max_blocks(const struct rsa_public *k)
 {
-	struct decrypt_cache_entry *e;
-	char *plain = NULL;
+	size_t chunk = rsa_chunk_original(k);
+
+	return (API_MAX_TEXT_BYTES + chunk - 1) / chunk + DECRYPT_MAX_BLOCKS_SLACK;
+}
+
+/* Decrypts one content string, refusing bombs before any private-key operation. */
+static int decrypt_cache_decode(const struct rsa_private *k, const char *content, size_t len, char **plain,
+                                enum chat_unreadable *why)
+{
+	struct blocklist blocks;
 	size_t plain_len;
 	int r;
 
+	*plain = NULL;
+	*why = CHAT_UNREADABLE_KEY;
+	r = content_parse_blocks(content, len, decrypt_cache_max_blocks(&k->pub), &blocks);
+	if (r == RC_OK && !wire_blocks_plausible(&k->pub, &blocks))
+		r = RC_ERR_TOO_LARGE;
+	if (r == RC_ERR_TOO_LARGE)
+		*why = CHAT_UNREADABLE_TOO_MANY_BLOCKS;
+	if (r == RC_OK && (r = wire_open(k, &blocks, PROTO_CLIENT_MAX_RESPONSE_BYTES, plain, &plain_len)) == RC_OK)
+		*why = CHAT_READABLE;
+	blocklist_free(&blocks);
+	return r;
+}
+
+int decrypt_cache_text(struct decrypt_cache *c, const struct rsa_private *k, const char *content, size_t len,
+                       const unsigned char digest[CHAT_DIGEST_BYTES], const char **text,
+                       enum chat_unreadable *unreadable)
+{
+	struct decrypt_cache_entry *e;
+	char *plain = NULL;
+	enum chat_unreadable why;
+	int r;
+
 	*text = NULL;
+	*unreadable = CHAT_UNREADABLE_KEY;
 	if (c->cap != 0) {
 		e = &c->slots[decrypt_cache_slot_of(c, digest)];
 		if (e->used) {
 			*text = e->text;
+			*unreadable = e->unreadable;
 			return RC_OK;
 		}
 	}
 	if ((r = decrypt_cache_make_room(c)) != RC_OK)
 		return r;
-	r = content_decode(k, content, len, &plain, &plain_len);
+	r = decrypt_cache_decode(k, content, len, &plain, &why);
 	if (r == RC_ERR_NOMEM)
 		return r;
-	/* Any other failure means: not for this key, or corrupted. */
+	/* Any other failure is the content's: remembered, never tried again. */
 	e = &c->slots[decrypt_cache_slot_of(c, digest)];
 	e->used = 1;
 	memcpy(e->digest, digest, CHAT_DIGEST_BYTES);
-	e->text = r == RC_OK ? plain : NULL;
+	e->text = plain;
+	e->unreadable = why;
 	c->count++;
 	*text = e->text;
+	*unreadable = why;
 	return RC_OK;
+}
+
+const char *decrypt_cache_placeholder(enum chat_unreadable why)
+{
+	switch (why) {
+	case CHAT_UNREADABLE_TOO_MANY_BLOCKS:
+		return "[unreadable: too many blocks]";
+	case CHAT_READABLE:
+	case CHAT_UNREADABLE_KEY:
+		break;
+	}
+	return "[cannot decrypt: not for this key or corrupted]";
 }

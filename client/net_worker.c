@@ -18,6 +18,7 @@
 #include "clock.h"
 #include "errors.h"
 #include "protocol.h"
+#include "wtext.h"
 
 /* Reconnection pauses grow from the first to the last, doubling. */
 #define NET_BACKOFF_FIRST_MS 1000
@@ -246,6 +247,18 @@ static struct net_job *net_worker_runnable_job(struct net_worker *w, int registe
 	return NULL;
 }
 
+/* A message waits to be sent. */
+static int net_worker_send_waiting(struct net_worker *w)
+{
+	int waiting = 0;
+
+	pthread_mutex_lock(&w->lock);
+	for (struct net_job *j = w->jobs; j != NULL && !waiting; j = j->next)
+		waiting = j->kind == NET_JOB_SEND;
+	pthread_mutex_unlock(&w->lock);
+	return waiting;
+}
+
 static void net_worker_remove_job(struct net_worker *w, struct net_job *job)
 {
 	struct net_job **pp, *prev = NULL;
@@ -331,8 +344,13 @@ static int net_worker_fetch_history(struct net_worker *w, struct net_session *ns
 	struct net_event *ev;
 	int r = api_get_messages(&ns->s, contact, &msgs, ns->err, sizeof(ns->err));
 
-	if (r != RC_OK)
-		return net_worker_after_failure(w, ns, r, contact);
+	if (r != RC_OK) {
+		char *shown = NULL;
+		(void)wtext_login_display(contact, &shown);
+		r = net_worker_after_failure(w, ns, r, shown != NULL ? shown : "history");
+		free(shown);
+		return r;
+	}
 	ev = net_worker_event_new(NET_EV_HISTORY, NULL);
 	if (ev == NULL || (ev->contact = strdup(contact)) == NULL ||
 	    (ev->msgs = calloc(msgs.count + 1, sizeof(*ev->msgs))) == NULL) {
@@ -343,7 +361,8 @@ static int net_worker_fetch_history(struct net_worker *w, struct net_session *ns
 		struct net_msg *m = &ev->msgs[i];
 		const char *text;
 		decrypt_cache_digest(msgs.v[i].content, msgs.v[i].content_len, m->digest);
-		if ((r = decrypt_cache_text(cache, w->cfg.key, msgs.v[i].content, msgs.v[i].content_len, m->digest, &text)) != RC_OK)
+		if ((r = decrypt_cache_text(cache, w->cfg.key, msgs.v[i].content, msgs.v[i].content_len, m->digest, &text,
+		                            &m->unreadable)) != RC_OK)
 			goto out;
 		ev->n_msgs++;
 		m->sender = msgs.v[i].sender;
@@ -389,7 +408,9 @@ static int net_worker_poll_once(struct net_worker *w, struct net_session *ns, st
 		r = net_worker_fetch_history(w, ns, cache, open);
 	for (size_t k = 0; r == RC_OK && k < ns->users.count; k++) {
 		const char *login;
-		if (!all && k > 0)
+		/* A message typed meanwhile goes first; the round robin below
+		 * brings the other conversations in later polls. */
+		if ((!all && k > 0) || net_worker_send_waiting(w))
 			break;
 		login = ns->users.v[(ns->next_other + k) % ns->users.count].login;
 		if (open != NULL && strcmp(login, open) == 0)
@@ -448,23 +469,19 @@ static int net_worker_do_register(struct net_worker *w, struct net_session *ns, 
 static int net_worker_do_send(struct net_worker *w, struct net_session *ns, struct net_job *job)
 {
 	const struct api_user *to = api_users_find(&ns->users, job->contact);
+	struct api_user asked;
 	struct net_event *ev;
-	int r;
+	int r = RC_OK;
 
-	/* A contact newer than our list: look again before giving up. */
-	if (to == NULL) {
-		if ((r = net_worker_fetch_users(w, ns)) != RC_OK)
-			return r;
-		to = api_users_find(&ns->users, job->contact);
-	}
-	if (to == NULL) {
-		r = RC_ERR_SERVER;
-		snprintf(ns->err, sizeof(ns->err), "%s", PROTO_ERR_NO_SUCH_USER);
-	} else {
-		/* A retry after a lost connection resumes after the acknowledged copies. */
+	api_user_init(&asked);
+	/* A contact newer than our list: ask for that one user's key. */
+	if (to == NULL && (r = api_get_user(&ns->s, job->contact, &asked, ns->err, sizeof(ns->err))) == RC_OK)
+		to = &asked;
+	/* A retry after a lost connection resumes after the acknowledged copies. */
+	if (to != NULL)
 		r = api_send_text_resume(&ns->s, to->login, &to->key, job->text, strlen(job->text), 1, &job->acked, ns->err,
 		                         sizeof(ns->err));
-	}
+	api_user_free(&asked);
 	if (net_worker_is_network_error(r) || ns->s.fd < 0)
 		return net_worker_is_network_error(r) ? r : RC_ERR_EOF;
 	ev = net_worker_event_new(NET_EV_SEND_DONE, r == RC_OK ? NULL : ns->err);

@@ -39,6 +39,7 @@ struct net_msg {
 	char *created_at;
 	unsigned char digest[CHAT_DIGEST_BYTES];
 	char *text; /* NULL: could not be decrypted */
+	enum chat_unreadable unreadable; /* why text is NULL */
 };
 
 struct net_event {

@@ -23,7 +23,8 @@
 /* Text of a message is indented under its header. */
 #define UI_TEXT_INDENT 2
 
-/* Draws w[0..n) at (y, x) in at most maxw columns; control characters show as '?'. */
+/* Draws w[0..n) at (y, x) in at most maxw columns; control characters and
+ * bidi controls (which would reorder the row) show as '?'. */
 static int ui_put_wide(int y, int x, const wchar_t *w, size_t n, int maxw)
 {
 	int used = 0;
@@ -34,7 +35,7 @@ static int ui_put_wide(int y, int x, const wchar_t *w, size_t n, int maxw)
 		int cw = wtext_char_width(c);
 		if (used + cw > maxw)
 			break;
-		if (wtext_is_control(c))
+		if (wtext_is_control(c) || wtext_is_bidi_control(c))
 			c = L'?';
 		addnwstr(&c, 1);
 		used += cw;
@@ -75,8 +76,8 @@ static void ui_draw_contacts(struct ui *u, int rows, int width)
 
 	for (size_t i = first; i < u->model.count && (int)(i - first) + 1 < rows; i++) {
 		const struct chat_contact *c = &u->model.contacts[i];
-		char count[32] = "";
-		int y = (int)(i - first) + 1, used;
+		char count[32] = "", *shown;
+		int y = (int)(i - first) + 1, used = 0;
 		attr_t a = 0;
 
 		if ((long)i == u->selected)
@@ -88,7 +89,9 @@ static void ui_draw_contacts(struct ui *u, int rows, int width)
 		mvaddstr(y, 0, (long)i == u->selected ? ">" : " ");
 		if (c->unread > 0)
 			snprintf(count, sizeof(count), " (%zu)", c->unread);
-		used = ui_put_utf8(y, 1, c->login, width - 1 - (int)strlen(count));
+		if ((shown = ui_login_shown(c->login, c->lookalike)) != NULL)
+			used = ui_put_utf8(y, 1, shown, width - 1 - (int)strlen(count));
+		free(shown);
 		attroff(a);
 		if (count[0] != '\0') {
 			attron(ui_pair_attr(u, UI_PAIR_UNREAD, A_BOLD) | A_BOLD);
@@ -153,7 +156,7 @@ static int ui_layout_build(const struct chat_contact *c, int width, struct conv_
 	if (l->texts == NULL || l->text_lens == NULL)
 		return -1;
 	for (size_t i = 0; i < c->count && r == 0; i++) {
-		const char *text = c->msgs[i].text != NULL ? c->msgs[i].text : DECRYPT_PLACEHOLDER;
+		const char *text = c->msgs[i].text != NULL ? c->msgs[i].text : decrypt_cache_placeholder(c->msgs[i].unreadable);
 		if (wtext_from_utf8(text, strlen(text), &l->texts[i], &l->text_lens[i]) != 0) {
 			r = -1;
 			break;
@@ -174,6 +177,7 @@ static void ui_draw_header(struct ui *u, const struct chat_msg *m, int y, int x,
 {
 	char when[TIMEFMT_MAX], line[900];
 	const char *state = "";
+	char *sender = ui_login_shown(m->sender, 0);
 	attr_t a;
 
 	if (m->created_at != NULL)
@@ -182,8 +186,9 @@ static void ui_draw_header(struct ui *u, const struct chat_msg *m, int y, int x,
 		snprintf(when, sizeof(when), "--:--");
 	if (m->mine)
 		state = m->state == CHAT_MSG_QUEUED ? "  [queued]" : m->state == CHAT_MSG_FAILED ? "  [not sent: " : "  [sent]";
-	snprintf(line, sizeof(line), "%s %s%s%s%s", when, m->sender, state,
+	snprintf(line, sizeof(line), "%s %s%s%s%s", when, sender ? sender : "?", state,
 	         m->state == CHAT_MSG_FAILED && m->error ? m->error : "", m->state == CHAT_MSG_FAILED ? "]" : "");
+	free(sender);
 	a = A_BOLD | (m->state == CHAT_MSG_FAILED ? ui_pair_attr(u, UI_PAIR_ERROR, A_UNDERLINE)
 	                                          : m->mine ? ui_pair_attr(u, UI_PAIR_MINE, 0) : ui_pair_attr(u, UI_PAIR_THEIRS, 0));
 	if (hit)
@@ -198,7 +203,7 @@ static void ui_draw_conversation(struct ui *u, int x, int rows, int width)
 	const struct chat_contact *c;
 	struct conv_layout l;
 	size_t top, visible = (size_t)(rows > 1 ? rows - 1 : 1);
-	char title[600];
+	char title[900], *shown;
 
 	u->conv_rows = (int)visible;
 	if (u->selected < 0 || (size_t)u->selected >= u->model.count) {
@@ -206,7 +211,10 @@ static void ui_draw_conversation(struct ui *u, int x, int rows, int width)
 		return;
 	}
 	c = &u->model.contacts[u->selected];
-	snprintf(title, sizeof(title), "%s%s", c->login, c->loaded ? "" : "  (loading...)");
+	shown = ui_login_shown(c->login, c->lookalike);
+	snprintf(title, sizeof(title), "%s%s%s", shown ? shown : "?",
+	         c->lookalike ? "  (" WTEXT_LOOKALIKE_MARK " looks like another login)" : "", c->loaded ? "" : "  (loading...)");
+	free(shown);
 	attron(A_BOLD);
 	ui_put_utf8(0, x, title, width);
 	attroff(A_BOLD);
@@ -328,12 +336,14 @@ static void ui_draw_status(struct ui *u, int y, int cols)
 	char line[1600], queued[40] = "";
 	size_t pending = chat_model_outbox_pending(&u->model);
 	const char *note = u->info[0] ? u->info : u->last_error;
+	char *me = u->model.me ? ui_login_shown(u->model.me, 0) : NULL;
 
 	if (pending > 0)
 		snprintf(queued, sizeof(queued), ", %zu queued", pending);
 	snprintf(line, sizeof(line), " %s | %s (%.23s) | %s%s%s | %s", u->o->server_name,
-	         u->model.me ? u->model.me : "not registered", u->own_fp, ui_state_name(u->net_state), queued,
+	         u->model.me ? (me ? me : "?") : "not registered", u->own_fp, ui_state_name(u->net_state), queued,
 	         u->bell ? "" : ", bell off", note);
+	free(me);
 	attron(ui_pair_attr(u, UI_PAIR_STATUS, A_REVERSE));
 	ui_fill_row(y, 0, cols);
 	ui_put_utf8(y, 0, line, cols);

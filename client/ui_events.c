@@ -32,6 +32,8 @@ static void ui_apply_users(struct ui *u, const struct net_event *ev)
 		}
 	}
 	seen_state_free(&seen);
+	if (ui_mark_lookalikes(u) != RC_OK)
+		ui_info(u, "out of memory");
 	if (u->selected < 0 && u->model.count > 0)
 		ui_select_contact(u, 0);
 }
@@ -53,6 +55,7 @@ static void ui_apply_history(struct ui *u, const struct net_event *ev)
 		in[i].created_at = ev->msgs[i].created_at;
 		in[i].digest = ev->msgs[i].digest;
 		in[i].text = ev->msgs[i].text;
+		in[i].unreadable = ev->msgs[i].unreadable;
 	}
 	if (chat_model_merge_history(&u->model, ev->contact, in, ev->n_msgs, &fresh) != RC_OK)
 		ui_info(u, "out of memory");
@@ -62,8 +65,12 @@ static void ui_apply_history(struct ui *u, const struct net_event *ev)
 	if (fresh > 0 && was_loaded) {
 		if (!on_screen && u->bell)
 			u->ring_bell = 1;
-		if (u->o->notify_cmd != NULL && notify_run(u->o->notify_cmd, ev->contact) != RC_OK)
-			ui_info(u, "cannot run the notify command");
+		if (u->o->notify_cmd != NULL) {
+			char *from = ui_login_shown(ev->contact, 0);
+			if (from == NULL || notify_run(u->o->notify_cmd, from) != RC_OK)
+				ui_info(u, "cannot run the notify command");
+			free(from);
+		}
 	}
 	if (on_screen)
 		ui_mark_read(u);
@@ -90,10 +97,11 @@ static void ui_apply_event(struct ui *u, const struct net_event *ev)
 		ui_info(u, "This key is not registered here: type a login and press Enter.");
 		break;
 	case NET_EV_IDENTITY:
-		if (chat_model_set_me(&u->model, ev->text) != RC_OK)
+		if (chat_model_set_me(&u->model, ev->text) != RC_OK || ui_mark_lookalikes(u) != RC_OK) {
 			ui_info(u, "out of memory");
-		else if (u->mode == UI_MODE_LOGIN)
-			ui_info(u, "registered as %s", ev->text);
+		} else if (u->mode == UI_MODE_LOGIN) {
+			ui_info_login(u, "registered as ", ev->text);
+		}
 		if (u->mode == UI_MODE_LOGIN)
 			u->mode = UI_MODE_CHAT;
 		break;

@@ -48,16 +48,19 @@ static void ui_run_command(struct ui *u, const struct command *cmd)
 		char list[500] = "";
 		size_t len = 0;
 		for (size_t i = 0; i < u->model.count && len + 2 < sizeof(list); i++) {
-			if (!u->model.contacts[i].listed)
+			const struct chat_contact *c = &u->model.contacts[i];
+			char *shown;
+			if (!c->listed || (shown = ui_login_shown(c->login, c->lookalike)) == NULL)
 				continue;
-			len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s", len ? ", " : "", u->model.contacts[i].login);
+			len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s", len ? ", " : "", shown);
+			free(shown);
 		}
 		ui_info(u, "users: %s", list[0] ? list : "(none)");
 		break;
 	}
 	case COMMAND_OPEN:
 		if ((at = chat_model_find(&u->model, cmd->arg)) < 0)
-			ui_info(u, "no such contact: %s", cmd->arg);
+			ui_info_login(u, "no such contact: ", cmd->arg);
 		else
 			ui_select_contact(u, at);
 		break;
@@ -66,7 +69,7 @@ static void ui_run_command(struct ui *u, const struct command *cmd)
 		break;
 	case COMMAND_REGISTER:
 		if (net_worker_register(u->net, cmd->arg) == RC_OK)
-			ui_info(u, "registering as %s...", cmd->arg);
+			ui_info_login(u, "registering as ", cmd->arg);
 		break;
 	case COMMAND_SEARCH:
 		ui_search_start(u, cmd->arg);
@@ -121,7 +124,7 @@ static void ui_submit(struct ui *u)
 		if (strchr(text, '\n') != NULL || u->ed.len > PROTO_MAX_LOGIN_CHARS)
 			ui_info(u, "a login is one line of at most %u characters", PROTO_MAX_LOGIN_CHARS);
 		else if (net_worker_register(u->net, text) == RC_OK)
-			ui_info(u, "registering as %s...", text);
+			ui_info_login(u, "registering as ", text);
 	} else {
 		ui_send_text(u, cmd.arg[0] != '\0' ? cmd.arg : text);
 	}

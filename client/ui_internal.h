@@ -74,6 +74,14 @@ void ui_draw(struct ui *u);
 /* ui_state.c */
 /* Sets the notice in the status bar. */
 void ui_info(struct ui *u, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A login as the TUI shows it (wtext_login_display), after the look-alike
+ * mark when lookalike is set; malloc'd (NULL only when out of memory). */
+char *ui_login_shown(const char *login, int lookalike);
+/* Sets the notice to what followed by the login as shown. */
+void ui_info_login(struct ui *u, const char *what, const char *login);
+/* Sets each contact's lookalike flag (its login looks like another
+ * contact's or ours). */
+int ui_mark_lookalikes(struct ui *u);
 /* The open contact, or NULL. */
 struct chat_contact *ui_open_contact(struct ui *u);
 /* The open conversation shows its newest message: records it as read. */
