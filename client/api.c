@@ -424,7 +424,7 @@ int api_check_text(const char *text, size_t len, char *err, size_t errlen)
 
 /* One send_message with content for `to`. */
 static int api_send_one(struct session *s, const char *user, const struct rsa_public *to, const char *text, size_t len,
-                    int self_copy, char *err, size_t errlen)
+                        int self_copy, char *err, size_t errlen)
 {
 	struct json_object *req;
 	char *content = NULL;

@@ -130,7 +130,7 @@ static int chat_model_is_local_twin(const struct chat_msg *msg, const struct cha
 /* Index of an unused old message matching in (trying `hint` first, as
  * answers mostly repeat the known history in order), or -1. */
 static long chat_model_find_old(const struct chat_contact *c, const unsigned char *used, size_t hint,
-                     const struct chat_incoming *in, int local)
+                                const struct chat_incoming *in, int local)
 {
 	if (hint < c->count && !used[hint] &&
 	    (local ? chat_model_is_local_twin(&c->msgs[hint], in) : chat_model_same_message(&c->msgs[hint], in)))
@@ -173,7 +173,7 @@ static void chat_model_insert_by_time(struct chat_msg *v, size_t *count, const s
 
 /* Does slot j of a merge in progress hold the message in? */
 static int chat_model_slot_matches(const struct chat_contact *c, const struct chat_msg *v, const long *origin, size_t j,
-                        const struct chat_incoming *in)
+                                   const struct chat_incoming *in)
 {
 	const struct chat_msg *old;
 
