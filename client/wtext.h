@@ -1,6 +1,6 @@
 /* Text for the screen: UTF-8 <-> wide characters (wchar_t holds a code
  * point on the systems we support) and display widths, without depending on
- * the locale for the conversion itself. */
+ * the locale for the conversion itself; and how logins are shown. */
 #ifndef RC_CLIENT_WTEXT_H
 #define RC_CLIENT_WTEXT_H
 
@@ -29,6 +29,30 @@ int wtext_is_control(wchar_t c);
  * it reorders what follows it on screen, so text from elsewhere never
  * reaches a terminal with one (wtext_next_safe calls it unsafe too). */
 int wtext_is_bidi_control(wchar_t c);
+
+/* Columns c takes on screen: 0 for combining marks, 2 for wide (CJK, most
+ * emoji), 1 otherwise; control characters count 1 (they are drawn as '?'). */
+int wtext_char_width(wchar_t c);
+/* Sum of wtext_char_width over w[0..len). */
+size_t wtext_width(const wchar_t *w, size_t len);
+
+/* A piece of a wide string that fits one screen row. */
+struct wtext_seg {
+	size_t start;
+	size_t len;
+};
+
+struct wtext_segs {
+	struct wtext_seg *v;
+	size_t count;
+	size_t cap;
+};
+
+/* Splits w[0..n) into rows of at most width columns (by display width): at
+ * newlines (not included), and where a row is full, after its last space when
+ * it has one. Gives at least one row; out's memory is reused across calls
+ * (free out->v when done). */
+int wtext_wrap(const wchar_t *w, size_t n, int width, struct wtext_segs *out);
 
 /* ---- logins: the one place that decides how a login is shown ----
  * A login is any UTF-8 the server accepted, so `carol` followed by a zero
@@ -59,28 +83,5 @@ int wtext_login_skeleton(const char *login, char **out);
 /* lookalike[i] = 1 when logins[i] has the skeleton of another of the n
  * logins (different text), else 0. */
 int wtext_mark_lookalikes(const char *const *logins, size_t n, int *lookalike);
-/* Columns c takes on screen: 0 for combining marks, 2 for wide (CJK, most
- * emoji), 1 otherwise; control characters count 1 (they are drawn as '?'). */
-int wtext_char_width(wchar_t c);
-/* Sum of wtext_char_width over w[0..len). */
-size_t wtext_width(const wchar_t *w, size_t len);
-
-/* A piece of a wide string that fits one screen row. */
-struct wtext_seg {
-	size_t start;
-	size_t len;
-};
-
-struct wtext_segs {
-	struct wtext_seg *v;
-	size_t count;
-	size_t cap;
-};
-
-/* Splits w[0..n) into rows of at most width columns (by display width): at
- * newlines (not included), and where a row is full, after its last space when
- * it has one. Gives at least one row; out's memory is reused across calls
- * (free out->v when done). */
-int wtext_wrap(const wchar_t *w, size_t n, int width, struct wtext_segs *out);
 
 #endif
