@@ -18,7 +18,7 @@
 /* Copies a server's error text, whole characters only, turning control
  * characters (C1 too) and bytes that are not UTF-8 into '?' so a hostile
  * server cannot drive the terminal. */
-static void copy_server_text(char *err, size_t errlen, const char *text)
+static void api_copy_server_text(char *err, size_t errlen, const char *text)
 {
 	size_t in = 0, out = 0, len = strlen(text), chars = 0;
 
@@ -68,7 +68,7 @@ static int api_call(struct session *s, struct json_object *req, struct json_obje
 		return RC_OK;
 	}
 	if (state != NULL && strcmp(state, "error") == 0 && (error = jsonx_get_string(r, "error")) != NULL) {
-		copy_server_text(err, errlen, error);
+		api_copy_server_text(err, errlen, error);
 		*resp = r;
 		return RC_ERR_SERVER;
 	}
@@ -77,7 +77,7 @@ static int api_call(struct session *s, struct json_object *req, struct json_obje
 	return RC_ERR_PROTOCOL;
 }
 
-static struct json_object *new_request(const char *cmd)
+static struct json_object *api_new_request(const char *cmd)
 {
 	struct json_object *req = json_object_new_object();
 
@@ -89,7 +89,7 @@ static struct json_object *new_request(const char *cmd)
 }
 
 /* Adds a string member; on failure puts req and returns NULL. */
-static struct json_object *with_string(struct json_object *req, const char *key, const char *value)
+static struct json_object *api_with_string(struct json_object *req, const char *key, const char *value)
 {
 	struct json_object *v;
 
@@ -120,11 +120,11 @@ static int api_simple(struct session *s, struct json_object *req, const char *ex
 
 int api_ping(struct session *s, char *err, size_t errlen)
 {
-	return api_simple(s, new_request(PROTO_CMD_PING), PROTO_DATA_PONG, err, errlen);
+	return api_simple(s, api_new_request(PROTO_CMD_PING), PROTO_DATA_PONG, err, errlen);
 }
 
 /* The data of a key_challenge answer: 2 * PROTO_KEY_CHALLENGE_BYTES hex digits. */
-static int is_challenge(struct json_object *data)
+static int api_is_challenge(struct json_object *data)
 {
 	const char *hex = json_object_get_string(data);
 
@@ -144,14 +144,14 @@ int api_prove_key(struct session *s, int *proven, char *err, size_t errlen)
 	int rc;
 
 	*proven = 0;
-	rc = api_call(s, new_request(PROTO_CMD_KEY_CHALLENGE), &resp, &data, err, errlen);
+	rc = api_call(s, api_new_request(PROTO_CMD_KEY_CHALLENGE), &resp, &data, err, errlen);
 	if (rc == RC_ERR_SERVER) {
 		/* A server without the extension: nothing to prove to it. */
 		json_object_put(resp);
 		rc_errf(err, errlen, "%s", "");
 		return RC_OK;
 	}
-	if (rc == RC_OK && !is_challenge(data)) {
+	if (rc == RC_OK && !api_is_challenge(data)) {
 		rc_errf(err, errlen, "the server answered key_challenge with something else than a challenge");
 		rc = RC_ERR_PROTOCOL;
 	}
@@ -160,7 +160,7 @@ int api_prove_key(struct session *s, int *proven, char *err, size_t errlen)
 	json_object_put(resp);
 	if (rc != RC_OK)
 		return rc;
-	rc = api_simple(s, with_string(new_request(PROTO_CMD_KEY_PROOF), "challenge", challenge), PROTO_DATA_PROVEN, err,
+	rc = api_simple(s, api_with_string(api_new_request(PROTO_CMD_KEY_PROOF), "challenge", challenge), PROTO_DATA_PROVEN, err,
 	                errlen);
 	*proven = rc == RC_OK;
 	return rc;
@@ -171,7 +171,7 @@ void api_goodbye(struct session *s)
 	char err[64];
 
 	if (s->fd >= 0)
-		(void)api_simple(s, new_request(PROTO_CMD_GOODBYE), PROTO_DATA_GOODBYE, err, sizeof(err));
+		(void)api_simple(s, api_new_request(PROTO_CMD_GOODBYE), PROTO_DATA_GOODBYE, err, sizeof(err));
 	session_close(s);
 }
 
@@ -183,7 +183,7 @@ int api_register(struct session *s, const char *login, char **registered, int *a
 
 	*registered = NULL;
 	*already = 0;
-	rc = api_call(s, with_string(new_request(PROTO_CMD_REGISTER), "login", login), &resp, &data, err, errlen);
+	rc = api_call(s, api_with_string(api_new_request(PROTO_CMD_REGISTER), "login", login), &resp, &data, err, errlen);
 	if (rc == RC_OK) {
 		if (!json_object_is_type(data, json_type_string) || strcmp(json_object_get_string(data), PROTO_DATA_WELCOME) != 0) {
 			rc_errf(err, errlen, "the server answered register with something else than \"welcome\"");
@@ -224,10 +224,8 @@ static int api_call_list(struct session *s, struct json_object *req, const char 
 
 void api_users_free(struct api_users *users)
 {
-	for (size_t i = 0; i < users->count; i++) {
-		free(users->v[i].login);
-		rsa_public_clear(&users->v[i].key);
-	}
+	for (size_t i = 0; i < users->count; i++)
+		api_user_free(&users->v[i]);
 	free(users->v);
 	users->v = NULL;
 	users->count = 0;
@@ -241,6 +239,39 @@ const struct api_user *api_users_find(const struct api_users *users, const char 
 	return NULL;
 }
 
+/* Reads {"login", "open_exponent", "module"} into dst (from api_user_init);
+ * errors name the command and `what` ("entry 3"). */
+static int api_user_from_json(struct json_object *u, struct api_user *dst, const char *cmd, const char *what, char *err,
+                              size_t errlen)
+{
+	const char *login = jsonx_get_string(u, "login");
+
+	if (login == NULL || login[0] == '\0') {
+		rc_errf(err, errlen, "%s: %s has no login", cmd, what);
+		return RC_ERR_PROTOCOL;
+	}
+	if ((dst->login = strdup(login)) == NULL)
+		return RC_ERR_NOMEM;
+	if (jsonx_get_bigint(u, "open_exponent", dst->key.e) != RC_OK || jsonx_get_bigint(u, "module", dst->key.n) != RC_OK) {
+		rc_errf(err, errlen, "%s: the key of %s is not a pair of whole numbers", cmd, what);
+		return RC_ERR_PROTOCOL;
+	}
+	return RC_OK;
+}
+
+void api_user_init(struct api_user *user)
+{
+	user->login = NULL;
+	rsa_public_init(&user->key);
+}
+
+void api_user_free(struct api_user *user)
+{
+	free(user->login);
+	user->login = NULL;
+	rsa_public_clear(&user->key);
+}
+
 int api_get_users(struct session *s, struct api_users *out, char *err, size_t errlen)
 {
 	struct json_object *resp, *data;
@@ -248,36 +279,59 @@ int api_get_users(struct session *s, struct api_users *out, char *err, size_t er
 	int rc;
 
 	out->count = 0;
-	rc = api_call_list(s, new_request(PROTO_CMD_GET_USERS), "get_users", sizeof(*out->v), &resp, &data, &n,
+	rc = api_call_list(s, api_new_request(PROTO_CMD_GET_USERS), "get_users", sizeof(*out->v), &resp, &data, &n,
 	                   (void **)&out->v, err, errlen);
-	if (rc != RC_OK)
-		goto out;
-	for (size_t i = 0; i < n; i++) {
-		struct json_object *u = json_object_array_get_idx(data, i);
-		struct api_user *dst = &out->v[out->count];
-		const char *login = jsonx_get_string(u, "login");
+	for (size_t i = 0; rc == RC_OK && i < n; i++) {
+		char what[32];
 
-		if (login == NULL || login[0] == '\0') {
-			rc_errf(err, errlen, "get_users: entry %zu has no login", i);
-			rc = RC_ERR_PROTOCOL;
-			goto out;
-		}
-		rsa_public_init(&dst->key);
-		out->count++;
-		if ((dst->login = strdup(login)) == NULL) {
-			rc = RC_ERR_NOMEM;
-			goto out;
-		}
-		if (jsonx_get_bigint(u, "open_exponent", dst->key.e) != RC_OK ||
-		    jsonx_get_bigint(u, "module", dst->key.n) != RC_OK) {
-			rc_errf(err, errlen, "get_users: the key of entry %zu is not a pair of whole numbers", i);
-			rc = RC_ERR_PROTOCOL;
-			goto out;
-		}
+		snprintf(what, sizeof(what), "entry %zu", i);
+		api_user_init(&out->v[out->count]);
+		rc = api_user_from_json(json_object_array_get_idx(data, i), &out->v[out->count++], PROTO_CMD_GET_USERS, what, err,
+		                        errlen);
 	}
-out:
 	if (rc != RC_OK)
 		api_users_free(out);
+	json_object_put(resp);
+	return rc;
+}
+
+/* The key of one user from the whole list (servers without get_user). */
+static int api_get_user_from_list(struct session *s, const char *login, struct api_user *out, char *err, size_t errlen)
+{
+	struct api_users users;
+	struct api_user *found;
+	int rc;
+
+	if ((rc = api_get_users(s, &users, err, errlen)) != RC_OK)
+		return rc;
+	if ((found = (struct api_user *)api_users_find(&users, login)) == NULL) {
+		rc_errf(err, errlen, "%s", PROTO_ERR_NO_SUCH_USER);
+		rc = RC_ERR_SERVER;
+	} else {
+		/* Moved out of the list, which then frees an empty entry. */
+		api_user_free(out);
+		*out = *found;
+		api_user_init(found);
+	}
+	api_users_free(&users);
+	return rc;
+}
+
+int api_get_user(struct session *s, const char *login, struct api_user *out, char *err, size_t errlen)
+{
+	struct json_object *resp, *data;
+	int rc = api_call(s, api_with_string(api_new_request(API_CMD_GET_USER), "login", login), &resp, &data, err, errlen);
+
+	if (rc == RC_OK) {
+		if ((rc = api_user_from_json(data, out, API_CMD_GET_USER, "the answer", err, errlen)) == RC_OK &&
+		    strcmp(out->login, login) != 0) {
+			rc_errf(err, errlen, "get_user: the server answered with another user");
+			rc = RC_ERR_PROTOCOL;
+		}
+	} else if (rc == RC_ERR_SERVER && strcmp(err, PROTO_ERR_INCORRECT_CMD) == 0) {
+		/* A server without the extension (the original): the whole list. */
+		rc = api_get_user_from_list(s, login, out, err, errlen);
+	}
 	json_object_put(resp);
 	return rc;
 }
@@ -294,7 +348,7 @@ void api_messages_free(struct api_messages *msgs)
 	msgs->count = 0;
 }
 
-static char *dup_member(struct json_object *o, const char *key, size_t *len)
+static char *api_dup_member(struct json_object *o, const char *key, size_t *len)
 {
 	struct json_object *v;
 	char *copy;
@@ -319,7 +373,7 @@ int api_get_messages(struct session *s, const char *user, struct api_messages *o
 	int rc;
 
 	out->count = 0;
-	rc = api_call_list(s, with_string(new_request(PROTO_CMD_GET_MESSAGES), "user", user), "get_messages",
+	rc = api_call_list(s, api_with_string(api_new_request(PROTO_CMD_GET_MESSAGES), "user", user), "get_messages",
 	                   sizeof(*out->v), &resp, &data, &n, (void **)&out->v, err, errlen);
 	if (rc != RC_OK)
 		goto out;
@@ -332,9 +386,9 @@ int api_get_messages(struct session *s, const char *user, struct api_messages *o
 			rc = RC_ERR_PROTOCOL;
 			goto out;
 		}
-		dst->sender = dup_member(m, "user", NULL);
-		dst->created_at = dup_member(m, "created_at", NULL);
-		dst->content = dup_member(m, "content", &dst->content_len);
+		dst->sender = api_dup_member(m, "user", NULL);
+		dst->created_at = api_dup_member(m, "created_at", NULL);
+		dst->content = api_dup_member(m, "content", &dst->content_len);
 		if (dst->sender == NULL || dst->created_at == NULL || dst->content == NULL) {
 			rc_errf(err, errlen, "get_messages: entry %zu lacks user, created_at or content strings", i);
 			rc = RC_ERR_PROTOCOL;
@@ -369,8 +423,8 @@ int api_check_text(const char *text, size_t len, char *err, size_t errlen)
 }
 
 /* One send_message with content for `to`. */
-static int send_one(struct session *s, const char *user, const struct rsa_public *to, const char *text, size_t len,
-                    int self_copy, char *err, size_t errlen)
+static int api_send_one(struct session *s, const char *user, const struct rsa_public *to, const char *text, size_t len,
+                        int self_copy, char *err, size_t errlen)
 {
 	struct json_object *req;
 	char *content = NULL;
@@ -380,7 +434,7 @@ static int send_one(struct session *s, const char *user, const struct rsa_public
 		rc_errf(err, errlen, "cannot encrypt the message: %s", rc_strerror(rc));
 		return rc;
 	}
-	req = with_string(with_string(new_request(PROTO_CMD_SEND_MESSAGE), "user", user), "content", content);
+	req = api_with_string(api_with_string(api_new_request(PROTO_CMD_SEND_MESSAGE), "user", user), "content", content);
 	free(content);
 	if (req != NULL && self_copy && json_object_object_add(req, "self_copy", json_object_new_boolean(1)) != 0) {
 		json_object_put(req);
@@ -399,16 +453,19 @@ int api_send_text_resume(struct session *s, const char *user, const struct rsa_p
 	/* The recipient's copy first: a self copy alone would show a message nobody got. */
 	if (*acked < 1) {
 		if ((rc = rsa_public_check(to)) != RC_OK) {
-			rc_errf(err, errlen, "%s's key is unusable (too small or malformed)", user);
+			char *shown = NULL;
+			(void)wtext_login_display(user, &shown);
+			rc_errf(err, errlen, "%s's key is unusable (too small or malformed)", shown ? shown : "the recipient");
+			free(shown);
 			return rc;
 		}
-		if ((rc = send_one(s, user, to, text, len, 0, err, errlen)) != RC_OK)
+		if ((rc = api_send_one(s, user, to, text, len, 0, err, errlen)) != RC_OK)
 			return rc;
 		*acked = 1;
 	}
 	if (!self_copy || *acked >= 2)
 		return RC_OK;
-	if ((rc = send_one(s, user, &s->me->pub, text, len, 1, err, errlen)) != RC_OK)
+	if ((rc = api_send_one(s, user, &s->me->pub, text, len, 1, err, errlen)) != RC_OK)
 		return rc;
 	*acked = 2;
 	return RC_OK;

@@ -54,6 +54,16 @@ void api_goodbye(struct session *s);
 int api_register(struct session *s, const char *login, char **registered, int *already, char *err, size_t errlen);
 /* The other users and their keys; RC_ERR_SERVER "no auth" when we are not registered. */
 int api_get_users(struct session *s, struct api_users *out, char *err, size_t errlen);
+/* Our extension: one user's key by login, {"cmd": "get_user", "login": X}
+ * answered with {"login", "open_exponent", "module"} or the error "no such
+ * user", so sending costs the same with 10 users or 10,000. A server without
+ * it (it answers "incorrect cmd", as the original does) is asked get_users
+ * instead. RC_ERR_SERVER "no such user" either way. out comes from
+ * api_user_init and goes to api_user_free, whatever the result. */
+#define API_CMD_GET_USER "get_user"
+int api_get_user(struct session *s, const char *login, struct api_user *out, char *err, size_t errlen);
+void api_user_init(struct api_user *user);
+void api_user_free(struct api_user *user);
 const struct api_user *api_users_find(const struct api_users *users, const char *login);
 void api_users_free(struct api_users *users);
 /* The conversation with user, as the server stores it (still encrypted). */

@@ -13,7 +13,7 @@ void chat_model_init(struct chat_model *m)
 	memset(m, 0, sizeof(*m));
 }
 
-static void msg_free(struct chat_msg *msg)
+static void chat_model_msg_free(struct chat_msg *msg)
 {
 	free(msg->sender);
 	free(msg->created_at);
@@ -22,10 +22,10 @@ static void msg_free(struct chat_msg *msg)
 	memset(msg, 0, sizeof(*msg));
 }
 
-static void contact_free(struct chat_contact *c)
+static void chat_model_contact_free(struct chat_contact *c)
 {
 	for (size_t i = 0; i < c->count; i++)
-		msg_free(&c->msgs[i]);
+		chat_model_msg_free(&c->msgs[i]);
 	free(c->msgs);
 	free(c->login);
 	free(c->last_seen);
@@ -35,14 +35,14 @@ static void contact_free(struct chat_contact *c)
 void chat_model_free(struct chat_model *m)
 {
 	for (size_t i = 0; i < m->count; i++)
-		contact_free(&m->contacts[i]);
+		chat_model_contact_free(&m->contacts[i]);
 	free(m->contacts);
 	free(m->me);
 	chat_model_init(m);
 }
 
 /* Replaces *slot with a copy of s (NULL allowed). */
-static int set_string(char **slot, const char *s)
+static int chat_model_set_string(char **slot, const char *s)
 {
 	char *copy = NULL;
 
@@ -55,7 +55,7 @@ static int set_string(char **slot, const char *s)
 
 int chat_model_set_me(struct chat_model *m, const char *login)
 {
-	return set_string(&m->me, login);
+	return chat_model_set_string(&m->me, login);
 }
 
 long chat_model_find(const struct chat_model *m, const char *login)
@@ -66,7 +66,7 @@ long chat_model_find(const struct chat_model *m, const char *login)
 	return -1;
 }
 
-static int add_contact(struct chat_model *m, const char *login, struct chat_contact **out)
+static int chat_model_add_contact(struct chat_model *m, const char *login, struct chat_contact **out)
 {
 	struct chat_contact *c;
 
@@ -93,7 +93,7 @@ int chat_model_set_contacts(struct chat_model *m, const char *const *logins, siz
 		struct chat_contact *c;
 		if (at >= 0) {
 			c = &m->contacts[at];
-		} else if ((r = add_contact(m, logins[i], &c)) != RC_OK) {
+		} else if ((r = chat_model_add_contact(m, logins[i], &c)) != RC_OK) {
 			return r;
 		}
 		c->listed = 1;
@@ -101,27 +101,27 @@ int chat_model_set_contacts(struct chat_model *m, const char *const *logins, siz
 	return RC_OK;
 }
 
-static int is_newer(const char *created_at, const char *last_seen)
+static int chat_model_is_newer(const char *created_at, const char *last_seen)
 {
 	return created_at != NULL && (last_seen == NULL || strcmp(created_at, last_seen) > 0);
 }
 
-static void count_unread(struct chat_contact *c)
+static void chat_model_count_unread(struct chat_contact *c)
 {
 	c->unread = 0;
 	for (size_t i = 0; i < c->count; i++)
-		if (!c->msgs[i].mine && is_newer(c->msgs[i].created_at, c->last_seen))
+		if (!c->msgs[i].mine && chat_model_is_newer(c->msgs[i].created_at, c->last_seen))
 			c->unread++;
 }
 
-static int same_message(const struct chat_msg *msg, const struct chat_incoming *in)
+static int chat_model_same_message(const struct chat_msg *msg, const struct chat_incoming *in)
 {
 	return msg->created_at != NULL && strcmp(msg->created_at, in->created_at) == 0 &&
 	       strcmp(msg->sender, in->sender) == 0 && memcmp(msg->digest, in->digest, CHAT_DIGEST_BYTES) == 0;
 }
 
 /* A local own message still without its server copy, holding this text. */
-static int is_local_twin(const struct chat_msg *msg, const struct chat_incoming *in)
+static int chat_model_is_local_twin(const struct chat_msg *msg, const struct chat_incoming *in)
 {
 	return msg->created_at == NULL && msg->mine && msg->state != CHAT_MSG_FAILED && msg->text != NULL &&
 	       in->text != NULL && strcmp(msg->text, in->text) == 0;
@@ -129,34 +129,35 @@ static int is_local_twin(const struct chat_msg *msg, const struct chat_incoming 
 
 /* Index of an unused old message matching in (trying `hint` first, as
  * answers mostly repeat the known history in order), or -1. */
-static long find_old(const struct chat_contact *c, const unsigned char *used, size_t hint,
-                     const struct chat_incoming *in, int local)
+static long chat_model_find_old(const struct chat_contact *c, const unsigned char *used, size_t hint,
+                                const struct chat_incoming *in, int local)
 {
 	if (hint < c->count && !used[hint] &&
-	    (local ? is_local_twin(&c->msgs[hint], in) : same_message(&c->msgs[hint], in)))
+	    (local ? chat_model_is_local_twin(&c->msgs[hint], in) : chat_model_same_message(&c->msgs[hint], in)))
 		return (long)hint;
 	for (size_t i = 0; i < c->count; i++)
-		if (!used[i] && (local ? is_local_twin(&c->msgs[i], in) : same_message(&c->msgs[i], in)))
+		if (!used[i] && (local ? chat_model_is_local_twin(&c->msgs[i], in) : chat_model_same_message(&c->msgs[i], in)))
 			return (long)i;
 	return -1;
 }
 
-static int msg_from_incoming(struct chat_msg *msg, const struct chat_incoming *in, int mine)
+static int chat_model_msg_from_incoming(struct chat_msg *msg, const struct chat_incoming *in, int mine)
 {
 	memset(msg, 0, sizeof(*msg));
 	msg->mine = mine;
 	msg->state = mine ? CHAT_MSG_SENT : CHAT_MSG_RECEIVED;
+	msg->unreadable = in->text != NULL ? CHAT_READABLE : in->unreadable;
 	memcpy(msg->digest, in->digest, CHAT_DIGEST_BYTES);
-	if (set_string(&msg->sender, in->sender) != RC_OK || set_string(&msg->created_at, in->created_at) != RC_OK ||
-	    set_string(&msg->text, in->text) != RC_OK) {
-		msg_free(msg);
+	if (chat_model_set_string(&msg->sender, in->sender) != RC_OK || chat_model_set_string(&msg->created_at, in->created_at) != RC_OK ||
+	    chat_model_set_string(&msg->text, in->text) != RC_OK) {
+		chat_model_msg_free(msg);
 		return RC_ERR_NOMEM;
 	}
 	return RC_OK;
 }
 
 /* Puts old server messages the answer no longer lists back by time. */
-static void insert_by_time(struct chat_msg *v, size_t *count, const struct chat_msg *msg)
+static void chat_model_insert_by_time(struct chat_msg *v, size_t *count, const struct chat_msg *msg)
 {
 	size_t at = *count;
 
@@ -171,16 +172,16 @@ static void insert_by_time(struct chat_msg *v, size_t *count, const struct chat_
 #define MERGE_DUPLICATE_WINDOW 64u
 
 /* Does slot j of a merge in progress hold the message in? */
-static int slot_matches(const struct chat_contact *c, const struct chat_msg *v, const long *origin, size_t j,
-                        const struct chat_incoming *in)
+static int chat_model_slot_matches(const struct chat_contact *c, const struct chat_msg *v, const long *origin, size_t j,
+                                   const struct chat_incoming *in)
 {
 	const struct chat_msg *old;
 
 	if (origin[j] < 0)
-		return same_message(&v[j], in);
+		return chat_model_same_message(&v[j], in);
 	old = &c->msgs[origin[j]];
 	if (v[j].created_at == NULL)
-		return same_message(old, in);
+		return chat_model_same_message(old, in);
 	/* An adopted local message: its new identity waits in v[j]. */
 	return strcmp(v[j].created_at, in->created_at) == 0 && strcmp(old->sender, in->sender) == 0 &&
 	       memcmp(v[j].digest, in->digest, CHAT_DIGEST_BYTES) == 0;
@@ -199,7 +200,7 @@ int chat_model_merge_history(struct chat_model *m, const char *login, const stru
 
 	*fresh = 0;
 	if (at < 0) {
-		if ((r = add_contact(m, login, &c)) != RC_OK)
+		if ((r = chat_model_add_contact(m, login, &c)) != RC_OK)
 			return r;
 	} else {
 		c = &m->contacts[at];
@@ -219,11 +220,11 @@ int chat_model_merge_history(struct chat_model *m, const char *login, const stru
 		long old;
 		/* Repeats in one answer sit next to each other: look a short way back. */
 		for (size_t j = count; j > 0 && count - j < MERGE_DUPLICATE_WINDOW && !duplicate; j--)
-			duplicate = slot_matches(c, v, origin, j - 1, &in[i]);
+			duplicate = chat_model_slot_matches(c, v, origin, j - 1, &in[i]);
 		if (duplicate)
 			continue;
-		if ((old = find_old(c, used, hint, &in[i], 0)) < 0 && mine)
-			old = find_old(c, used, hint, &in[i], 1);
+		if ((old = chat_model_find_old(c, used, hint, &in[i], 0)) < 0 && mine)
+			old = chat_model_find_old(c, used, hint, &in[i], 1);
 		origin[count] = old;
 		if (old >= 0) {
 			used[old] = 1;
@@ -239,7 +240,7 @@ int chat_model_merge_history(struct chat_model *m, const char *login, const stru
 			count++;
 			continue;
 		}
-		if ((r = msg_from_incoming(&v[count], &in[i], mine)) != RC_OK)
+		if ((r = chat_model_msg_from_incoming(&v[count], &in[i], mine)) != RC_OK)
 			goto out;
 		count++;
 		if (!mine)
@@ -260,7 +261,7 @@ int chat_model_merge_history(struct chat_model *m, const char *login, const stru
 	}
 	for (size_t i = 0; i < c->count; i++)
 		if (!used[i] && c->msgs[i].created_at != NULL)
-			insert_by_time(v, &count, &c->msgs[i]);
+			chat_model_insert_by_time(v, &count, &c->msgs[i]);
 	for (size_t i = 0; i < c->count; i++)
 		if (!used[i] && c->msgs[i].created_at == NULL)
 			v[count++] = c->msgs[i];
@@ -269,14 +270,14 @@ int chat_model_merge_history(struct chat_model *m, const char *login, const stru
 	c->count = count;
 	c->cap = cap;
 	c->loaded = 1;
-	count_unread(c);
+	chat_model_count_unread(c);
 	*fresh = new_from_contact;
 	v = NULL;
 out:
 	if (v != NULL) {
 		for (size_t k = 0; k < count; k++) {
 			if (origin[k] < 0)
-				msg_free(&v[k]);
+				chat_model_msg_free(&v[k]);
 			else
 				free(v[k].created_at);
 		}
@@ -287,7 +288,7 @@ out:
 	return r;
 }
 
-static int push_msg(struct chat_contact *c, struct chat_msg *msg)
+static int chat_model_push_msg(struct chat_contact *c, struct chat_msg *msg)
 {
 	struct chat_msg *v = array_grow(c->msgs, &c->cap, c->count, sizeof(*v), 16);
 
@@ -311,9 +312,9 @@ int chat_model_outbox_add(struct chat_model *m, const char *login, const char *t
 	msg.mine = 1;
 	msg.state = CHAT_MSG_QUEUED;
 	msg.outbox_id = ++m->last_outbox_id;
-	if ((r = set_string(&msg.sender, m->me != NULL ? m->me : "")) != RC_OK ||
-	    (r = set_string(&msg.text, text)) != RC_OK || (r = push_msg(&m->contacts[at], &msg)) != RC_OK) {
-		msg_free(&msg);
+	if ((r = chat_model_set_string(&msg.sender, m->me != NULL ? m->me : "")) != RC_OK ||
+	    (r = chat_model_set_string(&msg.text, text)) != RC_OK || (r = chat_model_push_msg(&m->contacts[at], &msg)) != RC_OK) {
+		chat_model_msg_free(&msg);
 		return r;
 	}
 	*id = msg.outbox_id;
@@ -330,7 +331,7 @@ int chat_model_outbox_done(struct chat_model *m, uint64_t id, const char *error)
 				continue;
 			if (error != NULL) {
 				msg->state = CHAT_MSG_FAILED;
-				return set_string(&msg->error, error);
+				return chat_model_set_string(&msg->error, error);
 			}
 			if (msg->state == CHAT_MSG_QUEUED)
 				msg->state = CHAT_MSG_SENT;
@@ -357,9 +358,9 @@ int chat_model_set_last_seen(struct chat_model *m, const char *login, const char
 
 	if (at < 0)
 		return RC_ERR_NOTFOUND;
-	if ((r = set_string(&m->contacts[at].last_seen, created_at)) != RC_OK)
+	if ((r = chat_model_set_string(&m->contacts[at].last_seen, created_at)) != RC_OK)
 		return r;
-	count_unread(&m->contacts[at]);
+	chat_model_count_unread(&m->contacts[at]);
 	return RC_OK;
 }
 
@@ -375,11 +376,11 @@ int chat_model_mark_read(struct chat_model *m, const char *login, const char **n
 		return RC_ERR_NOTFOUND;
 	c = &m->contacts[at];
 	for (size_t i = 0; i < c->count; i++)
-		if (!c->msgs[i].mine && c->msgs[i].created_at != NULL && is_newer(c->msgs[i].created_at, latest))
+		if (!c->msgs[i].mine && c->msgs[i].created_at != NULL && chat_model_is_newer(c->msgs[i].created_at, latest))
 			latest = c->msgs[i].created_at;
-	if (latest == NULL || !is_newer(latest, c->last_seen))
+	if (latest == NULL || !chat_model_is_newer(latest, c->last_seen))
 		return RC_OK;
-	if ((r = set_string(&c->last_seen, latest)) != RC_OK)
+	if ((r = chat_model_set_string(&c->last_seen, latest)) != RC_OK)
 		return r;
 	c->unread = 0;
 	*newest = c->last_seen;

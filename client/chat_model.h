@@ -12,6 +12,14 @@
  * kept as a digest of its string. */
 #define CHAT_DIGEST_BYTES 16
 
+/* Why a message has no text. */
+enum chat_unreadable {
+	CHAT_READABLE,                /* decrypted: the text is there */
+	CHAT_UNREADABLE_KEY,          /* not for our key, or corrupted */
+	CHAT_UNREADABLE_TOO_MANY_BLOCKS, /* refused unread: more blocks than its length or the
+	                                  * message limit can need (a decryption bomb) */
+};
+
 enum chat_msg_state {
 	CHAT_MSG_RECEIVED, /* from the contact, listed by the server */
 	CHAT_MSG_QUEUED,   /* own, waiting in the outbox */
@@ -24,6 +32,7 @@ struct chat_msg {
 	char *created_at;  /* server time; NULL until the server's history lists it */
 	unsigned char digest[CHAT_DIGEST_BYTES]; /* of the content (valid with created_at) */
 	char *text;        /* NULL when the content could not be decrypted */
+	enum chat_unreadable unreadable; /* why text is NULL */
 	char *error;       /* why a FAILED message was refused */
 	int mine;
 	enum chat_msg_state state;
@@ -38,6 +47,7 @@ struct chat_contact {
 	char *last_seen;   /* created_at of the newest message read; NULL: none */
 	size_t unread;     /* messages from the contact newer than last_seen */
 	int listed;        /* in the latest get_users answer */
+	int lookalike;     /* its login looks like another one (set by the UI) */
 	int loaded;        /* its history was merged at least once */
 };
 
@@ -47,6 +57,7 @@ struct chat_incoming {
 	const char *created_at;
 	const unsigned char *digest; /* CHAT_DIGEST_BYTES */
 	const char *text;            /* NULL: could not be decrypted */
+	enum chat_unreadable unreadable; /* why text is NULL */
 };
 
 struct chat_model {

@@ -32,6 +32,9 @@ struct cli {
 	char err[512];
 };
 
+/* Put before the further lines of a message text in plain output. */
+#define CLI_CONTINUATION "  "
+
 static volatile sig_atomic_t cli_stop;
 
 static void cli_on_signal(int sig)
@@ -40,7 +43,7 @@ static void cli_on_signal(int sig)
 	cli_stop = 1;
 }
 
-static int exit_for(int rc)
+static int cli_exit_for(int rc)
 {
 	switch (rc) {
 	case RC_OK:
@@ -64,46 +67,88 @@ static int exit_for(int rc)
 }
 
 /* Reports a failed call and returns its exit status. */
-static int fail(struct cli *c, int rc, const char *what)
+static int cli_fail(struct cli *c, int rc, const char *what)
 {
 	fprintf(stderr, "rsa-chat: %s%s%s\n", what ? what : "", what ? ": " : "", c->err[0] ? c->err : rc_strerror(rc));
-	return exit_for(rc);
+	return cli_exit_for(rc);
 }
 
-/* Writes text with control characters (C1 too) other than newline and tab,
- * and bytes that are not UTF-8, shown as '?', so a peer's message cannot
- * drive the terminal. */
-static void print_safe(FILE *out, const char *s)
+/* Prints a message text from a peer: control characters (C1 too) but tab,
+ * bidi controls and bytes that are not UTF-8 as '?', so it cannot drive the
+ * terminal; each newline is followed by CLI_CONTINUATION, so no line of a
+ * text can pass for the start of another message (those start with '['). */
+static void cli_print_text(FILE *out, const char *s)
 {
 	size_t len = strlen(s);
 
 	while (len > 0) {
 		int safe;
 		size_t used = wtext_next_safe(s, len, "\n\t", &safe);
-		if (safe)
-			fwrite(s, 1, used, out);
-		else
+		if (!safe)
 			fputc('?', out);
+		else if (*s == '\n')
+			fputs("\n" CLI_CONTINUATION, out);
+		else
+			fwrite(s, 1, used, out);
 		s += used;
 		len -= used;
 	}
 }
 
-/* Prints obj as one line and puts it. */
-static void print_json(struct json_object *obj)
+/* Prints a login as every login is shown (wtext_login_display), after the
+ * look-alike mark when it looks like another one. */
+static void cli_print_login(FILE *out, const char *login, int lookalike)
 {
-	if (obj != NULL)
-		puts(json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	char *shown = NULL;
+
+	if (lookalike)
+		fputs(WTEXT_LOOKALIKE_MARK, out);
+	if (wtext_login_display(login, &shown) == RC_OK)
+		fputs(shown, out);
+	else
+		fputc('?', out);
+	free(shown);
+}
+
+/* Code points that JSON lets through raw but a terminal or a text view
+ * obeys or reorders: DEL, C1 (U+0080..U+009F, e.g. CSI), bidi controls, and
+ * the line and paragraph separators. */
+static int cli_json_must_escape(unsigned long c)
+{
+	return c == 0x7F || (c >= 0x80 && c <= 0x9F) || wtext_is_bidi_control((wchar_t)c) || c == 0x2028 || c == 0x2029;
+}
+
+/* Prints obj as one line (escaping what cli_json_must_escape names as
+ * \uXXXX: they only occur inside strings) and puts it. */
+static void cli_print_json(struct json_object *obj)
+{
+	const char *s;
+	size_t len;
+
+	if (obj == NULL)
+		return;
+	s = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	for (len = strlen(s); len > 0;) {
+		size_t used;
+		unsigned long c = wtext_next_char(s, len, &used);
+		if (cli_json_must_escape(c))
+			printf("\\u%04lX", c);
+		else
+			fwrite(s, 1, used, stdout);
+		s += used;
+		len -= used;
+	}
+	putchar('\n');
 	json_object_put(obj);
 }
 
-static void json_add(struct json_object *obj, const char *key, struct json_object *v)
+static void cli_json_add(struct json_object *obj, const char *key, struct json_object *v)
 {
 	if (obj != NULL)
 		json_object_object_add(obj, key, v);
 }
 
-static int load_key(struct cli *c)
+static int cli_load_key(struct cli *c)
 {
 	int r = keyfile_load_private(c->o->key_path, &c->key, c->err, sizeof(c->err));
 
@@ -117,11 +162,11 @@ static int load_key(struct cli *c)
 		return CLIENT_EXIT_OTHER;
 	}
 	if ((r = fingerprint_public(&c->key.pub, c->key_fp)) != RC_OK)
-		return fail(c, r, "fingerprint");
+		return cli_fail(c, r, "fingerprint");
 	return CLIENT_EXIT_OK;
 }
 
-static int open_session(struct cli *c)
+static int cli_open_session(struct cli *c)
 {
 	struct connect_params p = {
 		.host = c->o->host,
@@ -135,7 +180,7 @@ static int open_session(struct cli *c)
 	int r = connect_server(&c->s, &p, &c->key, &res, c->err, sizeof(c->err));
 
 	if (r != RC_OK)
-		return fail(c, r, NULL);
+		return cli_fail(c, r, NULL);
 	if (res.trust == KNOWN_SERVER_NEW)
 		fprintf(stderr, "rsa-chat: pinned the key of new server %s: %s\n", c->o->server_name, res.server_fp);
 	else if (res.trust == KNOWN_SERVER_CHANGED)
@@ -146,28 +191,25 @@ static int open_session(struct cli *c)
 
 /* With --login, a key that is not registered yet gets registered first, so
  * one command line works from a fresh key. */
-static int ensure_registered(struct cli *c)
+static int cli_ensure_registered(struct cli *c)
 {
-	struct api_users users;
 	char *login = NULL;
 	int already, r;
 
-	r = api_get_users(&c->s, &users, c->err, sizeof(c->err));
-	api_users_free(&users);
-	if (r == RC_OK)
-		return CLIENT_EXIT_OK;
-	if (r != RC_ERR_SERVER || strcmp(c->err, PROTO_ERR_NO_AUTH) != 0)
-		return fail(c, r, NULL);
+	/* A registered key is answered "already registered" and nothing changes:
+	 * one small request, whatever the number of users. */
 	if ((r = api_register(&c->s, c->o->login, &login, &already, c->err, sizeof(c->err))) != RC_OK)
-		return fail(c, r, "register");
-	fputs("rsa-chat: registered as ", stderr);
-	print_safe(stderr, login);
-	fputc('\n', stderr);
+		return cli_fail(c, r, "register");
+	if (!already) {
+		fputs("rsa-chat: registered as ", stderr);
+		cli_print_login(stderr, login, 0);
+		fputc('\n', stderr);
+	}
 	free(login);
 	return CLIENT_EXIT_OK;
 }
 
-static int cmd_fingerprint(struct cli *c, char **args)
+static int cli_cmd_fingerprint(struct cli *c, char **args)
 {
 	struct json_object *o;
 
@@ -177,71 +219,103 @@ static int cmd_fingerprint(struct cli *c, char **args)
 		return CLIENT_EXIT_OK;
 	}
 	o = json_object_new_object();
-	json_add(o, "fingerprint", json_object_new_string(c->key_fp));
-	json_add(o, "key", json_object_new_string(c->o->key_path));
-	print_json(o);
+	cli_json_add(o, "fingerprint", json_object_new_string(c->key_fp));
+	cli_json_add(o, "key", json_object_new_string(c->o->key_path));
+	cli_print_json(o);
 	return CLIENT_EXIT_OK;
 }
 
-static int cmd_register(struct cli *c, char **args)
+static int cli_cmd_register(struct cli *c, char **args)
 {
 	char *login = NULL;
 	int already = 0, r, status = CLIENT_EXIT_OK;
 	struct json_object *o;
 
 	if ((r = api_register(&c->s, args[0], &login, &already, c->err, sizeof(c->err))) != RC_OK)
-		return fail(c, r, "register");
+		return cli_fail(c, r, "register");
 	/* Known under another name: the requested login was not given to us. */
 	if (already && strcmp(login, args[0]) != 0)
 		status = CLIENT_EXIT_SERVER;
 	if (c->o->json) {
 		o = json_object_new_object();
-		json_add(o, "login", json_object_new_string(login));
-		json_add(o, "status", json_object_new_string(already ? "already registered" : "registered"));
-		json_add(o, "fingerprint", json_object_new_string(c->key_fp));
-		print_json(o);
+		cli_json_add(o, "login", json_object_new_string(login));
+		cli_json_add(o, "status", json_object_new_string(already ? "already registered" : "registered"));
+		cli_json_add(o, "fingerprint", json_object_new_string(c->key_fp));
+		cli_print_json(o);
 	} else if (status != CLIENT_EXIT_OK) {
 		fputs("rsa-chat: register: already registered (as ", stderr);
-		print_safe(stderr, login);
+		cli_print_login(stderr, login, 0);
 		fputs(")\n", stderr);
 	} else {
 		printf("%s as ", already ? "already registered" : "registered");
-		print_safe(stdout, login);
+		cli_print_login(stdout, login, 0);
 		putchar('\n');
 	}
 	free(login);
 	return status;
 }
 
-static int cmd_users(struct cli *c, char **args)
+/* The other users, and in *lookalike (calloc'd, caller frees) which of them
+ * look like another one. */
+static int cli_get_users(struct cli *c, struct api_users *users, int **lookalike)
+{
+	const char **logins = NULL;
+	int r;
+
+	*lookalike = NULL;
+	if ((r = api_get_users(&c->s, users, c->err, sizeof(c->err))) != RC_OK)
+		return r;
+	*lookalike = calloc(users->count + 1, sizeof(**lookalike));
+	logins = calloc(users->count + 1, sizeof(*logins));
+	if (*lookalike == NULL || logins == NULL) {
+		r = RC_ERR_NOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < users->count; i++)
+		logins[i] = users->v[i].login;
+	r = wtext_mark_lookalikes(logins, users->count, *lookalike);
+out:
+	free(logins);
+	if (r != RC_OK) {
+		api_users_free(users);
+		free(*lookalike);
+		*lookalike = NULL;
+	}
+	return r;
+}
+
+static int cli_cmd_users(struct cli *c, char **args)
 {
 	struct api_users users;
 	char fp[FINGERPRINT_MAX];
+	int *lookalike;
 	int r;
 
 	(void)args;
-	if ((r = api_get_users(&c->s, &users, c->err, sizeof(c->err))) != RC_OK)
-		return fail(c, r, "users");
+	if ((r = cli_get_users(c, &users, &lookalike)) != RC_OK)
+		return cli_fail(c, r, "users");
 	for (size_t i = 0; i < users.count; i++) {
 		if (fingerprint_public(&users.v[i].key, fp) != RC_OK)
 			strcpy(fp, "-");
 		if (c->o->json) {
 			struct json_object *o = json_object_new_object();
-			json_add(o, "login", json_object_new_string(users.v[i].login));
-			json_add(o, "fingerprint", json_object_new_string(fp));
-			print_json(o);
+			cli_json_add(o, "login", json_object_new_string(users.v[i].login));
+			cli_json_add(o, "fingerprint", json_object_new_string(fp));
+			cli_json_add(o, "lookalike", json_object_new_boolean(lookalike[i]));
+			cli_print_json(o);
 		} else {
-			print_safe(stdout, users.v[i].login);
+			cli_print_login(stdout, users.v[i].login, lookalike[i]);
 			printf(" %s\n", fp);
 		}
 	}
+	free(lookalike);
 	api_users_free(&users);
 	return CLIENT_EXIT_OK;
 }
 
 /* Reads the message text from stdin: at most one byte over the limit, so
  * api_check_text can say it is too long; one final newline is dropped. */
-static int read_stdin_text(char **text, size_t *len)
+static int cli_read_stdin_text(char **text, size_t *len)
 {
 	size_t cap = API_MAX_TEXT_BYTES + 2, n = 0;
 	char *buf = malloc(cap + 1);
@@ -268,16 +342,17 @@ static int read_stdin_text(char **text, size_t *len)
 	return RC_OK;
 }
 
-static int cmd_send(struct cli *c, char **args)
+static int cli_cmd_send(struct cli *c, char **args)
 {
-	struct api_users users = { NULL, 0 };
-	const struct api_user *to;
+	struct api_user to;
 	char *text = NULL;
 	size_t len;
 	int r, status;
 
+	api_user_init(&to);
+
 	if (strcmp(args[1], "-") == 0) {
-		if ((r = read_stdin_text(&text, &len)) != RC_OK) {
+		if ((r = cli_read_stdin_text(&text, &len)) != RC_OK) {
 			fprintf(stderr, "rsa-chat: cannot read the message from stdin: %s\n", rc_strerror(r));
 			return CLIENT_EXIT_OTHER;
 		}
@@ -291,68 +366,63 @@ static int cmd_send(struct cli *c, char **args)
 		status = CLIENT_EXIT_USAGE;
 		goto out;
 	}
-	if ((r = api_get_users(&c->s, &users, c->err, sizeof(c->err))) != RC_OK) {
-		status = fail(c, r, "send");
+	/* The server's "no such user" is reported in its own words, so scripts match one text. */
+	if ((r = api_get_user(&c->s, args[0], &to, c->err, sizeof(c->err))) != RC_OK) {
+		status = cli_fail(c, r, "send");
 		goto out;
 	}
-	if ((to = api_users_find(&users, args[0])) == NULL) {
-		/* The server's own words for it, so scripts match one text. */
-		fprintf(stderr, "rsa-chat: send: no such user\n");
-		status = CLIENT_EXIT_SERVER;
-		goto out;
-	}
-	if ((r = api_send_text(&c->s, to->login, &to->key, text, len, c->o->self_copy, c->err, sizeof(c->err))) != RC_OK) {
-		status = fail(c, r, "send");
+	if ((r = api_send_text(&c->s, to.login, &to.key, text, len, c->o->self_copy, c->err, sizeof(c->err))) != RC_OK) {
+		status = cli_fail(c, r, "send");
 		goto out;
 	}
 	if (c->o->json) {
 		struct json_object *o = json_object_new_object();
-		json_add(o, "sent", json_object_new_boolean(1));
-		json_add(o, "to", json_object_new_string(to->login));
-		json_add(o, "self_copy", json_object_new_boolean(c->o->self_copy));
-		print_json(o);
+		cli_json_add(o, "sent", json_object_new_boolean(1));
+		cli_json_add(o, "to", json_object_new_string(to.login));
+		cli_json_add(o, "self_copy", json_object_new_boolean(c->o->self_copy));
+		cli_print_json(o);
 	} else {
 		puts("sent");
 	}
 	status = CLIENT_EXIT_OK;
 out:
-	api_users_free(&users);
+	api_user_free(&to);
 	free(text);
 	return status;
 }
 
-/* Prints one message of a conversation. */
-static void print_message(struct cli *c, const struct api_message *m, const char *text)
+/* Decrypts (through the cache) and prints one message of a conversation. */
+static int cli_print_message(struct cli *c, const struct api_message *m, const unsigned char digest[CHAT_DIGEST_BYTES])
 {
+	enum chat_unreadable why;
 	char when[TIMEFMT_MAX];
+	const char *text;
+	int r = decrypt_cache_text(&c->cache, &c->key, m->content, m->content_len, digest, &text, &why);
 
+	if (r != RC_OK)
+		return r;
 	if (c->o->json) {
 		struct json_object *o = json_object_new_object();
-		json_add(o, "from", json_object_new_string(m->sender));
-		json_add(o, "created_at", json_object_new_string(m->created_at));
-		json_add(o, "text", text != NULL ? json_object_new_string(text) : NULL);
-		json_add(o, "decrypted", json_object_new_boolean(text != NULL));
-		print_json(o);
-		return;
+		cli_json_add(o, "from", json_object_new_string(m->sender));
+		cli_json_add(o, "created_at", json_object_new_string(m->created_at));
+		cli_json_add(o, "text", text != NULL ? json_object_new_string(text) : NULL);
+		cli_json_add(o, "decrypted", json_object_new_boolean(text != NULL));
+		if (text == NULL)
+			cli_json_add(o, "unreadable", json_object_new_string(decrypt_cache_placeholder(why)));
+		cli_print_json(o);
+		return RC_OK;
 	}
 	timefmt_long(m->created_at, when);
 	printf("[%s] ", when);
-	print_safe(stdout, m->sender);
+	cli_print_login(stdout, m->sender, 0);
 	fputs(": ", stdout);
-	print_safe(stdout, text != NULL ? text : DECRYPT_PLACEHOLDER);
+	cli_print_text(stdout, text != NULL ? text : decrypt_cache_placeholder(why));
 	putchar('\n');
-}
-
-static int text_of(struct cli *c, const struct api_message *m, const char **text)
-{
-	unsigned char digest[CHAT_DIGEST_BYTES];
-
-	decrypt_cache_digest(m->content, m->content_len, digest);
-	return decrypt_cache_text(&c->cache, &c->key, m->content, m->content_len, digest, text);
+	return RC_OK;
 }
 
 /* The newest created_at of messages from contact (borrowed), or NULL. */
-static const char *newest_from(const struct api_messages *msgs, const char *contact)
+static const char *cli_newest_from(const struct api_messages *msgs, const char *contact)
 {
 	const char *newest = NULL;
 
@@ -362,40 +432,42 @@ static const char *newest_from(const struct api_messages *msgs, const char *cont
 	return newest;
 }
 
-static int cmd_history(struct cli *c, char **args)
+static int cli_cmd_history(struct cli *c, char **args)
 {
 	struct api_messages msgs;
-	const char *text, *newest;
+	const char *newest;
 	int r;
 
 	if ((r = api_get_messages(&c->s, args[0], &msgs, c->err, sizeof(c->err))) != RC_OK)
-		return fail(c, r, "history");
-	for (size_t i = 0; i < msgs.count; i++) {
-		if ((r = text_of(c, &msgs.v[i], &text)) != RC_OK)
-			break;
-		print_message(c, &msgs.v[i], text);
+		return cli_fail(c, r, "history");
+	for (size_t i = 0; i < msgs.count && r == RC_OK; i++) {
+		unsigned char digest[CHAT_DIGEST_BYTES];
+
+		decrypt_cache_digest(msgs.v[i].content, msgs.v[i].content_len, digest);
+		r = cli_print_message(c, &msgs.v[i], digest);
 	}
-	newest = newest_from(&msgs, args[0]);
+	newest = cli_newest_from(&msgs, args[0]);
 	if (r == RC_OK && newest != NULL &&
 	    seen_state_update(c->o->seen_path, c->o->server_name, c->key_fp, args[0], newest) != RC_OK)
 		fprintf(stderr, "rsa-chat: warning: cannot record what was read in %s\n", c->o->seen_path);
 	api_messages_free(&msgs);
-	return r == RC_OK ? CLIENT_EXIT_OK : fail(c, r, "history");
+	return r == RC_OK ? CLIENT_EXIT_OK : cli_fail(c, r, "history");
 }
 
-static int cmd_unread(struct cli *c, char **args)
+static int cli_cmd_unread(struct cli *c, char **args)
 {
 	struct api_users users;
 	struct seen_state seen;
+	int *lookalike;
 	int r, status = CLIENT_EXIT_OK;
 
 	(void)args;
 	seen_state_init(&seen);
 	if (seen_state_load(c->o->seen_path, &seen) != RC_OK)
 		fprintf(stderr, "rsa-chat: warning: cannot read %s; counting everything\n", c->o->seen_path);
-	if ((r = api_get_users(&c->s, &users, c->err, sizeof(c->err))) != RC_OK) {
+	if ((r = cli_get_users(c, &users, &lookalike)) != RC_OK) {
 		seen_state_free(&seen);
-		return fail(c, r, "unread");
+		return cli_fail(c, r, "unread");
 	}
 	for (size_t i = 0; i < users.count && status == CLIENT_EXIT_OK; i++) {
 		struct api_messages msgs;
@@ -403,7 +475,7 @@ static int cmd_unread(struct cli *c, char **args)
 		size_t n = 0;
 		if ((r = api_get_messages(&c->s, users.v[i].login, &msgs, c->err, sizeof(c->err))) != RC_OK ||
 		    (r = seen_state_get(&seen, c->o->server_name, c->key_fp, users.v[i].login, &last)) != RC_OK) {
-			status = fail(c, r, "unread");
+			status = cli_fail(c, r, "unread");
 			api_messages_free(&msgs);
 			break;
 		}
@@ -412,23 +484,24 @@ static int cmd_unread(struct cli *c, char **args)
 			     (last == NULL || strcmp(msgs.v[j].created_at, last) > 0);
 		if (c->o->json) {
 			struct json_object *o = json_object_new_object();
-			json_add(o, "login", json_object_new_string(users.v[i].login));
-			json_add(o, "unread", json_object_new_int64((int64_t)n));
-			print_json(o);
+			cli_json_add(o, "login", json_object_new_string(users.v[i].login));
+			cli_json_add(o, "unread", json_object_new_int64((int64_t)n));
+			cli_print_json(o);
 		} else {
-			print_safe(stdout, users.v[i].login);
+			cli_print_login(stdout, users.v[i].login, lookalike[i]);
 			printf(" %zu\n", n);
 		}
 		free(last);
 		api_messages_free(&msgs);
 	}
+	free(lookalike);
 	api_users_free(&users);
 	seen_state_free(&seen);
 	return status;
 }
 
 /* Sleeps ms milliseconds unless a signal asks to stop. */
-static void nap(int ms)
+static void cli_nap(int ms)
 {
 	struct timespec step = { 0, 100 * 1000000L };
 
@@ -438,7 +511,7 @@ static void nap(int ms)
 
 /* One round of tail: prints the messages from each contact that were not
  * seen before (unless baseline, which only records them). */
-static int tail_round(struct cli *c, struct digest_set *shown, int baseline, long *printed)
+static int cli_tail_round(struct cli *c, struct digest_set *shown, int baseline, long *printed)
 {
 	struct api_users users;
 	int r;
@@ -451,7 +524,6 @@ static int tail_round(struct cli *c, struct digest_set *shown, int baseline, lon
 			break;
 		for (size_t j = 0; j < msgs.count && r == RC_OK; j++) {
 			unsigned char digest[CHAT_DIGEST_BYTES];
-			const char *text;
 			int added;
 			/* Our own self copies are not news. */
 			if (strcmp(msgs.v[j].sender, users.v[i].login) != 0)
@@ -461,9 +533,8 @@ static int tail_round(struct cli *c, struct digest_set *shown, int baseline, lon
 				continue;
 			if (c->o->count > 0 && *printed >= c->o->count)
 				continue;
-			if ((r = decrypt_cache_text(&c->cache, &c->key, msgs.v[j].content, msgs.v[j].content_len, digest, &text)) != RC_OK)
+			if ((r = cli_print_message(c, &msgs.v[j], digest)) != RC_OK)
 				break;
-			print_message(c, &msgs.v[j], text);
 			fflush(stdout);
 			(*printed)++;
 		}
@@ -473,7 +544,7 @@ static int tail_round(struct cli *c, struct digest_set *shown, int baseline, lon
 	return r;
 }
 
-static int cmd_tail(struct cli *c, char **args)
+static int cli_cmd_tail(struct cli *c, char **args)
 {
 	struct sigaction sa;
 	struct digest_set shown;
@@ -486,17 +557,17 @@ static int cmd_tail(struct cli *c, char **args)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	digest_set_init(&shown);
-	r = tail_round(c, &shown, 1, &printed);
+	r = cli_tail_round(c, &shown, 1, &printed);
 	/* Scripts wait for this line before sending what they expect to see. */
 	if (r == RC_OK)
 		fputs("rsa-chat: following new messages (Ctrl-C stops)\n", stderr);
 	while (r == RC_OK && !cli_stop && (c->o->count == 0 || printed < c->o->count)) {
-		nap(c->o->poll_interval_ms);
+		cli_nap(c->o->poll_interval_ms);
 		if (!cli_stop)
-			r = tail_round(c, &shown, 0, &printed);
+			r = cli_tail_round(c, &shown, 0, &printed);
 	}
 	digest_set_free(&shown);
-	return r == RC_OK ? CLIENT_EXIT_OK : fail(c, r, "tail");
+	return r == RC_OK ? CLIENT_EXIT_OK : cli_fail(c, r, "tail");
 }
 
 struct cli_command {
@@ -508,13 +579,13 @@ struct cli_command {
 };
 
 static const struct cli_command cli_commands[] = {
-	{ "register", 1, 1, cmd_register, "register LOGIN" },
-	{ "users", 0, 1, cmd_users, "users" },
-	{ "send", 2, 1, cmd_send, "send USER TEXT" },
-	{ "history", 1, 1, cmd_history, "history USER" },
-	{ "unread", 0, 1, cmd_unread, "unread" },
-	{ "tail", 0, 1, cmd_tail, "tail [--count N]" },
-	{ "fingerprint", 0, 0, cmd_fingerprint, "fingerprint" },
+	{ "register", 1, 1, cli_cmd_register, "register LOGIN" },
+	{ "users", 0, 1, cli_cmd_users, "users" },
+	{ "send", 2, 1, cli_cmd_send, "send USER TEXT" },
+	{ "history", 1, 1, cli_cmd_history, "history USER" },
+	{ "unread", 0, 1, cli_cmd_unread, "unread" },
+	{ "tail", 0, 1, cli_cmd_tail, "tail [--count N]" },
+	{ "fingerprint", 0, 0, cli_cmd_fingerprint, "fingerprint" },
 };
 
 int cli_run(const struct client_options *o, int argc, char **argv)
@@ -539,12 +610,12 @@ int cli_run(const struct client_options *o, int argc, char **argv)
 	c.s.fd = -1;
 	rsa_private_init(&c.key);
 	decrypt_cache_init(&c.cache);
-	if ((status = load_key(&c)) != CLIENT_EXIT_OK)
+	if ((status = cli_load_key(&c)) != CLIENT_EXIT_OK)
 		goto out;
-	if (cmd->needs_server && (status = open_session(&c)) != CLIENT_EXIT_OK)
+	if (cmd->needs_server && (status = cli_open_session(&c)) != CLIENT_EXIT_OK)
 		goto out;
-	if (cmd->needs_server && o->login != NULL && cmd->run != cmd_register &&
-	    (status = ensure_registered(&c)) != CLIENT_EXIT_OK)
+	if (cmd->needs_server && o->login != NULL && cmd->run != cli_cmd_register &&
+	    (status = cli_ensure_registered(&c)) != CLIENT_EXIT_OK)
 		goto out;
 	status = cmd->run(&c, argv + 1);
 	if (cmd->needs_server)

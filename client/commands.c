@@ -25,7 +25,7 @@ static const struct {
 	{ "bell", COMMAND_BELL, ARGS_WORD, "/bell on|off" },
 };
 
-static const char *skip_spaces(const char *s)
+static const char *command_skip_spaces(const char *s)
 {
 	while (*s == ' ' || *s == '\t')
 		s++;
@@ -54,7 +54,7 @@ void command_parse(const char *line, struct command *cmd)
 		cmd->kind = command_table[i].kind;
 		cmd->name = command_table[i].name;
 		cmd->usage = command_table[i].usage;
-		p = skip_spaces(p + name_len);
+		p = command_skip_spaces(p + name_len);
 		end = p + strlen(p);
 		while (end > p && (end[-1] == ' ' || end[-1] == '\t'))
 			end--;

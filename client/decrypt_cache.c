@@ -6,16 +6,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api.h"
 #include "content.h"
 #include "errors.h"
+#include "protocol.h"
 #include "secure.h"
+#include "wire.h"
 
 void decrypt_cache_init(struct decrypt_cache *c)
 {
 	memset(c, 0, sizeof(*c));
 }
 
-static void wipe_text(char *text)
+static void decrypt_cache_wipe_text(char *text)
 {
 	if (text != NULL) {
 		secure_wipe(text, strlen(text));
@@ -27,7 +30,7 @@ void decrypt_cache_free(struct decrypt_cache *c)
 {
 	for (size_t i = 0; i < c->cap; i++)
 		if (c->slots[i].used)
-			wipe_text(c->slots[i].text);
+			decrypt_cache_wipe_text(c->slots[i].text);
 	free(c->slots);
 	decrypt_cache_init(c);
 }
@@ -37,7 +40,7 @@ void decrypt_cache_digest(const char *content, size_t len, unsigned char digest[
 	crypto_generichash(digest, CHAT_DIGEST_BYTES, (const unsigned char *)content, len, NULL, 0);
 }
 
-static size_t slot_of(const struct decrypt_cache *c, const unsigned char digest[CHAT_DIGEST_BYTES])
+static size_t decrypt_cache_slot_of(const struct decrypt_cache *c, const unsigned char digest[CHAT_DIGEST_BYTES])
 {
 	size_t h;
 
@@ -50,7 +53,7 @@ static size_t slot_of(const struct decrypt_cache *c, const unsigned char digest[
 }
 
 /* Keeps the table at most half full; starts over when it would grow past the maximum. */
-static int make_room(struct decrypt_cache *c)
+static int decrypt_cache_make_room(struct decrypt_cache *c)
 {
 	struct decrypt_cache old = *c;
 	size_t cap;
@@ -72,40 +75,85 @@ static int make_room(struct decrypt_cache *c)
 	for (size_t i = 0; i < old.cap; i++) {
 		if (!old.slots[i].used)
 			continue;
-		c->slots[slot_of(c, old.slots[i].digest)] = old.slots[i];
+		c->slots[decrypt_cache_slot_of(c, old.slots[i].digest)] = old.slots[i];
 		c->count++;
 	}
 	free(old.slots);
 	return RC_OK;
 }
 
-int decrypt_cache_text(struct decrypt_cache *c, const struct rsa_private *k, const char *content, size_t len,
-                       const unsigned char digest[CHAT_DIGEST_BYTES], const char **text)
+size_t decrypt_cache_max_blocks(const struct rsa_public *k)
 {
-	struct decrypt_cache_entry *e;
-	char *plain = NULL;
+	size_t chunk = rsa_chunk_original(k);
+
+	return (API_MAX_TEXT_BYTES + chunk - 1) / chunk + DECRYPT_MAX_BLOCKS_SLACK;
+}
+
+/* Decrypts one content string, refusing bombs before any private-key operation. */
+static int decrypt_cache_decode(const struct rsa_private *k, const char *content, size_t len, char **plain,
+                                enum chat_unreadable *why)
+{
+	struct blocklist blocks;
 	size_t plain_len;
 	int r;
 
+	*plain = NULL;
+	*why = CHAT_UNREADABLE_KEY;
+	r = content_parse_blocks(content, len, decrypt_cache_max_blocks(&k->pub), &blocks);
+	if (r == RC_OK && !wire_blocks_plausible(&k->pub, &blocks))
+		r = RC_ERR_TOO_LARGE;
+	if (r == RC_ERR_TOO_LARGE)
+		*why = CHAT_UNREADABLE_TOO_MANY_BLOCKS;
+	if (r == RC_OK && (r = wire_open(k, &blocks, PROTO_CLIENT_MAX_RESPONSE_BYTES, plain, &plain_len)) == RC_OK)
+		*why = CHAT_READABLE;
+	blocklist_free(&blocks);
+	return r;
+}
+
+int decrypt_cache_text(struct decrypt_cache *c, const struct rsa_private *k, const char *content, size_t len,
+                       const unsigned char digest[CHAT_DIGEST_BYTES], const char **text,
+                       enum chat_unreadable *unreadable)
+{
+	struct decrypt_cache_entry *e;
+	char *plain = NULL;
+	enum chat_unreadable why;
+	int r;
+
 	*text = NULL;
+	*unreadable = CHAT_UNREADABLE_KEY;
 	if (c->cap != 0) {
-		e = &c->slots[slot_of(c, digest)];
+		e = &c->slots[decrypt_cache_slot_of(c, digest)];
 		if (e->used) {
 			*text = e->text;
+			*unreadable = e->unreadable;
 			return RC_OK;
 		}
 	}
-	if ((r = make_room(c)) != RC_OK)
+	if ((r = decrypt_cache_make_room(c)) != RC_OK)
 		return r;
-	r = content_decode(k, content, len, &plain, &plain_len);
+	r = decrypt_cache_decode(k, content, len, &plain, &why);
 	if (r == RC_ERR_NOMEM)
 		return r;
-	/* Any other failure means: not for this key, or corrupted. */
-	e = &c->slots[slot_of(c, digest)];
+	/* Any other failure is the content's: remembered, never tried again. */
+	e = &c->slots[decrypt_cache_slot_of(c, digest)];
 	e->used = 1;
 	memcpy(e->digest, digest, CHAT_DIGEST_BYTES);
-	e->text = r == RC_OK ? plain : NULL;
+	e->text = plain;
+	e->unreadable = why;
 	c->count++;
 	*text = e->text;
+	*unreadable = why;
 	return RC_OK;
+}
+
+const char *decrypt_cache_placeholder(enum chat_unreadable why)
+{
+	switch (why) {
+	case CHAT_UNREADABLE_TOO_MANY_BLOCKS:
+		return "[unreadable: too many blocks]";
+	case CHAT_READABLE:
+	case CHAT_UNREADABLE_KEY:
+		break;
+	}
+	return "[cannot decrypt: not for this key or corrupted]";
 }

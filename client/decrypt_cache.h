@@ -11,12 +11,18 @@
 
 /* Past this many entries the cache starts over (bounded memory). */
 #define DECRYPT_CACHE_MAX_ENTRIES 65536u
-/* What is shown instead of a text that could not be decrypted. */
-#define DECRYPT_PLACEHOLDER "[cannot decrypt: not for this key or corrupted]"
+/* Every block of a message costs a private-key operation, and any user can
+ * send us any content: so the blocks of one message are capped (enough for
+ * API_MAX_TEXT_BYTES in the original's chunks, the smallest any client uses,
+ * plus one), and content with more blocks than its bytes can hold
+ * (wire_blocks_plausible) is refused unread. Then one message costs at most
+ * about 130 private-key operations with a 1024-bit key. */
+#define DECRYPT_MAX_BLOCKS_SLACK 1u
 
 struct decrypt_cache_entry {
 	unsigned char digest[CHAT_DIGEST_BYTES];
 	char *text;  /* NULL: the content could not be decrypted */
+	enum chat_unreadable unreadable; /* why text is NULL */
 	int used;
 };
 
@@ -31,10 +37,16 @@ void decrypt_cache_init(struct decrypt_cache *c);
 void decrypt_cache_free(struct decrypt_cache *c);
 /* The digest that names a content string. */
 void decrypt_cache_digest(const char *content, size_t len, unsigned char digest[CHAT_DIGEST_BYTES]);
+/* The most blocks one message may have for a reader with key k. */
+size_t decrypt_cache_max_blocks(const struct rsa_public *k);
 /* The text of content decrypted with k, from the cache or decrypted now.
  * *text is borrowed from the cache (valid until the next call), NULL when the
- * content is not for this key or is corrupted. */
+ * content cannot be read; *unreadable then says why (CHAT_READABLE with a text). */
 int decrypt_cache_text(struct decrypt_cache *c, const struct rsa_private *k, const char *content, size_t len,
-                       const unsigned char digest[CHAT_DIGEST_BYTES], const char **text);
+                       const unsigned char digest[CHAT_DIGEST_BYTES], const char **text,
+                       enum chat_unreadable *unreadable);
+/* What is shown instead of a text that cannot be read, e.g.
+ * "[unreadable: too many blocks]" (static storage). */
+const char *decrypt_cache_placeholder(enum chat_unreadable why);
 
 #endif

@@ -20,7 +20,7 @@ void digest_set_free(struct digest_set *s)
 }
 
 /* Index of d, or where it would go. */
-static size_t lower_bound(const struct digest_set *s, const unsigned char d[CHAT_DIGEST_BYTES])
+static size_t digest_set_lower_bound(const struct digest_set *s, const unsigned char d[CHAT_DIGEST_BYTES])
 {
 	size_t lo = 0, hi = s->count;
 
@@ -36,14 +36,14 @@ static size_t lower_bound(const struct digest_set *s, const unsigned char d[CHAT
 
 int digest_set_has(const struct digest_set *s, const unsigned char d[CHAT_DIGEST_BYTES])
 {
-	size_t at = lower_bound(s, d);
+	size_t at = digest_set_lower_bound(s, d);
 
 	return at < s->count && memcmp(s->v[at], d, CHAT_DIGEST_BYTES) == 0;
 }
 
 int digest_set_add(struct digest_set *s, const unsigned char d[CHAT_DIGEST_BYTES], int *added)
 {
-	size_t at = lower_bound(s, d);
+	size_t at = digest_set_lower_bound(s, d);
 	void *v;
 
 	*added = 0;

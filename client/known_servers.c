@@ -5,16 +5,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "atomic_file.h"
 #include "bigint.h"
 #include "bytebuf.h"
 #include "errors.h"
 #include "fingerprint.h"
-#include "keyfile.h"
 #include "protocol.h"
 #include "textfile.h"
 
 /* The next space-separated field of line[*pos..len). */
-static int next_field(const char *line, size_t len, size_t *pos, const char **f, size_t *flen)
+static int known_servers_next_field(const char *line, size_t len, size_t *pos, const char **f, size_t *flen)
 {
 	while (*pos < len && line[*pos] == ' ')
 		(*pos)++;
@@ -28,17 +28,17 @@ static int next_field(const char *line, size_t len, size_t *pos, const char **f,
 }
 
 /* Does this line pin `server`? */
-static int line_is_for(const char *line, size_t len, const char *server)
+static int known_servers_line_is_for(const char *line, size_t len, const char *server)
 {
 	size_t pos = 0, flen;
 	const char *f;
 
-	if (len == 0 || line[0] == '#' || !next_field(line, len, &pos, &f, &flen))
+	if (len == 0 || line[0] == '#' || !known_servers_next_field(line, len, &pos, &f, &flen))
 		return 0;
 	return flen == strlen(server) && memcmp(f, server, flen) == 0;
 }
 
-static int line_parse_key(const char *line, size_t len, struct rsa_public *key)
+static int known_servers_line_parse_key(const char *line, size_t len, struct rsa_public *key)
 {
 	size_t pos = 0, flen;
 	const char *f;
@@ -46,13 +46,13 @@ static int line_parse_key(const char *line, size_t len, struct rsa_public *key)
 
 	/* server, fingerprint, then e and n */
 	for (int i = 0; i < 2; i++)
-		if (!next_field(line, len, &pos, &f, &flen))
+		if (!known_servers_next_field(line, len, &pos, &f, &flen))
 			return RC_ERR_FORMAT;
-	if (!next_field(line, len, &pos, &f, &flen))
+	if (!known_servers_next_field(line, len, &pos, &f, &flen))
 		return RC_ERR_FORMAT;
 	if ((r = bigint_from_decimal(key->e, f, flen, PROTO_MAX_KEY_DIGITS)) != RC_OK)
 		return r;
-	if (!next_field(line, len, &pos, &f, &flen))
+	if (!known_servers_next_field(line, len, &pos, &f, &flen))
 		return RC_ERR_FORMAT;
 	return bigint_from_decimal(key->n, f, flen, PROTO_MAX_KEY_DIGITS);
 }
@@ -76,10 +76,10 @@ int known_servers_lookup(const char *path, const char *server, const struct rsa_
 	if (r != RC_OK)
 		goto out;
 	while (textfile_next_line(text, len, &pos, &line, &line_len)) {
-		if (!line_is_for(line, line_len, server))
+		if (!known_servers_line_is_for(line, line_len, server))
 			continue;
 		/* An unreadable entry for this server cannot vouch for any key. */
-		if (line_parse_key(line, line_len, &pinned) != RC_OK || !rsa_public_equal(&pinned, key)) {
+		if (known_servers_line_parse_key(line, line_len, &pinned) != RC_OK || !rsa_public_equal(&pinned, key)) {
 			*status = KNOWN_SERVER_CHANGED;
 			if (stored != NULL)
 				r = rsa_public_copy(stored, &pinned);
@@ -94,7 +94,7 @@ out:
 	return r;
 }
 
-static int append_entry(struct bytebuf *out, const char *server, const struct rsa_public *key)
+static int known_servers_append_entry(struct bytebuf *out, const char *server, const struct rsa_public *key)
 {
 	char fp[FINGERPRINT_MAX];
 	char *e = NULL, *n = NULL;
@@ -138,14 +138,14 @@ int known_servers_store(const char *path, const char *server, const struct rsa_p
 		goto out;
 	/* Keep every other line as it is; drop the old entries for this server. */
 	while (textfile_next_line(text, len, &pos, &line, &line_len)) {
-		if (line_is_for(line, line_len, server))
+		if (known_servers_line_is_for(line, line_len, server))
 			continue;
 		if ((r = bytebuf_append(&out, line, line_len)) != RC_OK || (r = bytebuf_append_str(&out, "\n")) != RC_OK)
 			goto out;
 	}
-	if ((r = append_entry(&out, server, key)) != RC_OK)
+	if ((r = known_servers_append_entry(&out, server, key)) != RC_OK)
 		goto out;
-	r = keyfile_write_atomic(path, out.data, out.len, 0600, 1, err, errlen);
+	r = atomic_file_write(path, out.data, out.len, 0600, 1, err, errlen);
 out:
 	bytebuf_free(&out);
 	free(text);

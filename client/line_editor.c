@@ -14,7 +14,7 @@ void line_editor_init(struct line_editor *e)
 	memset(e, 0, sizeof(*e));
 }
 
-static void entry_free(struct line_history_entry *h)
+static void line_editor_entry_free(struct line_history_entry *h)
 {
 	free(h->text);
 	h->text = NULL;
@@ -25,13 +25,13 @@ void line_editor_free(struct line_editor *e)
 {
 	free(e->buf);
 	for (size_t i = 0; i < e->hist_count; i++)
-		entry_free(&e->hist[i]);
+		line_editor_entry_free(&e->hist[i]);
 	free(e->hist);
-	entry_free(&e->draft);
+	line_editor_entry_free(&e->draft);
 	line_editor_init(e);
 }
 
-static int reserve(struct line_editor *e, size_t need)
+static int line_editor_reserve(struct line_editor *e, size_t need)
 {
 	size_t cap;
 	wchar_t *b;
@@ -54,11 +54,11 @@ static int reserve(struct line_editor *e, size_t need)
 }
 
 /* Replaces the buffer with w[0..len). */
-static int set_text(struct line_editor *e, const wchar_t *w, size_t len)
+static int line_editor_set_text(struct line_editor *e, const wchar_t *w, size_t len)
 {
 	int r;
 
-	if ((r = reserve(e, len)) != RC_OK)
+	if ((r = line_editor_reserve(e, len)) != RC_OK)
 		return r;
 	if (len > 0)
 		memcpy(e->buf, w, len * sizeof(*w));
@@ -73,7 +73,7 @@ int line_editor_insert(struct line_editor *e, wchar_t c)
 
 	if (c == L'\0')
 		return RC_ERR_NUL;
-	if ((r = reserve(e, e->len + 1)) != RC_OK)
+	if ((r = line_editor_reserve(e, e->len + 1)) != RC_OK)
 		return r;
 	memmove(e->buf + e->cursor + 1, e->buf + e->cursor, (e->len - e->cursor) * sizeof(*e->buf));
 	e->buf[e->cursor++] = c;
@@ -123,29 +123,29 @@ void line_editor_end(struct line_editor *e)
 		e->cursor++;
 }
 
-static int is_space(wchar_t c)
+static int line_editor_is_space(wchar_t c)
 {
 	return iswspace((wint_t)c) || c == L' ' || c == L'\n' || c == L'\t';
 }
 
 void line_editor_word_left(struct line_editor *e)
 {
-	while (e->cursor > 0 && is_space(e->buf[e->cursor - 1]))
+	while (e->cursor > 0 && line_editor_is_space(e->buf[e->cursor - 1]))
 		e->cursor--;
-	while (e->cursor > 0 && !is_space(e->buf[e->cursor - 1]))
+	while (e->cursor > 0 && !line_editor_is_space(e->buf[e->cursor - 1]))
 		e->cursor--;
 }
 
 void line_editor_word_right(struct line_editor *e)
 {
-	while (e->cursor < e->len && is_space(e->buf[e->cursor]))
+	while (e->cursor < e->len && line_editor_is_space(e->buf[e->cursor]))
 		e->cursor++;
-	while (e->cursor < e->len && !is_space(e->buf[e->cursor]))
+	while (e->cursor < e->len && !line_editor_is_space(e->buf[e->cursor]))
 		e->cursor++;
 }
 
 /* Removes buf[from..to). */
-static void erase_range(struct line_editor *e, size_t from, size_t to)
+static void line_editor_erase_range(struct line_editor *e, size_t from, size_t to)
 {
 	if (from == to)
 		return;
@@ -157,7 +157,7 @@ static void erase_range(struct line_editor *e, size_t from, size_t to)
 void line_editor_backspace(struct line_editor *e)
 {
 	if (e->cursor > 0)
-		erase_range(e, e->cursor - 1, e->cursor);
+		line_editor_erase_range(e, e->cursor - 1, e->cursor);
 }
 
 void line_editor_delete(struct line_editor *e)
@@ -165,7 +165,7 @@ void line_editor_delete(struct line_editor *e)
 	size_t at = e->cursor;
 
 	if (at < e->len) {
-		erase_range(e, at, at + 1);
+		line_editor_erase_range(e, at, at + 1);
 		e->cursor = at;
 	}
 }
@@ -175,7 +175,7 @@ void line_editor_delete_word_back(struct line_editor *e)
 	size_t end = e->cursor;
 
 	line_editor_word_left(e);
-	erase_range(e, e->cursor, end);
+	line_editor_erase_range(e, e->cursor, end);
 }
 
 void line_editor_kill_to_end(struct line_editor *e)
@@ -186,7 +186,7 @@ void line_editor_kill_to_end(struct line_editor *e)
 	/* At the end of a line already: join it with the next one. */
 	if (e->cursor == start && e->cursor < e->len)
 		e->cursor++;
-	erase_range(e, start, e->cursor);
+	line_editor_erase_range(e, start, e->cursor);
 }
 
 void line_editor_clear(struct line_editor *e)
@@ -196,7 +196,7 @@ void line_editor_clear(struct line_editor *e)
 	e->hist_pos = e->hist_count;
 }
 
-static int entry_set(struct line_history_entry *h, const wchar_t *w, size_t len)
+static int line_editor_entry_set(struct line_history_entry *h, const wchar_t *w, size_t len)
 {
 	wchar_t *copy = malloc((len + 1) * sizeof(*copy));
 
@@ -215,10 +215,10 @@ int line_editor_history_prev(struct line_editor *e)
 	if (e->hist_pos == 0)
 		return 0;
 	/* Leaving the fresh line: keep it to come back to. */
-	if (e->hist_pos == e->hist_count && entry_set(&e->draft, e->buf, e->len) != RC_OK)
+	if (e->hist_pos == e->hist_count && line_editor_entry_set(&e->draft, e->buf, e->len) != RC_OK)
 		return 0;
 	e->hist_pos--;
-	return set_text(e, e->hist[e->hist_pos].text, e->hist[e->hist_pos].len) == RC_OK;
+	return line_editor_set_text(e, e->hist[e->hist_pos].text, e->hist[e->hist_pos].len) == RC_OK;
 }
 
 int line_editor_history_next(struct line_editor *e)
@@ -227,8 +227,8 @@ int line_editor_history_next(struct line_editor *e)
 		return 0;
 	e->hist_pos++;
 	if (e->hist_pos == e->hist_count)
-		return set_text(e, e->draft.text, e->draft.len) == RC_OK;
-	return set_text(e, e->hist[e->hist_pos].text, e->hist[e->hist_pos].len) == RC_OK;
+		return line_editor_set_text(e, e->draft.text, e->draft.len) == RC_OK;
+	return line_editor_set_text(e, e->hist[e->hist_pos].text, e->hist[e->hist_pos].len) == RC_OK;
 }
 
 int line_editor_text(const struct line_editor *e, char **utf8, size_t *len)
@@ -244,7 +244,7 @@ int line_editor_commit(struct line_editor *e)
 	if (e->len > 0 &&
 	    !(last != NULL && last->len == e->len && memcmp(last->text, e->buf, e->len * sizeof(*e->buf)) == 0)) {
 		if (e->hist_count == LINE_EDITOR_HISTORY_MAX) {
-			entry_free(&e->hist[0]);
+			line_editor_entry_free(&e->hist[0]);
 			memmove(e->hist, e->hist + 1, (e->hist_count - 1) * sizeof(*e->hist));
 			e->hist_count--;
 		} else {
@@ -254,11 +254,11 @@ int line_editor_commit(struct line_editor *e)
 			e->hist = h;
 		}
 		memset(&e->hist[e->hist_count], 0, sizeof(e->hist[0]));
-		if ((r = entry_set(&e->hist[e->hist_count], e->buf, e->len)) != RC_OK)
+		if ((r = line_editor_entry_set(&e->hist[e->hist_count], e->buf, e->len)) != RC_OK)
 			return r;
 		e->hist_count++;
 	}
-	entry_free(&e->draft);
+	line_editor_entry_free(&e->draft);
 	line_editor_clear(e);
 	return r;
 }

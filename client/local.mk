@@ -4,7 +4,6 @@
 noinst_LIBRARIES += client/librsachatclient.a
 client_librsachatclient_a_SOURCES = \
 	client/paths.h client/paths.c \
-	client/textfile.h client/textfile.c \
 	client/known_servers.h client/known_servers.c \
 	client/seen_state.h client/seen_state.c \
 	client/wtext.h client/wtext.c \
@@ -29,29 +28,29 @@ client_rsa_chat_SOURCES = client/main.c client/ui.h client/ui_internal.h client/
 client_rsa_chat_CFLAGS = $(AM_CFLAGS) $(NCURSESW_CFLAGS)
 client_rsa_chat_LDADD = $(CLIENT_LIBS) $(NCURSESW_LIBS)
 
-# Unit tests (cmocka, no terminal, no network).
+# Unit tests (cmocka, no terminal, no network but the fake servers of test-api).
 CLIENT_UNIT_TESTS = \
-	tests/client/test_chat_model \
-	tests/client/test_line_editor \
-	tests/client/test_known_servers \
-	tests/client/test_api \
-	tests/client/test_text
+	tests/client/test-chat-model \
+	tests/client/test-line-editor \
+	tests/client/test-known-servers \
+	tests/client/test-api \
+	tests/client/test-text
 check_PROGRAMS += $(CLIENT_UNIT_TESTS)
 TESTS += $(CLIENT_UNIT_TESTS)
 
-tests_client_test_chat_model_SOURCES = tests/client/test_chat_model.c
+tests_client_test_chat_model_SOURCES = tests/client/test-chat-model.c
 tests_client_test_chat_model_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_client_test_chat_model_LDADD = $(CLIENT_LIBS) $(CMOCKA_LIBS)
-tests_client_test_line_editor_SOURCES = tests/client/test_line_editor.c
+tests_client_test_line_editor_SOURCES = tests/client/test-line-editor.c
 tests_client_test_line_editor_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_client_test_line_editor_LDADD = $(CLIENT_LIBS) $(CMOCKA_LIBS)
-tests_client_test_known_servers_SOURCES = tests/client/test_known_servers.c
+tests_client_test_known_servers_SOURCES = tests/client/test-known-servers.c
 tests_client_test_known_servers_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_client_test_known_servers_LDADD = $(CLIENT_LIBS) $(CMOCKA_LIBS)
-tests_client_test_api_SOURCES = tests/client/test_api.c
+tests_client_test_api_SOURCES = tests/client/test-api.c
 tests_client_test_api_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_client_test_api_LDADD = client/librsachatclient.a $(TESTNET_LIBS) $(CMOCKA_LIBS)
-tests_client_test_text_SOURCES = tests/client/test_text.c
+tests_client_test_text_SOURCES = tests/client/test-text.c
 tests_client_test_text_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_client_test_text_LDADD = $(CLIENT_LIBS) $(CMOCKA_LIBS)
 

@@ -21,7 +21,7 @@ enum {
 	OPT_JSON, OPT_NO_SELF_COPY, OPT_COUNT, OPT_HELP, OPT_VERSION,
 };
 
-static void usage(FILE *out)
+static void main_usage(FILE *out)
 {
 	fputs("Usage: rsa-chat [OPTIONS] [COMMAND [ARGS]]\n"
 	      "Without a command: the interactive terminal client.\n"
@@ -57,7 +57,7 @@ static void usage(FILE *out)
 }
 
 /* Fills the paths that were not given on the command line. */
-static int fill_defaults(struct client_options *o, int have_key, int have_known)
+static int main_fill_defaults(struct client_options *o, int have_key, int have_known)
 {
 	char dir[PATHS_MAX], keydir[PATHS_MAX];
 	int r;
@@ -79,7 +79,7 @@ static int fill_defaults(struct client_options *o, int have_key, int have_known)
 	return RC_OK;
 }
 
-static int copy_path(char *dst, size_t dstlen, const char *src)
+static int main_copy_path(char *dst, size_t dstlen, const char *src)
 {
 	if (strlen(src) >= dstlen) {
 		fprintf(stderr, "rsa-chat: path too long: %s\n", src);
@@ -89,7 +89,7 @@ static int copy_path(char *dst, size_t dstlen, const char *src)
 	return 1;
 }
 
-static int parse_positive(const char *s, double max, double *out)
+static int main_parse_positive(const char *s, double max, double *out)
 {
 	char *end;
 	double v = strtod(s, &end);
@@ -136,19 +136,19 @@ int main(int argc, char **argv)
 		case OPT_HOST: o.host = optarg; break;
 		case OPT_PORT: o.port = optarg; break;
 		case OPT_KEY:
-			if (!copy_path(o.key_path, sizeof(o.key_path), optarg))
+			if (!main_copy_path(o.key_path, sizeof(o.key_path), optarg))
 				return CLIENT_EXIT_USAGE;
 			have_key = 1;
 			break;
 		case OPT_LOGIN: o.login = optarg; break;
 		case OPT_KNOWN:
-			if (!copy_path(o.known_servers, sizeof(o.known_servers), optarg))
+			if (!main_copy_path(o.known_servers, sizeof(o.known_servers), optarg))
 				return CLIENT_EXIT_USAGE;
 			have_known = 1;
 			break;
 		case OPT_ACCEPT: o.accept_new_server_key = 1; break;
 		case OPT_POLL:
-			if (!parse_positive(optarg, 3600, &v)) {
+			if (!main_parse_positive(optarg, 3600, &v)) {
 				fprintf(stderr, "rsa-chat: --poll-interval wants seconds between 0 and 3600, not '%s'\n", optarg);
 				return CLIENT_EXIT_USAGE;
 			}
@@ -159,21 +159,21 @@ int main(int argc, char **argv)
 		case OPT_JSON: o.json = 1; break;
 		case OPT_NO_SELF_COPY: o.self_copy = 0; break;
 		case OPT_COUNT:
-			if (!parse_positive(optarg, 1e9, &v) || v != (double)(long)v) {
+			if (!main_parse_positive(optarg, 1e9, &v) || v != (double)(long)v) {
 				fprintf(stderr, "rsa-chat: --count wants a positive whole number, not '%s'\n", optarg);
 				return CLIENT_EXIT_USAGE;
 			}
 			o.count = (long)v;
 			break;
 		case OPT_HELP:
-			usage(stdout);
+			main_usage(stdout);
 			return CLIENT_EXIT_OK;
 		case OPT_VERSION:
 			printf("rsa-chat (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
 			return CLIENT_EXIT_OK;
 		default:
 			fprintf(stderr, "rsa-chat: unknown option or missing argument: %s\n", argv[optind - 1]);
-			usage(stderr);
+			main_usage(stderr);
 			return CLIENT_EXIT_USAGE;
 		}
 	}
@@ -181,7 +181,7 @@ int main(int argc, char **argv)
 		fputs("rsa-chat: cannot initialise libsodium\n", stderr);
 		return CLIENT_EXIT_OTHER;
 	}
-	if (fill_defaults(&o, have_key, have_known) != RC_OK)
+	if (main_fill_defaults(&o, have_key, have_known) != RC_OK)
 		return CLIENT_EXIT_OTHER;
 	if (optind >= argc)
 		return ui_run(&o);

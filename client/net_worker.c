@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include "clock.h"
 #include "errors.h"
 #include "protocol.h"
+#include "wtext.h"
 
 /* Reconnection pauses grow from the first to the last, doubling. */
 #define NET_BACKOFF_FIRST_MS 1000
@@ -26,17 +28,48 @@
 /* How long a stopping worker gets for a polite goodbye before its socket is cut. */
 #define NET_STOP_GRACE_MS 500
 
+enum net_job_kind {
+	NET_JOB_REGISTER, /* text: the wanted login */
+	NET_JOB_SEND,     /* contact, text, id */
+	NET_JOB_REFRESH,  /* users and every conversation, now */
+};
+
+struct net_job {
+	struct net_job *next;
+	enum net_job_kind kind;
+	char *contact;
+	char *text;
+	uint64_t id;
+	int acked;                /* NET_JOB_SEND: copies the server acknowledged, kept across retries */
+};
+
+struct net_worker {
+	struct net_worker_config cfg;
+	pthread_t thread;
+	pthread_mutex_t lock;     /* guards everything below */
+	pthread_cond_t wake;      /* jobs, quit or a new open contact */
+	struct net_job *jobs;     /* FIFO; the head is removed only once done */
+	struct net_job *jobs_tail;
+	struct net_event *events; /* FIFO for the UI */
+	struct net_event *events_tail;
+	int pipe_fds[2];          /* one byte per batch of events */
+	int quit;
+	int poll_now;             /* poll before the interval is over */
+	int session_fd;           /* the socket in use, for net_worker_stop to interrupt */
+	char *open_contact;       /* the conversation on screen, polled every time */
+};
+
 /* What run_session ends with besides a network error. */
 #define NET_QUIT 1
 
-static int is_network_error(int r)
+static int net_worker_is_network_error(int r)
 {
 	return r == RC_ERR_IO || r == RC_ERR_EOF || r == RC_ERR_TIMEOUT;
 }
 
 /* ---- events (worker -> UI) ---- */
 
-static void event_free(struct net_event *ev)
+static void net_worker_event_free(struct net_event *ev)
 {
 	free(ev->text);
 	free(ev->text2);
@@ -57,12 +90,12 @@ void net_event_free_all(struct net_event *ev)
 {
 	while (ev != NULL) {
 		struct net_event *next = ev->next;
-		event_free(ev);
+		net_worker_event_free(ev);
 		ev = next;
 	}
 }
 
-static struct net_event *event_new(enum net_event_kind kind, const char *text)
+static struct net_event *net_worker_event_new(enum net_event_kind kind, const char *text)
 {
 	struct net_event *ev = calloc(1, sizeof(*ev));
 
@@ -78,7 +111,7 @@ static struct net_event *event_new(enum net_event_kind kind, const char *text)
 
 /* Queues ev for the UI (taking it) and wakes the UI's poll. An event that
  * could not be allocated is dropped: the next poll repeats the news. */
-static void post(struct net_worker *w, struct net_event *ev)
+static void net_worker_post(struct net_worker *w, struct net_event *ev)
 {
 	if (ev == NULL)
 		return;
@@ -93,17 +126,17 @@ static void post(struct net_worker *w, struct net_event *ev)
 	(void)!write(w->pipe_fds[1], "e", 1);
 }
 
-static void post_text(struct net_worker *w, enum net_event_kind kind, const char *text)
+static void net_worker_post_text(struct net_worker *w, enum net_event_kind kind, const char *text)
 {
-	post(w, event_new(kind, text));
+	net_worker_post(w, net_worker_event_new(kind, text));
 }
 
-static void post_state(struct net_worker *w, enum net_state state, const char *fmt, ...)
+static void net_worker_post_state(struct net_worker *w, enum net_state state, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-static void post_state(struct net_worker *w, enum net_state state, const char *fmt, ...)
+static void net_worker_post_state(struct net_worker *w, enum net_state state, const char *fmt, ...)
 {
-	struct net_event *ev = event_new(NET_EV_STATE, NULL);
+	struct net_event *ev = net_worker_event_new(NET_EV_STATE, NULL);
 	char text[600];
 	va_list ap;
 
@@ -116,32 +149,32 @@ static void post_state(struct net_worker *w, enum net_state state, const char *f
 		va_end(ap);
 		ev->text = strdup(text);
 	}
-	post(w, ev);
+	net_worker_post(w, ev);
 }
 
-static void post_users(struct net_worker *w, const struct api_users *users)
+static void net_worker_post_users(struct net_worker *w, const struct api_users *users)
 {
-	struct net_event *ev = event_new(NET_EV_USERS, NULL);
+	struct net_event *ev = net_worker_event_new(NET_EV_USERS, NULL);
 
 	if (ev == NULL)
 		return;
 	if ((ev->logins = calloc(users->count + 1, sizeof(*ev->logins))) == NULL) {
-		event_free(ev);
+		net_worker_event_free(ev);
 		return;
 	}
 	for (size_t i = 0; i < users->count; i++) {
 		if ((ev->logins[i] = strdup(users->v[i].login)) == NULL) {
-			event_free(ev);
+			net_worker_event_free(ev);
 			return;
 		}
 		ev->n_logins++;
 	}
-	post(w, ev);
+	net_worker_post(w, ev);
 }
 
 /* ---- jobs (UI -> worker) ---- */
 
-static void job_free(struct net_job *job)
+static void net_worker_job_free(struct net_job *job)
 {
 	if (job == NULL)
 		return;
@@ -150,7 +183,7 @@ static void job_free(struct net_job *job)
 	free(job);
 }
 
-static int push_job(struct net_worker *w, enum net_job_kind kind, const char *contact, const char *text, uint64_t id)
+static int net_worker_push_job(struct net_worker *w, enum net_job_kind kind, const char *contact, const char *text, uint64_t id)
 {
 	struct net_job *job = calloc(1, sizeof(*job));
 
@@ -160,7 +193,7 @@ static int push_job(struct net_worker *w, enum net_job_kind kind, const char *co
 	job->id = id;
 	if ((contact != NULL && (job->contact = strdup(contact)) == NULL) ||
 	    (text != NULL && (job->text = strdup(text)) == NULL)) {
-		job_free(job);
+		net_worker_job_free(job);
 		return RC_ERR_NOMEM;
 	}
 	pthread_mutex_lock(&w->lock);
@@ -176,17 +209,17 @@ static int push_job(struct net_worker *w, enum net_job_kind kind, const char *co
 
 int net_worker_register(struct net_worker *w, const char *login)
 {
-	return push_job(w, NET_JOB_REGISTER, NULL, login, 0);
+	return net_worker_push_job(w, NET_JOB_REGISTER, NULL, login, 0);
 }
 
 int net_worker_send(struct net_worker *w, uint64_t id, const char *contact, const char *text)
 {
-	return push_job(w, NET_JOB_SEND, contact, text, id);
+	return net_worker_push_job(w, NET_JOB_SEND, contact, text, id);
 }
 
 int net_worker_refresh(struct net_worker *w)
 {
-	return push_job(w, NET_JOB_REFRESH, NULL, NULL, 0);
+	return net_worker_push_job(w, NET_JOB_REFRESH, NULL, NULL, 0);
 }
 
 int net_worker_set_open(struct net_worker *w, const char *contact)
@@ -206,7 +239,7 @@ int net_worker_set_open(struct net_worker *w, const char *contact)
 
 /* The first job that can run now: anything once registered; before that only
  * a registration (messages wait for it). Called with the lock held. */
-static struct net_job *runnable_job(struct net_worker *w, int registered)
+static struct net_job *net_worker_runnable_job(struct net_worker *w, int registered)
 {
 	for (struct net_job *j = w->jobs; j != NULL; j = j->next)
 		if (registered || j->kind == NET_JOB_REGISTER)
@@ -214,7 +247,19 @@ static struct net_job *runnable_job(struct net_worker *w, int registered)
 	return NULL;
 }
 
-static void remove_job(struct net_worker *w, struct net_job *job)
+/* A message waits to be sent. */
+static int net_worker_send_waiting(struct net_worker *w)
+{
+	int waiting = 0;
+
+	pthread_mutex_lock(&w->lock);
+	for (struct net_job *j = w->jobs; j != NULL && !waiting; j = j->next)
+		waiting = j->kind == NET_JOB_SEND;
+	pthread_mutex_unlock(&w->lock);
+	return waiting;
+}
+
+static void net_worker_remove_job(struct net_worker *w, struct net_job *job)
 {
 	struct net_job **pp, *prev = NULL;
 
@@ -228,14 +273,14 @@ static void remove_job(struct net_worker *w, struct net_job *job)
 		break;
 	}
 	pthread_mutex_unlock(&w->lock);
-	job_free(job);
+	net_worker_job_free(job);
 }
 
 /* Sleeps until deadline (monotonic ms), a runnable job, a poll request or quit. */
-static void wait_until(struct net_worker *w, int64_t deadline, int registered, int wake_on_poll)
+static void net_worker_wait_until(struct net_worker *w, int64_t deadline, int registered, int wake_on_poll)
 {
 	pthread_mutex_lock(&w->lock);
-	while (!w->quit && runnable_job(w, registered) == NULL && !(wake_on_poll && w->poll_now)) {
+	while (!w->quit && net_worker_runnable_job(w, registered) == NULL && !(wake_on_poll && w->poll_now)) {
 		int64_t left = deadline - clock_now_ms();
 		struct timespec ts;
 		if (left <= 0)
@@ -246,7 +291,7 @@ static void wait_until(struct net_worker *w, int64_t deadline, int registered, i
 	pthread_mutex_unlock(&w->lock);
 }
 
-static int quitting(struct net_worker *w)
+static int net_worker_quitting(struct net_worker *w)
 {
 	int q;
 
@@ -271,37 +316,42 @@ struct net_session {
 /* An api call failed: network errors end the session; anything else is
  * reported and the session goes on (the stream is still in step unless the
  * session dropped it). */
-static int after_failure(struct net_worker *w, struct net_session *ns, int r, const char *what)
+static int net_worker_after_failure(struct net_worker *w, struct net_session *ns, int r, const char *what)
 {
-	if (is_network_error(r) || ns->s.fd < 0)
-		return is_network_error(r) ? r : RC_ERR_EOF;
-	post_state(w, NET_STATE_ONLINE, "%s: %s", what, ns->err[0] ? ns->err : rc_strerror(r));
+	if (net_worker_is_network_error(r) || ns->s.fd < 0)
+		return net_worker_is_network_error(r) ? r : RC_ERR_EOF;
+	net_worker_post_state(w, NET_STATE_ONLINE, "%s: %s", what, ns->err[0] ? ns->err : rc_strerror(r));
 	return RC_OK;
 }
 
-static int fetch_users(struct net_worker *w, struct net_session *ns)
+static int net_worker_fetch_users(struct net_worker *w, struct net_session *ns)
 {
 	struct api_users users;
 	int r = api_get_users(&ns->s, &users, ns->err, sizeof(ns->err));
 
 	if (r != RC_OK)
-		return after_failure(w, ns, r, "users");
+		return net_worker_after_failure(w, ns, r, "users");
 	api_users_free(&ns->users);
 	ns->users = users;
-	post_users(w, &ns->users);
+	net_worker_post_users(w, &ns->users);
 	return RC_OK;
 }
 
 /* Fetches and decrypts one conversation and hands it to the UI. */
-static int fetch_history(struct net_worker *w, struct net_session *ns, struct decrypt_cache *cache, const char *contact)
+static int net_worker_fetch_history(struct net_worker *w, struct net_session *ns, struct decrypt_cache *cache, const char *contact)
 {
 	struct api_messages msgs;
 	struct net_event *ev;
 	int r = api_get_messages(&ns->s, contact, &msgs, ns->err, sizeof(ns->err));
 
-	if (r != RC_OK)
-		return after_failure(w, ns, r, contact);
-	ev = event_new(NET_EV_HISTORY, NULL);
+	if (r != RC_OK) {
+		char *shown = NULL;
+		(void)wtext_login_display(contact, &shown);
+		r = net_worker_after_failure(w, ns, r, shown != NULL ? shown : "history");
+		free(shown);
+		return r;
+	}
+	ev = net_worker_event_new(NET_EV_HISTORY, NULL);
 	if (ev == NULL || (ev->contact = strdup(contact)) == NULL ||
 	    (ev->msgs = calloc(msgs.count + 1, sizeof(*ev->msgs))) == NULL) {
 		r = RC_ERR_NOMEM;
@@ -311,7 +361,8 @@ static int fetch_history(struct net_worker *w, struct net_session *ns, struct de
 		struct net_msg *m = &ev->msgs[i];
 		const char *text;
 		decrypt_cache_digest(msgs.v[i].content, msgs.v[i].content_len, m->digest);
-		if ((r = decrypt_cache_text(cache, w->cfg.key, msgs.v[i].content, msgs.v[i].content_len, m->digest, &text)) != RC_OK)
+		if ((r = decrypt_cache_text(cache, w->cfg.key, msgs.v[i].content, msgs.v[i].content_len, m->digest, &text,
+		                            &m->unreadable)) != RC_OK)
 			goto out;
 		ev->n_msgs++;
 		m->sender = msgs.v[i].sender;
@@ -322,16 +373,16 @@ static int fetch_history(struct net_worker *w, struct net_session *ns, struct de
 			goto out;
 		}
 	}
-	post(w, ev);
+	net_worker_post(w, ev);
 	ev = NULL;
 out:
 	if (ev != NULL)
-		event_free(ev);
+		net_worker_event_free(ev);
 	api_messages_free(&msgs);
 	return r;
 }
 
-static char *open_contact_copy(struct net_worker *w)
+static char *net_worker_open_contact_copy(struct net_worker *w)
 {
 	char *c = NULL;
 
@@ -345,24 +396,26 @@ static char *open_contact_copy(struct net_worker *w)
 
 /* One poll: the open conversation, one other (or all when `all`), and now
  * and then the user list. */
-static int poll_once(struct net_worker *w, struct net_session *ns, struct decrypt_cache *cache, int all)
+static int net_worker_poll_once(struct net_worker *w, struct net_session *ns, struct decrypt_cache *cache, int all)
 {
-	char *open = open_contact_copy(w);
+	char *open = net_worker_open_contact_copy(w);
 	int r = RC_OK;
 
 	if (all || ns->polls % NET_USERS_EVERY_POLLS == 0)
-		r = fetch_users(w, ns);
+		r = net_worker_fetch_users(w, ns);
 	ns->polls++;
 	if (r == RC_OK && open != NULL)
-		r = fetch_history(w, ns, cache, open);
+		r = net_worker_fetch_history(w, ns, cache, open);
 	for (size_t k = 0; r == RC_OK && k < ns->users.count; k++) {
 		const char *login;
-		if (!all && k > 0)
+		/* A message typed meanwhile goes first; the round robin below
+		 * brings the other conversations in later polls. */
+		if ((!all && k > 0) || net_worker_send_waiting(w))
 			break;
 		login = ns->users.v[(ns->next_other + k) % ns->users.count].login;
 		if (open != NULL && strcmp(login, open) == 0)
 			continue;
-		r = fetch_history(w, ns, cache, login);
+		r = net_worker_fetch_history(w, ns, cache, login);
 	}
 	if (ns->users.count > 0)
 		ns->next_other = (ns->next_other + 1) % ns->users.count;
@@ -370,7 +423,7 @@ static int poll_once(struct net_worker *w, struct net_session *ns, struct decryp
 	return r;
 }
 
-static int learn_identity(struct net_worker *w, struct net_session *ns)
+static int net_worker_learn_identity(struct net_worker *w, struct net_session *ns)
 {
 	char *login = NULL;
 	int already = 0;
@@ -381,70 +434,66 @@ static int learn_identity(struct net_worker *w, struct net_session *ns)
 	/* get_users worked, so we are registered even if the login stays unknown. */
 	ns->registered = 1;
 	if (r != RC_OK)
-		return after_failure(w, ns, r, "identity");
-	post_text(w, NET_EV_IDENTITY, login);
+		return net_worker_after_failure(w, ns, r, "identity");
+	net_worker_post_text(w, NET_EV_IDENTITY, login);
 	free(login);
 	return RC_OK;
 }
 
-static void request_poll(struct net_worker *w)
+static void net_worker_request_poll(struct net_worker *w)
 {
 	pthread_mutex_lock(&w->lock);
 	w->poll_now = 1;
 	pthread_mutex_unlock(&w->lock);
 }
 
-static int do_register(struct net_worker *w, struct net_session *ns, const char *login)
+static int net_worker_do_register(struct net_worker *w, struct net_session *ns, const char *login)
 {
 	char *known = NULL;
 	int already = 0;
 	int r = api_register(&ns->s, login, &known, &already, ns->err, sizeof(ns->err));
 
 	if (r == RC_ERR_SERVER) {
-		post_text(w, NET_EV_REGISTER_FAILED, ns->err);
+		net_worker_post_text(w, NET_EV_REGISTER_FAILED, ns->err);
 		return RC_OK;
 	}
 	if (r != RC_OK)
-		return after_failure(w, ns, r, "register");
+		return net_worker_after_failure(w, ns, r, "register");
 	ns->registered = 1;
-	post_text(w, NET_EV_IDENTITY, known);
+	net_worker_post_text(w, NET_EV_IDENTITY, known);
 	free(known);
-	request_poll(w);
-	return fetch_users(w, ns);
+	net_worker_request_poll(w);
+	return net_worker_fetch_users(w, ns);
 }
 
-static int do_send(struct net_worker *w, struct net_session *ns, struct net_job *job)
+static int net_worker_do_send(struct net_worker *w, struct net_session *ns, struct net_job *job)
 {
 	const struct api_user *to = api_users_find(&ns->users, job->contact);
+	struct api_user asked;
 	struct net_event *ev;
-	int r;
+	int r = RC_OK;
 
-	/* A contact newer than our list: look again before giving up. */
-	if (to == NULL) {
-		if ((r = fetch_users(w, ns)) != RC_OK)
-			return r;
-		to = api_users_find(&ns->users, job->contact);
-	}
-	if (to == NULL) {
-		r = RC_ERR_SERVER;
-		snprintf(ns->err, sizeof(ns->err), "%s", PROTO_ERR_NO_SUCH_USER);
-	} else {
-		/* A retry after a lost connection resumes after the acknowledged copies. */
+	api_user_init(&asked);
+	/* A contact newer than our list: ask for that one user's key. */
+	if (to == NULL && (r = api_get_user(&ns->s, job->contact, &asked, ns->err, sizeof(ns->err))) == RC_OK)
+		to = &asked;
+	/* A retry after a lost connection resumes after the acknowledged copies. */
+	if (to != NULL)
 		r = api_send_text_resume(&ns->s, to->login, &to->key, job->text, strlen(job->text), 1, &job->acked, ns->err,
 		                         sizeof(ns->err));
-	}
-	if (is_network_error(r) || ns->s.fd < 0)
-		return is_network_error(r) ? r : RC_ERR_EOF;
-	ev = event_new(NET_EV_SEND_DONE, r == RC_OK ? NULL : ns->err);
+	api_user_free(&asked);
+	if (net_worker_is_network_error(r) || ns->s.fd < 0)
+		return net_worker_is_network_error(r) ? r : RC_ERR_EOF;
+	ev = net_worker_event_new(NET_EV_SEND_DONE, r == RC_OK ? NULL : ns->err);
 	if (ev != NULL)
 		ev->id = job->id;
-	post(w, ev);
-	request_poll(w);
+	net_worker_post(w, ev);
+	net_worker_request_poll(w);
 	return RC_OK;
 }
 
 /* Runs one connected session until quit (NET_QUIT) or a network error. */
-static int run_session(struct net_worker *w, struct net_session *ns, struct decrypt_cache *cache)
+static int net_worker_run_session(struct net_worker *w, struct net_session *ns, struct decrypt_cache *cache)
 {
 	struct api_users users;
 	int64_t next_poll;
@@ -453,16 +502,16 @@ static int run_session(struct net_worker *w, struct net_session *ns, struct decr
 	r = api_get_users(&ns->s, &users, ns->err, sizeof(ns->err));
 	if (r == RC_OK) {
 		ns->users = users;
-		post_users(w, &ns->users);
-		r = learn_identity(w, ns);
+		net_worker_post_users(w, &ns->users);
+		r = net_worker_learn_identity(w, ns);
 	} else if (r == RC_ERR_SERVER && strcmp(ns->err, PROTO_ERR_NO_AUTH) == 0) {
 		/* Our key is not registered yet: the UI asks for a login, unless
 		 * --login gave one (whose refusal then shows after the question). */
-		post_text(w, NET_EV_NEED_LOGIN, NULL);
-		r = w->cfg.auto_login != NULL ? do_register(w, ns, w->cfg.auto_login) : RC_OK;
-	} else if (!is_network_error(r)) {
+		net_worker_post_text(w, NET_EV_NEED_LOGIN, NULL);
+		r = w->cfg.auto_login != NULL ? net_worker_do_register(w, ns, w->cfg.auto_login) : RC_OK;
+	} else if (!net_worker_is_network_error(r)) {
 		/* Without knowing who we are nothing else works: try again later. */
-		post_state(w, NET_STATE_ONLINE, "identify: %s", ns->err[0] ? ns->err : rc_strerror(r));
+		net_worker_post_state(w, NET_STATE_ONLINE, "identify: %s", ns->err[0] ? ns->err : rc_strerror(r));
 		r = RC_ERR_PROTOCOL;
 	}
 	if (r != RC_OK)
@@ -477,52 +526,52 @@ static int run_session(struct net_worker *w, struct net_session *ns, struct decr
 			pthread_mutex_unlock(&w->lock);
 			return NET_QUIT;
 		}
-		job = runnable_job(w, ns->registered);
+		job = net_worker_runnable_job(w, ns->registered);
 		poll_due = ns->registered && (w->poll_now || clock_now_ms() >= next_poll);
 		pthread_mutex_unlock(&w->lock);
 		if (job != NULL) {
 			switch (job->kind) {
 			case NET_JOB_REGISTER:
-				r = do_register(w, ns, job->text);
+				r = net_worker_do_register(w, ns, job->text);
 				break;
 			case NET_JOB_SEND:
-				r = do_send(w, ns, job);
+				r = net_worker_do_send(w, ns, job);
 				break;
 			case NET_JOB_REFRESH:
-				r = poll_once(w, ns, cache, 1);
+				r = net_worker_poll_once(w, ns, cache, 1);
 				break;
 			}
 			/* A job cut short by the network stays queued for the next session. */
 			if (r != RC_OK)
 				return r;
-			remove_job(w, job);
+			net_worker_remove_job(w, job);
 			continue;
 		}
 		if (poll_due) {
-			if ((r = poll_once(w, ns, cache, ns->polls == 0)) != RC_OK)
+			if ((r = net_worker_poll_once(w, ns, cache, ns->polls == 0)) != RC_OK)
 				return r;
 			next_poll = clock_now_ms() + w->cfg.poll_ms;
 			continue;
 		}
-		wait_until(w, ns->registered ? next_poll : clock_now_ms() + w->cfg.poll_ms, ns->registered, 1);
+		net_worker_wait_until(w, ns->registered ? next_poll : clock_now_ms() + w->cfg.poll_ms, ns->registered, 1);
 	}
 }
 
-static void set_session_fd(struct net_worker *w, int fd)
+static void net_worker_set_session_fd(struct net_worker *w, int fd)
 {
 	pthread_mutex_lock(&w->lock);
 	w->session_fd = fd;
 	pthread_mutex_unlock(&w->lock);
 }
 
-static void *worker_main(void *arg)
+static void *net_worker_main(void *arg)
 {
 	struct net_worker *w = arg;
 	struct decrypt_cache cache;
 	int backoff_ms = NET_BACKOFF_FIRST_MS;
 
 	decrypt_cache_init(&cache);
-	while (!quitting(w)) {
+	while (!net_worker_quitting(w)) {
 		struct net_session ns;
 		struct connect_result res;
 		struct net_event *ev;
@@ -530,44 +579,44 @@ static void *worker_main(void *arg)
 		int r;
 
 		memset(&ns, 0, sizeof(ns));
-		post_state(w, NET_STATE_CONNECTING, NULL);
+		net_worker_post_state(w, NET_STATE_CONNECTING, NULL);
 		r = connect_server(&ns.s, &w->cfg.connect, w->cfg.key, &res, ns.err, sizeof(ns.err));
 		if (r == RC_OK || r == RC_ERR_KEY) {
-			ev = event_new(NET_EV_SERVER_KEY, res.server_fp);
+			ev = net_worker_event_new(NET_EV_SERVER_KEY, res.server_fp);
 			if (ev != NULL) {
 				ev->trust = (int)res.trust;
 				if (res.trust == KNOWN_SERVER_CHANGED)
 					ev->text2 = strdup(res.pinned_fp);
 			}
-			post(w, ev);
+			net_worker_post(w, ev);
 		}
 		if (r == RC_ERR_KEY) {
-			post_state(w, NET_STATE_REFUSED, "%s", ns.err);
+			net_worker_post_state(w, NET_STATE_REFUSED, "%s", ns.err);
 			break;
 		}
 		if (r != RC_OK) {
-			post_state(w, NET_STATE_OFFLINE, "%s (retrying in %d s)", ns.err, backoff_ms / 1000);
-			wait_until(w, clock_now_ms() + backoff_ms, 0, 0);
+			net_worker_post_state(w, NET_STATE_OFFLINE, "%s (retrying in %d s)", ns.err, backoff_ms / 1000);
+			net_worker_wait_until(w, clock_now_ms() + backoff_ms, 0, 0);
 			backoff_ms = clock_backoff_next(backoff_ms, NET_BACKOFF_MAX_MS);
 			continue;
 		}
-		set_session_fd(w, ns.s.fd);
-		post_state(w, NET_STATE_ONLINE, NULL);
+		net_worker_set_session_fd(w, ns.s.fd);
+		net_worker_post_state(w, NET_STATE_ONLINE, NULL);
 		started = clock_now_ms();
-		r = run_session(w, &ns, &cache);
+		r = net_worker_run_session(w, &ns, &cache);
 		/* A session that lasted proves the server healthy; one that failed at
 		 * once (a server that answers nonsense) keeps the pauses growing. */
 		if (clock_now_ms() - started > NET_BACKOFF_MAX_MS)
 			backoff_ms = NET_BACKOFF_FIRST_MS;
 		if (r == NET_QUIT)
 			api_goodbye(&ns.s);
-		set_session_fd(w, -1);
+		net_worker_set_session_fd(w, -1);
 		session_close(&ns.s);
 		api_users_free(&ns.users);
 		if (r != NET_QUIT) {
-			post_state(w, NET_STATE_OFFLINE, "connection lost: %s (reconnecting in %d s)", rc_strerror(r),
+			net_worker_post_state(w, NET_STATE_OFFLINE, "connection lost: %s (reconnecting in %d s)", rc_strerror(r),
 			           backoff_ms / 1000);
-			wait_until(w, clock_now_ms() + backoff_ms, 0, 0);
+			net_worker_wait_until(w, clock_now_ms() + backoff_ms, 0, 0);
 			backoff_ms = clock_backoff_next(backoff_ms, NET_BACKOFF_MAX_MS);
 		}
 	}
@@ -575,13 +624,19 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-int net_worker_start(struct net_worker *w, const struct net_worker_config *cfg)
+int net_worker_start(struct net_worker **out, const struct net_worker_config *cfg)
 {
-	memset(w, 0, sizeof(*w));
+	struct net_worker *w = calloc(1, sizeof(*w));
+
+	*out = NULL;
+	if (w == NULL)
+		return RC_ERR_NOMEM;
 	w->cfg = *cfg;
 	w->session_fd = -1;
-	if (pipe2(w->pipe_fds, O_CLOEXEC | O_NONBLOCK) != 0)
+	if (pipe2(w->pipe_fds, O_CLOEXEC | O_NONBLOCK) != 0) {
+		free(w);
 		return RC_ERR_IO;
+	}
 	{
 		pthread_condattr_t ca;
 		pthread_condattr_init(&ca);
@@ -590,19 +645,20 @@ int net_worker_start(struct net_worker *w, const struct net_worker_config *cfg)
 		pthread_condattr_destroy(&ca);
 	}
 	pthread_mutex_init(&w->lock, NULL);
-	if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
+	if (pthread_create(&w->thread, NULL, net_worker_main, w) != 0) {
 		close(w->pipe_fds[0]);
 		close(w->pipe_fds[1]);
 		pthread_mutex_destroy(&w->lock);
 		pthread_cond_destroy(&w->wake);
+		free(w);
 		return RC_ERR_IO;
 	}
-	w->started = 1;
+	*out = w;
 	return RC_OK;
 }
 
 /* Waits for the thread up to ms; 1 when it ended. */
-static int join_within(struct net_worker *w, int ms)
+static int net_worker_join_within(struct net_worker *w, int ms)
 {
 	struct timespec ts;
 
@@ -614,22 +670,21 @@ int net_worker_stop(struct net_worker *w, int wait_ms)
 {
 	int joined;
 
-	if (!w->started)
+	if (w == NULL)
 		return 1;
 	pthread_mutex_lock(&w->lock);
 	w->quit = 1;
 	pthread_cond_signal(&w->wake);
 	pthread_mutex_unlock(&w->lock);
-	joined = join_within(w, NET_STOP_GRACE_MS);
+	joined = net_worker_join_within(w, NET_STOP_GRACE_MS);
 	if (!joined) {
 		/* Stuck in a slow request: cut the socket so it returns at once. */
 		pthread_mutex_lock(&w->lock);
 		if (w->session_fd >= 0)
 			shutdown(w->session_fd, SHUT_RDWR);
 		pthread_mutex_unlock(&w->lock);
-		joined = join_within(w, wait_ms);
+		joined = net_worker_join_within(w, wait_ms);
 	}
-	w->started = 0;
 	if (!joined) {
 		/* Still connecting somewhere: leave it; the process is ending. */
 		pthread_detach(w->thread);
@@ -638,7 +693,7 @@ int net_worker_stop(struct net_worker *w, int wait_ms)
 	net_event_free_all(w->events);
 	while (w->jobs != NULL) {
 		struct net_job *next = w->jobs->next;
-		job_free(w->jobs);
+		net_worker_job_free(w->jobs);
 		w->jobs = next;
 	}
 	free(w->open_contact);
@@ -646,6 +701,7 @@ int net_worker_stop(struct net_worker *w, int wait_ms)
 	close(w->pipe_fds[1]);
 	pthread_mutex_destroy(&w->lock);
 	pthread_cond_destroy(&w->wake);
+	free(w);
 	return 1;
 }
 

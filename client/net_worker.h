@@ -7,7 +7,6 @@
 #ifndef RC_CLIENT_NET_WORKER_H
 #define RC_CLIENT_NET_WORKER_H
 
-#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -40,6 +39,7 @@ struct net_msg {
 	char *created_at;
 	unsigned char digest[CHAT_DIGEST_BYTES];
 	char *text; /* NULL: could not be decrypted */
+	enum chat_unreadable unreadable; /* why text is NULL */
 };
 
 struct net_event {
@@ -57,21 +57,6 @@ struct net_event {
 	uint64_t id;
 };
 
-enum net_job_kind {
-	NET_JOB_REGISTER, /* text: the wanted login */
-	NET_JOB_SEND,     /* contact, text, id */
-	NET_JOB_REFRESH,  /* users and every conversation, now */
-};
-
-struct net_job {
-	struct net_job *next;
-	enum net_job_kind kind;
-	char *contact;
-	char *text;
-	uint64_t id;
-	int acked;                /* NET_JOB_SEND: copies the server acknowledged, kept across retries */
-};
-
 struct net_worker_config {
 	struct connect_params connect;
 	const struct rsa_private *key; /* borrowed; must outlive the worker */
@@ -79,28 +64,16 @@ struct net_worker_config {
 	int poll_ms;
 };
 
-struct net_worker {
-	struct net_worker_config cfg;
-	pthread_t thread;
-	int started;
-	pthread_mutex_t lock;     /* guards everything below */
-	pthread_cond_t wake;      /* jobs, quit or a new open contact */
-	struct net_job *jobs;     /* FIFO; the head is removed only once done */
-	struct net_job *jobs_tail;
-	struct net_event *events; /* FIFO for the UI */
-	struct net_event *events_tail;
-	int pipe_fds[2];          /* one byte per batch of events */
-	int quit;
-	int poll_now;             /* poll before the interval is over */
-	int session_fd;           /* the socket in use, for net_worker_stop to interrupt */
-	char *open_contact;       /* the conversation on screen, polled every time */
-};
+/* The worker (opaque): its thread, the job and event queues between it and
+ * the UI, and the lock that guards them. */
+struct net_worker;
 
-/* Starts the thread. */
-int net_worker_start(struct net_worker *w, const struct net_worker_config *cfg);
+/* Makes a worker (*out) and starts its thread. */
+int net_worker_start(struct net_worker **out, const struct net_worker_config *cfg);
 /* Asks the thread to stop, interrupts its socket and waits up to wait_ms for
- * it. Returns 0 when the thread is still running (stuck connecting): then the
- * key and the worker must stay allocated until the process ends. */
+ * it, then frees the worker. Returns 0 when the thread is still running
+ * (stuck connecting): then the worker stays allocated and the key must too,
+ * until the process ends. */
 int net_worker_stop(struct net_worker *w, int wait_ms);
 /* The descriptor to poll for events (readable when some wait). */
 int net_worker_event_fd(const struct net_worker *w);

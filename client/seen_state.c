@@ -9,7 +9,7 @@
 #include "array.h"
 #include "bytebuf.h"
 #include "errors.h"
-#include "keyfile.h"
+#include "atomic_file.h"
 #include "textfile.h"
 
 #define SEEN_STATE_MAX_FIELD_BYTES 4096u
@@ -29,18 +29,18 @@ void seen_state_free(struct seen_state *st)
 	seen_state_init(st);
 }
 
-static int field_needs_escape(unsigned char c)
+static int seen_state_field_needs_escape(unsigned char c)
 {
 	return c <= 0x20 || c == '%' || c == 0x7f;
 }
 
-static int append_escaped(struct bytebuf *b, const char *s)
+static int seen_state_append_escaped(struct bytebuf *b, const char *s)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	int r = RC_OK;
 
 	for (const unsigned char *p = (const unsigned char *)s; *p != '\0' && r == RC_OK; p++) {
-		if (field_needs_escape(*p)) {
+		if (seen_state_field_needs_escape(*p)) {
 			char esc[3] = { '%', hex[*p >> 4], hex[*p & 15] };
 			r = bytebuf_append(b, esc, 3);
 		} else {
@@ -51,7 +51,7 @@ static int append_escaped(struct bytebuf *b, const char *s)
 }
 
 /* The three escaped fields, space-separated, as a malloc'd string. */
-static int make_key(const char *server, const char *me, const char *contact, char **key)
+static int seen_state_make_key(const char *server, const char *me, const char *contact, char **key)
 {
 	struct bytebuf b;
 	uint8_t *data;
@@ -60,9 +60,9 @@ static int make_key(const char *server, const char *me, const char *contact, cha
 
 	*key = NULL;
 	bytebuf_init(&b, 3 * 3 * SEEN_STATE_MAX_FIELD_BYTES);
-	if ((r = append_escaped(&b, server)) != RC_OK || (r = bytebuf_put_u8(&b, ' ')) != RC_OK ||
-	    (r = append_escaped(&b, me)) != RC_OK || (r = bytebuf_put_u8(&b, ' ')) != RC_OK ||
-	    (r = append_escaped(&b, contact)) != RC_OK || (r = bytebuf_reserve(&b, 1)) != RC_OK ||
+	if ((r = seen_state_append_escaped(&b, server)) != RC_OK || (r = bytebuf_put_u8(&b, ' ')) != RC_OK ||
+	    (r = seen_state_append_escaped(&b, me)) != RC_OK || (r = bytebuf_put_u8(&b, ' ')) != RC_OK ||
+	    (r = seen_state_append_escaped(&b, contact)) != RC_OK || (r = bytebuf_reserve(&b, 1)) != RC_OK ||
 	    (r = bytebuf_take(&b, &data, &len)) != RC_OK)
 		goto out;
 	*key = (char *)data;
@@ -71,7 +71,7 @@ out:
 	return r;
 }
 
-static int hex_value(char c)
+static int seen_state_hex_value(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -83,7 +83,7 @@ static int hex_value(char c)
 }
 
 /* Decodes %XX escapes of s[0..len) into a new string; RC_ERR_FORMAT for a bad escape or NUL. */
-static int unescape(const char *s, size_t len, char **out)
+static int seen_state_unescape(const char *s, size_t len, char **out)
 {
 	char *d = malloc(len + 1);
 	size_t j = 0;
@@ -96,11 +96,11 @@ static int unescape(const char *s, size_t len, char **out)
 			d[j++] = s[i];
 			continue;
 		}
-		if (i + 2 >= len || hex_value(s[i + 1]) < 0 || hex_value(s[i + 2]) < 0) {
+		if (i + 2 >= len || seen_state_hex_value(s[i + 1]) < 0 || seen_state_hex_value(s[i + 2]) < 0) {
 			free(d);
 			return RC_ERR_FORMAT;
 		}
-		d[j] = (char)(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
+		d[j] = (char)(seen_state_hex_value(s[i + 1]) * 16 + seen_state_hex_value(s[i + 2]));
 		if (d[j++] == '\0') {
 			free(d);
 			return RC_ERR_FORMAT;
@@ -112,7 +112,7 @@ static int unescape(const char *s, size_t len, char **out)
 	return RC_OK;
 }
 
-static struct seen_entry *find_entry(const struct seen_state *st, const char *key)
+static struct seen_entry *seen_state_find_entry(const struct seen_state *st, const char *key)
 {
 	for (size_t i = 0; i < st->count; i++)
 		if (strcmp(st->v[i].key, key) == 0)
@@ -121,9 +121,9 @@ static struct seen_entry *find_entry(const struct seen_state *st, const char *ke
 }
 
 /* Stores key -> created_at (escaped), taking ownership of key. */
-static int put_entry(struct seen_state *st, char *key, const char *created_at_escaped, size_t len)
+static int seen_state_put_entry(struct seen_state *st, char *key, const char *created_at_escaped, size_t len)
 {
-	struct seen_entry *e = find_entry(st, key), *v;
+	struct seen_entry *e = seen_state_find_entry(st, key), *v;
 	char *value = strndup(created_at_escaped, len);
 
 	if (value == NULL) {
@@ -173,7 +173,7 @@ int seen_state_load(const char *path, struct seen_state *st)
 			r = RC_ERR_NOMEM;
 			goto out;
 		}
-		if ((r = put_entry(st, key, last + 1, line_len - (size_t)(last + 1 - line))) != RC_OK)
+		if ((r = seen_state_put_entry(st, key, last + 1, line_len - (size_t)(last + 1 - line))) != RC_OK)
 			goto out;
 	}
 out:
@@ -189,13 +189,13 @@ int seen_state_get(const struct seen_state *st, const char *server, const char *
 	int r;
 
 	*created_at = NULL;
-	if ((r = make_key(server, me, contact, &key)) != RC_OK)
+	if ((r = seen_state_make_key(server, me, contact, &key)) != RC_OK)
 		return r;
-	e = find_entry(st, key);
+	e = seen_state_find_entry(st, key);
 	free(key);
 	if (e == NULL)
 		return RC_OK;
-	return unescape(e->created_at, strlen(e->created_at), created_at);
+	return seen_state_unescape(e->created_at, strlen(e->created_at), created_at);
 }
 
 int seen_state_set(struct seen_state *st, const char *server, const char *me, const char *contact,
@@ -206,13 +206,13 @@ int seen_state_set(struct seen_state *st, const char *server, const char *me, co
 	int r;
 
 	bytebuf_init(&value, 3 * SEEN_STATE_MAX_FIELD_BYTES);
-	if ((r = make_key(server, me, contact, &key)) != RC_OK)
+	if ((r = seen_state_make_key(server, me, contact, &key)) != RC_OK)
 		goto out;
-	if ((r = append_escaped(&value, created_at)) != RC_OK) {
+	if ((r = seen_state_append_escaped(&value, created_at)) != RC_OK) {
 		free(key);
 		goto out;
 	}
-	r = put_entry(st, key, value.len ? (const char *)value.data : "", value.len);
+	r = seen_state_put_entry(st, key, value.len ? (const char *)value.data : "", value.len);
 out:
 	bytebuf_free(&value);
 	return r;
@@ -232,7 +232,7 @@ static int seen_state_save(const char *path, const struct seen_state *st)
 		r = bytebuf_put_u8(&out, '\n');
 	}
 	if (r == RC_OK)
-		r = keyfile_write_atomic(path, out.data, out.len, 0600, 1, err, sizeof(err));
+		r = atomic_file_write(path, out.data, out.len, 0600, 1, err, sizeof(err));
 	bytebuf_free(&out);
 	return r;
 }

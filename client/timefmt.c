@@ -8,7 +8,7 @@
 #include <time.h>
 
 /* Does s start with "YYYY-MM-DDTHH:MM:SS" (or a space for the T)? */
-static int is_iso_stamp(const char *s)
+static int timefmt_is_iso_stamp(const char *s)
 {
 	static const char shape[] = "dddd-dd-ddTdd:dd:dd";
 
@@ -23,7 +23,7 @@ static int is_iso_stamp(const char *s)
 }
 
 /* A printable copy of at most n bytes of s. */
-static void copy_raw(const char *s, size_t n, char out[TIMEFMT_MAX])
+static void timefmt_copy_raw(const char *s, size_t n, char out[TIMEFMT_MAX])
 {
 	size_t i;
 
@@ -34,8 +34,8 @@ static void copy_raw(const char *s, size_t n, char out[TIMEFMT_MAX])
 
 void timefmt_short(const char *created_at, const char *today, char out[TIMEFMT_MAX])
 {
-	if (!is_iso_stamp(created_at)) {
-		copy_raw(created_at, 16, out);
+	if (!timefmt_is_iso_stamp(created_at)) {
+		timefmt_copy_raw(created_at, 16, out);
 		return;
 	}
 	if (today != NULL && strncmp(created_at, today, 10) == 0)
@@ -46,8 +46,8 @@ void timefmt_short(const char *created_at, const char *today, char out[TIMEFMT_M
 
 void timefmt_long(const char *created_at, char out[TIMEFMT_MAX])
 {
-	if (!is_iso_stamp(created_at)) {
-		copy_raw(created_at, 26, out);
+	if (!timefmt_is_iso_stamp(created_at)) {
+		timefmt_copy_raw(created_at, 26, out);
 		return;
 	}
 	snprintf(out, TIMEFMT_MAX, "%.10s %.8s", created_at, created_at + 11);

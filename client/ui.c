@@ -59,7 +59,7 @@ static void ui_restore_terminal(void)
 /* ---- start and stop ---- */
 
 /* No key yet: offer to make one before the screen is taken over. */
-static int offer_new_key(struct ui *u)
+static int ui_offer_new_key(struct ui *u)
 {
 	char answer[16], err[300], fp[FINGERPRINT_MAX];
 	int r;
@@ -81,13 +81,13 @@ static int offer_new_key(struct ui *u)
 	return RC_OK;
 }
 
-static int load_key(struct ui *u)
+static int ui_load_key(struct ui *u)
 {
 	char err[300];
 	int r = keyfile_load_private(u->o->key_path, &u->key, err, sizeof(err));
 
 	if (r == RC_ERR_NOTFOUND)
-		r = offer_new_key(u);
+		r = ui_offer_new_key(u);
 	else if (r != RC_OK)
 		fprintf(stderr, "rsa-chat: cannot load the key %s: %s\n", u->o->key_path, err[0] ? err : rc_strerror(r));
 	if (r == RC_OK)
@@ -95,7 +95,7 @@ static int load_key(struct ui *u)
 	return r;
 }
 
-static int start_curses(struct ui *u)
+static int ui_start_curses(struct ui *u)
 {
 	/* newterm, unlike initscr, reports failure instead of exiting. */
 	if (!ui_term_usable() || newterm(NULL, stdout, stdin) == NULL) {
@@ -127,13 +127,13 @@ static int start_curses(struct ui *u)
 	return RC_OK;
 }
 
-static void main_loop(struct ui *u)
+static void ui_main_loop(struct ui *u)
 {
 	struct pollfd fds[2];
 
 	fds[0].fd = STDIN_FILENO;
 	fds[0].events = POLLIN;
-	fds[1].fd = net_worker_event_fd(&u->net);
+	fds[1].fd = net_worker_event_fd(u->net);
 	fds[1].events = POLLIN;
 	u->dirty = 1;
 	while (!u->quit && !ui_signalled) {
@@ -177,7 +177,7 @@ int ui_run(const struct client_options *o)
 		status = CLIENT_EXIT_USAGE;
 		goto out;
 	}
-	if (load_key(&u) != RC_OK) {
+	if (ui_load_key(&u) != RC_OK) {
 		status = CLIENT_EXIT_OTHER;
 		goto out;
 	}
@@ -203,8 +203,8 @@ int ui_run(const struct client_options *o)
 		goto out;
 	}
 	atexit(ui_restore_terminal);
-	if (start_curses(&u) == RC_OK)
-		main_loop(&u);
+	if (ui_start_curses(&u) == RC_OK)
+		ui_main_loop(&u);
 	else
 		status = CLIENT_EXIT_OTHER;
 	ui_restore_terminal();
@@ -216,7 +216,7 @@ int ui_run(const struct client_options *o)
 	if (chat_model_outbox_pending(&u.model) > 0)
 		fprintf(stderr, "rsa-chat: %zu message(s) were still queued and have not been sent.\n",
 		        chat_model_outbox_pending(&u.model));
-	if (!net_worker_stop(&u.net, UI_STOP_WAIT_MS))
+	if (!net_worker_stop(u.net, UI_STOP_WAIT_MS))
 		return status; /* the thread still holds the key; the process ends now */
 out:
 	line_editor_free(&u.ed);

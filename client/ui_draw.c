@@ -1,5 +1,8 @@
-/* Drawing the TUI: reads struct ui, writes the screen, changes nothing else
- * but the scroll position it has to clamp. */
+/* Drawing the TUI: reads struct ui and writes the screen. The only fields it
+ * changes are what drawing alone can know or do: the scroll position it
+ * clamps (and moves to a search hit, consuming search_jump), the layout it
+ * records for the keys (conv_rows, conv_total, conv_total_of), and the bell
+ * it rings (ring_bell). */
 #include "config.h"
 
 #define _XOPEN_SOURCE_EXTENDED 1
@@ -20,8 +23,9 @@
 /* Text of a message is indented under its header. */
 #define UI_TEXT_INDENT 2
 
-/* Draws w[0..n) at (y, x) in at most maxw columns; control characters show as '?'. */
-static int put_wide(int y, int x, const wchar_t *w, size_t n, int maxw)
+/* Draws w[0..n) at (y, x) in at most maxw columns; control characters and
+ * bidi controls (which would reorder the row) show as '?'. */
+static int ui_put_wide(int y, int x, const wchar_t *w, size_t n, int maxw)
 {
 	int used = 0;
 
@@ -31,7 +35,7 @@ static int put_wide(int y, int x, const wchar_t *w, size_t n, int maxw)
 		int cw = wtext_char_width(c);
 		if (used + cw > maxw)
 			break;
-		if (wtext_is_control(c))
+		if (wtext_is_control(c) || wtext_is_bidi_control(c))
 			c = L'?';
 		addnwstr(&c, 1);
 		used += cw;
@@ -39,7 +43,7 @@ static int put_wide(int y, int x, const wchar_t *w, size_t n, int maxw)
 	return used;
 }
 
-static int put_utf8(int y, int x, const char *s, int maxw)
+static int ui_put_utf8(int y, int x, const char *s, int maxw)
 {
 	wchar_t *w;
 	size_t n;
@@ -47,22 +51,22 @@ static int put_utf8(int y, int x, const char *s, int maxw)
 
 	if (maxw <= 0 || wtext_from_utf8(s, strlen(s), &w, &n) != 0)
 		return 0;
-	used = put_wide(y, x, w, n, maxw);
+	used = ui_put_wide(y, x, w, n, maxw);
 	free(w);
 	return used;
 }
 
-static attr_t pair_attr(const struct ui *u, enum ui_pair pair, attr_t mono)
+static attr_t ui_pair_attr(const struct ui *u, enum ui_pair pair, attr_t mono)
 {
 	return u->color ? (attr_t)COLOR_PAIR(pair) : mono;
 }
 
-static void fill_row(int y, int x, int width)
+static void ui_fill_row(int y, int x, int width)
 {
 	mvhline(y, x, ' ', width);
 }
 
-static void draw_contacts(struct ui *u, int rows, int width)
+static void ui_draw_contacts(struct ui *u, int rows, int width)
 {
 	attron(A_BOLD);
 	mvaddnstr(0, 0, "Contacts", width);
@@ -72,8 +76,8 @@ static void draw_contacts(struct ui *u, int rows, int width)
 
 	for (size_t i = first; i < u->model.count && (int)(i - first) + 1 < rows; i++) {
 		const struct chat_contact *c = &u->model.contacts[i];
-		char count[32] = "";
-		int y = (int)(i - first) + 1, used;
+		char count[32] = "", *shown;
+		int y = (int)(i - first) + 1, used = 0;
 		attr_t a = 0;
 
 		if ((long)i == u->selected)
@@ -81,16 +85,18 @@ static void draw_contacts(struct ui *u, int rows, int width)
 		if (!c->listed)
 			a |= A_DIM;
 		attron(a);
-		fill_row(y, 0, width);
+		ui_fill_row(y, 0, width);
 		mvaddstr(y, 0, (long)i == u->selected ? ">" : " ");
 		if (c->unread > 0)
 			snprintf(count, sizeof(count), " (%zu)", c->unread);
-		used = put_utf8(y, 1, c->login, width - 1 - (int)strlen(count));
+		if ((shown = ui_login_shown(c->login, c->lookalike)) != NULL)
+			used = ui_put_utf8(y, 1, shown, width - 1 - (int)strlen(count));
+		free(shown);
 		attroff(a);
 		if (count[0] != '\0') {
-			attron(pair_attr(u, UI_PAIR_UNREAD, A_BOLD) | A_BOLD);
+			attron(ui_pair_attr(u, UI_PAIR_UNREAD, A_BOLD) | A_BOLD);
 			mvaddstr(y, 1 + used, count);
-			attroff(pair_attr(u, UI_PAIR_UNREAD, A_BOLD) | A_BOLD);
+			attroff(ui_pair_attr(u, UI_PAIR_UNREAD, A_BOLD) | A_BOLD);
 		}
 	}
 	if (u->model.count == 0)
@@ -114,7 +120,7 @@ struct conv_layout {
 	size_t nmsgs;
 };
 
-static void layout_free(struct conv_layout *l)
+static void ui_layout_free(struct conv_layout *l)
 {
 	for (size_t i = 0; i < l->nmsgs; i++)
 		free(l->texts[i]);
@@ -124,7 +130,7 @@ static void layout_free(struct conv_layout *l)
 	memset(l, 0, sizeof(*l));
 }
 
-static int layout_push(struct conv_layout *l, size_t msg, int header, size_t start, size_t len)
+static int ui_layout_push(struct conv_layout *l, size_t msg, int header, size_t start, size_t len)
 {
 	struct conv_row *v = array_grow(l->rows, &l->cap, l->count, sizeof(*v), 64);
 
@@ -139,7 +145,7 @@ static int layout_push(struct conv_layout *l, size_t msg, int header, size_t sta
 	return 0;
 }
 
-static int layout_build(const struct chat_contact *c, int width, struct conv_layout *l)
+static int ui_layout_build(const struct chat_contact *c, int width, struct conv_layout *l)
 {
 	struct wtext_segs segs = { NULL, 0, 0 };
 	int r = 0;
@@ -150,27 +156,28 @@ static int layout_build(const struct chat_contact *c, int width, struct conv_lay
 	if (l->texts == NULL || l->text_lens == NULL)
 		return -1;
 	for (size_t i = 0; i < c->count && r == 0; i++) {
-		const char *text = c->msgs[i].text != NULL ? c->msgs[i].text : DECRYPT_PLACEHOLDER;
+		const char *text = c->msgs[i].text != NULL ? c->msgs[i].text : decrypt_cache_placeholder(c->msgs[i].unreadable);
 		if (wtext_from_utf8(text, strlen(text), &l->texts[i], &l->text_lens[i]) != 0) {
 			r = -1;
 			break;
 		}
 		l->nmsgs = i + 1;
-		if (layout_push(l, i, 1, 0, 0) != 0 || wtext_wrap(l->texts[i], l->text_lens[i], width - UI_TEXT_INDENT, &segs) != 0) {
+		if (ui_layout_push(l, i, 1, 0, 0) != 0 || wtext_wrap(l->texts[i], l->text_lens[i], width - UI_TEXT_INDENT, &segs) != 0) {
 			r = -1;
 			break;
 		}
 		for (size_t k = 0; k < segs.count && r == 0; k++)
-			r = layout_push(l, i, 0, segs.v[k].start, segs.v[k].len);
+			r = ui_layout_push(l, i, 0, segs.v[k].start, segs.v[k].len);
 	}
 	free(segs.v);
 	return r;
 }
 
-static void draw_header(struct ui *u, const struct chat_msg *m, int y, int x, int width, int hit)
+static void ui_draw_header(struct ui *u, const struct chat_msg *m, int y, int x, int width, int hit)
 {
 	char when[TIMEFMT_MAX], line[900];
 	const char *state = "";
+	char *sender = ui_login_shown(m->sender, 0);
 	attr_t a;
 
 	if (m->created_at != NULL)
@@ -179,23 +186,24 @@ static void draw_header(struct ui *u, const struct chat_msg *m, int y, int x, in
 		snprintf(when, sizeof(when), "--:--");
 	if (m->mine)
 		state = m->state == CHAT_MSG_QUEUED ? "  [queued]" : m->state == CHAT_MSG_FAILED ? "  [not sent: " : "  [sent]";
-	snprintf(line, sizeof(line), "%s %s%s%s%s", when, m->sender, state,
+	snprintf(line, sizeof(line), "%s %s%s%s%s", when, sender ? sender : "?", state,
 	         m->state == CHAT_MSG_FAILED && m->error ? m->error : "", m->state == CHAT_MSG_FAILED ? "]" : "");
-	a = A_BOLD | (m->state == CHAT_MSG_FAILED ? pair_attr(u, UI_PAIR_ERROR, A_UNDERLINE)
-	                                          : m->mine ? pair_attr(u, UI_PAIR_MINE, 0) : pair_attr(u, UI_PAIR_THEIRS, 0));
+	free(sender);
+	a = A_BOLD | (m->state == CHAT_MSG_FAILED ? ui_pair_attr(u, UI_PAIR_ERROR, A_UNDERLINE)
+	                                          : m->mine ? ui_pair_attr(u, UI_PAIR_MINE, 0) : ui_pair_attr(u, UI_PAIR_THEIRS, 0));
 	if (hit)
 		a |= A_REVERSE;
 	attron(a);
-	put_utf8(y, x, line, width);
+	ui_put_utf8(y, x, line, width);
 	attroff(a);
 }
 
-static void draw_conversation(struct ui *u, int x, int rows, int width)
+static void ui_draw_conversation(struct ui *u, int x, int rows, int width)
 {
 	const struct chat_contact *c;
 	struct conv_layout l;
 	size_t top, visible = (size_t)(rows > 1 ? rows - 1 : 1);
-	char title[600];
+	char title[900], *shown;
 
 	u->conv_rows = (int)visible;
 	if (u->selected < 0 || (size_t)u->selected >= u->model.count) {
@@ -203,17 +211,20 @@ static void draw_conversation(struct ui *u, int x, int rows, int width)
 		return;
 	}
 	c = &u->model.contacts[u->selected];
-	snprintf(title, sizeof(title), "%s%s", c->login, c->loaded ? "" : "  (loading...)");
+	shown = ui_login_shown(c->login, c->lookalike);
+	snprintf(title, sizeof(title), "%s%s%s", shown ? shown : "?",
+	         c->lookalike ? "  (" WTEXT_LOOKALIKE_MARK " looks like another login)" : "", c->loaded ? "" : "  (loading...)");
+	free(shown);
 	attron(A_BOLD);
-	put_utf8(0, x, title, width);
+	ui_put_utf8(0, x, title, width);
 	attroff(A_BOLD);
 	if (u->search[0] != '\0') {
 		char s[320];
 		snprintf(s, sizeof(s), " search: %s (n/N, Esc) ", u->search);
-		put_utf8(0, x + width / 2, s, width - width / 2);
+		ui_put_utf8(0, x + width / 2, s, width - width / 2);
 	}
-	if (layout_build(c, width, &l) != 0) {
-		layout_free(&l);
+	if (ui_layout_build(c, width, &l) != 0) {
+		ui_layout_free(&l);
 		mvaddnstr(1, x, "(out of memory)", width);
 		return;
 	}
@@ -248,14 +259,14 @@ static void draw_conversation(struct ui *u, int x, int rows, int width)
 		int y = 1 + (int)(i - top);
 		int hit = u->search[0] != '\0' && (long)row->msg == u->search_hit;
 		if (row->header) {
-			draw_header(u, m, y, x, width, hit);
+			ui_draw_header(u, m, y, x, width, hit);
 			continue;
 		}
-		attr_t a = m->text == NULL ? pair_attr(u, UI_PAIR_ERROR, A_DIM) : 0;
+		attr_t a = m->text == NULL ? ui_pair_attr(u, UI_PAIR_ERROR, A_DIM) : 0;
 		if (hit)
 			a |= A_BOLD;
 		attron(a);
-		put_wide(y, x + UI_TEXT_INDENT, l.texts[row->msg] + row->start, row->len, width - UI_TEXT_INDENT);
+		ui_put_wide(y, x + UI_TEXT_INDENT, l.texts[row->msg] + row->start, row->len, width - UI_TEXT_INDENT);
 		attroff(a);
 	}
 	if (u->scroll > 0) {
@@ -265,11 +276,11 @@ static void draw_conversation(struct ui *u, int x, int rows, int width)
 		mvaddnstr(rows - 1, x + (width > (int)strlen(more) ? width - (int)strlen(more) : 0), more, width);
 		attroff(A_REVERSE);
 	}
-	layout_free(&l);
+	ui_layout_free(&l);
 }
 
 /* Draws the input area (separator + rows) and places the cursor. */
-static void draw_input(struct ui *u, int y0, int rows, int cols)
+static void ui_draw_input(struct ui *u, int y0, int rows, int cols)
 {
 	struct wtext_segs segs = { NULL, 0, 0 };
 	const char *label;
@@ -303,13 +314,13 @@ static void draw_input(struct ui *u, int y0, int rows, int cols)
 	for (size_t r = first; r < segs.count && r < first + (size_t)rows; r++) {
 		int y = y0 + 1 + (int)(r - first);
 		mvaddstr(y, 0, r == 0 ? (u->mode == UI_MODE_LOGIN ? "@ " : "> ") : "  ");
-		put_wide(y, prompt, u->ed.buf + segs.v[r].start, segs.v[r].len, cols - prompt - 1);
+		ui_put_wide(y, prompt, u->ed.buf + segs.v[r].start, segs.v[r].len, cols - prompt - 1);
 	}
 	free(segs.v);
 	move(y0 + 1 + (int)(cur_row - first), prompt + cur_col);
 }
 
-static const char *state_name(enum net_state s)
+static const char *ui_state_name(enum net_state s)
 {
 	switch (s) {
 	case NET_STATE_CONNECTING: return "connecting";
@@ -320,21 +331,23 @@ static const char *state_name(enum net_state s)
 	return "?";
 }
 
-static void draw_status(struct ui *u, int y, int cols)
+static void ui_draw_status(struct ui *u, int y, int cols)
 {
 	char line[1600], queued[40] = "";
 	size_t pending = chat_model_outbox_pending(&u->model);
 	const char *note = u->info[0] ? u->info : u->last_error;
+	char *me = u->model.me ? ui_login_shown(u->model.me, 0) : NULL;
 
 	if (pending > 0)
 		snprintf(queued, sizeof(queued), ", %zu queued", pending);
 	snprintf(line, sizeof(line), " %s | %s (%.23s) | %s%s%s | %s", u->o->server_name,
-	         u->model.me ? u->model.me : "not registered", u->own_fp, state_name(u->net_state), queued,
+	         u->model.me ? (me ? me : "?") : "not registered", u->own_fp, ui_state_name(u->net_state), queued,
 	         u->bell ? "" : ", bell off", note);
-	attron(pair_attr(u, UI_PAIR_STATUS, A_REVERSE));
-	fill_row(y, 0, cols);
-	put_utf8(y, 0, line, cols);
-	attroff(pair_attr(u, UI_PAIR_STATUS, A_REVERSE));
+	free(me);
+	attron(ui_pair_attr(u, UI_PAIR_STATUS, A_REVERSE));
+	ui_fill_row(y, 0, cols);
+	ui_put_utf8(y, 0, line, cols);
+	attroff(ui_pair_attr(u, UI_PAIR_STATUS, A_REVERSE));
 }
 
 static const char *const ui_help_lines[] = {
@@ -355,14 +368,14 @@ static const char *const ui_help_lines[] = {
 	"Press any key to close.",
 };
 
-static void draw_help(int rows, int cols)
+static void ui_draw_help(int rows, int cols)
 {
 	int n = (int)(sizeof(ui_help_lines) / sizeof(ui_help_lines[0]));
 	int w = 76 < cols - 2 ? 76 : cols - 2, h = n + 2 < rows ? n + 2 : rows;
 	int y0 = (rows - h) / 2, x0 = (cols - w) / 2;
 
 	for (int y = 0; y < h; y++)
-		fill_row(y0 + y, x0, w);
+		ui_fill_row(y0 + y, x0, w);
 	attron(A_BOLD);
 	mvhline(y0, x0, ACS_HLINE, w);
 	mvhline(y0 + h - 1, x0, ACS_HLINE, w);
@@ -371,7 +384,7 @@ static void draw_help(int rows, int cols)
 		mvaddnstr(y0 + 1 + i, x0 + 2, ui_help_lines[i], w - 4);
 }
 
-static void draw_refused(struct ui *u, int rows, int cols)
+static void ui_draw_refused(struct ui *u, int rows, int cols)
 {
 	const char *lines[12];
 	char l1[700], l2[200], l3[200];
@@ -390,12 +403,12 @@ static void draw_refused(struct ui *u, int rows, int cols)
 	lines[n++] = "If the change is expected, restart with --accept-new-server-key.";
 	lines[n++] = "";
 	lines[n++] = "Press any key to quit.";
-	attron(pair_attr(u, UI_PAIR_REFUSED, A_REVERSE) | A_BOLD);
+	attron(ui_pair_attr(u, UI_PAIR_REFUSED, A_REVERSE) | A_BOLD);
 	for (int y = 0; y < rows; y++)
-		fill_row(y, 0, cols);
+		ui_fill_row(y, 0, cols);
 	for (int i = 0; i < n; i++)
 		mvaddnstr((rows - n) / 2 + i, 2, lines[i], cols - 4);
-	attroff(pair_attr(u, UI_PAIR_REFUSED, A_REVERSE) | A_BOLD);
+	attroff(ui_pair_attr(u, UI_PAIR_REFUSED, A_REVERSE) | A_BOLD);
 }
 
 void ui_draw(struct ui *u)
@@ -403,10 +416,14 @@ void ui_draw(struct ui *u)
 	int rows = LINES, cols = COLS, input_rows, contacts_w, body_rows;
 	struct wtext_segs segs = { NULL, 0, 0 };
 
+	if (u->ring_bell) {
+		beep();
+		u->ring_bell = 0;
+	}
 	erase();
 	timefmt_today(u->today);
 	if (u->mode == UI_MODE_REFUSED) {
-		draw_refused(u, rows, cols);
+		ui_draw_refused(u, rows, cols);
 		curs_set(0);
 		refresh();
 		return;
@@ -424,13 +441,13 @@ void ui_draw(struct ui *u)
 		input_rows = UI_INPUT_ROWS_MAX;
 	body_rows = rows - input_rows - 2;
 	contacts_w = cols / 5 < UI_CONTACTS_WIDTH_MAX ? cols / 5 : UI_CONTACTS_WIDTH_MAX;
-	draw_contacts(u, body_rows, contacts_w);
+	ui_draw_contacts(u, body_rows, contacts_w);
 	mvvline(0, contacts_w, ACS_VLINE, body_rows);
-	draw_conversation(u, contacts_w + 2, body_rows, cols - contacts_w - 2);
-	draw_status(u, rows - 1, cols);
-	draw_input(u, body_rows, input_rows, cols);
+	ui_draw_conversation(u, contacts_w + 2, body_rows, cols - contacts_w - 2);
+	ui_draw_status(u, rows - 1, cols);
+	ui_draw_input(u, body_rows, input_rows, cols);
 	if (u->show_help)
-		draw_help(rows, cols);
+		ui_draw_help(rows, cols);
 	curs_set(u->focus == UI_FOCUS_INPUT && !u->show_help ? 1 : 0);
 	refresh();
 }

@@ -1,8 +1,6 @@
 /* Applying the network thread's events to the TUI's state. */
 #include "config.h"
 
-#define _XOPEN_SOURCE_EXTENDED 1
-#include <ncurses.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +10,7 @@
 #include "seen_state.h"
 #include "ui_internal.h"
 
-static void apply_users(struct ui *u, const struct net_event *ev)
+static void ui_apply_users(struct ui *u, const struct net_event *ev)
 {
 	struct seen_state seen;
 
@@ -34,11 +32,13 @@ static void apply_users(struct ui *u, const struct net_event *ev)
 		}
 	}
 	seen_state_free(&seen);
+	if (ui_mark_lookalikes(u) != RC_OK)
+		ui_info(u, "out of memory");
 	if (u->selected < 0 && u->model.count > 0)
 		ui_select_contact(u, 0);
 }
 
-static void apply_history(struct ui *u, const struct net_event *ev)
+static void ui_apply_history(struct ui *u, const struct net_event *ev)
 {
 	struct chat_incoming *in = calloc(ev->n_msgs + 1, sizeof(*in));
 	long at = chat_model_find(&u->model, ev->contact);
@@ -55,6 +55,7 @@ static void apply_history(struct ui *u, const struct net_event *ev)
 		in[i].created_at = ev->msgs[i].created_at;
 		in[i].digest = ev->msgs[i].digest;
 		in[i].text = ev->msgs[i].text;
+		in[i].unreadable = ev->msgs[i].unreadable;
 	}
 	if (chat_model_merge_history(&u->model, ev->contact, in, ev->n_msgs, &fresh) != RC_OK)
 		ui_info(u, "out of memory");
@@ -63,15 +64,19 @@ static void apply_history(struct ui *u, const struct net_event *ev)
 	/* A first load is history, not news. */
 	if (fresh > 0 && was_loaded) {
 		if (!on_screen && u->bell)
-			beep();
-		if (u->o->notify_cmd != NULL && notify_run(u->o->notify_cmd, ev->contact) != RC_OK)
-			ui_info(u, "cannot run the notify command");
+			u->ring_bell = 1;
+		if (u->o->notify_cmd != NULL) {
+			char *from = ui_login_shown(ev->contact, 0);
+			if (from == NULL || notify_run(u->o->notify_cmd, from) != RC_OK)
+				ui_info(u, "cannot run the notify command");
+			free(from);
+		}
 	}
 	if (on_screen)
 		ui_mark_read(u);
 }
 
-static void apply_event(struct ui *u, const struct net_event *ev)
+static void ui_apply_event(struct ui *u, const struct net_event *ev)
 {
 	switch (ev->kind) {
 	case NET_EV_STATE:
@@ -92,10 +97,11 @@ static void apply_event(struct ui *u, const struct net_event *ev)
 		ui_info(u, "This key is not registered here: type a login and press Enter.");
 		break;
 	case NET_EV_IDENTITY:
-		if (chat_model_set_me(&u->model, ev->text) != RC_OK)
+		if (chat_model_set_me(&u->model, ev->text) != RC_OK || ui_mark_lookalikes(u) != RC_OK) {
 			ui_info(u, "out of memory");
-		else if (u->mode == UI_MODE_LOGIN)
-			ui_info(u, "registered as %s", ev->text);
+		} else if (u->mode == UI_MODE_LOGIN) {
+			ui_info_login(u, "registered as ", ev->text);
+		}
 		if (u->mode == UI_MODE_LOGIN)
 			u->mode = UI_MODE_CHAT;
 		break;
@@ -104,10 +110,10 @@ static void apply_event(struct ui *u, const struct net_event *ev)
 		        u->mode == UI_MODE_LOGIN ? " - pick another login" : "");
 		break;
 	case NET_EV_USERS:
-		apply_users(u, ev);
+		ui_apply_users(u, ev);
 		break;
 	case NET_EV_HISTORY:
-		apply_history(u, ev);
+		ui_apply_history(u, ev);
 		break;
 	case NET_EV_SEND_DONE:
 		chat_model_outbox_done(&u->model, ev->id, ev->text);
@@ -123,9 +129,9 @@ static void apply_event(struct ui *u, const struct net_event *ev)
 
 void ui_take_events(struct ui *u)
 {
-	struct net_event *all = net_worker_take_events(&u->net);
+	struct net_event *all = net_worker_take_events(u->net);
 
 	for (struct net_event *ev = all; ev != NULL; ev = ev->next)
-		apply_event(u, ev);
+		ui_apply_event(u, ev);
 	net_event_free_all(all);
 }

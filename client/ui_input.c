@@ -11,6 +11,7 @@
 #include "api.h"
 #include "commands.h"
 #include "errors.h"
+#include "protocol.h"
 #include "ui_internal.h"
 
 /* How long to wait for the rest of an escape sequence. */
@@ -20,7 +21,7 @@
 
 #define CTRL(c) ((c) & 0x1f)
 
-static void run_command(struct ui *u, const struct command *cmd)
+static void ui_run_command(struct ui *u, const struct command *cmd)
 {
 	long at;
 
@@ -40,23 +41,26 @@ static void run_command(struct ui *u, const struct command *cmd)
 		u->quit = 1;
 		break;
 	case COMMAND_REFRESH:
-		if (net_worker_refresh(&u->net) == RC_OK)
+		if (net_worker_refresh(u->net) == RC_OK)
 			ui_info(u, "refreshing");
 		break;
 	case COMMAND_USERS: {
 		char list[500] = "";
 		size_t len = 0;
 		for (size_t i = 0; i < u->model.count && len + 2 < sizeof(list); i++) {
-			if (!u->model.contacts[i].listed)
+			const struct chat_contact *c = &u->model.contacts[i];
+			char *shown;
+			if (!c->listed || (shown = ui_login_shown(c->login, c->lookalike)) == NULL)
 				continue;
-			len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s", len ? ", " : "", u->model.contacts[i].login);
+			len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s", len ? ", " : "", shown);
+			free(shown);
 		}
 		ui_info(u, "users: %s", list[0] ? list : "(none)");
 		break;
 	}
 	case COMMAND_OPEN:
 		if ((at = chat_model_find(&u->model, cmd->arg)) < 0)
-			ui_info(u, "no such contact: %s", cmd->arg);
+			ui_info_login(u, "no such contact: ", cmd->arg);
 		else
 			ui_select_contact(u, at);
 		break;
@@ -64,8 +68,8 @@ static void run_command(struct ui *u, const struct command *cmd)
 		ui_info(u, "you: %s | server: %s", u->own_fp, u->server_fp[0] ? u->server_fp : "(not connected yet)");
 		break;
 	case COMMAND_REGISTER:
-		if (net_worker_register(&u->net, cmd->arg) == RC_OK)
-			ui_info(u, "registering as %s...", cmd->arg);
+		if (net_worker_register(u->net, cmd->arg) == RC_OK)
+			ui_info_login(u, "registering as ", cmd->arg);
 		break;
 	case COMMAND_SEARCH:
 		ui_search_start(u, cmd->arg);
@@ -77,7 +81,7 @@ static void run_command(struct ui *u, const struct command *cmd)
 	}
 }
 
-static void send_text(struct ui *u, const char *text)
+static void ui_send_text(struct ui *u, const char *text)
 {
 	struct chat_contact *c = ui_open_contact(u);
 	char err[200];
@@ -92,7 +96,7 @@ static void send_text(struct ui *u, const char *text)
 		return;
 	}
 	if (chat_model_outbox_add(&u->model, c->login, text, &id) != RC_OK ||
-	    net_worker_send(&u->net, id, c->login, text) != RC_OK) {
+	    net_worker_send(u->net, id, c->login, text) != RC_OK) {
 		ui_info(u, "out of memory");
 		return;
 	}
@@ -100,7 +104,7 @@ static void send_text(struct ui *u, const char *text)
 }
 
 /* Enter: a login, a command or a message. */
-static void submit(struct ui *u)
+static void ui_submit(struct ui *u)
 {
 	struct command cmd;
 	char *text = NULL;
@@ -114,14 +118,15 @@ static void submit(struct ui *u)
 	}
 	command_parse(text, &cmd);
 	if (cmd.kind != COMMAND_NONE) {
-		run_command(u, &cmd);
+		ui_run_command(u, &cmd);
 	} else if (u->mode == UI_MODE_LOGIN) {
-		if (strchr(text, '\n') != NULL || len > 255)
-			ui_info(u, "a login is one line of at most 255 bytes");
-		else if (net_worker_register(&u->net, text) == RC_OK)
-			ui_info(u, "registering as %s...", text);
+		/* The server counts characters (code points), as the editor does. */
+		if (strchr(text, '\n') != NULL || u->ed.len > PROTO_MAX_LOGIN_CHARS)
+			ui_info(u, "a login is one line of at most %u characters", PROTO_MAX_LOGIN_CHARS);
+		else if (net_worker_register(u->net, text) == RC_OK)
+			ui_info_login(u, "registering as ", text);
 	} else {
-		send_text(u, cmd.arg[0] != '\0' ? cmd.arg : text);
+		ui_send_text(u, cmd.arg[0] != '\0' ? cmd.arg : text);
 	}
 	line_editor_commit(&u->ed);
 	free(text);
@@ -129,7 +134,7 @@ static void submit(struct ui *u)
 
 /* ---- keys ---- */
 
-static void insert_char(struct ui *u, wchar_t c)
+static void ui_insert_char(struct ui *u, wchar_t c)
 {
 	int r = line_editor_insert(&u->ed, c);
 
@@ -139,7 +144,7 @@ static void insert_char(struct ui *u, wchar_t c)
 		ui_info(u, "the input is full (%u characters)", LINE_EDITOR_MAX_CHARS);
 }
 
-static void scroll_by(struct ui *u, long lines)
+static void ui_scroll_by(struct ui *u, long lines)
 {
 	if (lines < 0 && (size_t)-lines > u->scroll)
 		u->scroll = 0;
@@ -149,20 +154,20 @@ static void scroll_by(struct ui *u, long lines)
 		ui_mark_read(u);
 }
 
-static int page(const struct ui *u)
+static int ui_page(const struct ui *u)
 {
 	return u->conv_rows > 2 ? u->conv_rows - 1 : 1;
 }
 
 /* Keys with a name in terminfo but no KEY_ constant (Alt/Ctrl + arrows). */
-static int named_key(int key, const char *name)
+static int ui_named_key(int key, const char *name)
 {
 	const char *k = keyname(key);
 
 	return k != NULL && strcmp(k, name) == 0;
 }
 
-static void handle_function_key(struct ui *u, int key)
+static void ui_handle_function_key(struct ui *u, int key)
 {
 	if (u->focus == UI_FOCUS_CONTACTS) {
 		if (key == KEY_UP || key == KEY_DOWN) {
@@ -178,7 +183,7 @@ static void handle_function_key(struct ui *u, int key)
 	case KEY_RESIZE: clearok(curscr, TRUE); break;
 	case KEY_F(1): u->show_help = 1; break;
 	case KEY_F(2): u->focus = UI_FOCUS_CONTACTS; break;
-	case KEY_ENTER: submit(u); break;
+	case KEY_ENTER: ui_submit(u); break;
 	case KEY_LEFT: line_editor_left(&u->ed); break;
 	case KEY_RIGHT: line_editor_right(&u->ed); break;
 	case KEY_HOME: line_editor_home(&u->ed); break;
@@ -187,36 +192,36 @@ static void handle_function_key(struct ui *u, int key)
 	case KEY_DC: line_editor_delete(&u->ed); break;
 	case KEY_UP: line_editor_history_prev(&u->ed); break;
 	case KEY_DOWN: line_editor_history_next(&u->ed); break;
-	case KEY_PPAGE: scroll_by(u, page(u)); break;
-	case KEY_NPAGE: scroll_by(u, -page(u)); break;
+	case KEY_PPAGE: ui_scroll_by(u, ui_page(u)); break;
+	case KEY_NPAGE: ui_scroll_by(u, -ui_page(u)); break;
 	case KEY_BTAB: ui_select_contact(u, u->selected - 1); break;
 	case KEY_MOUSE: {
 		MEVENT me;
 		if (getmouse(&me) == OK) {
 			if (me.bstate & BUTTON4_PRESSED)
-				scroll_by(u, UI_WHEEL_LINES);
+				ui_scroll_by(u, UI_WHEEL_LINES);
 			else if (me.bstate & BUTTON5_PRESSED)
-				scroll_by(u, -UI_WHEEL_LINES);
+				ui_scroll_by(u, -UI_WHEEL_LINES);
 		}
 		break;
 	}
 	default:
-		if (named_key(key, "kUP3"))
+		if (ui_named_key(key, "kUP3"))
 			ui_select_contact(u, u->selected - 1);
-		else if (named_key(key, "kDN3"))
+		else if (ui_named_key(key, "kDN3"))
 			ui_select_contact(u, u->selected + 1);
-		else if (named_key(key, "kLFT5") || named_key(key, "kLFT3"))
+		else if (ui_named_key(key, "kLFT5") || ui_named_key(key, "kLFT3"))
 			line_editor_word_left(&u->ed);
-		else if (named_key(key, "kRIT5") || named_key(key, "kRIT3"))
+		else if (ui_named_key(key, "kRIT5") || ui_named_key(key, "kRIT3"))
 			line_editor_word_right(&u->ed);
 		break;
 	}
 }
 
-static void handle_char(struct ui *u, wint_t ch)
+static void ui_handle_char(struct ui *u, wint_t ch)
 {
 	if (u->paste) {
-		insert_char(u, ch == L'\r' ? L'\n' : ch == L'\t' ? L' ' : (wchar_t)ch);
+		ui_insert_char(u, ch == L'\r' ? L'\n' : ch == L'\t' ? L' ' : (wchar_t)ch);
 		return;
 	}
 	/* n / N step through search matches while the input is empty. */
@@ -230,7 +235,7 @@ static void handle_char(struct ui *u, wint_t ch)
 	}
 	switch (ch) {
 	case L'\r':
-	case L'\n': submit(u); return;
+	case L'\n': ui_submit(u); return;
 	case L'\t':
 	case CTRL('n'): ui_select_contact(u, u->selected + 1); return;
 	case CTRL('p'): ui_select_contact(u, u->selected - 1); return;
@@ -270,11 +275,11 @@ static void handle_char(struct ui *u, wint_t ch)
 	}
 	if (ch < 0x20)
 		return;
-	insert_char(u, (wchar_t)ch);
+	ui_insert_char(u, (wchar_t)ch);
 }
 
 /* After ESC: Alt+key, a CSI sequence (bracketed paste markers) or Esc itself. */
-static void handle_escape(struct ui *u)
+static void ui_handle_escape(struct ui *u)
 {
 	char seq[UI_ESC_SEQ_MAX + 1];
 	size_t n = 0;
@@ -293,11 +298,11 @@ static void handle_escape(struct ui *u)
 		if (c == KEY_UP || c == KEY_DOWN)
 			ui_select_contact(u, u->selected + (c == KEY_UP ? -1 : 1));
 		else if (c == KEY_ENTER)
-			insert_char(u, L'\n');
+			ui_insert_char(u, L'\n');
 		goto out;
 	}
 	if (c == L'\r' || c == L'\n') {
-		insert_char(u, L'\n');
+		ui_insert_char(u, L'\n');
 		goto out;
 	}
 	if (c == L'b' || c == L'f') {
@@ -346,10 +351,10 @@ void ui_read_keys(struct ui *u)
 		if (!u->paste)
 			u->info[0] = '\0';
 		if (r == KEY_CODE_YES)
-			handle_function_key(u, (int)ch);
+			ui_handle_function_key(u, (int)ch);
 		else if (ch == 0x1b)
-			handle_escape(u);
+			ui_handle_escape(u);
 		else
-			handle_char(u, ch);
+			ui_handle_char(u, ch);
 	}
 }

@@ -1,6 +1,7 @@
-/* State shared by the TUI's input handling (ui.c) and drawing (ui_draw.c).
- * Network events and keys only change this state and set `dirty`; ui_draw
- * is the one place that paints it. */
+/* State shared by the TUI's parts: the main loop (ui.c), key handling
+ * (ui_input.c), network events (ui_events.c), state helpers (ui_state.c) and
+ * drawing (ui_draw.c). Network events and keys only change this state and
+ * set `dirty`; ui_draw is the one place that paints it (and rings the bell). */
 #ifndef RC_CLIENT_UI_INTERNAL_H
 #define RC_CLIENT_UI_INTERNAL_H
 
@@ -33,14 +34,15 @@ struct ui {
 	char pinned_fp[FINGERPRINT_MAX];
 	struct chat_model model;
 	struct line_editor ed;
-	struct net_worker net;
+	struct net_worker *net;         /* NULL until started */
 	long selected;            /* the open contact's index, -1: none */
 	enum ui_focus focus;
 	enum ui_mode mode;
 	enum net_state net_state;
 	char last_error[600];     /* the network side's last complaint */
 	char info[600];           /* the latest notice for the user */
-	int bell;
+	int bell;                 /* ring on news from a contact not on screen */
+	int ring_bell;            /* such news arrived: ui_draw rings once */
 	size_t scroll;            /* conversation lines hidden below the view */
 	char search[256];         /* the term being searched, "" for none */
 	long search_hit;          /* index of the message matched, -1: none */
@@ -72,6 +74,14 @@ void ui_draw(struct ui *u);
 /* ui_state.c */
 /* Sets the notice in the status bar. */
 void ui_info(struct ui *u, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A login as the TUI shows it (wtext_login_display), after the look-alike
+ * mark when lookalike is set; malloc'd (NULL only when out of memory). */
+char *ui_login_shown(const char *login, int lookalike);
+/* Sets the notice to what followed by the login as shown. */
+void ui_info_login(struct ui *u, const char *what, const char *login);
+/* Sets each contact's lookalike flag (its login looks like another
+ * contact's or ours). */
+int ui_mark_lookalikes(struct ui *u);
 /* The open contact, or NULL. */
 struct chat_contact *ui_open_contact(struct ui *u);
 /* The open conversation shows its newest message: records it as read. */

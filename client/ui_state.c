@@ -4,11 +4,13 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "errors.h"
 #include "seen_state.h"
 #include "ui_internal.h"
+#include "wtext.h"
 
 void ui_info(struct ui *u, const char *fmt, ...)
 {
@@ -18,6 +20,52 @@ void ui_info(struct ui *u, const char *fmt, ...)
 	vsnprintf(u->info, sizeof(u->info), fmt, ap);
 	va_end(ap);
 	u->dirty = 1;
+}
+
+void ui_info_login(struct ui *u, const char *what, const char *login)
+{
+	char *shown = ui_login_shown(login, 0);
+
+	ui_info(u, "%s%s", what, shown != NULL ? shown : "?");
+	free(shown);
+}
+
+char *ui_login_shown(const char *login, int lookalike)
+{
+	char *shown = NULL, *marked = NULL;
+
+	if (login == NULL || wtext_login_display(login, &shown) != RC_OK)
+		return strdup("?");
+	if (!lookalike)
+		return shown;
+	if (asprintf(&marked, "%s%s", WTEXT_LOOKALIKE_MARK, shown) < 0)
+		marked = NULL;
+	free(shown);
+	return marked;
+}
+
+int ui_mark_lookalikes(struct ui *u)
+{
+	const char **logins = calloc(u->model.count + 2, sizeof(*logins));
+	int *lookalike = calloc(u->model.count + 2, sizeof(*lookalike));
+	size_t n = 0;
+	int r = RC_ERR_NOMEM;
+
+	if (logins == NULL || lookalike == NULL)
+		goto out;
+	for (size_t i = 0; i < u->model.count; i++)
+		logins[n++] = u->model.contacts[i].login;
+	/* Our own login too: a contact passing for us is worth a mark. */
+	if (u->model.me != NULL)
+		logins[n++] = u->model.me;
+	if ((r = wtext_mark_lookalikes(logins, n, lookalike)) != RC_OK)
+		goto out;
+	for (size_t i = 0; i < u->model.count; i++)
+		u->model.contacts[i].lookalike = lookalike[i];
+out:
+	free(logins);
+	free(lookalike);
+	return r;
 }
 
 struct chat_contact *ui_open_contact(struct ui *u)
@@ -49,7 +97,7 @@ void ui_select_contact(struct ui *u, long idx)
 	u->scroll = 0;
 	u->search[0] = '\0';
 	u->search_hit = -1;
-	if (net_worker_set_open(&u->net, u->model.contacts[idx].login) != RC_OK)
+	if (net_worker_set_open(u->net, u->model.contacts[idx].login) != RC_OK)
 		ui_info(u, "out of memory");
 	ui_mark_read(u);
 	u->dirty = 1;

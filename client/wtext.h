@@ -1,6 +1,6 @@
 /* Text for the screen: UTF-8 <-> wide characters (wchar_t holds a code
  * point on the systems we support) and display widths, without depending on
- * the locale for the conversion itself. */
+ * the locale for the conversion itself; and how logins are shown. */
 #ifndef RC_CLIENT_WTEXT_H
 #define RC_CLIENT_WTEXT_H
 
@@ -20,8 +20,16 @@ int wtext_to_utf8(const wchar_t *w, size_t len, char **out, size_t *out_len);
  * or C1 such as U+009B CSI, which terminals obey) not in keep, or a byte that
  * does not start a well-formed character. */
 size_t wtext_next_safe(const char *s, size_t n, const char *keep, int *safe);
+/* The code point starting s[0..n), n > 0, and in *used its length in
+ * bytes: U+FFFD for one byte that does not start a well-formed character. */
+unsigned long wtext_next_char(const char *s, size_t n, size_t *used);
 /* A control character (C0, DEL or C1): never sent to a terminal as it is. */
 int wtext_is_control(wchar_t c);
+/* A bidi control (U+061C, U+200E, U+200F, U+202A..U+202E, U+2066..U+2069):
+ * it reorders what follows it on screen, so text from elsewhere never
+ * reaches a terminal with one (wtext_next_safe calls it unsafe too). */
+int wtext_is_bidi_control(wchar_t c);
+
 /* Columns c takes on screen: 0 for combining marks, 2 for wide (CJK, most
  * emoji), 1 otherwise; control characters count 1 (they are drawn as '?'). */
 int wtext_char_width(wchar_t c);
@@ -45,5 +53,35 @@ struct wtext_segs {
  * it has one. Gives at least one row; out's memory is reused across calls
  * (free out->v when done). */
 int wtext_wrap(const wchar_t *w, size_t n, int width, struct wtext_segs *out);
+
+/* ---- logins: the one place that decides how a login is shown ----
+ * A login is any UTF-8 the server accepted, so `carol` followed by a zero
+ * width space, or with a Cyrillic `а`, looks like `carol`; a newline in it
+ * can forge an output line. Every display of a login (TUI, command line
+ * output and messages; not --json, which gives the exact text) goes through
+ * wtext_login_display, and look-alikes are marked (WTEXT_LOOKALIKE_MARK)
+ * where logins are listed. */
+
+/* Put before a login that looks like another one (escaped inside logins,
+ * so a login cannot show it itself). */
+#define WTEXT_LOOKALIKE_MARK "\xe2\x89\x88" /* U+2248 ALMOST EQUAL TO, in UTF-8 */
+/* The login as it is shown (malloc'd, caller frees): printable characters as
+ * they are, but a backslash as \\, newline, tab and carriage return as \n
+ * \t \r, every other control (C0, DEL, C1), invisible or format character
+ * (zero width, bidi, BOM, tags, variation selectors, fillers), every space
+ * (U+0020 too: a login is one word on screen) and the look-alike mark as
+ * \uXXXX (\UXXXXXXXX past U+FFFF), a byte that is not UTF-8 as \xHH. So
+ * two different logins never show the same text, and none spans two lines. */
+int wtext_login_display(const char *login, char **out);
+/* What the login looks like (malloc'd, caller frees), after the idea of
+ * Unicode's confusable skeletons (UTS #39) on a small table: invisible
+ * characters, spaces and combining marks dropped, fullwidth forms, accented
+ * Latin letters and Cyrillic, Greek and Armenian letters that look Latin
+ * mapped to ASCII, ASCII lowercased with I and 1 as l, 0 as o, rn as m, vv
+ * as w. Two logins with the same skeleton can pass for each other. */
+int wtext_login_skeleton(const char *login, char **out);
+/* lookalike[i] = 1 when logins[i] has the skeleton of another of the n
+ * logins (different text), else 0. */
+int wtext_mark_lookalikes(const char *const *logins, size_t n, int *lookalike);
 
 #endif

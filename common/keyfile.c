@@ -1,7 +1,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,11 +8,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "atomic_file.h"
 #include "bigint.h"
 #include "errors.h"
 #include "keyfile.h"
 #include "protocol.h"
 #include "secure.h"
+#include "textfile.h"
 
 #define KEYFILE_NATIVE_PRIVATE_TAG "rsa-chat-private-key-v1"
 #define KEYFILE_NATIVE_PUBLIC_TAG "rsa-chat-public-key-v1"
@@ -31,17 +32,11 @@ struct keyfile_line {
 	unsigned number;
 };
 
-/* Steps *pos to the next line; 0 at the end of the text. */
+/* Steps *pos to the next line (without a final '\r'); 0 at the end of the text. */
 static int keyfile_next_line(const char *text, size_t len, size_t *pos, struct keyfile_line *line)
 {
-	const char *nl;
-
-	if (*pos >= len)
+	if (!textfile_next_line(text, len, pos, &line->p, &line->len))
 		return 0;
-	line->p = text + *pos;
-	nl = memchr(line->p, '\n', len - *pos);
-	line->len = nl ? (size_t)(nl - line->p) : len - *pos;
-	*pos += line->len + (nl ? 1 : 0);
 	if (line->len > 0 && line->p[line->len - 1] == '\r')
 		line->len--;
 	line->number++;
@@ -381,60 +376,6 @@ out:
 
 /* ---- files ---- */
 
-/* Reads a whole key file (at most KEYFILE_MAX_BYTES) into buf (wiped on free).
- * With private_key set, group or other access is refused. */
-static int keyfile_read(const char *path, int private_key, struct bytebuf *buf, char *err, size_t errlen)
-{
-	struct stat st;
-	uint8_t chunk[4096];
-	ssize_t got;
-	int fd, rc;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-		rc = errno == ENOENT ? RC_ERR_NOTFOUND : RC_ERR_IO;
-		rc_errf(err, errlen, "%s: %s", path, strerror(errno));
-		return rc;
-	}
-	if (fstat(fd, &st) != 0) {
-		rc_errf(err, errlen, "%s: %s", path, strerror(errno));
-		rc = RC_ERR_IO;
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		rc_errf(err, errlen, "%s: not a regular file", path);
-		rc = RC_ERR_FORMAT;
-		goto out;
-	}
-	if (private_key && (st.st_mode & 077) != 0) {
-		rc_errf(err, errlen, "permissions %04o for '%s' are too open; run: chmod 600 %s",
-		            (unsigned)(st.st_mode & 07777), path, path);
-		rc = RC_ERR_PERM;
-		goto out;
-	}
-	for (;;) {
-		got = read(fd, chunk, sizeof(chunk));
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0) {
-			rc_errf(err, errlen, "%s: %s", path, strerror(errno));
-			rc = RC_ERR_IO;
-			goto out;
-		}
-		if (got == 0)
-			break;
-		if ((rc = bytebuf_append(buf, chunk, (size_t)got)) != RC_OK) {
-			if (rc == RC_ERR_TOO_LARGE)
-				rc_errf(err, errlen, "%s: larger than %u bytes", path, KEYFILE_MAX_BYTES);
-			goto out;
-		}
-	}
-	rc = RC_OK;
-out:
-	secure_wipe(chunk, sizeof(chunk));
-	close(fd);
-	return rc;
-}
-
 /* Prefixes err with the path: "FILE: reason". */
 static void keyfile_err_prefix_path(char *err, size_t errlen, const char *path)
 {
@@ -466,7 +407,8 @@ static int keyfile_load(const char *path, int private_key, keyfile_parse_fn pars
 
 	rc_errf(err, errlen, "%s", "");
 	bytebuf_init_secret(&buf, KEYFILE_MAX_BYTES);
-	if ((rc = keyfile_read(path, private_key, &buf, err, errlen)) != RC_OK)
+	if ((rc = textfile_read_into(path, KEYFILE_MAX_BYTES, TEXTFILE_REGULAR | (private_key ? TEXTFILE_OWNER_ONLY : 0), &buf,
+	                              err, errlen)) != RC_OK)
 		goto out;
 	if ((rc = parse((const char *)buf.data, buf.len, key, err, errlen)) != RC_OK)
 		keyfile_err_prefix_path(err, errlen, path);
@@ -557,117 +499,6 @@ int keyfile_format_private(const struct rsa_private *k, enum keyfile_format fmt,
 	return RC_OK;
 }
 
-static int keyfile_write_all(int fd, const uint8_t *p, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-/* Makes the rename durable. */
-static void keyfile_sync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	if (fd >= 0) {
-		fsync(fd);
-		close(fd);
-	}
-}
-
-/* Puts the finished temporary file in place. Without force, link(2) fails
- * if path appeared meanwhile, so nothing is ever overwritten by accident. */
-static int keyfile_install(const char *tmp, const char *path, int force, char *err, size_t errlen)
-{
-	if (!force) {
-		if (link(tmp, path) == 0) {
-			unlink(tmp);
-			return RC_OK;
-		}
-		if (errno == EEXIST) {
-			rc_errf(err, errlen, "%s already exists", path);
-			return RC_ERR_EXISTS;
-		}
-		/* file systems without hard links: fall back to a checked rename */
-		if (access(path, F_OK) == 0) {
-			rc_errf(err, errlen, "%s already exists", path);
-			return RC_ERR_EXISTS;
-		}
-	}
-	if (rename(tmp, path) != 0) {
-		rc_errf(err, errlen, "%s: %s", path, strerror(errno));
-		return RC_ERR_IO;
-	}
-	return RC_OK;
-}
-
-int keyfile_write_atomic(const char *path, const uint8_t *data, size_t len, unsigned mode, int force, char *err,
-                         size_t errlen)
-{
-	char *tmp = NULL, *dir = NULL, *slash;
-	int fd = -1, created = 0, rc;
-
-	rc_errf(err, errlen, "%s", "");
-	if (!force && access(path, F_OK) == 0) {
-		rc_errf(err, errlen, "%s already exists", path);
-		return RC_ERR_EXISTS;
-	}
-	if (asprintf(&tmp, "%s.tmp.XXXXXX", path) < 0) {
-		tmp = NULL;
-		rc = RC_ERR_NOMEM;
-		goto out;
-	}
-	if ((dir = strdup(path)) == NULL) {
-		rc = RC_ERR_NOMEM;
-		goto out;
-	}
-	slash = strrchr(dir, '/');
-	if (slash == NULL)
-		strcpy(dir, ".");
-	else if (slash == dir)
-		dir[1] = 0;
-	else
-		*slash = 0;
-	/* mkstemp creates the file 0600: nobody else can open it before fchmod. */
-	if ((fd = mkstemp(tmp)) < 0) {
-		rc_errf(err, errlen, "%s: cannot create a temporary file: %s", dir, strerror(errno));
-		rc = RC_ERR_IO;
-		goto out;
-	}
-	created = 1;
-	if (fchmod(fd, (mode_t)mode) != 0 || keyfile_write_all(fd, data, len) != 0 || fsync(fd) != 0) {
-		rc_errf(err, errlen, "%s: %s", tmp, strerror(errno));
-		rc = RC_ERR_IO;
-		goto out;
-	}
-	if (close(fd) != 0) {
-		fd = -1;
-		rc_errf(err, errlen, "%s: %s", tmp, strerror(errno));
-		rc = RC_ERR_IO;
-		goto out;
-	}
-	fd = -1;
-	if ((rc = keyfile_install(tmp, path, force, err, errlen)) == RC_OK)
-		keyfile_sync_dir(dir);
-out:
-	if (fd >= 0)
-		close(fd);
-	if (rc != RC_OK && created)
-		unlink(tmp);
-	free(tmp);
-	free(dir);
-	return rc;
-}
-
 int keyfile_save_pair(const char *path, const struct rsa_private *k, enum keyfile_format fmt, int force, char *err,
                       size_t errlen)
 {
@@ -691,9 +522,9 @@ int keyfile_save_pair(const char *path, const struct rsa_private *k, enum keyfil
 	}
 	if ((rc = keyfile_format_private(k, fmt, &priv)) != RC_OK || (rc = keyfile_format_public(&k->pub, fmt, &pub)) != RC_OK)
 		goto out;
-	if ((rc = keyfile_write_atomic(path, priv.data, priv.len, 0600, force, err, errlen)) != RC_OK)
+	if ((rc = atomic_file_write(path, priv.data, priv.len, 0600, force, err, errlen)) != RC_OK)
 		goto out;
-	rc = keyfile_write_atomic(pub_path, pub.data, pub.len, 0644, force, err, errlen);
+	rc = atomic_file_write(pub_path, pub.data, pub.len, 0644, force, err, errlen);
 out:
 	bytebuf_free(&priv);
 	bytebuf_free(&pub);

@@ -50,9 +50,6 @@ int keyfile_load_public(const char *path, struct rsa_public *k, char *err, size_
 int keyfile_format_private(const struct rsa_private *k, enum keyfile_format fmt, struct bytebuf *out);
 int keyfile_format_public(const struct rsa_public *k, enum keyfile_format fmt, struct bytebuf *out);
 
-/* Writes path atomically (temporary file in the same folder, fsync, rename)
- * with the given mode; RC_ERR_EXISTS when path exists and !force. */
-int keyfile_write_atomic(const char *path, const uint8_t *data, size_t len, unsigned mode, int force, char *err, size_t errlen);
 /* Writes the private key (mode 0600) to path and the public key (0644) to
  * path + ".pub". RC_ERR_EXISTS (nothing written) if either exists and !force. */
 int keyfile_save_pair(const char *path, const struct rsa_private *k, enum keyfile_format fmt, int force, char *err, size_t errlen);

@@ -11,6 +11,8 @@ common_librsachat_a_SOURCES = \
 	common/bigint.h common/bigint.c \
 	common/rsa.h common/rsa.c \
 	common/rsa_parallel.h common/rsa_parallel.c \
+	common/textfile.h common/textfile.c \
+	common/atomic_file.h common/atomic_file.c \
 	common/keyfile.h common/keyfile.c \
 	common/fingerprint.h common/fingerprint.c \
 	common/utf8.h common/utf8.c \

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "bigint.h"
+#include "clock.h"
 #include "errors.h"
 #include "protocol.h"
 #include "rsa.h"
@@ -372,12 +373,23 @@ int rsa_encrypt(const struct rsa_public *k, const uint8_t *p, size_t n, size_t c
 
 int rsa_decrypt(const struct rsa_private *k, const struct blocklist *in, struct bytebuf *out)
 {
+	return rsa_decrypt_until(k, in, RSA_NO_DEADLINE, out);
+}
+
+int rsa_decrypt_until(const struct rsa_private *k, const struct blocklist *in, int64_t deadline_ms, struct bytebuf *out)
+{
 	size_t keep = out->len, i;
 	mpz_t c;
 	int rc = RC_OK;
 
 	mpz_init(c);
 	for (i = 0; i < in->count; i++) {
+		/* Each block is a whole private-key operation: a peer choosing the
+		 * count must not choose how long we work. */
+		if (deadline_ms != RSA_NO_DEADLINE && clock_now_ms() >= deadline_ms) {
+			rc = RC_ERR_TIMEOUT;
+			break;
+		}
 		bigint_from_bytes(c, in->v[i].data, in->v[i].len);
 		if (mpz_cmp(c, k->pub.n) >= 0) {
 			rc = RC_ERR_RANGE;

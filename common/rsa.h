@@ -8,6 +8,7 @@
 
 #include <gmp.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "blocklist.h"
 #include "bytebuf.h"
@@ -76,5 +77,10 @@ int rsa_encrypt(const struct rsa_public *k, const uint8_t *p, size_t n, size_t c
 /* Decrypts every block with k (CRT) and appends the concatenated minimal
  * encodings to out. RC_ERR_RANGE for a block >= n. */
 int rsa_decrypt(const struct rsa_private *k, const struct blocklist *in, struct bytebuf *out);
+/* No deadline for rsa_decrypt_until. */
+#define RSA_NO_DEADLINE (-1)
+/* rsa_decrypt that stops with RC_ERR_TIMEOUT (out as it was) once
+ * clock_now_ms() reaches deadline_ms, checked before each block. */
+int rsa_decrypt_until(const struct rsa_private *k, const struct blocklist *in, int64_t deadline_ms, struct bytebuf *out);
 
 #endif

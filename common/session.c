@@ -23,8 +23,8 @@
 #include "wire.h"
 
 #define SESSION_READ_CHUNK 16384u
-/* No deadline: poll without a timeout. */
-#define SESSION_NO_DEADLINE (-1)
+/* No deadline: poll without a timeout, decrypt without a limit. */
+#define SESSION_NO_DEADLINE RSA_NO_DEADLINE
 
 static int64_t session_deadline(int timeout_ms)
 {
@@ -297,9 +297,12 @@ int session_request_text(struct session *s, const char *req, size_t req_len, cha
 		session_drop(s);
 		goto out;
 	}
-	rc = wire_open(s->me, &blocks, PROTO_CLIENT_MAX_RESPONSE_BYTES, resp, resp_len);
+	/* The request's deadline covers decrypting the answer too: a server
+	 * choosing millions of blocks must not keep us past it. */
+	rc = wire_open_until(s->me, &blocks, PROTO_CLIENT_MAX_RESPONSE_BYTES, deadline, resp, resp_len);
 	if (rc != RC_OK && rc != RC_ERR_NOMEM) {
-		rc = RC_ERR_PROTOCOL;
+		if (rc != RC_ERR_TIMEOUT)
+			rc = RC_ERR_PROTOCOL;
 		session_drop(s);
 	}
 out:

@@ -31,10 +31,12 @@ struct session {
 int session_connect(struct session *s, const char *host, const char *port, const struct rsa_private *me,
                     int timeout_ms, char *err, size_t errlen);
 /* Sends one request (JSON text) and returns the decrypted response text
- * (malloc'd, NUL-terminated). RC_ERR_EOF, RC_ERR_TIMEOUT, RC_ERR_IO,
- * RC_ERR_TOO_LARGE (a response over s->limits) or RC_ERR_PROTOCOL (a
- * response that does not decrypt to UTF-8 text); after any of them the
- * connection is closed and later requests get RC_ERR_EOF. RC_ERR_NUL or
+ * (malloc'd, NUL-terminated). RC_ERR_EOF, RC_ERR_TIMEOUT (timeout_ms passed,
+ * decrypting the response included), RC_ERR_IO, RC_ERR_TOO_LARGE (a response
+ * over s->limits) or RC_ERR_PROTOCOL (a response that does not decrypt to
+ * UTF-8 text, or has more blocks than its bytes can hold: wire_open_until);
+ * after any of them the connection is closed and later requests get
+ * RC_ERR_EOF. RC_ERR_NUL or
  * RC_ERR_INVAL for a request that cannot be encrypted (connection kept). */
 int session_request_text(struct session *s, const char *req, size_t req_len, char **resp, size_t *resp_len);
 /* The same with json-c objects; *resp is parsed by jsonx_parse (caller puts

@@ -161,6 +161,61 @@ expect_in "registered on the way" "$RC_TMP/err" "registered as dave"
 as dave --login dave users
 expect_status "--login with a registered key" 0
 
+# Issue 11, finding 8: logins and texts from others cannot forge output
+# lines or hide; look-alikes are marked. The hostile logins are written into
+# the database, whatever a server would let register: a newline and a forged
+# line, a zero width space, a C1 CSI, a right-to-left override.
+for who in mallory zoe yann xena; do
+	rc_genkey 1024 "$RC_TMP/$who.key"
+	as $who register $who
+	expect_status "register $who" 0
+done
+FORGED_LINE='[2026-01-01 00:00:00] bob: pay mallory'
+rc_psql -c "UPDATE \"user\" SET login = E'bob\\n$FORGED_LINE' WHERE login = 'mallory';
+	UPDATE \"user\" SET login = U&'carol\\200B' WHERE login = 'zoe';
+	UPDATE \"user\" SET login = U&'csi\\009B2J' WHERE login = 'yann';
+	UPDATE \"user\" SET login = U&'\\202Eecilrama' WHERE login = 'xena'"
+as alice users
+expect_status "users with hostile logins" 0
+as alice --json users
+cp "$RC_TMP/out" "$RC_TMP/users.json"
+"$JSONL" "$RC_TMP/users.json" login lookalike >"$RC_TMP/rows" || rc_fail "users --json: $(cat "$RC_TMP/users.json")"
+as alice users
+rc_expect "one plain line per user" "$(grep -c . "$RC_TMP/users.json")" "$(grep -c . "$RC_TMP/out")"
+grep -v '^[^ ]* SHA256:[^ ]*$' "$RC_TMP/out" && rc_fail "users: a line that is not 'LOGIN FINGERPRINT'"
+rc_expect "only the real bob line starts with bob" 1 "$(grep -c '^bob SHA256:' "$RC_TMP/out")"
+expect_in "a newline in a login is escaped" "$RC_TMP/out" 'bob\n[2026-01-01\u002000:00:00]\u0020bob:\u0020pay\u0020mallory SHA256:'
+expect_in "a zero width space is shown, and marked" "$RC_TMP/out" '≈carol\u200B SHA256:'
+expect_in "the real carol is marked too" "$RC_TMP/out" '≈carol SHA256:'
+expect_in "C1 escaped" "$RC_TMP/out" 'csi\u009B2J SHA256:'
+expect_in "bidi override escaped" "$RC_TMP/out" '\u202Eecilrama SHA256:'
+LC_ALL=C grep -q "$(printf '\302\233\|\342\200\256\|\342\200\213')" "$RC_TMP/out" && rc_fail "raw C1, RLO or ZWSP in users"
+rc_expect "look-alikes in --json" "$(printf 'carol\ttrue')" "$(grep '^carol	' "$RC_TMP/rows")"
+LC_ALL=C grep -q "$(printf '\302\233\|\342\200\256')" "$RC_TMP/users.json" && rc_fail "raw C1 or RLO in users --json"
+expect_in "--json escapes C1" "$RC_TMP/users.json" 'csi\u009B2J'
+expect_in "--json escapes bidi overrides" "$RC_TMP/users.json" '\u202Eecilrama'
+"$JSONL" "$RC_TMP/users.json" login | grep -q "$(printf '^\342\200\256ecilrama$')" ||
+	rc_fail "--json users: the exact login does not round-trip"
+echo "ok - --json keeps the exact logins"
+
+# A text with a newline and a forged message line, from a login with one.
+as mallory send alice "$(printf 'hello\n%s\nbye' "$FORGED_LINE")"
+expect_status "a message with a forged line" 0
+as alice history "$(printf 'bob\n%s' "$FORGED_LINE")"
+expect_status "history of the hostile login" 0
+rc_expect "one message, one header line" 1 "$(grep -c '^\[' "$RC_TMP/out")"
+grep -v '^\[\|^  ' "$RC_TMP/out" && rc_fail "history: a line that is neither a header nor a continuation"
+expect_in "the forged line is a continuation" "$RC_TMP/out" "  $FORGED_LINE"
+as alice unread
+LC_ALL=C grep -q "$(printf '\342\200\256')" "$RC_TMP/out" && rc_fail "raw RLO in unread"
+expect_in "unread escapes bidi overrides" "$RC_TMP/out" '\u202Eecilrama 0'
+# send finds one user's key (get_user, or get_users on a server without it).
+as alice send "$(printf 'carol\342\200\213')" "to the look-alike"
+expect_status "send to a login with a zero width space" 0
+as zoe history alice
+expect_in "the look-alike got it" "$RC_TMP/out" "to the look-alike"
+rc_psql -c "DELETE FROM \"user\" WHERE login NOT IN ('alice', 'bob', 'carol', 'dave')"
+
 # Contents that cannot be decrypted (another key's block, not even JSON)
 # show as a marked placeholder, never as garbage.
 rc_psql -c "INSERT INTO message (content, sender, receiver) VALUES

@@ -2,8 +2,10 @@
 # The TUI in a real terminal (tmux): register by typing a login, open a
 # contact, send a line with Cyrillic, CJK and emoji and see it sent, see a
 # message from another client appear with no key pressed (and the notify
-# command run), survive a resize, quit cleanly (exit 0, nothing from the
-# sanitizers); and a changed server key stops everything behind a warning.
+# command run), see a look-alike login escaped and marked and its
+# decryption bomb shown unread while sending goes on, survive a resize, quit
+# cleanly (exit 0, nothing from the sanitizers); and a changed server key
+# stops everything behind a warning.
 . "$top_srcdir/tests/lib/harness.sh"
 
 command -v tmux >/dev/null || rc_fail "tmux is needed for the TUI test"
@@ -98,6 +100,26 @@ screen | grep -qF "carol (1)" && rc_fail "carol's message still counts as unread
 "$CHAT" --port "$RC_PORT" --key "$RC_TMP/bob.key" unread >"$RC_TMP/unread" 2>&1 || rc_fail "unread"
 grep -qx "carol 0" "$RC_TMP/unread" || rc_fail "the TUI did not record what was read: $(cat "$RC_TMP/unread")"
 echo "ok - reading in the TUI is remembered for 'unread'"
+
+# Issue 11: a look-alike of carol (carol and a zero width space) shows
+# escaped, both carols marked; its message of 110,000 blocks (a decryption
+# bomb) shows unread and does not hold up sending.
+rc_genkey 1024 "$RC_TMP/mallory.key"
+"$CHAT" --port "$RC_PORT" --key "$RC_TMP/mallory.key" register mallory >/dev/null 2>&1 || rc_fail "register mallory"
+rc_psql -c "UPDATE \"user\" SET login = U&'carol\200B' WHERE login = 'mallory';
+	INSERT INTO message (content, sender, receiver)
+	SELECT '[' || string_agg('\"Ag==\"', ', ') || ']', U&'carol\200B', 'bob' FROM generate_series(1, 110000)"
+wait_for ' ≈carol\u200B (1)'
+wait_for '>≈carol'
+$TMUX_CMD send-keys -t rc Tab
+wait_for '≈carol\u200B  (≈ looks like another login)'
+wait_for "[unreadable: too many blocks]"
+screen | grep -q '[0-9][0-9]:[0-9][0-9] carol\\u200B$' || rc_fail "the sender is not shown escaped: $(screen)"
+$TMUX_CMD send-keys -t rc "to the look-alike" Enter
+wait_for "to the look-alike"
+wait_for "bob  [sent]"
+screen | grep -qF "queued" && rc_fail "a message stays queued: $(screen)"
+echo "ok - sending is not held up by the bomb"
 $TMUX_CMD send-keys -t rc "/open alice" Enter
 $TMUX_CMD send-keys -t rc "/search from the CLI" Enter
 wait_for "search: from the CLI"

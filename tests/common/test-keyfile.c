@@ -16,12 +16,14 @@
 
 #include <cmocka.h>
 
+#include "atomic_file.h"
 #include "bigint.h"
 #include "errors.h"
 #include "fingerprint.h"
 #include "keyfile.h"
 #include "secure.h"
 #include "testutil.h"
+#include "textfile.h"
 
 static struct rsa_private key, other;
 static struct json_object *vectors;
@@ -426,20 +428,64 @@ static void test_file_too_large(void **state)
 	rsa_private_clear(&k);
 }
 
+/* common/textfile, which key files share with the client's state files: the
+ * cap, an empty file, lines with and without a final newline, the checks. */
+static void test_textfile(void **state)
+{
+	char path[512], *text;
+	const char *line;
+	size_t len, pos = 0, line_len;
+	struct bytebuf buf;
+
+	(void)state;
+	tmp_path(path, sizeof(path), "lines");
+	write_file(path, "one\r\n\ntwo", 0644);
+	assert_int_equal(textfile_read(path, 9, &text, &len), RC_OK);
+	assert_int_equal(len, 9);
+	assert_true(textfile_next_line(text, len, &pos, &line, &line_len));
+	assert_int_equal(line_len, 4); /* the '\r' is the caller's business */
+	assert_true(textfile_next_line(text, len, &pos, &line, &line_len));
+	assert_int_equal(line_len, 0);
+	assert_true(textfile_next_line(text, len, &pos, &line, &line_len));
+	assert_int_equal(line_len, 3);
+	assert_memory_equal(line, "two", 3);
+	assert_false(textfile_next_line(text, len, &pos, &line, &line_len));
+	free(text);
+	assert_int_equal(textfile_read(path, 8, &text, &len), RC_ERR_TOO_LARGE);
+	assert_null(text);
+	tmp_path(path, sizeof(path), "empty");
+	write_file(path, "", 0644);
+	assert_int_equal(textfile_read(path, 10, &text, &len), RC_OK);
+	assert_string_equal(text, "");
+	free(text);
+	tmp_path(path, sizeof(path), "no-such-file");
+	assert_int_equal(textfile_read(path, 10, &text, &len), RC_ERR_NOTFOUND);
+	/* the checks, with errors naming the file */
+	tmp_path(path, sizeof(path), "lines");
+	bytebuf_init(&buf, 100);
+	assert_int_equal(textfile_read_into(path, 100, TEXTFILE_OWNER_ONLY, &buf, err, sizeof(err)), RC_ERR_PERM);
+	assert_non_null(strstr(err, "chmod 600"));
+	assert_int_equal(textfile_read_into(path, 5, TEXTFILE_ANY, &buf, err, sizeof(err)), RC_ERR_TOO_LARGE);
+	assert_non_null(strstr(err, path));
+	assert_int_equal(textfile_read_into(tmpdir, 100, TEXTFILE_REGULAR, &buf, err, sizeof(err)), RC_ERR_FORMAT);
+	assert_non_null(strstr(err, "not a regular file"));
+	bytebuf_free(&buf);
+}
+
 static void test_write_atomic(void **state)
 {
 	char path[512], *text;
 
 	(void)state;
 	tmp_path(path, sizeof(path), "atomic");
-	assert_int_equal(keyfile_write_atomic(path, (const uint8_t *)"one\n", 4, 0640, 0, err, sizeof(err)), RC_OK);
+	assert_int_equal(atomic_file_write(path, (const uint8_t *)"one\n", 4, 0640, 0, err, sizeof(err)), RC_OK);
 	assert_int_equal(file_mode(path), 0640);
-	assert_int_equal(keyfile_write_atomic(path, (const uint8_t *)"two\n", 4, 0600, 0, err, sizeof(err)), RC_ERR_EXISTS);
+	assert_int_equal(atomic_file_write(path, (const uint8_t *)"two\n", 4, 0600, 0, err, sizeof(err)), RC_ERR_EXISTS);
 	assert_non_null(strstr(err, "already exists"));
 	text = read_file(path);
 	assert_string_equal(text, "one\n");
 	free(text);
-	assert_int_equal(keyfile_write_atomic(path, (const uint8_t *)"two\n", 4, 0600, 1, err, sizeof(err)), RC_OK);
+	assert_int_equal(atomic_file_write(path, (const uint8_t *)"two\n", 4, 0600, 1, err, sizeof(err)), RC_OK);
 	text = read_file(path);
 	assert_string_equal(text, "two\n");
 	free(text);
@@ -448,7 +494,7 @@ static void test_write_atomic(void **state)
 	assert_int_equal(count_entries("atomic"), 1);
 	/* a folder that does not exist */
 	tmp_path(path, sizeof(path), "no-such-dir/key");
-	assert_int_equal(keyfile_write_atomic(path, (const uint8_t *)"x", 1, 0600, 0, err, sizeof(err)), RC_ERR_IO);
+	assert_int_equal(atomic_file_write(path, (const uint8_t *)"x", 1, 0600, 0, err, sizeof(err)), RC_ERR_IO);
 	assert_non_null(strstr(err, "no-such-dir"));
 }
 
@@ -525,6 +571,7 @@ int main(void)
 		cmocka_unit_test(test_original_config_py),
 		cmocka_unit_test(test_corrupted_files),
 		cmocka_unit_test(test_file_too_large),
+		cmocka_unit_test(test_textfile),
 		cmocka_unit_test(test_write_atomic),
 		cmocka_unit_test(test_default_path),
 		cmocka_unit_test(test_fingerprints),

@@ -7,6 +7,10 @@
 # time limit with exit status 3 (the server's answer is refused) or 4 (the
 # connection failed), one clear line on stderr, and no sanitizer report.
 # Messages whose contents are garbage show the placeholder instead.
+# Decryption bombs (issue 11, finding 6): an answer of 4M tiny blocks, or of
+# blocks too many to decrypt, ends within the request deadline (15 s) with
+# exit 4; a message of 110,000 blocks is shown unread, the rest of the
+# conversation as usual.
 . "$top_srcdir/tests/lib/harness.sh"
 
 rc_init
@@ -121,4 +125,35 @@ timeout 60 "$CHAT" --port "$PORT" --key "$RC_TMP/me.key" --known-servers "$RC_TM
 [ $st -eq 0 ] || rc_fail "history of garbage contents: exit $st; stderr: $(cat "$RC_TMP/err")"
 grep -q 'Sanitizer\|runtime error' "$RC_TMP/err" && rc_fail "sanitizer report: $(cat "$RC_TMP/err")"
 rc_expect "garbage contents show the placeholder" 3 "$(grep -c 'bob: ' "$RC_TMP/out")"
+
+# Decryption bombs. Each run must end well within 40 s (the request deadline
+# is 15 s; without it these took minutes).
+timed() {
+	label=$1
+	shift
+	started=$(date +%s)
+	"$@"
+	took=$(($(date +%s) - started))
+	[ $took -le 40 ] || rc_fail "$label: took $took s; the request deadline is 15 s"
+	echo "ok - $label within 40 s ($took s)"
+}
+hostile "block-bomb:4194304"
+timed "users, an answer of 4M one-byte blocks" run "users, an answer of 4M one-byte blocks" users
+hostile "dense-bomb:600000"
+timed "users, an answer of 600,000 half-modulus blocks" run "users, an answer of 600,000 half-modulus blocks" users
+expect_timeout() {
+	grep -q 'timed out' "$RC_TMP/err" || rc_fail "dense bomb: not the deadline: $(cat "$RC_TMP/err")"
+}
+expect_timeout
+hostile history-bomb
+history_bomb() {
+	st=0
+	timeout 60 "$CHAT" --port "$PORT" --key "$RC_TMP/me.key" --known-servers "$RC_TMP/known" --accept-new-server-key \
+		history bob >"$RC_TMP/out" 2>"$RC_TMP/err" || st=$?
+	[ $st -eq 0 ] || rc_fail "history with bombs: exit $st; stderr: $(cat "$RC_TMP/err")"
+}
+timed "history with two bomb messages" history_bomb
+grep -q 'Sanitizer\|runtime error' "$RC_TMP/err" && rc_fail "sanitizer report: $(cat "$RC_TMP/err")"
+rc_expect "bombs shown unread, the rest read" "$(printf 'bob: before\nbob: [unreadable: too many blocks]\nbob: [unreadable: too many blocks]\nbob: after')" \
+	"$(sed 's/^\[[^]]*\] //' "$RC_TMP/out")"
 hostile_stop

@@ -18,6 +18,13 @@
  *   not-utf8       blocks below the modulus that decrypt to bytes that are
  *                  not UTF-8 (0xff 0xfe ...)
  *   close          no answer: the connection is closed
+ *   block-bomb:N   N one-byte blocks (a decryption bomb: each costs the
+ *                  client a private-key operation)
+ *   dense-bomb:N   N blocks of half the client's modulus length, each below
+ *                  it: plausible in size, too many to decrypt in time
+ *   history-bomb   a get_messages answer from "bob": "before", a content of
+ *                  110,000 one-byte blocks, one of 200 half-modulus blocks,
+ *                  "after" (the two honest ones encrypted for the client)
  * The client's proof of key possession (key_challenge, key_proof) gets
  * --challenge ACTION instead, by default the original server's
  * "incorrect cmd", so the actions meet the commands themselves.
@@ -28,6 +35,7 @@
 #include <getopt.h>
 #include <gmp.h>
 #include <signal.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +45,7 @@
 
 #include "bigint.h"
 #include "blocklist.h"
+#include "content.h"
 #include "errors.h"
 #include "frame.h"
 #include "jsonx.h"
@@ -48,6 +57,8 @@
 #include "wire.h"
 
 #define HS_READ_LIMIT (1u << 22)
+/* Bomb blocks are at most half of a 16384-bit modulus. */
+#define HS_MAX_BOMB_BLOCK 1024u
 
 /* Sends what it can: a client that gave up early is fine. */
 static void hs_send(int fd, const void *p, size_t n)
@@ -118,6 +129,86 @@ static void hs_push_number(struct blocklist *blocks, const mpz_t v)
 	bytebuf_free(&b);
 }
 
+/* count blocks of block_len bytes 0x01 0x02 ... (below the client's modulus
+ * when block_len is at most half its length). */
+static void hs_push_bomb(struct blocklist *blocks, size_t count, size_t block_len)
+{
+	uint8_t block[HS_MAX_BOMB_BLOCK];
+
+	if (block_len > sizeof(block))
+		stress_die("bomb blocks of %zu bytes: at most %zu", block_len, sizeof(block));
+	for (size_t i = 0; i < block_len; i++)
+		block[i] = (uint8_t)(1 + i % 200);
+	for (size_t i = 0; i < count; i++)
+		if (blocklist_push(blocks, block, block_len) != RC_OK)
+			stress_die("out of memory");
+}
+
+/* One get_messages entry from bob with the given content. */
+static void hs_add_message(struct json_object *list, const char *created_at, const char *content)
+{
+	struct json_object *m = json_object_new_object();
+
+	if (m == NULL || json_object_object_add(m, "user", json_object_new_string("bob")) != 0 ||
+	    json_object_object_add(m, "created_at", json_object_new_string(created_at)) != 0 ||
+	    json_object_object_add(m, "content", json_object_new_string(content)) != 0 ||
+	    json_object_array_add(list, m) != 0)
+		stress_die("out of memory");
+}
+
+/* The content string (a JSON list of base64 strings) of blocks. */
+static char *hs_bomb_content(const struct blocklist *blocks)
+{
+	struct json_object *list = json_object_new_array();
+	char b64[sodium_base64_ENCODED_LEN(HS_MAX_BOMB_BLOCK, sodium_base64_VARIANT_ORIGINAL)];
+	char *content;
+
+	for (size_t i = 0; list != NULL && i < blocks->count; i++) {
+		sodium_bin2base64(b64, sizeof(b64), blocks->v[i].data, blocks->v[i].len, sodium_base64_VARIANT_ORIGINAL);
+		if (json_object_array_add(list, json_object_new_string(b64)) != 0)
+			stress_die("out of memory");
+	}
+	if (list == NULL || (content = strdup(json_object_to_json_string_ext(list, JSON_C_TO_STRING_PLAIN))) == NULL)
+		stress_die("out of memory");
+	json_object_put(list);
+	return content;
+}
+
+/* The JSON text of history-bomb's get_messages answer for client. */
+static char *hs_history_bomb(const struct rsa_public *client)
+{
+	struct json_object *answer = json_object_new_object(), *list = json_object_new_array();
+	struct blocklist tiny, dense;
+	char *before = NULL, *after = NULL, *tiny_content, *dense_content, *text;
+
+	blocklist_init(&tiny);
+	blocklist_init(&dense);
+	hs_push_bomb(&tiny, 110000, 1);
+	hs_push_bomb(&dense, 200, rsa_modulus_bytes(client) / 2);
+	tiny_content = hs_bomb_content(&tiny);
+	dense_content = hs_bomb_content(&dense);
+	if (answer == NULL || list == NULL ||
+	    content_encode(client, "before", 6, rsa_chunk_original(client), &before) != RC_OK ||
+	    content_encode(client, "after", 5, rsa_chunk_original(client), &after) != RC_OK)
+		stress_die("cannot encrypt");
+	hs_add_message(list, "2026-11-24T10:00:00.000001", before);
+	hs_add_message(list, "2026-11-24T10:00:01.000001", tiny_content);
+	hs_add_message(list, "2026-11-24T10:00:02.000001", dense_content);
+	hs_add_message(list, "2026-11-24T10:00:03.000001", after);
+	if (json_object_object_add(answer, "state", json_object_new_string("ok")) != 0 ||
+	    json_object_object_add(answer, "data", list) != 0 ||
+	    (text = strdup(json_object_to_json_string_ext(answer, JSON_C_TO_STRING_PLAIN))) == NULL)
+		stress_die("out of memory");
+	json_object_put(answer);
+	blocklist_free(&tiny);
+	blocklist_free(&dense);
+	free(before);
+	free(after);
+	free(tiny_content);
+	free(dense_content);
+	return text;
+}
+
 /* Answers one request; 0 to read the next request, -1 to close. */
 static int hs_answer(int fd, const char *action, const struct rsa_public *client)
 {
@@ -166,6 +257,23 @@ static int hs_answer(int fd, const char *action, const struct rsa_public *client
 		mpz_clears(m, c, NULL);
 	} else if (strcmp(action, "close") == 0) {
 		keep = -1;
+	} else if (strncmp(action, "block-bomb:", 11) == 0) {
+		/* Written straight out: millions of blocks, no list of them. */
+		unsigned long n = strtoul(action + 11, NULL, 10);
+
+		if (bytebuf_put_u32le(&out, (uint32_t)n) != RC_OK)
+			stress_die("out of memory");
+		for (unsigned long i = 0; i < n; i++)
+			if (bytebuf_put_u32le(&out, 1) != RC_OK || bytebuf_put_u8(&out, 2) != RC_OK)
+				stress_die("out of memory");
+	} else if (strncmp(action, "dense-bomb:", 11) == 0) {
+		hs_push_bomb(&blocks, strtoul(action + 11, NULL, 10), rsa_modulus_bytes(client) / 2);
+	} else if (strcmp(action, "history-bomb") == 0) {
+		char *text = hs_history_bomb(client);
+
+		if (wire_seal(client, rsa_chunk_original(client), text, strlen(text), &out) != RC_OK)
+			stress_die("cannot encrypt the history");
+		free(text);
 	} else {
 		stress_die("unknown action %s", action);
 	}

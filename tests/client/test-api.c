@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sodium.h>
 
 #include "bigint.h"
 #include "client/api.h"
@@ -542,6 +543,7 @@ static void test_decrypt_cache(void **state)
 	unsigned char d1[CHAT_DIGEST_BYTES], d2[CHAT_DIGEST_BYTES];
 	char *for_alice, *for_bob;
 	const char *text, *again;
+	enum chat_unreadable why;
 
 	(void)state;
 	decrypt_cache_init(&cache);
@@ -550,14 +552,17 @@ static void test_decrypt_cache(void **state)
 	decrypt_cache_digest(for_alice, strlen(for_alice), d1);
 	decrypt_cache_digest(for_bob, strlen(for_bob), d2);
 	assert_memory_not_equal(d1, d2, CHAT_DIGEST_BYTES);
-	assert_int_equal(decrypt_cache_text(&cache, &alice_key, for_alice, strlen(for_alice), d1, &text), 0);
+	assert_int_equal(decrypt_cache_text(&cache, &alice_key, for_alice, strlen(for_alice), d1, &text, &why), 0);
 	assert_string_equal(text, "тест");
+	assert_int_equal(why, CHAT_READABLE);
 	/* The second time comes from the cache: the same stored text. */
-	assert_int_equal(decrypt_cache_text(&cache, &alice_key, for_alice, strlen(for_alice), d1, &again), 0);
+	assert_int_equal(decrypt_cache_text(&cache, &alice_key, for_alice, strlen(for_alice), d1, &again, &why), 0);
 	assert_ptr_equal(text, again);
 	/* Not for this key: remembered as undecryptable. */
-	assert_int_equal(decrypt_cache_text(&cache, &alice_key, for_bob, strlen(for_bob), d2, &text), 0);
+	assert_int_equal(decrypt_cache_text(&cache, &alice_key, for_bob, strlen(for_bob), d2, &text, &why), 0);
 	assert_null(text);
+	assert_int_equal(why, CHAT_UNREADABLE_KEY);
+	assert_non_null(strstr(decrypt_cache_placeholder(why), "cannot decrypt"));
 	assert_int_equal(cache.count, 2);
 	/* Many entries: the table grows and finds them all. */
 	for (unsigned i = 0; i < 200; i++) {
@@ -565,15 +570,207 @@ static void test_decrypt_cache(void **state)
 		char junk[32];
 		snprintf(junk, sizeof(junk), "[\"%u\"]", i);
 		decrypt_cache_digest(junk, strlen(junk), d);
-		assert_int_equal(decrypt_cache_text(&cache, &alice_key, junk, strlen(junk), d, &text), 0);
+		assert_int_equal(decrypt_cache_text(&cache, &alice_key, junk, strlen(junk), d, &text, &why), 0);
 		assert_null(text);
 	}
-	assert_int_equal(decrypt_cache_text(&cache, &alice_key, for_alice, strlen(for_alice), d1, &text), 0);
+	assert_int_equal(decrypt_cache_text(&cache, &alice_key, for_alice, strlen(for_alice), d1, &text, &why), 0);
 	assert_string_equal(text, "тест");
 	assert_int_equal(cache.count, 202);
 	decrypt_cache_free(&cache);
 	free(for_alice);
 	free(for_bob);
+}
+
+/* content (a JSON list of base64 strings) of n blocks of block_len bytes
+ * 0x01 0x02 ...: numbers below any 1024-bit modulus. */
+static char *bomb_content(size_t n, size_t block_len)
+{
+	struct bytebuf b;
+	uint8_t raw[128];
+	char b64[200];
+	uint8_t *data;
+	size_t len;
+
+	assert_true(block_len <= sizeof(raw));
+	for (size_t i = 0; i < block_len; i++)
+		raw[i] = (uint8_t)(1 + i % 200);
+	sodium_bin2base64(b64, sizeof(b64), raw, block_len, sodium_base64_VARIANT_ORIGINAL);
+	bytebuf_init(&b, BYTEBUF_UNBOUNDED);
+	assert_int_equal(bytebuf_append_str(&b, "["), 0);
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(bytebuf_append_str(&b, i ? ", \"" : "\""), 0);
+		assert_int_equal(bytebuf_append_str(&b, b64), 0);
+		assert_int_equal(bytebuf_append_str(&b, "\""), 0);
+	}
+	assert_int_equal(bytebuf_append_str(&b, "]"), 0);
+	assert_int_equal(bytebuf_take(&b, &data, &len), 0);
+	bytebuf_free(&b);
+	return (char *)data;
+}
+
+/* Decryption bombs from a peer are refused unread (no private-key operation
+ * spent on them), while the longest honest message still reads. */
+static void test_decrypt_cache_bombs(void **state)
+{
+	struct decrypt_cache cache;
+	unsigned char d[CHAT_DIGEST_BYTES];
+	size_t cap = decrypt_cache_max_blocks(&alice_key.pub);
+	enum chat_unreadable why;
+	const char *text;
+	char *content, *longest = malloc(API_MAX_TEXT_BYTES + 1);
+	/* finding 6: 110,000 one-byte blocks (770 kB); a few tiny blocks; full-looking blocks past the cap */
+	const struct {
+		size_t n, block_len;
+	} bombs[] = { { 110000, 1 }, { 20, 1 }, { cap + 1, 64 } };
+
+	(void)state;
+	assert_non_null(longest);
+	/* 8 KiB in the original's chunks fits the cap with 1024-bit keys: about 130 blocks. */
+	assert_in_range(cap, API_MAX_TEXT_BYTES / rsa_chunk_original(&alice_key.pub), 200);
+	decrypt_cache_init(&cache);
+	for (size_t i = 0; i < sizeof(bombs) / sizeof(bombs[0]); i++) {
+		content = bomb_content(bombs[i].n, bombs[i].block_len);
+		decrypt_cache_digest(content, strlen(content), d);
+		assert_int_equal(decrypt_cache_text(&cache, &alice_key, content, strlen(content), d, &text, &why), 0);
+		assert_null(text);
+		assert_int_equal(why, CHAT_UNREADABLE_TOO_MANY_BLOCKS);
+		assert_string_equal(decrypt_cache_placeholder(why), "[unreadable: too many blocks]");
+		free(content);
+	}
+	/* The longest message we send, in the original's small chunks, reads. */
+	memset(longest, 'a', API_MAX_TEXT_BYTES);
+	longest[API_MAX_TEXT_BYTES] = '\0';
+	assert_int_equal(content_encode(&alice_key.pub, longest, API_MAX_TEXT_BYTES, rsa_chunk_original(&alice_key.pub),
+	                                &content), 0);
+	decrypt_cache_digest(content, strlen(content), d);
+	assert_int_equal(decrypt_cache_text(&cache, &alice_key, content, strlen(content), d, &text, &why), 0);
+	assert_non_null(text);
+	assert_string_equal(text, longest);
+	free(content);
+	free(longest);
+	decrypt_cache_free(&cache);
+}
+
+/* api_get_user(login) gives rc: bob's key on success, else an error holding err_part. */
+static void expect_get_user(struct session *s, const char *login, int rc, const char *err_part)
+{
+	struct api_user u;
+	char err[256];
+
+	api_user_init(&u);
+	assert_int_equal(api_get_user(s, login, &u, err, sizeof(err)), rc);
+	if (rc == RC_OK) {
+		assert_string_equal(u.login, login);
+		assert_true(rsa_public_equal(&u.key, &bob_key.pub));
+	} else {
+		assert_non_null(strstr(err, err_part));
+	}
+	api_user_free(&u);
+}
+
+/* get_user, our extension: one user's key; the errors; no other user. */
+static void test_get_user(void **state)
+{
+	struct fake_server f = { 0 };
+	struct session s;
+	char reply[2048], other[2048];
+	char *n = decimal(bob_key.pub.n);
+
+	(void)state;
+	snprintf(reply, sizeof(reply), "{\"state\": \"ok\", \"data\": {\"login\": \"bob\", \"open_exponent\": 65537, \"module\": %s}}", n);
+	snprintf(other, sizeof(other), "{\"state\": \"ok\", \"data\": {\"login\": \"mallory\", \"open_exponent\": 65537, \"module\": %s}}", n);
+	f.replies[0] = reply;
+	f.replies[1] = "{\"state\": \"error\", \"error\": \"no such user\"}";
+	f.replies[2] = other;
+	connect_to(&f, &s);
+	expect_get_user(&s, "bob", RC_OK, NULL);
+	expect_get_user(&s, "nobody", RC_ERR_SERVER, "no such user");
+	expect_get_user(&s, "bob", RC_ERR_PROTOCOL, "another user");
+	session_close(&s);
+	fake_finish(&f);
+	assert_int_equal(f.n_requests, 3);
+	assert_string_equal(f.requests[0], "{\"cmd\":\"get_user\",\"login\":\"bob\"}");
+	fake_free(&f);
+	free(n);
+}
+
+/* A server without get_user (the original answers "incorrect cmd"): the
+ * whole list, then the one user from it, or "no such user". */
+static void test_get_user_fallback(void **state)
+{
+	struct fake_server f = { 0 };
+	struct session s;
+	char list[2048];
+	char *n = decimal(bob_key.pub.n);
+
+	(void)state;
+	snprintf(list, sizeof(list), "{\"state\": \"ok\", \"data\": [{\"login\": \"bob\", \"open_exponent\": 65537, \"module\": %s}]}", n);
+	f.replies[0] = "{\"state\": \"error\", \"error\": \"incorrect cmd\"}";
+	f.replies[1] = list;
+	f.replies[2] = "{\"state\": \"error\", \"error\": \"incorrect cmd\"}";
+	f.replies[3] = list;
+	connect_to(&f, &s);
+	expect_get_user(&s, "bob", RC_OK, NULL);
+	expect_get_user(&s, "carol", RC_ERR_SERVER, "no such user");
+	session_close(&s);
+	fake_finish(&f);
+	assert_int_equal(f.n_requests, 4);
+	assert_string_equal(f.requests[0], "{\"cmd\":\"get_user\",\"login\":\"bob\"}");
+	assert_string_equal(f.requests[1], "{\"cmd\":\"get_users\"}");
+	fake_free(&f);
+	free(n);
+}
+
+/* An answer of n blocks of block_len bytes (numbers below alice's modulus). */
+static void answer_bomb(struct bytebuf *out, size_t n, size_t block_len)
+{
+	uint8_t block[64];
+
+	assert_true(block_len <= sizeof(block));
+	for (size_t i = 0; i < block_len; i++)
+		block[i] = (uint8_t)(1 + i);
+	bytebuf_init(out, BYTEBUF_UNBOUNDED);
+	assert_int_equal(bytebuf_put_u32le(out, (uint32_t)n), 0);
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(bytebuf_put_u32le(out, (uint32_t)block_len), 0);
+		assert_int_equal(bytebuf_append(out, block, block_len), 0);
+	}
+}
+
+/* A server's answer of many blocks: tiny ones are refused before any
+ * decryption; full-looking ones are decrypted only until the request's
+ * deadline. Either way the session ends, not the client's patience. */
+static void test_answer_bombs(void **state)
+{
+	static const struct {
+		size_t n, block_len;
+		int timeout_ms;
+		int rc;
+	} cases[] = {
+		{ 1000000, 1, 5000, RC_ERR_PROTOCOL },
+		/* about 30,000 private-key operations: seconds of work, far past 200 ms */
+		{ 30000, 64, 200, RC_ERR_TIMEOUT },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct fake_server f = { 0 };
+		struct session s;
+		struct bytebuf bomb;
+		char err[256];
+
+		answer_bomb(&bomb, cases[i].n, cases[i].block_len);
+		f.raw = bomb.data;
+		f.raw_len = bomb.len;
+		connect_to(&f, &s);
+		s.timeout_ms = cases[i].timeout_ms;
+		assert_int_equal(api_ping(&s, err, sizeof(err)), cases[i].rc);
+		assert_true(s.fd < 0);
+		session_close(&s);
+		fake_finish(&f);
+		fake_free(&f);
+		bytebuf_free(&bomb);
+	}
 }
 
 static int setup_keys(void **state)
@@ -614,6 +811,10 @@ int main(void)
 		cmocka_unit_test(test_connect_tofu),
 		cmocka_unit_test(test_connect_key_proof),
 		cmocka_unit_test(test_decrypt_cache),
+		cmocka_unit_test(test_decrypt_cache_bombs),
+		cmocka_unit_test(test_get_user),
+		cmocka_unit_test(test_get_user_fallback),
+		cmocka_unit_test(test_answer_bombs),
 	};
 	return cmocka_run_group_tests(tests, setup_keys, teardown_keys);
 }

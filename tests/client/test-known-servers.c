@@ -15,7 +15,7 @@
 
 #include "client/known_servers.h"
 #include "client/seen_state.h"
-#include "client/textfile.h"
+#include "textfile.h"
 #include "errors.h"
 
 struct fixture {

@@ -22,7 +22,7 @@ static const unsigned char *digest(int i)
 
 static struct chat_incoming msg(const char *sender, const char *at, int d, const char *text)
 {
-	struct chat_incoming in = { sender, at, digest(d), text };
+	struct chat_incoming in = { sender, at, digest(d), text, text != NULL ? CHAT_READABLE : CHAT_UNREADABLE_KEY };
 	return in;
 }
 
