@@ -32,8 +32,9 @@
  * reader is the sender, and checks the recipient the same way.
  *
  * Who speaks v2: a v1 message from our client carries MSGV2_MARKER at the
- * end of its text (U+2063 INVISIBLE SEPARATOR, which the original client
- * prints as nothing). The client's rule (its integration is in progress):
+ * end of its text (U+2063 INVISIBLE SEPARATOR: a format character of zero
+ * width, which the original client passes to the terminal like any other
+ * text). The client's rule (its integration is in progress):
  *  - v1 is always readable, and always sent to a contact not known to be
  *    v2-capable, or whose key or ours is too small (msgv2_key_supported);
  *  - a contact becomes v2-capable after a v1 message from it with the marker
