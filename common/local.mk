@@ -21,7 +21,12 @@ common_librsachat_a_SOURCES = \
 	common/wire.h common/wire.c \
 	common/log.h common/log.c \
 	common/secure.h common/secure.c \
-	common/session.h common/session.c
+	common/session.h common/session.c \
+	common/pkcs1.h common/pkcs1.c \
+	common/oaep.h common/oaep.c \
+	common/pss.h common/pss.c \
+	common/safety.h common/safety.c \
+	common/msgv2.h common/msgv2.c
 
 # What a program needs to link the common library.
 COMMON_LIBS = common/librsachat.a $(JSONC_LIBS) $(SODIUM_LIBS) $(GMP_LIBS) $(PTHREAD_LIBS)
@@ -84,3 +89,18 @@ COMMON_TESTS += tests/common/test-log-errors
 tests_common_test_log_errors_SOURCES = tests/common/test-log-errors.c
 tests_common_test_log_errors_CFLAGS = $(COMMON_TEST_CFLAGS)
 tests_common_test_log_errors_LDADD = $(COMMON_TEST_LDADD)
+
+COMMON_TESTS += tests/common/test-pkcs1
+tests_common_test_pkcs1_SOURCES = tests/common/test-pkcs1.c
+tests_common_test_pkcs1_CFLAGS = $(COMMON_TEST_CFLAGS)
+tests_common_test_pkcs1_LDADD = $(COMMON_TEST_LDADD)
+
+COMMON_TESTS += tests/common/test-msgv2
+tests_common_test_msgv2_SOURCES = tests/common/test-msgv2.c
+tests_common_test_msgv2_CFLAGS = $(COMMON_TEST_CFLAGS)
+tests_common_test_msgv2_LDADD = $(COMMON_TEST_LDADD)
+
+COMMON_TESTS += tests/common/test-safety
+tests_common_test_safety_SOURCES = tests/common/test-safety.c
+tests_common_test_safety_CFLAGS = $(COMMON_TEST_CFLAGS)
+tests_common_test_safety_LDADD = $(COMMON_TEST_LDADD)

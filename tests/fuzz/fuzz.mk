@@ -10,7 +10,8 @@
 FUZZ_COMMON_SOURCES = tests/fuzz/fuzz_common.h tests/fuzz/fuzz_common.c tests/fuzz/standalone_main.c
 
 check_PROGRAMS += tests/fuzz/fuzz-frame tests/fuzz/fuzz-rsa-codec tests/fuzz/fuzz-keyfile \
-	tests/fuzz/fuzz-content tests/fuzz/fuzz-jsonx tests/fuzz/fuzz-dispatch tests/fuzz/fuzz-client-api
+	tests/fuzz/fuzz-content tests/fuzz/fuzz-jsonx tests/fuzz/fuzz-dispatch tests/fuzz/fuzz-client-api \
+	tests/fuzz/fuzz-msgv2
 
 tests_fuzz_fuzz_frame_SOURCES = tests/fuzz/fuzz_frame.c $(FUZZ_COMMON_SOURCES)
 tests_fuzz_fuzz_frame_LDADD = $(COMMON_LIBS)
@@ -25,6 +26,9 @@ FUZZ_DICTS_content = json content
 tests_fuzz_fuzz_jsonx_SOURCES = tests/fuzz/fuzz_jsonx.c $(FUZZ_COMMON_SOURCES)
 tests_fuzz_fuzz_jsonx_LDADD = $(COMMON_LIBS)
 FUZZ_DICTS_jsonx = json
+tests_fuzz_fuzz_msgv2_SOURCES = tests/fuzz/fuzz_msgv2.c $(FUZZ_COMMON_SOURCES)
+tests_fuzz_fuzz_msgv2_LDADD = $(COMMON_LIBS)
+FUZZ_DICTS_msgv2 = json
 # The server's dispatcher and request path, with fake_store.c linked in place
 # of server/store.c (the store.h interface is the seam): no PostgreSQL.
 tests_fuzz_fuzz_dispatch_SOURCES = tests/fuzz/fuzz_dispatch.c tests/fuzz/fake_store.h tests/fuzz/fake_store.c \
