@@ -19,6 +19,7 @@ struct request_ctx {
 	int response_chunk_wide;    /* len(n)-1 chunks instead of the original's */
 	size_t max_request_bytes;   /* longest decrypted request text */
 	unsigned encrypt_threads;   /* threads one long response may encrypt on (the CPUs) */
+	struct dispatch_policy policy; /* the server's rules for commands */
 };
 
 /* What happened to a request. */
@@ -37,7 +38,6 @@ struct job {
 	const struct rsa_public *client_key; /* borrowed: the owner outlives the job */
 	const char *e_dec, *n_dec;  /* the client key in decimal, borrowed likewise */
 	char *login;                /* in: cached login or NULL; out: the login now known */
-	int require_key_proof;      /* the server's setting (--require-key-proof) */
 	struct dispatch_key_proof proof; /* in: the connection's; out: what it is now */
 	struct blocklist request;   /* in: the request's blocks */
 	struct bytebuf response;    /* out: the response's blocks frame */

@@ -286,7 +286,7 @@ int server_run(const struct server_config *cfg, const struct rsa_private *key, c
 	srv.env.request_limits.max_total_bytes = cfg->max_request_bytes;
 	srv.env.handshake_timeout_ms = cfg->handshake_timeout_ms;
 	srv.env.idle_timeout_ms = cfg->idle_timeout_ms;
-	srv.env.require_key_proof = cfg->require_key_proof;
+	srv.ctx.policy.require_key_proof = cfg->require_key_proof;
 	srv.ctx.server_key = key;
 	srv.ctx.response_chunk_wide = cfg->response_chunk_wide;
 	srv.ctx.max_request_bytes = cfg->max_request_bytes;

@@ -324,20 +324,18 @@ static void check_response(const struct store *st, struct identity *id, const st
 		FUZZ_CHECK(row != NO_USER && streq(fake_store_user(st, row)->login, id->login));
 }
 
-/* The key proof extension, then dispatch_request, on the parsed text (the
- * order request_process follows). */
+/* dispatch_request on the parsed text, as request_process calls it. */
 static struct json_object *serve_direct(struct store *st, struct identity *id, struct json_object *req,
                                         int required, int *close_after)
 {
-	struct dispatch_identity did = {id->e_dec, id->n_dec, id->login};
+	const struct dispatch_policy policy = {.require_key_proof = required};
+	struct dispatch_identity did = {id->e_dec, id->n_dec, id->login, id->proof};
 	struct json_object *resp = NULL;
 
 	*close_after = 0;
-	FUZZ_CHECK(dispatch_key_proof(req, &id->proof, required, 1, &resp) == RC_OK);
-	if (resp)
-		return resp;
-	FUZZ_CHECK(dispatch_request(st, req, &did, 1, &resp, close_after) == RC_OK);
+	FUZZ_CHECK(dispatch_request(st, &policy, req, &did, 1, &resp, close_after) == RC_OK);
 	id->login = did.login;
+	id->proof = did.proof;
 	return resp;
 }
 
@@ -349,7 +347,8 @@ static struct json_object *serve_full(struct store *st, struct identity *id, con
 	const struct rsa_private *k = fuzz_key();
 	/* Two threads: long answers take rsa_encrypt_parallel's threaded path. */
 	const struct request_ctx ctx = {.server_key = k, .response_chunk_wide = wide,
-	                                .max_request_bytes = FUZZ_MAX_REQUEST_BYTES, .encrypt_threads = 2};
+	                                .max_request_bytes = FUZZ_MAX_REQUEST_BYTES, .encrypt_threads = 2,
+	                                .policy = {.require_key_proof = required}};
 	const struct frame_limits lim = {PROTO_CLIENT_MAX_RESPONSE_BYTES, PROTO_CLIENT_MAX_BLOCKS,
 	                                 PROTO_CLIENT_MAX_RESPONSE_BYTES};
 	struct json_object *resp = NULL;
@@ -365,7 +364,6 @@ static struct json_object *serve_full(struct store *st, struct identity *id, con
 	job->client_key = &k->pub;
 	job->e_dec = id->e_dec;
 	job->n_dec = id->n_dec;
-	job->require_key_proof = required;
 	job->proof = id->proof;
 	/* A chunk starting with NUL cannot be encrypted: send the text whole then. */
 	sealed = rsa_encrypt(&k->pub, text, len, rsa_chunk_original(&k->pub), &job->request) == RC_OK;
