@@ -9,13 +9,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "allowed_keys.h"
 #include "bigint.h"
 #include "bytebuf.h"
 #include "errors.h"
 #include "jsonx.h"
 #include "log.h"
+#include "login.h"
 #include "protocol.h"
 #include "secure.h"
+
+/* An IPv6 address in text (INET6_ADDRSTRLEN is 46), with room to spare. */
+#define DISPATCH_PEER_HOST_MAX 64u
 
 static struct json_object *dispatch_ok(struct json_object *data)
 {
@@ -117,20 +122,133 @@ static struct json_object *dispatch_already_registered(const char *login)
 	return resp;
 }
 
+/* The host part of a peer address ("1.2.3.4:5", "[::1]:5"); 0 when there
+ * is none to record (an unknown address). */
+static int dispatch_peer_host(const char *peer, char *out, size_t outlen)
+{
+	const char *start = peer, *end = peer ? strrchr(peer, ':') : NULL;
+
+	if (!end || end == peer)
+		return 0;
+	if (*start == '[' && end[-1] == ']') {
+		start++;
+		end--;
+	}
+	if ((size_t)(end - start) >= outlen)
+		return 0;
+	memcpy(out, start, (size_t)(end - start));
+	out[end - start] = '\0';
+	return 1;
+}
+
+/* A login written without a skeleton (before migration 003, or by the
+ * original server beside ours) that looks like the new one. */
+struct dispatch_lookalike {
+	const char *skeleton;
+	int found;
+};
+
+static int dispatch_match_skeleton(void *arg, const char *login, const char *unused_e, const char *unused_n)
+{
+	struct dispatch_lookalike *l = arg;
+	char *skeleton = NULL;
+	int r = login_skeleton(login, strlen(login), &skeleton);
+
+	(void)unused_e;
+	(void)unused_n;
+	if (r == RC_OK && strcmp(skeleton, l->skeleton) == 0)
+		l->found = 1;
+	free(skeleton);
+	/* A stored login that is not UTF-8 looks like nothing we could register. */
+	return r == RC_ERR_UTF8 ? RC_OK : r;
+}
+
+/* The server's rules for new users, before a row is written: *refusal
+ * stays NULL when the registration may go on, else it is the error text.
+ * from is the registering address, NULL when unknown. */
+static int dispatch_check_registration(struct dispatch_call *call, const char *skeleton, const char *from,
+                                       const char **refusal)
+{
+	const struct dispatch_policy *policy = call->policy;
+	struct dispatch_lookalike lookalike = { skeleton, 0 };
+	long recent;
+	int r;
+
+	*refusal = NULL;
+	if (policy->registrations_per_hour && from) {
+		if ((r = store_count_recent_registrations(call->st, from, &recent)) != RC_OK)
+			return r;
+		if (recent >= (long)policy->registrations_per_hour) {
+			log_warn(call->conn_id, "registration refused: %ld registrations from %s in the last hour", recent,
+			         from);
+			*refusal = PROTO_ERR_TOO_MANY_REGISTRATIONS;
+			return RC_OK;
+		}
+	}
+	/* New rows carry their skeleton under a unique index; older rows are
+	 * compared here, one by one (their number never grows). */
+	if ((r = store_list_unskeletoned_logins(call->st, dispatch_match_skeleton, &lookalike)) != RC_OK)
+		return r;
+	if (lookalike.found)
+		*refusal = PROTO_ERR_LOGIN_EXISTS;
+	return RC_OK;
+}
+
+/* A key may register unless the server's registration is closed to it. */
+static int dispatch_key_may_register(struct dispatch_call *call, int *allowed)
+{
+	*allowed = 1;
+	if (!call->policy->allowed_keys)
+		return RC_OK;
+	return allowed_keys_contains(call->policy->allowed_keys, call->id->e_dec, call->id->n_dec, allowed);
+}
+
+/* Refused logins are logged by the rule they break, never by their text. */
+static struct json_object *dispatch_refuse_login(struct dispatch_call *call, enum login_problem problem)
+{
+	log_info(call->conn_id, "registration refused: login with %s", login_problem_text(problem));
+	return dispatch_error(PROTO_ERR_INVALID_LOGIN);
+}
+
+/* register: the server's rules first (closed registration, the login
+ * rules of login.h, the limit per address, look-alikes), then one insert. */
 static struct json_object *dispatch_register(struct dispatch_call *call)
 {
 	struct store *st = call->st;
 	struct dispatch_identity *id = call->id;
 	const char *login = dispatch_nonempty_string(call->req, "login");
-	char *existing = NULL;
-	int inserted;
+	struct store_registration reg = { NULL, NULL };
+	enum login_problem problem;
+	char host[DISPATCH_PEER_HOST_MAX], *existing = NULL, *skeleton = NULL;
+	const char *refusal = NULL;
+	int inserted, allowed, r;
 
+	if (dispatch_key_may_register(call, &allowed) != RC_OK)
+		return NULL;
+	if (!allowed) {
+		log_info(call->conn_id, "registration refused: the key is not in the allowed keys");
+		return dispatch_error(PROTO_ERR_REGISTRATION_CLOSED);
+	}
 	if (!login)
 		return dispatch_error(PROTO_ERR_NO_LOGIN);
 	if (dispatch_utf8_chars(login) > PROTO_MAX_LOGIN_CHARS)
 		return dispatch_error(DISPATCH_ERR_LOGIN_TOO_LONG);
-	if (store_insert_user(st, login, id->e_dec, id->n_dec, &inserted) != RC_OK)
+	if ((r = login_check_new(login, strlen(login), &problem)) != RC_OK)
+		return r == RC_ERR_NOMEM ? NULL : dispatch_refuse_login(call, problem);
+	if (login_skeleton(login, strlen(login), &skeleton) != RC_OK)
+		return NULL;
+	reg.skeleton = skeleton;
+	reg.from = dispatch_peer_host(id->peer, host, sizeof host) ? host : NULL;
+	r = dispatch_check_registration(call, skeleton, reg.from, &refusal);
+	if (r == RC_OK && !refusal)
+		r = store_insert_user(st, login, id->e_dec, id->n_dec, &reg, &inserted);
+	free(skeleton);
+	if (r == RC_ERR_NOMEM)
+		return NULL;
+	if (r != RC_OK)
 		return dispatch_error(PROTO_ERR_DB_UNAVAILABLE);
+	if (refusal)
+		return dispatch_error(refusal);
 	if (inserted) {
 		id->login = strdup(login);
 		if (!id->login)
@@ -140,7 +258,7 @@ static struct json_object *dispatch_register(struct dispatch_call *call)
 	}
 	/* A unique index refused the row: either someone registered this key
 	 * in the meantime (another connection, another server), or the login
-	 * is taken. */
+	 * or one that looks like it is taken. */
 	if (store_find_login_by_key(st, id->e_dec, id->n_dec, &existing) != RC_OK)
 		return dispatch_error(PROTO_ERR_DB_UNAVAILABLE);
 	if (!existing)
@@ -191,6 +309,28 @@ static struct json_object *dispatch_get_users(struct dispatch_call *call)
 		return r == RC_ERR_DB ? dispatch_error(PROTO_ERR_DB_UNAVAILABLE) : NULL;
 	}
 	return dispatch_ok(list);
+}
+
+/* get_user (ours): one user's key, the cheap alternative to get_users. */
+static struct json_object *dispatch_get_user(struct dispatch_call *call)
+{
+	const char *login = dispatch_nonempty_string(call->req, "login");
+	struct json_object *found, *user;
+	int r;
+
+	if (!login)
+		return dispatch_error(PROTO_ERR_NO_LOGIN);
+	found = json_object_new_array();
+	if (!found)
+		return NULL;
+	r = store_get_user(call->st, login, dispatch_add_user, found);
+	if (r != RC_OK) {
+		json_object_put(found);
+		return r == RC_ERR_DB ? dispatch_error(PROTO_ERR_DB_UNAVAILABLE) : NULL;
+	}
+	user = json_object_get(json_object_array_get_idx(found, 0));
+	json_object_put(found);
+	return user ? dispatch_ok(user) : dispatch_error(PROTO_ERR_NO_SUCH_USER);
 }
 
 /* A history can hold tens of thousands of messages: their JSON text is
@@ -338,36 +478,17 @@ static struct json_object *dispatch_send_message(struct dispatch_call *call)
  * present another user's key and act as that user, blind to the answers.
  *
  *   {"cmd": "key_challenge"}
- *       -> {"state": "ok", "data": "<64 lowercase hex digits>"}: 32 random
- *       bytes the connection remembers (one outstanding challenge; a new
- *       key_challenge replaces it). The answer is encrypted for the
- *       presented key like every response: only the holder of the private
- *       key can read it.
- *   {"cmd": "key_proof", "challenge": "<hex>"}
- *       -> {"state": "ok", "data": "proven"} when it is the outstanding
- *       challenge (compared in constant time), and the connection is
- *       proven for good; else {"state": "error", "error": "wrong
- *       challenge"}. The challenge is used up either way: one guess each.
- *
- * Both are answered for anyone, before the auth rules (like ping). With
- * --require-key-proof, register, get_users, get_messages and send_message
- * from a connection that has not proven its key get "key proof required";
- * ping, goodbye and the two commands above always work. Without it the
- * two commands work and nothing else changes. A client tells a server
- * without the extension by its answer to key_challenge: "no auth" or
- * "incorrect cmd", the usual errors for an unknown command. */
-
-/* The key proof extension (ours, opt-in; wire-protocol.md section 6, "no
- * proof of key possession"). Version 1 takes the presented public key as
- * the identity, and public keys are public (get_users), so anyone may
- * present another user's key and act as that user, blind to the answers.
- *
- *   {"cmd": "key_challenge"}
- *       -> {"state": "ok", "data": "<64 lowercase hex digits>"}: 32 random
- *       bytes the connection remembers (one outstanding challenge; a new
- *       key_challenge replaces it). The answer is encrypted for the
- *       presented key like every response: only the holder of the private
- *       key can read it.
+ *       -> {"state": "ok", "data": "<64 lowercase hex digits>",
+ *       "filler": "<random hex digits>"}: 32 random bytes the connection
+ *       remembers (one outstanding challenge; a new key_challenge replaces
+ *       it). The answer is encrypted for the presented key like every
+ *       response: only the holder of the private key can read it.
+ *       Textbook RSA leaves a short plaintext m open when m^e < n (with
+ *       e = 3 and a modulus over about 2,100 bits, the integer cube root of
+ *       the block is the answer): the filler, as many random hex digits as
+ *       the modulus has decimal digits (more than it has bytes), makes
+ *       every chunk that holds a digit of the challenge a full chunk, and
+ *       mostly random, whatever the chunk size.
  *   {"cmd": "key_proof", "challenge": "<hex>"}
  *       -> {"state": "ok", "data": "proven"} when it is the outstanding
  *       challenge (compared in constant time), and the connection is
@@ -383,17 +504,41 @@ static struct json_object *dispatch_send_message(struct dispatch_call *call)
  * its answer to key_challenge: "no auth" or "incorrect cmd", the usual
  * errors for an unknown command. */
 
+/* The filler of a key_challenge answer: random hex, at least len digits. */
+static struct json_object *dispatch_new_filler(size_t len)
+{
+	size_t bytes = (len + 1) / 2;
+	uint8_t *random = malloc(bytes);
+	char *hex = malloc(2 * bytes + 1);
+	struct json_object *filler = NULL;
+
+	if (random && hex) {
+		secure_random(random, bytes);
+		sodium_bin2hex(hex, 2 * bytes + 1, random, bytes);
+		filler = json_object_new_string(hex);
+	}
+	free(random);
+	free(hex);
+	return filler;
+}
+
 static struct json_object *dispatch_key_challenge(struct dispatch_call *call)
 {
 	struct dispatch_key_proof *proof = &call->id->proof;
 	char hex[2 * PROTO_KEY_CHALLENGE_BYTES + 1];
-	struct json_object *resp;
+	struct json_object *resp, *filler;
 
 	secure_random(proof->challenge, sizeof proof->challenge);
 	proof->challenge_pending = 1;
 	sodium_bin2hex(hex, sizeof hex, proof->challenge, sizeof proof->challenge);
 	resp = dispatch_ok_string(hex);
 	secure_wipe(hex, sizeof hex);
+	filler = resp ? dispatch_new_filler(strlen(call->id->n_dec)) : NULL;
+	if (!filler) {
+		json_object_put(resp);
+		return NULL;
+	}
+	json_object_object_add(resp, "filler", filler);
 	return resp;
 }
 
@@ -457,6 +602,7 @@ static const struct dispatch_command dispatch_commands[] = {
 	{ PROTO_CMD_KEY_PROOF, DISPATCH_ANYONE, dispatch_key_proof },
 	{ PROTO_CMD_REGISTER, DISPATCH_ANONYMOUS, dispatch_register },
 	{ PROTO_CMD_GET_USERS, DISPATCH_REGISTERED, dispatch_get_users },
+	{ PROTO_CMD_GET_USER, DISPATCH_REGISTERED, dispatch_get_user },
 	{ PROTO_CMD_GET_MESSAGES, DISPATCH_REGISTERED, dispatch_get_messages },
 	{ PROTO_CMD_SEND_MESSAGE, DISPATCH_REGISTERED, dispatch_send_message },
 };

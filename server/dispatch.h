@@ -29,13 +29,18 @@ struct dispatch_key_proof {
 struct dispatch_identity {
 	const char *e_dec;   /* the client's public exponent, decimal */
 	const char *n_dec;   /* the client's modulus, decimal */
+	const char *peer;    /* the client's address as "host:port" or "[host]:port" */
 	char *login;         /* owned; NULL: anonymous so far */
 	struct dispatch_key_proof proof;
 };
 
+struct allowed_keys;
+
 /* The server's rules for every request (read-only while workers run). */
 struct dispatch_policy {
 	int require_key_proof;   /* user commands only after a key proof */
+	unsigned registrations_per_hour;   /* per source address; 0: no limit */
+	const struct allowed_keys *allowed_keys; /* NULL: anyone may register */
 };
 
 /* Answers one request through the command table: req is the parsed JSON,

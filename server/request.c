@@ -77,7 +77,7 @@ static int request_seal(const struct request_ctx *ctx, const struct job *job, st
 
 void request_process(const struct request_ctx *ctx, struct store *st, struct job *job)
 {
-	struct dispatch_identity id = { job->e_dec, job->n_dec, job->login, job->proof };
+	struct dispatch_identity id = { job->e_dec, job->n_dec, job->peer, job->login, job->proof };
 	struct json_object *req = NULL, *resp = NULL;
 	char *text = NULL;
 	size_t len = 0;

@@ -20,6 +20,7 @@ struct request_ctx {
 	size_t max_request_bytes;   /* longest decrypted request text */
 	unsigned encrypt_threads;   /* threads one long response may encrypt on (the CPUs) */
 	struct dispatch_policy policy; /* the server's rules for commands */
+	int statement_timeout_ms;   /* of each database statement (store.c); 0: none */
 };
 
 /* What happened to a request. */
@@ -37,6 +38,7 @@ struct job {
 	uint64_t conn_id;           /* for logs */
 	const struct rsa_public *client_key; /* borrowed: the owner outlives the job */
 	const char *e_dec, *n_dec;  /* the client key in decimal, borrowed likewise */
+	const char *peer;           /* the client's address, borrowed likewise */
 	char *login;                /* in: cached login or NULL; out: the login now known */
 	struct dispatch_key_proof proof; /* in: the connection's; out: what it is now */
 	struct blocklist request;   /* in: the request's blocks */
