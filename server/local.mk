@@ -53,6 +53,8 @@ SERVER_TESTS = \
 	tests/server/db-outage.sh \
 	tests/server/options.sh \
 	tests/server/shutdown.sh \
-	tests/server/key-proof.sh
+	tests/server/key-proof.sh \
+	tests/server/registration.sh \
+	tests/server/statement-timeout.sh
 TESTS += $(SERVER_TESTS)
 EXTRA_DIST += $(SERVER_TESTS)

@@ -24,8 +24,8 @@
  *       without the filler, encrypted here for the victim
  *   test-client ... small-e BITS FILE
  *       writes a key pair with public exponent 3 (FILE, FILE.pub)
- *   test-client ... flood COUNT
- *       COUNT connections, each presenting a new made-up key (an odd 1024-bit
+ *   test-client ... [--source ADDR] flood COUNT
+ *       COUNT connections (from the local address ADDR, e.g. 127.0.0.2), each presenting a new made-up key (an odd 1024-bit
  *       number, e = 65537, no private key) and asking to register a new
  *       login; the answers cannot be read: prints "flood done"
  *   test-client ... abuse SCENARIO
@@ -68,6 +68,7 @@
 
 static const char *tc_host = "127.0.0.1";
 static const char *tc_port;
+static const char *tc_source;  /* local address raw connections bind to */
 static int tc_timeout_ms = 30000;
 static int tc_keep_times;
 
@@ -232,6 +233,19 @@ static int tc_cmd_req(const struct rsa_private *key, int argc, char **argv)
 
 /* A connected socket; rcvbuf > 0 shrinks its receive buffer (and so the
  * window the server may fill) before connecting. */
+static void tc_bind_source(int fd)
+{
+	struct addrinfo hints, *res;
+
+	memset(&hints, 0, sizeof hints);
+	hints.ai_socktype = SOCK_STREAM;
+	if (getaddrinfo(tc_source, NULL, &hints, &res) != 0)
+		tc_die("cannot resolve %s", tc_source);
+	if (bind(fd, res->ai_addr, res->ai_addrlen) != 0)
+		tc_die("bind %s: %s", tc_source, strerror(errno));
+	freeaddrinfo(res);
+}
+
 static int tc_raw_connect(int rcvbuf)
 {
 	struct addrinfo hints, *res;
@@ -244,6 +258,8 @@ static int tc_raw_connect(int rcvbuf)
 	fd = socket(res->ai_family, res->ai_socktype, res->ai_protocol);
 	if (fd >= 0 && rcvbuf > 0)
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+	if (fd >= 0 && tc_source)
+		tc_bind_source(fd);
 	if (fd < 0 || connect(fd, res->ai_addr, res->ai_addrlen) != 0)
 		tc_die("connect: %s", strerror(errno));
 	freeaddrinfo(res);
@@ -622,7 +638,9 @@ static int tc_cmd_flood(int count)
 		random[sizeof random - 1] |= 1;
 		bigint_from_bytes(fake.n, random, sizeof random);
 		fd = tc_raw_handshake(&fake, &server, 0);
-		snprintf(req, sizeof req, "{\"cmd\":\"register\",\"login\":\"flood%d\"}", i);
+		/* The login, like the key, is new every time. */
+		snprintf(req, sizeof req, "{\"cmd\":\"register\",\"login\":\"flood-%02x%02x%02x%02x\"}", random[1],
+		         random[2], random[3], random[4]);
 		tc_raw_send_request(fd, &server, req, strlen(req));
 		if (tc_raw_read_frame(fd, FRAME_KIND_BLOCKS, &in) != RC_OK)
 			tc_die("flood: no answer to registration %d", i);
@@ -967,6 +985,7 @@ int main(int argc, char **argv)
 		{ "keep-times", no_argument, NULL, 'T' },
 		{ "present", required_argument, NULL, 'P' },
 		{ "witness", required_argument, NULL, 'W' },
+		{ "source", required_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct rsa_private key, witness;
@@ -984,6 +1003,7 @@ int main(int argc, char **argv)
 		case 'T': tc_keep_times = 1; break;
 		case 'P': present_path = optarg; break;
 		case 'W': witness_path = optarg; break;
+		case 'S': tc_source = optarg; break;
 		default: tc_die("bad option");
 		}
 	}
