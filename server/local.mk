@@ -55,6 +55,7 @@ SERVER_TESTS = \
 	tests/server/shutdown.sh \
 	tests/server/key-proof.sh \
 	tests/server/registration.sh \
-	tests/server/statement-timeout.sh
+	tests/server/statement-timeout.sh \
+	tests/server/admin.sh
 TESTS += $(SERVER_TESTS)
 EXTRA_DIST += $(SERVER_TESTS)

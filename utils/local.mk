@@ -4,6 +4,11 @@ dist_noinst_SCRIPTS += utils/install-deps utils/test-all
 EXTRA_DIST += .ci/run
 # Database migrations helper and the one-command local start (server helper's lines).
 dist_bin_SCRIPTS += utils/rsa-chat-migrate
+# The users of a database: list, delete (an operator's tool, beside rsa-chat-migrate).
+bin_PROGRAMS += utils/rsa-chat-admin
+utils_rsa_chat_admin_SOURCES = utils/rsa-chat-admin.c
+utils_rsa_chat_admin_CFLAGS = $(AM_CFLAGS) $(PQ_CFLAGS)
+utils_rsa_chat_admin_LDADD = $(COMMON_LIBS) $(PQ_LIBS)
 dist_noinst_SCRIPTS += utils/quickstart
 # Key generation (common helper's lines).
 bin_PROGRAMS += utils/generate-keys
