@@ -14,83 +14,58 @@ TC="$top_builddir/tests/server/test-client --port $RC_PORT"
 for u in alice bob carol dave; do
 	rc_genkey 1024 "$RC_TMP/$u"
 done
-as() {
+# reg WHO LOGIN...: one connection of WHO asking to register each LOGIN (a
+# JSON string body, escapes allowed), answers printed.
+reg() {
 	who=$1
 	shift
-	$TC --key "$RC_TMP/$who" req "$@" || rc_fail "test-client failed"
-}
-key_part() {
-	sed -n "s/^$2 \([0-9]*\)$/\1/p" "$RC_TMP/$1"
+	for login in "$@"; do
+		printf '{"cmd":"register","login":"%s"}\n' "$login"
+	done >"$RC_TMP/requests"
+	tr '\n' '\0' <"$RC_TMP/requests" | xargs -0 $TC --key "$RC_TMP/$who" req || rc_fail "test-client failed"
 }
 OK='{"state":"ok","data":'
 ERR='{"state":"error","error":'
-INVALID="${ERR}\"invalid login\"}"
+EXISTS="${ERR}\"login exists\"}"
 
-rc_expect "odd logins refused" \
-"$INVALID
-$INVALID
-$INVALID
-$INVALID
-$INVALID
-$INVALID
-$INVALID
-$INVALID
-$INVALID
-$INVALID
-$INVALID
-$INVALID
-$INVALID
-$INVALID
-$INVALID
-$INVALID
-$INVALID
-${ERR}\"no auth\"}" \
-"$(as alice '{"cmd":"register","login":"alice "}' '{"cmd":"register","login":" alice"}' \
-	'{"cmd":"register","login":"al\u200bice"}' '{"cmd":"register","login":"al\u200dice"}' \
-	'{"cmd":"register","login":"al\u00adice"}' '{"cmd":"register","login":"jose\u0301"}' \
-	'{"cmd":"register","login":"al\nice"}' '{"cmd":"register","login":"al\tice"}' \
-	'{"cmd":"register","login":"al\u001b[31mice"}' '{"cmd":"register","login":"al\u0085ice"}' \
-	'{"cmd":"register","login":"\u202eecila"}' '{"cmd":"register","login":"al\u00a0ice"}' \
-	'{"cmd":"register","login":"al\u2060ice"}' '{"cmd":"register","login":"\ufeffalice"}' \
-	'{"cmd":"register","login":"al\u007fice"}' '{"cmd":"register","login":"\u3164"}' \
-	'{"cmd":"register","login":"al\ue000ice"}' '{"cmd":"get_users"}')"
+# The odd logins of the finding, and more of their kind.
+set -- 'alice ' ' alice' 'al\u200bice' 'al\u200dice' 'al\u00adice' 'jose\u0301' 'al\nice' 'al\tice' \
+	'al\u001b[31mice' 'al\u0085ice' '\u202eecila' 'al\u00a0ice' 'al\u2060ice' '\ufeffalice' 'al\u007fice' \
+	'\u3164' 'al\ue000ice'
+rc_expect "odd logins refused" "$(for login in "$@"; do echo "${ERR}\"invalid login\"}"; done)" "$(reg alice "$@")"
 rc_expect "no row for a refused login" 0 "$(rc_psql -A -t -c 'SELECT count(*) FROM "user"')"
 
 rc_expect "ordinary logins in any script" \
 "${OK}\"welcome\"}
 ${OK}\"welcome\"}
 ${OK}\"welcome\"}" \
-"$(as alice '{"cmd":"register","login":"alice"}'
-	as bob '{"cmd":"register","login":"jos\u00e9"}'
-	as carol '{"cmd":"register","login":"\u0410\u043b\u0438\u0441\u0430"}')"
+"$(reg alice alice; reg bob 'jos\u00e9'; reg carol '\u0410\u043b\u0438\u0441\u0430')"
 
 # Cyrillic a, capitals, fullwidth letters, Greek capital alpha, and the
 # NFC-equal spelling of a taken login all look like one that exists.
-rc_expect "look-alike logins" \
-"${ERR}\"login exists\"}
-${ERR}\"login exists\"}
-${ERR}\"login exists\"}
-${ERR}\"login exists\"}
-${ERR}\"login exists\"}
-${ERR}\"login exists\"}
+rc_expect "look-alike logins" "$EXISTS
+$EXISTS
+$EXISTS
+$EXISTS
+$EXISTS
+$EXISTS
 ${OK}\"welcome\"}" \
-"$(as dave '{"cmd":"register","login":"\u0430lice"}' '{"cmd":"register","login":"ALICE"}' \
-	'{"cmd":"register","login":"\uff41\uff4c\uff49\uff43\uff45"}' '{"cmd":"register","login":"\u0391lice"}' \
-	'{"cmd":"register","login":"JOS\u00c9"}' '{"cmd":"register","login":"\u0430\u043b\u0438\u0441\u0430"}' \
-	'{"cmd":"register","login":"dave"}')"
+	"$(reg dave '\u0430lice' ALICE '\uff41\uff4c\uff49\uff43\uff45' '\u0391lice' 'JOS\u00c9' '\u0430\u043b\u0438\u0441\u0430' dave)"
 
 rc_expect "registration address and time recorded" "alice|127.0.0.1|t" \
 	"$(rc_psql -A -t -c "SELECT login, host(registered_from), registered_at > now() - interval '1 minute' FROM \"user\" WHERE login = 'alice'")"
 
+alice_e=$(sed -n 's/^e \([0-9]*\)$/\1/p' "$RC_TMP/alice")
+alice_n=$(sed -n 's/^n \([0-9]*\)$/\1/p' "$RC_TMP/alice")
 rc_expect "get_user" \
-"${OK}{\"login\":\"alice\",\"open_exponent\":$(key_part alice e),\"module\":$(key_part alice n)}}
+"${OK}{\"login\":\"alice\",\"open_exponent\":$alice_e,\"module\":$alice_n}}
 ${ERR}\"no such user\"}
 ${ERR}\"no login\"}
 ${ERR}\"no login\"}" \
-"$(as dave '{"cmd":"get_user","login":"alice"}' '{"cmd":"get_user","login":"zed"}' '{"cmd":"get_user"}' \
+"$($TC --key "$RC_TMP/dave" req '{"cmd":"get_user","login":"alice"}' '{"cmd":"get_user","login":"zed"}' '{"cmd":"get_user"}' \
 	'{"cmd":"get_user","login":5}')"
 rc_genkey 1024 "$RC_TMP/erin"
-rc_expect "get_user needs a registered user" "${ERR}\"no auth\"}" "$(as erin '{"cmd":"get_user","login":"alice"}')"
+rc_expect "get_user needs a registered user" "${ERR}\"no auth\"}" "$($TC --key "$RC_TMP/erin" req '{"cmd":"get_user","login":"alice"}')"
 
 # 6,000 registrations with made-up keys from one address: 20 rows, the rest
 # refused. Another address has its own 20.
@@ -112,7 +87,7 @@ cat >"$RC_TMP/allowed" <<KEYS
 # who may register
 $erin_fp
 
-  $(key_part frank e) $(key_part frank n)
+  $(sed -n 's/^[en] \([0-9]*\)$/\1/p' "$RC_TMP/frank" | tr '\n' ' ')
 KEYS
 rc_server_start --allowed-keys "$RC_TMP/allowed"
 TC="$top_builddir/tests/server/test-client --port $RC_PORT"
@@ -123,10 +98,8 @@ ${OK}\"welcome\"}
 ${ERR}\"registration closed\"}
 ${ERR}\"registration closed\"}
 ${ERR}\"already registered\",\"login\":\"alice\"}" \
-"$(as erin '{"cmd":"register","login":"erin"}'
-	as frank '{"cmd":"register","login":"frank"}'
-	as gina '{"cmd":"register","login":"gina"}' '{"cmd":"register"}'
-	as alice '{"cmd":"register","login":"x"}')"
+"$(reg erin erin; reg frank frank; reg gina gina; $TC --key "$RC_TMP/gina" req '{"cmd":"register"}'
+	reg alice x)"
 rc_server_stop
 
 printf 'SHA256:short\n' >"$RC_TMP/bad-allowed"
