@@ -179,7 +179,7 @@ static int dispatch_check_registration(struct dispatch_call *call, const char *s
 		if ((r = store_count_recent_registrations(call->st, from, &recent)) != RC_OK)
 			return r;
 		if (recent >= (long)policy->registrations_per_hour) {
-			log_warn(call->conn_id, "registration refused: %ld registrations from %s in the last hour", recent,
+			log_info(call->conn_id, "registration refused: %ld registrations from %s in the last hour", recent,
 			         from);
 			*refusal = PROTO_ERR_TOO_MANY_REGISTRATIONS;
 			return RC_OK;
