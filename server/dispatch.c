@@ -52,10 +52,6 @@ static struct json_object *dispatch_error(const char *text)
 	return o;
 }
 
-/* A string member that is present, a string, not empty and without NUL;
- * else NULL. A "\u0000" escape would cut the C string short, silently
- * storing "al" for "al\u0000ice" or delivering to "bob" what was sent to
- * "bob\u0000x" (and PostgreSQL text cannot hold NUL anyway). */
 /* One request on its way through the table: what a handler may use, and
  * what it may change (the identity's cached login and key proof). */
 struct dispatch_call {
@@ -67,6 +63,10 @@ struct dispatch_call {
 	int close_after;                /* goodbye: close once answered */
 };
 
+/* A string member that is present, a string, not empty and without NUL;
+ * else NULL. A "\u0000" escape would cut the C string short, silently
+ * storing "al" for "al\u0000ice" or delivering to "bob" what was sent to
+ * "bob\u0000x" (and PostgreSQL text cannot hold NUL anyway). */
 static const char *dispatch_nonempty_string(struct json_object *req, const char *key)
 {
 	struct json_object *v;
@@ -185,8 +185,9 @@ static int dispatch_check_registration(struct dispatch_call *call, const char *s
 			return RC_OK;
 		}
 	}
-	/* New rows carry their skeleton under a unique index; older rows are
-	 * compared here, one by one (their number never grows). */
+	/* New rows carry their skeleton under a unique index; rows without one
+	 * (older rows, and those the original server writes if it runs beside
+	 * ours) are compared here, one by one. */
 	if ((r = store_list_unskeletoned_logins(call->st, dispatch_match_skeleton, &lookalike)) != RC_OK)
 		return r;
 	if (lookalike.found)
