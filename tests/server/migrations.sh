@@ -1,8 +1,10 @@
 #!/bin/sh
 # Migrations: an empty database (done by rc_pg_start), a second run that
 # applies nothing, a database laid out by the original server WITH rows
-# (rows survive, the server serves those users), and a database with
-# duplicate logins (the migration stops and lists them, changing nothing).
+# (rows survive, the server serves those users; 003 leaves their
+# registration record empty and their logins still block look-alikes), and
+# a database with duplicate logins (the migration stops and lists them,
+# changing nothing).
 . "$top_srcdir/tests/lib/harness.sh"
 
 MIGRATE="$top_srcdir/utils/rsa-chat-migrate"
