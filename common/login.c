@@ -50,7 +50,8 @@ int login_check_new(const char *login, size_t len, enum login_problem *problem)
 		if (uc_is_general_category(uc, UC_CATEGORY_Cc))
 			return RC_ERR_FORMAT;
 		*problem = LOGIN_INVISIBLE;
-		if (login_is_invisible(uc))
+		/* A combining mark first would sit on whatever is shown before the login. */
+		if (login_is_invisible(uc) || (i == 0 && uc_is_general_category(uc, UC_CATEGORY_M)))
 			return RC_ERR_FORMAT;
 	}
 	*problem = LOGIN_TOO_LONG;

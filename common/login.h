@@ -15,7 +15,8 @@ enum login_problem {
 	LOGIN_NOT_UTF8,       /* invalid UTF-8 or a NUL */
 	LOGIN_CONTROL,        /* C0, DEL or C1 */
 	LOGIN_INVISIBLE,      /* format (Cf), default-ignorable, unassigned, private,
-	                       * a separator other than U+0020 (NBSP, line separator...) */
+	                       * a separator other than U+0020 (NBSP, line separator...),
+	                       * or a combining mark at the start */
 	LOGIN_EDGE_SPACE,     /* a space at the start or the end */
 	LOGIN_NOT_NFC,        /* not in Unicode normalisation form C */
 };

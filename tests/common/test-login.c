@@ -52,6 +52,7 @@ static void test_odd_logins_refused(void **state)
 	assert_refused("al\x7f" "ice", LOGIN_CONTROL);
 	assert_refused("al\xc2\x85ice", LOGIN_CONTROL);         /* C1 next line */
 	assert_refused("jose\xcc\x81", LOGIN_NOT_NFC);          /* NFD of josé */
+	assert_refused("\xcc\x81" "alice", LOGIN_INVISIBLE);    /* combining acute first */
 }
 
 static void test_ordinary_logins_accepted(void **state)
