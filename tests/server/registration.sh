@@ -31,7 +31,7 @@ EXISTS="${ERR}\"login exists\"}"
 # The odd logins of the finding, and more of their kind.
 set -- 'alice ' ' alice' 'al\u200bice' 'al\u200dice' 'al\u00adice' 'jose\u0301' 'al\nice' 'al\tice' \
 	'al\u001b[31mice' 'al\u0085ice' '\u202eecila' 'al\u00a0ice' 'al\u2060ice' '\ufeffalice' 'al\u007fice' \
-	'\u3164' 'al\ue000ice'
+	'\u3164' 'al\ue000ice' '\u0301alice'
 rc_expect "odd logins refused" "$(for login in "$@"; do echo "${ERR}\"invalid login\"}"; done)" "$(reg alice "$@")"
 rc_expect "no row for a refused login" 0 "$(rc_psql -A -t -c 'SELECT count(*) FROM "user"')"
 
