@@ -16,6 +16,7 @@ common_librsachat_a_SOURCES = \
 	common/keyfile.h common/keyfile.c \
 	common/fingerprint.h common/fingerprint.c \
 	common/utf8.h common/utf8.c \
+	common/login.h common/login.c \
 	common/content.h common/content.c \
 	common/jsonx.h common/jsonx.c \
 	common/wire.h common/wire.c \
@@ -29,7 +30,7 @@ common_librsachat_a_SOURCES = \
 	common/msgv2.h common/msgv2.c
 
 # What a program needs to link the common library.
-COMMON_LIBS = common/librsachat.a $(JSONC_LIBS) $(SODIUM_LIBS) $(GMP_LIBS) $(PTHREAD_LIBS)
+COMMON_LIBS = common/librsachat.a $(JSONC_LIBS) $(SODIUM_LIBS) $(GMP_LIBS) $(UNISTRING_LIBS) $(PTHREAD_LIBS)
 
 # Unit tests of the common library (cmocka), plus the generate-keys script test.
 COMMON_TEST_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
@@ -104,3 +105,8 @@ COMMON_TESTS += tests/common/test-safety
 tests_common_test_safety_SOURCES = tests/common/test-safety.c
 tests_common_test_safety_CFLAGS = $(COMMON_TEST_CFLAGS)
 tests_common_test_safety_LDADD = $(COMMON_TEST_LDADD)
+
+COMMON_TESTS += tests/common/test-login
+tests_common_test_login_SOURCES = tests/common/test-login.c
+tests_common_test_login_CFLAGS = $(COMMON_TEST_CFLAGS)
+tests_common_test_login_LDADD = $(COMMON_TEST_LDADD)

@@ -18,6 +18,11 @@
  * dispatch.c): old servers answer them "no auth" or "incorrect cmd". */
 #define PROTO_CMD_KEY_CHALLENGE "key_challenge"
 #define PROTO_CMD_KEY_PROOF "key_proof"
+/* Ours, an extension for registered users: one user's key by login
+ * ({"cmd": "get_user", "login": X} -> {"login", "open_exponent", "module"}
+ * like one get_users entry, or "no such user"); old servers answer
+ * "incorrect cmd". */
+#define PROTO_CMD_GET_USER "get_user"
 
 /* Response data strings. */
 #define PROTO_DATA_PONG "pong"
@@ -41,6 +46,12 @@
  * server that requires it; a key_proof that does not match. */
 #define PROTO_ERR_KEY_PROOF_REQUIRED "key proof required"
 #define PROTO_ERR_WRONG_CHALLENGE "wrong challenge"
+/* Ours, registration rules (old clients show the text as it is): a login
+ * breaking the rules of common/login.h; a key not in the server's
+ * allowed-keys list; too many registrations from one address in an hour. */
+#define PROTO_ERR_INVALID_LOGIN "invalid login"
+#define PROTO_ERR_REGISTRATION_CLOSED "registration closed"
+#define PROTO_ERR_TOO_MANY_REGISTRATIONS "too many registrations"
 /* The challenge: random bytes, sent as twice as many lowercase hex digits. */
 #define PROTO_KEY_CHALLENGE_BYTES 32u
 

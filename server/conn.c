@@ -208,7 +208,7 @@ static void conn_submit(struct conn *c, struct blocklist *request)
 	job->client_key = &c->client_key;
 	job->e_dec = c->e_dec;
 	job->n_dec = c->n_dec;
-	job->require_key_proof = c->env->require_key_proof;
+	job->peer = c->peer;
 	job->proof = c->proof;
 	c->job_in_flight = 1;
 	c->state = CONN_REQUEST_PROCESSING;

@@ -48,7 +48,6 @@ struct conn_env {
 	int handshake_timeout_ms;
 	int idle_timeout_ms;
 	int draining;                    /* shutting down: close after the response in flight */
-	int require_key_proof;           /* user commands need a key proof first */
 	uint64_t next_id;
 	unsigned count;                  /* connections with an open socket */
 	struct conn *all;                /* every connection (doubly linked) */

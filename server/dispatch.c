@@ -9,16 +9,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "allowed_keys.h"
 #include "bigint.h"
 #include "bytebuf.h"
 #include "errors.h"
 #include "jsonx.h"
 #include "log.h"
+#include "login.h"
 #include "protocol.h"
 #include "secure.h"
 
-/* Longest decimal we accept from the user table (a 16384-bit number has
- * 4,933 digits); rows beyond are skipped with a warning. */
+/* An IPv6 address in text (INET6_ADDRSTRLEN is 46), with room to spare. */
+#define DISPATCH_PEER_HOST_MAX 64u
 
 static struct json_object *dispatch_ok(struct json_object *data)
 {
@@ -49,6 +51,17 @@ static struct json_object *dispatch_error(const char *text)
 	json_object_object_add(o, "error", json_object_new_string(text));
 	return o;
 }
+
+/* One request on its way through the table: what a handler may use, and
+ * what it may change (the identity's cached login and key proof). */
+struct dispatch_call {
+	struct store *st;
+	const struct dispatch_policy *policy;
+	struct json_object *req;        /* NULL when not a JSON object */
+	struct dispatch_identity *id;
+	uint64_t conn_id;
+	int close_after;                /* goodbye: close once answered */
+};
 
 /* A string member that is present, a string, not empty and without NUL;
  * else NULL. A "\u0000" escape would cut the C string short, silently
@@ -99,39 +112,160 @@ static int dispatch_truthy(struct json_object *v)
 	return 0;
 }
 
-static struct json_object *dispatch_register(struct store *st, struct json_object *req, struct dispatch_identity *id,
-                                             uint64_t conn_id)
+/* The answer to a registered key asking to register: its login rides along. */
+static struct json_object *dispatch_already_registered(const char *login)
 {
-	const char *login = dispatch_nonempty_string(req, "login");
-	char *existing = NULL;
-	struct json_object *resp;
-	int inserted;
+	struct json_object *resp = dispatch_error(PROTO_ERR_ALREADY_REGISTERED);
 
+	if (resp)
+		json_object_object_add(resp, "login", json_object_new_string(login));
+	return resp;
+}
+
+/* The host part of a peer address ("1.2.3.4:5", "[::1]:5"); 0 when there
+ * is none to record (an unknown address). */
+static int dispatch_peer_host(const char *peer, char *out, size_t outlen)
+{
+	const char *start = peer, *end = peer ? strrchr(peer, ':') : NULL;
+
+	if (!end || end == peer)
+		return 0;
+	if (*start == '[' && end[-1] == ']') {
+		start++;
+		end--;
+	}
+	if ((size_t)(end - start) >= outlen)
+		return 0;
+	memcpy(out, start, (size_t)(end - start));
+	out[end - start] = '\0';
+	return 1;
+}
+
+/* A login written without a skeleton (before migration 003, or by the
+ * original server beside ours) that looks like the new one. */
+struct dispatch_lookalike {
+	const char *skeleton;
+	int found;
+};
+
+static int dispatch_match_skeleton(void *arg, const char *login, const char *unused_e, const char *unused_n)
+{
+	struct dispatch_lookalike *l = arg;
+	char *skeleton = NULL;
+	int r = login_skeleton(login, strlen(login), &skeleton);
+
+	(void)unused_e;
+	(void)unused_n;
+	if (r == RC_OK && strcmp(skeleton, l->skeleton) == 0)
+		l->found = 1;
+	free(skeleton);
+	/* A stored login that is not UTF-8 looks like nothing we could register. */
+	return r == RC_ERR_UTF8 ? RC_OK : r;
+}
+
+/* The server's rules for new users, before a row is written: *refusal
+ * stays NULL when the registration may go on, else it is the error text.
+ * from is the registering address, NULL when unknown. */
+static int dispatch_check_registration(struct dispatch_call *call, const char *skeleton, const char *from,
+                                       const char **refusal)
+{
+	const struct dispatch_policy *policy = call->policy;
+	struct dispatch_lookalike lookalike = { skeleton, 0 };
+	long recent;
+	int r;
+
+	*refusal = NULL;
+	if (policy->registrations_per_hour && from) {
+		if ((r = store_count_recent_registrations(call->st, from, &recent)) != RC_OK)
+			return r;
+		if (recent >= (long)policy->registrations_per_hour) {
+			log_info(call->conn_id, "registration refused: %ld registrations from %s in the last hour", recent,
+			         from);
+			*refusal = PROTO_ERR_TOO_MANY_REGISTRATIONS;
+			return RC_OK;
+		}
+	}
+	/* New rows carry their skeleton under a unique index; rows without one
+	 * (older rows, and those the original server writes if it runs beside
+	 * ours) are compared here, one by one. */
+	if ((r = store_list_unskeletoned_logins(call->st, dispatch_match_skeleton, &lookalike)) != RC_OK)
+		return r;
+	if (lookalike.found)
+		*refusal = PROTO_ERR_LOGIN_EXISTS;
+	return RC_OK;
+}
+
+/* A key may register unless the server's registration is closed to it. */
+static int dispatch_key_may_register(struct dispatch_call *call, int *allowed)
+{
+	*allowed = 1;
+	if (!call->policy->allowed_keys)
+		return RC_OK;
+	return allowed_keys_contains(call->policy->allowed_keys, call->id->e_dec, call->id->n_dec, allowed);
+}
+
+/* Refused logins are logged by the rule they break, never by their text. */
+static struct json_object *dispatch_refuse_login(struct dispatch_call *call, enum login_problem problem)
+{
+	log_info(call->conn_id, "registration refused: login with %s", login_problem_text(problem));
+	return dispatch_error(PROTO_ERR_INVALID_LOGIN);
+}
+
+/* register: the server's rules first (closed registration, the login
+ * rules of login.h, the limit per address, look-alikes), then one insert. */
+static struct json_object *dispatch_register(struct dispatch_call *call)
+{
+	struct store *st = call->st;
+	struct dispatch_identity *id = call->id;
+	const char *login = dispatch_nonempty_string(call->req, "login");
+	struct store_registration reg = { NULL, NULL };
+	enum login_problem problem;
+	char host[DISPATCH_PEER_HOST_MAX], *existing = NULL, *skeleton = NULL;
+	const char *refusal = NULL;
+	int inserted, allowed, r;
+
+	if (dispatch_key_may_register(call, &allowed) != RC_OK)
+		return NULL;
+	if (!allowed) {
+		log_info(call->conn_id, "registration refused: the key is not in the allowed keys");
+		return dispatch_error(PROTO_ERR_REGISTRATION_CLOSED);
+	}
 	if (!login)
 		return dispatch_error(PROTO_ERR_NO_LOGIN);
 	if (dispatch_utf8_chars(login) > PROTO_MAX_LOGIN_CHARS)
 		return dispatch_error(DISPATCH_ERR_LOGIN_TOO_LONG);
-	if (store_insert_user(st, login, id->e_dec, id->n_dec, &inserted) != RC_OK)
+	if ((r = login_check_new(login, strlen(login), &problem)) != RC_OK)
+		return r == RC_ERR_NOMEM ? NULL : dispatch_refuse_login(call, problem);
+	if (login_skeleton(login, strlen(login), &skeleton) != RC_OK)
+		return NULL;
+	reg.skeleton = skeleton;
+	reg.from = dispatch_peer_host(id->peer, host, sizeof host) ? host : NULL;
+	r = dispatch_check_registration(call, skeleton, reg.from, &refusal);
+	if (r == RC_OK && !refusal)
+		r = store_insert_user(st, login, id->e_dec, id->n_dec, &reg, &inserted);
+	free(skeleton);
+	if (r == RC_ERR_NOMEM)
+		return NULL;
+	if (r != RC_OK)
 		return dispatch_error(PROTO_ERR_DB_UNAVAILABLE);
+	if (refusal)
+		return dispatch_error(refusal);
 	if (inserted) {
 		id->login = strdup(login);
 		if (!id->login)
 			return NULL;
-		log_info(conn_id, "registered a new user (%zu characters of login)", dispatch_utf8_chars(login));
+		log_info(call->conn_id, "registered a new user (%zu characters of login)", dispatch_utf8_chars(login));
 		return dispatch_ok_string(PROTO_DATA_WELCOME);
 	}
 	/* A unique index refused the row: either someone registered this key
 	 * in the meantime (another connection, another server), or the login
-	 * is taken. */
+	 * or one that looks like it is taken. */
 	if (store_find_login_by_key(st, id->e_dec, id->n_dec, &existing) != RC_OK)
 		return dispatch_error(PROTO_ERR_DB_UNAVAILABLE);
 	if (!existing)
 		return dispatch_error(PROTO_ERR_LOGIN_EXISTS);
 	id->login = existing;
-	resp = dispatch_error(PROTO_ERR_ALREADY_REGISTERED);
-	if (resp)
-		json_object_object_add(resp, "login", json_object_new_string(existing));
-	return resp;
+	return dispatch_already_registered(existing);
 }
 
 static int dispatch_add_user(void *arg, const char *login, const char *e_dec, const char *n_dec)
@@ -163,19 +297,41 @@ out:
 	return r;
 }
 
-static struct json_object *dispatch_get_users(struct store *st, struct dispatch_identity *id)
+static struct json_object *dispatch_get_users(struct dispatch_call *call)
 {
 	struct json_object *list = json_object_new_array();
 	int r;
 
 	if (!list)
 		return NULL;
-	r = store_list_other_users(st, id->login, dispatch_add_user, list);
+	r = store_list_other_users(call->st, call->id->login, dispatch_add_user, list);
 	if (r != RC_OK) {
 		json_object_put(list);
 		return r == RC_ERR_DB ? dispatch_error(PROTO_ERR_DB_UNAVAILABLE) : NULL;
 	}
 	return dispatch_ok(list);
+}
+
+/* get_user (ours): one user's key, the cheap alternative to get_users. */
+static struct json_object *dispatch_get_user(struct dispatch_call *call)
+{
+	const char *login = dispatch_nonempty_string(call->req, "login");
+	struct json_object *found, *user;
+	int r;
+
+	if (!login)
+		return dispatch_error(PROTO_ERR_NO_LOGIN);
+	found = json_object_new_array();
+	if (!found)
+		return NULL;
+	r = store_get_user(call->st, login, dispatch_add_user, found);
+	if (r != RC_OK) {
+		json_object_put(found);
+		return r == RC_ERR_DB ? dispatch_error(PROTO_ERR_DB_UNAVAILABLE) : NULL;
+	}
+	user = json_object_get(json_object_array_get_idx(found, 0));
+	json_object_put(found);
+	return user ? dispatch_ok(user) : dispatch_error(PROTO_ERR_NO_SUCH_USER);
 }
 
 /* A history can hold tens of thousands of messages: their JSON text is
@@ -265,16 +421,16 @@ static void dispatch_free_text(struct json_object *jso, void *userdata)
 	free(userdata);
 }
 
-static struct json_object *dispatch_get_messages(struct store *st, struct json_object *req, struct dispatch_identity *id)
+static struct json_object *dispatch_get_messages(struct dispatch_call *call)
 {
-	const char *other = dispatch_nonempty_string(req, "user");
+	const char *other = dispatch_nonempty_string(call->req, "user");
 	struct json_object *list;
 	struct bytebuf *text;
 	int exists, r;
 
 	if (!other)
 		return dispatch_error(PROTO_ERR_NO_USER);
-	if (store_user_exists(st, other, &exists) != RC_OK)
+	if (store_user_exists(call->st, other, &exists) != RC_OK)
 		return dispatch_error(PROTO_ERR_DB_UNAVAILABLE);
 	if (!exists)
 		return dispatch_error(PROTO_ERR_NO_SUCH_USER);
@@ -285,7 +441,7 @@ static struct json_object *dispatch_get_messages(struct store *st, struct json_o
 	bytebuf_init(text, INT_MAX - 1);
 	r = bytebuf_put_u8(text, '[');
 	if (r == RC_OK)
-		r = store_list_history(st, id->login, other, dispatch_add_message, text);
+		r = store_list_history(call->st, call->id->login, other, dispatch_add_message, text);
 	if (r == RC_OK)
 		r = bytebuf_put_u8(text, ']');
 	list = r == RC_OK ? json_object_new_array() : NULL;
@@ -300,18 +456,17 @@ static struct json_object *dispatch_get_messages(struct store *st, struct json_o
 
 /* A message to oneself is stored like any other (the original does the
  * same: the receiver exists); get_messages with oneself shows it once. */
-static struct json_object *dispatch_send_message(struct store *st, struct json_object *req,
-                                                 struct dispatch_identity *id)
+static struct json_object *dispatch_send_message(struct dispatch_call *call)
 {
-	const char *to = dispatch_nonempty_string(req, "user");
-	const char *content = dispatch_nonempty_string(req, "content");
+	const char *to = dispatch_nonempty_string(call->req, "user");
+	const char *content = dispatch_nonempty_string(call->req, "content");
 	struct json_object *self_copy = NULL;
 	int stored;
 
 	if (!to || !content)
 		return dispatch_error(PROTO_ERR_NO_USER_OR_CONTENT);
-	json_object_object_get_ex(req, "self_copy", &self_copy);
-	if (store_insert_message(st, id->login, to, content, dispatch_truthy(self_copy), &stored) != RC_OK)
+	json_object_object_get_ex(call->req, "self_copy", &self_copy);
+	if (store_insert_message(call->st, call->id->login, to, content, dispatch_truthy(self_copy), &stored) != RC_OK)
 		return dispatch_error(PROTO_ERR_DB_UNAVAILABLE);
 	if (!stored)
 		return dispatch_error(PROTO_ERR_NO_SUCH_USER);
@@ -324,11 +479,17 @@ static struct json_object *dispatch_send_message(struct store *st, struct json_o
  * present another user's key and act as that user, blind to the answers.
  *
  *   {"cmd": "key_challenge"}
- *       -> {"state": "ok", "data": "<64 lowercase hex digits>"}: 32 random
- *       bytes the connection remembers (one outstanding challenge; a new
- *       key_challenge replaces it). The answer is encrypted for the
- *       presented key like every response: only the holder of the private
- *       key can read it.
+ *       -> {"state": "ok", "data": "<64 lowercase hex digits>",
+ *       "filler": "<random hex digits>"}: 32 random bytes the connection
+ *       remembers (one outstanding challenge; a new key_challenge replaces
+ *       it). The answer is encrypted for the presented key like every
+ *       response: only the holder of the private key can read it.
+ *       Textbook RSA leaves a short plaintext m open when m^e < n (with
+ *       e = 3 and a modulus over about 2,100 bits, the integer cube root of
+ *       the block is the answer): the filler, as many random hex digits as
+ *       the modulus has decimal digits (more than it has bytes), makes
+ *       every chunk that holds a digit of the challenge a full chunk, and
+ *       mostly random, whatever the chunk size.
  *   {"cmd": "key_proof", "challenge": "<hex>"}
  *       -> {"state": "ok", "data": "proven"} when it is the outstanding
  *       challenge (compared in constant time), and the connection is
@@ -336,43 +497,56 @@ static struct json_object *dispatch_send_message(struct store *st, struct json_o
  *       challenge"}. The challenge is used up either way: one guess each.
  *
  * Both are answered for anyone, before the auth rules (like ping). With
- * --require-key-proof, register, get_users, get_messages and send_message
- * from a connection that has not proven its key get "key proof required";
- * ping, goodbye and the two commands above always work. Without it the
- * two commands work and nothing else changes. A client tells a server
- * without the extension by its answer to key_challenge: "no auth" or
- * "incorrect cmd", the usual errors for an unknown command. */
+ * --require-key-proof, every command of the table that is not for anyone
+ * (the ones acting as the key's user) from a connection that has not
+ * proven its key gets "key proof required"; ping, goodbye and the two
+ * commands above always work. Without it the two commands work and
+ * nothing else changes. A client tells a server without the extension by
+ * its answer to key_challenge: "no auth" or "incorrect cmd", the usual
+ * errors for an unknown command. */
 
-/* The command of a request, or NULL when it is not an object with a string cmd. */
-static const char *dispatch_cmd(struct json_object *req)
+/* The filler of a key_challenge answer: random hex, at least len digits. */
+static struct json_object *dispatch_new_filler(size_t len)
 {
-	return req && json_object_is_type(req, json_type_object) ? jsonx_get_string(req, "cmd") : NULL;
+	size_t bytes = (len + 1) / 2;
+	uint8_t *random = malloc(bytes);
+	char *hex = malloc(2 * bytes + 1);
+	struct json_object *filler = NULL;
+
+	if (random && hex) {
+		secure_random(random, bytes);
+		sodium_bin2hex(hex, 2 * bytes + 1, random, bytes);
+		filler = json_object_new_string(hex);
+	}
+	free(random);
+	free(hex);
+	return filler;
 }
 
-/* The commands that act as the user the key belongs to. */
-static int dispatch_acts_as_user(const char *cmd)
+static struct json_object *dispatch_key_challenge(struct dispatch_call *call)
 {
-	return strcmp(cmd, PROTO_CMD_REGISTER) == 0 || strcmp(cmd, PROTO_CMD_GET_USERS) == 0 ||
-	       strcmp(cmd, PROTO_CMD_GET_MESSAGES) == 0 || strcmp(cmd, PROTO_CMD_SEND_MESSAGE) == 0;
-}
-
-static struct json_object *dispatch_key_challenge(struct dispatch_key_proof *proof)
-{
+	struct dispatch_key_proof *proof = &call->id->proof;
 	char hex[2 * PROTO_KEY_CHALLENGE_BYTES + 1];
-	struct json_object *resp;
+	struct json_object *resp, *filler;
 
 	secure_random(proof->challenge, sizeof proof->challenge);
 	proof->challenge_pending = 1;
 	sodium_bin2hex(hex, sizeof hex, proof->challenge, sizeof proof->challenge);
 	resp = dispatch_ok_string(hex);
 	secure_wipe(hex, sizeof hex);
+	filler = resp ? dispatch_new_filler(strlen(call->id->n_dec)) : NULL;
+	if (!filler) {
+		json_object_put(resp);
+		return NULL;
+	}
+	json_object_object_add(resp, "filler", filler);
 	return resp;
 }
 
-static struct json_object *dispatch_check_proof(struct json_object *req, struct dispatch_key_proof *proof,
-                                                uint64_t conn_id)
+static struct json_object *dispatch_key_proof(struct dispatch_call *call)
 {
-	const char *hex = dispatch_nonempty_string(req, "challenge");
+	struct dispatch_key_proof *proof = &call->id->proof;
+	const char *hex = dispatch_nonempty_string(call->req, "challenge");
 	uint8_t got[PROTO_KEY_CHALLENGE_BYTES];
 	size_t got_len = 0;
 	const char *end = NULL;
@@ -386,31 +560,64 @@ static struct json_object *dispatch_check_proof(struct json_object *req, struct 
 	secure_wipe(proof->challenge, sizeof proof->challenge);
 	secure_wipe(got, sizeof got);
 	if (!match) {
-		log_info(conn_id, "key proof failed: not the outstanding challenge");
+		log_info(call->conn_id, "key proof failed: not the outstanding challenge");
 		return dispatch_error(PROTO_ERR_WRONG_CHALLENGE);
 	}
 	proof->proven = 1;
-	log_debug(conn_id, "the client proved it holds its key");
+	log_debug(call->conn_id, "the client proved it holds its key");
 	return dispatch_ok_string(PROTO_DATA_PROVEN);
 }
 
-int dispatch_key_proof(struct json_object *req, struct dispatch_key_proof *proof, int required, uint64_t conn_id,
-                       struct json_object **resp)
+static struct json_object *dispatch_ping(struct dispatch_call *call)
 {
-	const char *cmd = dispatch_cmd(req);
+	(void)call;
+	return dispatch_ok_string(PROTO_DATA_PONG);
+}
 
-	*resp = NULL;
-	if (!cmd)
-		return RC_OK;
-	if (strcmp(cmd, PROTO_CMD_KEY_CHALLENGE) == 0)
-		*resp = dispatch_key_challenge(proof);
-	else if (strcmp(cmd, PROTO_CMD_KEY_PROOF) == 0)
-		*resp = dispatch_check_proof(req, proof, conn_id);
-	else if (required && !proof->proven && dispatch_acts_as_user(cmd))
-		*resp = dispatch_error(PROTO_ERR_KEY_PROOF_REQUIRED);
-	else
-		return RC_OK;
-	return *resp ? RC_OK : RC_ERR_NOMEM;
+static struct json_object *dispatch_goodbye(struct dispatch_call *call)
+{
+	call->close_after = 1;
+	return dispatch_ok_string(PROTO_DATA_GOODBYE);
+}
+
+/* Who may call a command. */
+enum dispatch_caller {
+	DISPATCH_ANYONE,      /* answered first, without the database */
+	DISPATCH_ANONYMOUS,   /* a key without a login; a registered one gets "already registered" */
+	DISPATCH_REGISTERED,  /* a key with a login; an anonymous one gets "no auth" */
+};
+
+struct dispatch_command {
+	const char *name;
+	enum dispatch_caller caller;
+	struct json_object *(*handler)(struct dispatch_call *call);
+};
+
+/* The command table (wire-protocol.md section 5, and our extensions). A
+ * request whose cmd is not here is unknown: "no auth" while anonymous,
+ * "incorrect cmd" once registered. */
+static const struct dispatch_command dispatch_commands[] = {
+	{ PROTO_CMD_PING, DISPATCH_ANYONE, dispatch_ping },
+	{ PROTO_CMD_GOODBYE, DISPATCH_ANYONE, dispatch_goodbye },
+	{ PROTO_CMD_KEY_CHALLENGE, DISPATCH_ANYONE, dispatch_key_challenge },
+	{ PROTO_CMD_KEY_PROOF, DISPATCH_ANYONE, dispatch_key_proof },
+	{ PROTO_CMD_REGISTER, DISPATCH_ANONYMOUS, dispatch_register },
+	{ PROTO_CMD_GET_USERS, DISPATCH_REGISTERED, dispatch_get_users },
+	{ PROTO_CMD_GET_USER, DISPATCH_REGISTERED, dispatch_get_user },
+	{ PROTO_CMD_GET_MESSAGES, DISPATCH_REGISTERED, dispatch_get_messages },
+	{ PROTO_CMD_SEND_MESSAGE, DISPATCH_REGISTERED, dispatch_send_message },
+};
+
+/* The table's entry for a request, or NULL when it is not an object with
+ * a string cmd of the table. */
+static const struct dispatch_command *dispatch_find(struct json_object *req)
+{
+	const char *cmd = req ? jsonx_get_string(req, "cmd") : NULL;
+
+	for (size_t i = 0; cmd && i < sizeof dispatch_commands / sizeof dispatch_commands[0]; i++)
+		if (strcmp(cmd, dispatch_commands[i].name) == 0)
+			return &dispatch_commands[i];
+	return NULL;
 }
 
 /* Finds the login of a connection that has none cached yet (the key may
@@ -422,44 +629,35 @@ static int dispatch_resolve_identity(struct store *st, struct dispatch_identity 
 	return store_find_login_by_key(st, id->e_dec, id->n_dec, &id->login);
 }
 
-int dispatch_request(struct store *st, struct json_object *req, struct dispatch_identity *id, uint64_t conn_id,
-                     struct json_object **resp, int *close_after)
+/* The answer for a caller the command is not for. */
+static struct json_object *dispatch_refuse(const struct dispatch_command *c, const struct dispatch_identity *id)
 {
-	const char *cmd = dispatch_cmd(req);
+	if (!id->login)
+		return dispatch_error(PROTO_ERR_NO_AUTH);
+	if (c && c->caller == DISPATCH_ANONYMOUS)
+		return dispatch_already_registered(id->login);
+	return dispatch_error(PROTO_ERR_INCORRECT_CMD);
+}
 
-	*resp = NULL;
-	*close_after = 0;
-	if (!json_object_is_type(req, json_type_object))
-		req = NULL;
+int dispatch_request(struct store *st, const struct dispatch_policy *policy, struct json_object *req,
+                     struct dispatch_identity *id, uint64_t conn_id, struct json_object **resp, int *close_after)
+{
+	struct dispatch_call call = { st, policy, NULL, id, conn_id, 0 };
+	const struct dispatch_command *c;
 
-	/* Anyone, before any database access. */
-	if (cmd && strcmp(cmd, PROTO_CMD_PING) == 0) {
-		*resp = dispatch_ok_string(PROTO_DATA_PONG);
-	} else if (cmd && strcmp(cmd, PROTO_CMD_GOODBYE) == 0) {
-		*resp = dispatch_ok_string(PROTO_DATA_GOODBYE);
-		*close_after = 1;
-	} else if (dispatch_resolve_identity(st, id) != RC_OK) {
+	if (json_object_is_type(req, json_type_object))
+		call.req = req;
+	c = dispatch_find(call.req);
+	if (c && c->caller == DISPATCH_ANYONE)
+		*resp = c->handler(&call);
+	else if (c && policy->require_key_proof && !id->proof.proven)
+		*resp = dispatch_error(PROTO_ERR_KEY_PROOF_REQUIRED);
+	else if (dispatch_resolve_identity(st, id) != RC_OK)
 		*resp = dispatch_error(PROTO_ERR_DB_UNAVAILABLE);
-	} else if (!id->login) {
-		/* Anonymous: register or nothing. */
-		if (cmd && strcmp(cmd, PROTO_CMD_REGISTER) == 0)
-			*resp = dispatch_register(st, req, id, conn_id);
-		else
-			*resp = dispatch_error(PROTO_ERR_NO_AUTH);
-	} else if (!cmd) {
-		*resp = dispatch_error(PROTO_ERR_INCORRECT_CMD);
-	} else if (strcmp(cmd, PROTO_CMD_REGISTER) == 0) {
-		*resp = dispatch_error(PROTO_ERR_ALREADY_REGISTERED);
-		if (*resp)
-			json_object_object_add(*resp, "login", json_object_new_string(id->login));
-	} else if (strcmp(cmd, PROTO_CMD_GET_USERS) == 0) {
-		*resp = dispatch_get_users(st, id);
-	} else if (strcmp(cmd, PROTO_CMD_GET_MESSAGES) == 0) {
-		*resp = dispatch_get_messages(st, req, id);
-	} else if (strcmp(cmd, PROTO_CMD_SEND_MESSAGE) == 0) {
-		*resp = dispatch_send_message(st, req, id);
-	} else {
-		*resp = dispatch_error(PROTO_ERR_INCORRECT_CMD);
-	}
+	else if (c && (c->caller == DISPATCH_REGISTERED) == (id->login != NULL))
+		*resp = c->handler(&call);
+	else
+		*resp = dispatch_refuse(c, id);
+	*close_after = call.close_after;
 	return *resp ? RC_OK : RC_ERR_NOMEM;
 }

@@ -13,36 +13,41 @@
  * varchar(255) column could not be stored. */
 #define DISPATCH_ERR_LOGIN_TOO_LONG "login too long"
 
-/* Who is asking. The key is the identity; login is the cache of its
- * registered login (NULL while unknown), filled in by dispatch_request. */
-struct dispatch_identity {
-	const char *e_dec;   /* the client's public exponent, decimal */
-	const char *n_dec;   /* the client's modulus, decimal */
-	char *login;         /* owned; NULL: anonymous so far */
-};
-
 /* What a connection has shown of holding the private key of the key it
  * presented (the key proof extension, see dispatch.c). All zero: nothing.
- * Belongs to the connection like its cached login: the request in flight
- * gets a copy and the connection keeps what comes back. */
+ * Belongs to the connection like its cached login. */
 struct dispatch_key_proof {
 	uint8_t challenge[PROTO_KEY_CHALLENGE_BYTES]; /* the one outstanding challenge */
 	int challenge_pending;  /* challenge was sent and not answered yet */
 	int proven;             /* a key_proof matched: the client holds the key */
 };
 
-/* The key proof extension, asked before dispatch_request: answers
- * key_challenge and key_proof, and with `required` refuses the user
- * commands of a connection that has not proven its key. *resp stays NULL
- * for every other request (dispatch_request's). Only RC_ERR_NOMEM fails. */
-int dispatch_key_proof(struct json_object *req, struct dispatch_key_proof *proof, int required, uint64_t conn_id,
-                       struct json_object **resp);
+/* Who is asking. The key is the identity; login is the cache of its
+ * registered login (NULL while unknown) and proof what the connection has
+ * proven; the request in flight gets a copy of both and the connection
+ * keeps what dispatch_request leaves there. */
+struct dispatch_identity {
+	const char *e_dec;   /* the client's public exponent, decimal */
+	const char *n_dec;   /* the client's modulus, decimal */
+	const char *peer;    /* the client's address as "host:port" or "[host]:port" */
+	char *login;         /* owned; NULL: anonymous so far */
+	struct dispatch_key_proof proof;
+};
 
-/* Answers one request: req is the parsed JSON, or NULL when the request was
- * not JSON at all. *resp gets the response (caller puts it); *close_after is
- * set for goodbye. Database failures become the "database unavailable" error;
- * only RC_ERR_NOMEM is returned. */
-int dispatch_request(struct store *st, struct json_object *req, struct dispatch_identity *id, uint64_t conn_id,
-                     struct json_object **resp, int *close_after);
+struct allowed_keys;
+
+/* The server's rules for every request (read-only while workers run). */
+struct dispatch_policy {
+	int require_key_proof;   /* user commands only after a key proof */
+	unsigned registrations_per_hour;   /* per source address; 0: no limit */
+	const struct allowed_keys *allowed_keys; /* NULL: anyone may register */
+};
+
+/* Answers one request through the command table: req is the parsed JSON,
+ * or NULL when the request was not JSON at all. *resp gets the response
+ * (caller puts it); *close_after is set for goodbye. Database failures
+ * become the "database unavailable" error; only RC_ERR_NOMEM is returned. */
+int dispatch_request(struct store *st, const struct dispatch_policy *policy, struct json_object *req,
+                     struct dispatch_identity *id, uint64_t conn_id, struct json_object **resp, int *close_after);
 
 #endif

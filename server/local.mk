@@ -9,6 +9,7 @@ server_rsa_chat_server_SOURCES = \
 	server/worker_pool.h server/worker_pool.c \
 	server/request.h server/request.c \
 	server/dispatch.h server/dispatch.c \
+	server/allowed_keys.h server/allowed_keys.c \
 	server/store.h server/store.c
 server_rsa_chat_server_CFLAGS = $(AM_CFLAGS) $(PQ_CFLAGS)
 server_rsa_chat_server_LDADD = $(COMMON_LIBS) $(PQ_LIBS)
@@ -16,7 +17,8 @@ server_rsa_chat_server_LDADD = $(COMMON_LIBS) $(PQ_LIBS)
 migrationsdir = $(pkgdatadir)/migrations
 dist_migrations_DATA = \
 	migrations/001_original_schema.sql \
-	migrations/002_integrity.sql
+	migrations/002_integrity.sql \
+	migrations/003_registrations.sql
 
 # The shared test harness (sourced by every part's shell tests).
 EXTRA_DIST += tests/lib/harness.sh
@@ -51,6 +53,9 @@ SERVER_TESTS = \
 	tests/server/db-outage.sh \
 	tests/server/options.sh \
 	tests/server/shutdown.sh \
-	tests/server/key-proof.sh
+	tests/server/key-proof.sh \
+	tests/server/registration.sh \
+	tests/server/statement-timeout.sh \
+	tests/server/admin.sh
 TESTS += $(SERVER_TESTS)
 EXTRA_DIST += $(SERVER_TESTS)

@@ -77,13 +77,20 @@ static void usage(FILE *out)
 	        "                           the key they present before acting as a user\n"
 	        "                           (key_challenge, key_proof); in the file:\n"
 	        "                           require-key-proof = yes|no (default no)\n"
+	        "      --registrations-per-hour N  new users one address may register in an\n"
+	        "                           hour (default %u; 0: no limit)\n"
+	        "      --allowed-keys FILE  closed registration: only the keys listed in FILE\n"
+	        "                           (fingerprints SHA256:..., or 'E N' lines) may register\n"
+	        "      --statement-timeout MS  longest database statement; past it the request\n"
+	        "                           gets \"database unavailable\" (default %d; 0: none)\n"
 	        "  -h, --help               show this help\n"
 	        "  -V, --version            show the version\n"
 	        "\n"
 	        "The database schema comes from rsa-chat-migrate. Logs go to stderr.\n",
 	        CONFIG_DEFAULT_PATH, CONFIG_DEFAULT_LISTEN, PROTO_DEFAULT_PORT, CONFIG_DEFAULT_KEY_DIR,
 	        PROTO_DEFAULT_MAX_FRAME_BYTES, PROTO_DEFAULT_MAX_BLOCKS, PROTO_DEFAULT_MAX_REQUEST_BYTES,
-	        CONFIG_DEFAULT_MAX_CONNECTIONS, CONFIG_DEFAULT_HANDSHAKE_TIMEOUT_MS, CONFIG_DEFAULT_IDLE_TIMEOUT_MS);
+	        CONFIG_DEFAULT_MAX_CONNECTIONS, CONFIG_DEFAULT_HANDSHAKE_TIMEOUT_MS, CONFIG_DEFAULT_IDLE_TIMEOUT_MS,
+	        CONFIG_DEFAULT_REGISTRATIONS_PER_HOUR, CONFIG_DEFAULT_STATEMENT_TIMEOUT_MS);
 }
 
 /* Every option but config, help and version is a setting of the same name;
@@ -106,6 +113,9 @@ static const struct option long_options[] = {
 	{ "idle-timeout", required_argument, NULL, 0 },
 	{ "log-level", required_argument, NULL, 0 },
 	{ "require-key-proof", no_argument, NULL, 0 },
+	{ "registrations-per-hour", required_argument, NULL, 0 },
+	{ "allowed-keys", required_argument, NULL, 0 },
+	{ "statement-timeout", required_argument, NULL, 0 },
 	{ NULL, 0, NULL, 0 },
 };
 

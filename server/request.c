@@ -77,7 +77,7 @@ static int request_seal(const struct request_ctx *ctx, const struct job *job, st
 
 void request_process(const struct request_ctx *ctx, struct store *st, struct job *job)
 {
-	struct dispatch_identity id = { job->e_dec, job->n_dec, job->login };
+	struct dispatch_identity id = { job->e_dec, job->n_dec, job->peer, job->login, job->proof };
 	struct json_object *req = NULL, *resp = NULL;
 	char *text = NULL;
 	size_t len = 0;
@@ -100,9 +100,7 @@ void request_process(const struct request_ctx *ctx, struct store *st, struct job
 		req = NULL;
 	if (r != RC_OK)
 		log_debug(job->conn_id, "request is not text: %s", rc_strerror(r));
-	if (dispatch_key_proof(req, &job->proof, job->require_key_proof, job->conn_id, &resp) != RC_OK)
-		goto out;
-	if (!resp && dispatch_request(st, req, &id, job->conn_id, &resp, &close_after) != RC_OK)
+	if (dispatch_request(st, &ctx->policy, req, &id, job->conn_id, &resp, &close_after) != RC_OK)
 		goto out;
 	r = request_seal(ctx, job, &resp, &job->response);
 	if (r != RC_OK) {
@@ -112,6 +110,8 @@ void request_process(const struct request_ctx *ctx, struct store *st, struct job
 	job->outcome = close_after ? REQUEST_GOODBYE : REQUEST_ANSWERED;
 out:
 	job->login = id.login;
+	job->proof = id.proof;
+	secure_wipe(&id.proof, sizeof id.proof);
 	json_object_put(req);
 	json_object_put(resp);
 	if (text) {

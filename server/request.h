@@ -19,6 +19,8 @@ struct request_ctx {
 	int response_chunk_wide;    /* len(n)-1 chunks instead of the original's */
 	size_t max_request_bytes;   /* longest decrypted request text */
 	unsigned encrypt_threads;   /* threads one long response may encrypt on (the CPUs) */
+	struct dispatch_policy policy; /* the server's rules for commands */
+	int statement_timeout_ms;   /* of each database statement (store.c); 0: none */
 };
 
 /* What happened to a request. */
@@ -36,8 +38,8 @@ struct job {
 	uint64_t conn_id;           /* for logs */
 	const struct rsa_public *client_key; /* borrowed: the owner outlives the job */
 	const char *e_dec, *n_dec;  /* the client key in decimal, borrowed likewise */
+	const char *peer;           /* the client's address, borrowed likewise */
 	char *login;                /* in: cached login or NULL; out: the login now known */
-	int require_key_proof;      /* the server's setting (--require-key-proof) */
 	struct dispatch_key_proof proof; /* in: the connection's; out: what it is now */
 	struct blocklist request;   /* in: the request's blocks */
 	struct bytebuf response;    /* out: the response's blocks frame */

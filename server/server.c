@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "allowed_keys.h"
 #include "bigint.h"
 #include "conn.h"
 #include "clock.h"
@@ -268,6 +269,7 @@ out:
 int server_run(const struct server_config *cfg, const struct rsa_private *key, const char *conninfo)
 {
 	struct server srv;
+	struct allowed_keys *allowed_keys = NULL;
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof ss;
 	char err[512], where[128];
@@ -286,7 +288,9 @@ int server_run(const struct server_config *cfg, const struct rsa_private *key, c
 	srv.env.request_limits.max_total_bytes = cfg->max_request_bytes;
 	srv.env.handshake_timeout_ms = cfg->handshake_timeout_ms;
 	srv.env.idle_timeout_ms = cfg->idle_timeout_ms;
-	srv.env.require_key_proof = cfg->require_key_proof;
+	srv.ctx.policy.require_key_proof = cfg->require_key_proof;
+	srv.ctx.policy.registrations_per_hour = cfg->registrations_per_hour;
+	srv.ctx.statement_timeout_ms = cfg->statement_timeout_ms;
 	srv.ctx.server_key = key;
 	srv.ctx.response_chunk_wide = cfg->response_chunk_wide;
 	srv.ctx.max_request_bytes = cfg->max_request_bytes;
@@ -296,6 +300,12 @@ int server_run(const struct server_config *cfg, const struct rsa_private *key, c
 
 	if ((r = server_build_hello(key, &srv.env.hello)) != RC_OK)
 		goto out;
+	if (cfg->allowed_keys_path &&
+	    (r = allowed_keys_load(cfg->allowed_keys_path, &allowed_keys, err, sizeof err)) != RC_OK) {
+		log_error(0, "allowed keys: %s", r == RC_ERR_NOMEM ? "out of memory" : err);
+		goto out;
+	}
+	srv.ctx.policy.allowed_keys = allowed_keys;
 	if ((r = server_signals(&srv.signal_fd)) != RC_OK) {
 		log_error(0, "cannot set up signal handling: %s", strerror(errno));
 		goto out;
@@ -320,6 +330,8 @@ int server_run(const struct server_config *cfg, const struct rsa_private *key, c
 
 	if (cfg->require_key_proof)
 		log_info(0, "clients must prove they hold their key before acting as a user");
+	if (allowed_keys)
+		log_info(0, "registration is closed but for %zu allowed key(s)", allowed_keys_count(allowed_keys));
 	getsockname(srv.listen_fd, (struct sockaddr *)&ss, &sl);
 	server_format_addr((struct sockaddr *)&ss, where, sizeof where);
 	fprintf(stderr, "rsa-chat-server: listening on %s (worker threads: %u); connect with: rsa-chat --host %s --port %u\n",
@@ -342,5 +354,6 @@ out:
 	if (srv.signal_fd >= 0)
 		close(srv.signal_fd);
 	bytebuf_free(&srv.env.hello);
+	allowed_keys_free(allowed_keys);
 	return r;
 }

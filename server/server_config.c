@@ -11,6 +11,7 @@
 
 #include "errors.h"
 #include "protocol.h"
+#include "store.h"
 
 static int config_set_string(char **slot, const char *value)
 {
@@ -48,6 +49,8 @@ int config_init(struct server_config *cfg)
 	cfg->handshake_timeout_ms = CONFIG_DEFAULT_HANDSHAKE_TIMEOUT_MS;
 	cfg->idle_timeout_ms = CONFIG_DEFAULT_IDLE_TIMEOUT_MS;
 	cfg->log_level = LOG_LEVEL_INFO;
+	cfg->registrations_per_hour = CONFIG_DEFAULT_REGISTRATIONS_PER_HOUR;
+	cfg->statement_timeout_ms = CONFIG_DEFAULT_STATEMENT_TIMEOUT_MS;
 	return RC_OK;
 }
 
@@ -59,6 +62,7 @@ void config_free(struct server_config *cfg)
 	free(cfg->port);
 	free(cfg->key_path);
 	free(cfg->database);
+	free(cfg->allowed_keys_path);
 	memset(cfg, 0, sizeof *cfg);
 }
 
@@ -114,6 +118,9 @@ static const struct config_entry config_entries[] = {
 	{ "idle-timeout", CONFIG_NUMBER, FIELD(idle_timeout_ms), 1, INT_MAX },
 	{ "log-level", CONFIG_LOG_LEVEL, FIELD(log_level), 0, 0 },
 	{ "require-key-proof", CONFIG_YES_NO, FIELD(require_key_proof), 0, 0 },
+	{ "registrations-per-hour", CONFIG_NUMBER, FIELD(registrations_per_hour), 0, 1000000 },
+	{ "allowed-keys", CONFIG_STRING, FIELD(allowed_keys_path), 0, 0 },
+	{ "statement-timeout", CONFIG_NUMBER, FIELD(statement_timeout_ms), 0, INT_MAX - STORE_TIMEOUT_GRACE_MS },
 };
 
 static void config_store_number(void *field, size_t size, unsigned long long v)

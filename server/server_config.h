@@ -16,6 +16,8 @@
 #define CONFIG_DEFAULT_MAX_CONNECTIONS 1000u
 #define CONFIG_MAX_WORKERS 256u
 #define CONFIG_MAX_LINE_BYTES 4096u
+#define CONFIG_DEFAULT_REGISTRATIONS_PER_HOUR 20u
+#define CONFIG_DEFAULT_STATEMENT_TIMEOUT_MS 5000
 
 struct server_config {
 	char *listen;                 /* address to bind */
@@ -31,6 +33,9 @@ struct server_config {
 	int handshake_timeout_ms;     /* from accept to a complete client key */
 	int idle_timeout_ms;          /* between requests, and inside a stalled frame */
 	int require_key_proof;        /* user commands only after a key proof (dispatch.c) */
+	unsigned registrations_per_hour; /* per source address; 0: no limit */
+	char *allowed_keys_path;      /* keys that may register; NULL: anyone */
+	int statement_timeout_ms;     /* of each database statement; 0: none */
 	enum log_level log_level;
 };
 

@@ -6,8 +6,10 @@
 
 #include "store.h"
 
+#include <errno.h>
 #include <libpq-fe.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,7 +26,10 @@ enum store_stmt {
 	STMT_FIND_LOGIN_BY_KEY,
 	STMT_INSERT_USER,
 	STMT_USER_EXISTS,
+	STMT_COUNT_RECENT_REGISTRATIONS,
 	STMT_LIST_OTHER_USERS,
+	STMT_GET_USER,
+	STMT_LIST_UNSKELETONED_LOGINS,
 	STMT_LIST_HISTORY,
 	STMT_INSERT_MESSAGE,
 	STMT_COUNT,
@@ -34,7 +39,7 @@ struct store_statement {
 	const char *name;
 	const char *sql;
 	int nparams;
-	Oid types[4];
+	Oid types[5];
 };
 
 static const struct store_statement store_statements[STMT_COUNT] = {
@@ -45,18 +50,30 @@ static const struct store_statement store_statements[STMT_COUNT] = {
 		" WHERE md5(open_exponent || ':' || module) = md5($1 || ':' || $2)"
 		" AND open_exponent = $1 AND module = $2 AND login IS NOT NULL LIMIT 1",
 		2, { STORE_OID_TEXT, STORE_OID_TEXT } },
-	/* A taken login or key conflicts with a unique index: no row back. */
+	/* A taken login, skeleton or key conflicts with a unique index: no row
+	 * back. registered_at takes its default (migration 003). */
 	[STMT_INSERT_USER] = { "insert_user",
-		"INSERT INTO \"user\" (login, open_exponent, module) VALUES ($1, $2, $3)"
-		" ON CONFLICT DO NOTHING RETURNING id",
-		3, { STORE_OID_TEXT, STORE_OID_TEXT, STORE_OID_TEXT } },
+		"INSERT INTO \"user\" (login, open_exponent, module, login_skeleton, registered_from)"
+		" VALUES ($1, $2, $3, $4, $5::inet) ON CONFLICT DO NOTHING RETURNING id",
+		5, { STORE_OID_TEXT, STORE_OID_TEXT, STORE_OID_TEXT, STORE_OID_TEXT, STORE_OID_TEXT } },
 	[STMT_USER_EXISTS] = { "user_exists",
 		"SELECT 1 FROM \"user\" WHERE login = $1",
+		1, { STORE_OID_TEXT } },
+	/* Uses user_registered_from_idx (migration 003). */
+	[STMT_COUNT_RECENT_REGISTRATIONS] = { "count_recent_registrations",
+		"SELECT count(*) FROM \"user\""
+		" WHERE registered_from = $1::inet AND registered_at > now() - interval '1 hour'",
 		1, { STORE_OID_TEXT } },
 	[STMT_LIST_OTHER_USERS] = { "list_other_users",
 		"SELECT login, open_exponent, module FROM \"user\""
 		" WHERE login IS NOT NULL AND login <> $1 ORDER BY id",
 		1, { STORE_OID_TEXT } },
+	[STMT_GET_USER] = { "get_user",
+		"SELECT login, open_exponent, module FROM \"user\" WHERE login = $1",
+		1, { STORE_OID_TEXT } },
+	[STMT_LIST_UNSKELETONED_LOGINS] = { "list_unskeletoned_logins",
+		"SELECT login, '', '' FROM \"user\" WHERE login IS NOT NULL AND login_skeleton IS NULL",
+		0, { 0 } },
 	/* $1 = me, $2 = other: what other sent me (not self copies) and the
 	 * self copies of what I sent other, in insertion (id) order. In a chat
 	 * with oneself both halves would list every message twice (once per
@@ -76,6 +93,7 @@ static const struct store_statement store_statements[STMT_COUNT] = {
 
 struct store {
 	char *conninfo;
+	int statement_timeout_ms;  /* 0: none */
 	unsigned worker_id;
 	PGconn *pg;
 	int64_t next_attempt_ms;
@@ -83,7 +101,7 @@ struct store {
 	int warned_down;       /* logged that the database is unreachable */
 };
 
-int store_new(const char *conninfo, unsigned worker_id, struct store **out)
+int store_new(const char *conninfo, int statement_timeout_ms, unsigned worker_id, struct store **out)
 {
 	struct store *st;
 
@@ -96,6 +114,7 @@ int store_new(const char *conninfo, unsigned worker_id, struct store **out)
 		free(st);
 		return RC_ERR_NOMEM;
 	}
+	st->statement_timeout_ms = statement_timeout_ms;
 	st->worker_id = worker_id;
 	st->backoff_ms = STORE_BACKOFF_MIN_MS;
 	*out = st;
@@ -137,6 +156,26 @@ static void store_log_failure(struct store *st, const char *what, const char *me
 	while (len > 0 && (message[len - 1] == '\n' || message[len - 1] == ' '))
 		len--;
 	log_warn(0, "worker %u: %s: %.*s", st->worker_id, what, (int)len, message);
+}
+
+/* The database cancels a statement running past the timeout itself
+ * (a lock held elsewhere, a slow disk); see also store_wait. */
+static int store_set_statement_timeout(struct store *st)
+{
+	char ms[24];
+	const char *params[] = { ms };
+	PGresult *res;
+	int ok;
+
+	snprintf(ms, sizeof ms, "%d", st->statement_timeout_ms);
+	res = PQexecParams(st->pg, "SELECT set_config('statement_timeout', $1, false)", 1, NULL, params, NULL,
+	                   NULL, 0);
+	ok = res && PQresultStatus(res) == PGRES_TUPLES_OK;
+	if (!ok && !st->warned_down)
+		store_log_failure(st, "setting the statement timeout",
+		                  res ? PQresultErrorMessage(res) : PQerrorMessage(st->pg));
+	PQclear(res);
+	return ok ? RC_OK : RC_ERR_DB;
 }
 
 static int store_prepare_all(struct store *st)
@@ -211,7 +250,7 @@ int store_ensure(struct store *st)
 		store_schedule_retry(st);
 		return RC_ERR_DB;
 	}
-	if (store_prepare_all(st) != RC_OK) {
+	if (store_set_statement_timeout(st) != RC_OK || store_prepare_all(st) != RC_OK) {
 		st->warned_down = 1;
 		store_disconnect(st);
 		store_schedule_retry(st);
@@ -224,19 +263,59 @@ int store_ensure(struct store *st)
 	return RC_OK;
 }
 
+/* The result of the statement just sent (NULL when the connection
+ * failed). A database that does not answer within its own statement
+ * timeout plus STORE_TIMEOUT_GRACE_MS (a hung host, a stopped server) is
+ * given up: RC_ERR_TIMEOUT, and the caller drops the connection. */
+static int store_wait(struct store *st, PGresult **out)
+{
+	int64_t deadline = st->statement_timeout_ms ? clock_now_ms() + st->statement_timeout_ms + STORE_TIMEOUT_GRACE_MS
+	                                            : 0;
+	PGresult *r;
+
+	*out = NULL;
+	while (PQisBusy(st->pg)) {
+		struct pollfd p = { PQsocket(st->pg), POLLIN, 0 };
+		int64_t left = deadline ? deadline - clock_now_ms() : -1;
+
+		if (deadline && left <= 0)
+			return RC_ERR_TIMEOUT;
+		if (poll(&p, 1, (int)left) < 0 && errno != EINTR)
+			return RC_ERR_IO;
+		if (!PQconsumeInput(st->pg))
+			return RC_ERR_IO;
+	}
+	/* One statement, one result; the NULL after it ends the query. */
+	while ((r = PQgetResult(st->pg)) != NULL) {
+		PQclear(*out);
+		*out = r;
+	}
+	return RC_OK;
+}
+
 /* Runs a prepared statement; *res holds its tuples on success (caller clears). */
 static int store_exec(struct store *st, enum store_stmt which, const char *const *params, PGresult **res)
 {
 	const struct store_statement *s = &store_statements[which];
-	PGresult *r;
+	PGresult *r = NULL;
+	int waited = RC_ERR_IO;
 
 	*res = NULL;
 	if (store_ensure(st) != RC_OK)
 		return RC_ERR_DB;
-	r = PQexecPrepared(st->pg, s->name, s->nparams, params, NULL, NULL, 0);
-	if (r && PQresultStatus(r) == PGRES_TUPLES_OK) {
+	if (PQsendQueryPrepared(st->pg, s->name, s->nparams, params, NULL, NULL, 0))
+		waited = store_wait(st, &r);
+	if (waited == RC_OK && r && PQresultStatus(r) == PGRES_TUPLES_OK) {
 		*res = r;
 		return RC_OK;
+	}
+	if (waited == RC_ERR_TIMEOUT) {
+		log_warn(0, "worker %u: %s: no answer from the database in %d ms; reconnecting later", st->worker_id,
+		         s->name, st->statement_timeout_ms + STORE_TIMEOUT_GRACE_MS);
+		PQclear(r);
+		store_disconnect(st);
+		store_schedule_retry(st);
+		return RC_ERR_DB;
 	}
 	store_log_failure(st, s->name, r ? PQresultErrorMessage(r) : PQerrorMessage(st->pg));
 	PQclear(r);
@@ -294,11 +373,27 @@ static int store_exec_rows(struct store *st, enum store_stmt which, const char *
 	return r;
 }
 
-int store_insert_user(struct store *st, const char *login, const char *e_dec, const char *n_dec, int *inserted)
+int store_insert_user(struct store *st, const char *login, const char *e_dec, const char *n_dec,
+                      const struct store_registration *reg, int *inserted)
 {
-	const char *params[] = { login, e_dec, n_dec };
+	const char *params[] = { login, e_dec, n_dec, reg->skeleton, reg->from };
 
 	return store_exec_found(st, STMT_INSERT_USER, params, inserted);
+}
+
+int store_count_recent_registrations(struct store *st, const char *from, long *count)
+{
+	const char *params[] = { from };
+	PGresult *res;
+	int r;
+
+	*count = 0;
+	if ((r = store_exec(st, STMT_COUNT_RECENT_REGISTRATIONS, params, &res)) != RC_OK)
+		return r;
+	if (PQntuples(res) == 1)
+		*count = strtol(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	return RC_OK;
 }
 
 int store_user_exists(struct store *st, const char *login, int *exists)
@@ -313,6 +408,18 @@ int store_list_other_users(struct store *st, const char *me, store_user_fn fn, v
 	const char *params[] = { me };
 
 	return store_exec_rows(st, STMT_LIST_OTHER_USERS, params, fn, arg);
+}
+
+int store_get_user(struct store *st, const char *login, store_user_fn fn, void *arg)
+{
+	const char *params[] = { login };
+
+	return store_exec_rows(st, STMT_GET_USER, params, fn, arg);
+}
+
+int store_list_unskeletoned_logins(struct store *st, store_user_fn fn, void *arg)
+{
+	return store_exec_rows(st, STMT_LIST_UNSKELETONED_LOGINS, NULL, fn, arg);
 }
 
 int store_list_history(struct store *st, const char *me, const char *other, store_message_fn fn, void *arg)

@@ -10,11 +10,16 @@
 #define STORE_BACKOFF_MIN_MS 250
 #define STORE_BACKOFF_MAX_MS 8000
 #define STORE_CONNECT_TIMEOUT_S "5"
+/* A statement gets its statement timeout on the database side; when the
+ * database does not even answer that (a hung host), we give up this much
+ * later, drop the connection and answer "database unavailable". */
+#define STORE_TIMEOUT_GRACE_MS 2000
 
 struct store;
 
-/* A store for conninfo ("" means the PG* environment). Does not connect yet. */
-int store_new(const char *conninfo, unsigned worker_id, struct store **out);
+/* A store for conninfo ("" means the PG* environment) whose statements may
+ * run statement_timeout_ms each (0: no limit). Does not connect yet. */
+int store_new(const char *conninfo, int statement_timeout_ms, unsigned worker_id, struct store **out);
 void store_free(struct store *st);
 /* Connects unless connected or the backoff has not passed yet. RC_OK when connected. */
 int store_ensure(struct store *st);
@@ -25,9 +30,18 @@ int64_t store_next_attempt_ms(const struct store *st);
 
 /* *login (malloc'd) is the login registered with this key, or NULL. */
 int store_find_login_by_key(struct store *st, const char *e_dec, const char *n_dec, char **login);
-/* *inserted is 1, or 0 when the login or the key is taken (a unique index). */
-int store_insert_user(struct store *st, const char *login, const char *e_dec, const char *n_dec, int *inserted);
+/* What a new user row records beside its login and key. */
+struct store_registration {
+	const char *skeleton;  /* the login's look-alike skeleton (login.h) */
+	const char *from;      /* the registering address, or NULL when unknown */
+};
+/* *inserted is 1, or 0 when the login, its skeleton or the key is taken (a
+ * unique index). */
+int store_insert_user(struct store *st, const char *login, const char *e_dec, const char *n_dec,
+                      const struct store_registration *reg, int *inserted);
 int store_user_exists(struct store *st, const char *login, int *exists);
+/* *count: users registered from address `from` in the last hour. */
+int store_count_recent_registrations(struct store *st, const char *from, long *count);
 
 /* Row callbacks: a non-zero return stops the walk and is returned. */
 typedef int (*store_user_fn)(void *arg, const char *login, const char *e_dec, const char *n_dec);
@@ -35,6 +49,11 @@ typedef int (*store_message_fn)(void *arg, const char *sender, const char *creat
 
 /* Every user but `me`, in registration order. */
 int store_list_other_users(struct store *st, const char *me, store_user_fn fn, void *arg);
+/* The user of this login: fn is called once, or not at all when there is none. */
+int store_get_user(struct store *st, const char *login, store_user_fn fn, void *arg);
+/* The logins of rows without a skeleton (written before migration 003 or by
+ * another server): fn(arg, login, "", "") for each. */
+int store_list_unskeletoned_logins(struct store *st, store_user_fn fn, void *arg);
 /* The messages `me` may read in the chat with `other`, in the order stored. */
 int store_list_history(struct store *st, const char *me, const char *other, store_message_fn fn, void *arg);
 /* Stores a message; *stored is 0 (nothing stored) when the receiver does not exist. */

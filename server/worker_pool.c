@@ -136,7 +136,7 @@ int worker_pool_start(unsigned workers, const struct request_ctx *ctx, const cha
 
 		w->pool = pool;
 		w->id = i + 1;
-		if ((r = store_new(conninfo, w->id, &w->store)) != RC_OK)
+		if ((r = store_new(conninfo, ctx->statement_timeout_ms, w->id, &w->store)) != RC_OK)
 			break;
 		if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
 			r = RC_ERR_IO;

@@ -33,9 +33,10 @@ static char *fake_strdup(const char *s)
 	return copy;
 }
 
-int store_new(const char *conninfo, unsigned worker_id, struct store **out)
+int store_new(const char *conninfo, int statement_timeout_ms, unsigned worker_id, struct store **out)
 {
 	(void)conninfo;
+	(void)statement_timeout_ms;
 	(void)worker_id;
 	*out = calloc(1, sizeof(**out));
 	return *out ? RC_OK : RC_ERR_NOMEM;
@@ -51,6 +52,8 @@ void store_free(struct store *st)
 		free(st->users[i].login);
 		free(st->users[i].e_dec);
 		free(st->users[i].n_dec);
+		free(st->users[i].skeleton);
+		free(st->users[i].from);
 	}
 	for (i = 0; i < st->message_count; i++) {
 		free(st->messages[i].sender);
@@ -137,7 +140,16 @@ int store_find_login_by_key(struct store *st, const char *e_dec, const char *n_d
 	return RC_OK;
 }
 
-int store_insert_user(struct store *st, const char *login, const char *e_dec, const char *n_dec, int *inserted)
+static int fake_skeleton_taken(const struct store *st, const char *skeleton)
+{
+	for (size_t i = 0; i < st->user_count; i++)
+		if (strcmp(st->users[i].skeleton, skeleton) == 0)
+			return 1;
+	return 0;
+}
+
+int store_insert_user(struct store *st, const char *login, const char *e_dec, const char *n_dec,
+                      const struct store_registration *reg, int *inserted)
 {
 	struct fake_user *users;
 
@@ -145,9 +157,10 @@ int store_insert_user(struct store *st, const char *login, const char *e_dec, co
 	fake_check_text(login);
 	fake_check_text(e_dec);
 	fake_check_text(n_dec);
+	fake_check_text(reg->skeleton);
 	if (st->down)
 		return RC_ERR_DB;
-	if (fake_find_login(st, login) || fake_find_key(st, e_dec, n_dec))
+	if (fake_find_login(st, login) || fake_find_key(st, e_dec, n_dec) || fake_skeleton_taken(st, reg->skeleton))
 		return RC_OK;
 	users = realloc(st->users, (st->user_count + 1) * sizeof(*users));
 	FUZZ_CHECK(users != NULL);
@@ -155,6 +168,8 @@ int store_insert_user(struct store *st, const char *login, const char *e_dec, co
 	users[st->user_count].login = fake_strdup(login);
 	users[st->user_count].e_dec = fake_strdup(e_dec);
 	users[st->user_count].n_dec = fake_strdup(n_dec);
+	users[st->user_count].skeleton = fake_strdup(reg->skeleton);
+	users[st->user_count].from = reg->from ? fake_strdup(reg->from) : NULL;
 	st->user_count++;
 	*inserted = 1;
 	return RC_OK;
@@ -168,6 +183,38 @@ int store_user_exists(struct store *st, const char *login, int *exists)
 		return RC_ERR_DB;
 	*exists = fake_find_login(st, login) != NULL;
 	return RC_OK;
+}
+
+/* Every registration counts as recent: a fuzz session lasts less than an hour. */
+int store_count_recent_registrations(struct store *st, const char *from, long *count)
+{
+	*count = 0;
+	fake_check_text(from);
+	if (st->down)
+		return RC_ERR_DB;
+	for (size_t i = 0; i < st->user_count; i++)
+		if (st->users[i].from && strcmp(st->users[i].from, from) == 0)
+			++*count;
+	return RC_OK;
+}
+
+int store_get_user(struct store *st, const char *login, store_user_fn fn, void *arg)
+{
+	const struct fake_user *u;
+
+	fake_check_text(login);
+	if (st->down)
+		return RC_ERR_DB;
+	u = fake_find_login(st, login);
+	return u ? fn(arg, u->login, u->e_dec, u->n_dec) : RC_OK;
+}
+
+/* Every fake row is written by the dispatcher, with a skeleton. */
+int store_list_unskeletoned_logins(struct store *st, store_user_fn fn, void *arg)
+{
+	(void)fn;
+	(void)arg;
+	return st->down ? RC_ERR_DB : RC_OK;
 }
 
 int store_list_other_users(struct store *st, const char *me, store_user_fn fn, void *arg)

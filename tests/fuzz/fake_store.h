@@ -15,6 +15,8 @@ struct fake_user {
 	char *login;
 	char *e_dec;
 	char *n_dec;
+	char *skeleton;
+	char *from;   /* NULL: not recorded */
 };
 
 struct fake_message {

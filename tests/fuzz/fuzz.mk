@@ -32,7 +32,8 @@ FUZZ_DICTS_msgv2 = json
 # The server's dispatcher and request path, with fake_store.c linked in place
 # of server/store.c (the store.h interface is the seam): no PostgreSQL.
 tests_fuzz_fuzz_dispatch_SOURCES = tests/fuzz/fuzz_dispatch.c tests/fuzz/fake_store.h tests/fuzz/fake_store.c \
-	server/dispatch.h server/dispatch.c server/request.h server/request.c server/store.h $(FUZZ_COMMON_SOURCES)
+	server/dispatch.h server/dispatch.c server/allowed_keys.h server/allowed_keys.c server/request.h server/request.c \
+	server/store.h $(FUZZ_COMMON_SOURCES)
 tests_fuzz_fuzz_dispatch_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/server
 tests_fuzz_fuzz_dispatch_LDADD = $(COMMON_LIBS)
 FUZZ_DICTS_dispatch = json dispatch

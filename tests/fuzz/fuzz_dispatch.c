@@ -34,6 +34,7 @@
 #include "frame.h"
 #include "fuzz_common.h"
 #include "jsonx.h"
+#include "login.h"
 #include "protocol.h"
 #include "request.h"
 #include "rsa.h"
@@ -44,6 +45,9 @@
 #define FUZZ_IDENTITIES 3
 /* Requests longer than this are a protocol violation on the full path. */
 #define FUZZ_MAX_REQUEST_BYTES 1024u
+
+/* Every client connects from here. */
+#define FUZZ_PEER "127.0.0.1:40000"
 
 #define CTL_DB_DOWN 0x04u
 #define CTL_FULL_PATH 0x08u
@@ -193,6 +197,28 @@ static void check_get_users(const struct store *st, const struct request_view *v
 	FUZZ_CHECK(json_object_array_length(data) == j);
 }
 
+/* get_user: the row of that login, exactly, or why not. */
+static void check_get_user(const struct store *st, const struct request_view *v, struct json_object *resp)
+{
+	const char *error = jsonx_get_string(resp, "error");
+	const struct fake_user *row;
+	struct json_object *data;
+	size_t i;
+
+	for (i = 0; (row = fake_store_user(st, i)) != NULL; i++)
+		if (same_as_member(row->login, v->req, "login"))
+			break;
+	if (!row) {
+		FUZZ_CHECK(streq(error, PROTO_ERR_NO_LOGIN) || streq(error, PROTO_ERR_NO_SUCH_USER));
+		return;
+	}
+	FUZZ_CHECK(streq(jsonx_get_string(resp, "state"), "ok"));
+	FUZZ_CHECK(json_object_object_get_ex(resp, "data", &data) && json_object_is_type(data, json_type_object));
+	FUZZ_CHECK(streq(jsonx_get_string(data, "login"), row->login));
+	check_bigint_member(data, "open_exponent", row->e_dec);
+	check_bigint_member(data, "module", row->n_dec);
+}
+
 static void check_registered(const struct store *st, const struct request_view *v, struct json_object *resp)
 {
 	const char *error = jsonx_get_string(resp, "error");
@@ -206,6 +232,8 @@ static void check_registered(const struct store *st, const struct request_view *
 		FUZZ_CHECK(streq(jsonx_get_string(resp, "login"), me->login));
 	} else if (is_cmd(v, PROTO_CMD_GET_USERS)) {
 		check_get_users(st, v, resp);
+	} else if (is_cmd(v, PROTO_CMD_GET_USER)) {
+		check_get_user(st, v, resp);
 	} else if (is_cmd(v, PROTO_CMD_GET_MESSAGES)) {
 		if (error)
 			FUZZ_CHECK(streq(error, PROTO_ERR_NO_USER) || streq(error, PROTO_ERR_NO_SUCH_USER));
@@ -227,6 +255,16 @@ static void check_registered(const struct store *st, const struct request_view *
 	}
 }
 
+/* The request's login follows the rules for new logins (common/login.h). */
+static int login_is_new_ok(struct json_object *req)
+{
+	struct json_object *v;
+	enum login_problem problem;
+
+	return json_object_object_get_ex(req, "login", &v) && json_object_is_type(v, json_type_string) &&
+	       login_check_new(json_object_get_string(v), (size_t)json_object_get_string_len(v), &problem) == RC_OK;
+}
+
 static void check_anonymous(const struct store *st, const struct identity *id, const struct request_view *v,
                             struct json_object *resp)
 {
@@ -237,12 +275,17 @@ static void check_anonymous(const struct store *st, const struct identity *id, c
 		check_error(resp, PROTO_ERR_NO_AUTH);
 		return;
 	}
+	if (streq(error, PROTO_ERR_INVALID_LOGIN)) {
+		FUZZ_CHECK(!login_is_new_ok(v->req));
+		return;
+	}
 	if (error) {
 		FUZZ_CHECK(streq(error, PROTO_ERR_NO_LOGIN) || streq(error, PROTO_ERR_LOGIN_EXISTS) ||
 		           streq(error, DISPATCH_ERR_LOGIN_TOO_LONG));
 		return;
 	}
 	check_ok_string(resp, PROTO_DATA_WELCOME);
+	FUZZ_CHECK(login_is_new_ok(v->req));
 	FUZZ_CHECK(fake_store_user_count(st) == v->user_count + 1);
 	u = fake_store_user(st, v->user_count);
 	FUZZ_CHECK(same_as_member(u->login, v->req, "login"));
@@ -262,6 +305,9 @@ static int check_key_proof(struct identity *id, const struct request_view *v, in
 		for (i = 0; i < CHALLENGE_HEX; i++)
 			FUZZ_CHECK((data[i] >= '0' && data[i] <= '9') || (data[i] >= 'a' && data[i] <= 'f'));
 		memcpy(id->challenge, data, CHALLENGE_HEX + 1);
+		/* The random filler is at least as long as the modulus in decimal. */
+		data = jsonx_get_string(resp, "filler");
+		FUZZ_CHECK(data && strlen(data) >= strlen(id->n_dec) && strspn(data, "0123456789abcdef") == strlen(data));
 		return 1;
 	}
 	if (is_cmd(v, PROTO_CMD_KEY_PROOF)) {
@@ -276,8 +322,8 @@ static int check_key_proof(struct identity *id, const struct request_view *v, in
 		return 1;
 	}
 	if (required && !id->proven &&
-	    (is_cmd(v, PROTO_CMD_REGISTER) || is_cmd(v, PROTO_CMD_GET_USERS) || is_cmd(v, PROTO_CMD_GET_MESSAGES) ||
-	     is_cmd(v, PROTO_CMD_SEND_MESSAGE))) {
+	    (is_cmd(v, PROTO_CMD_REGISTER) || is_cmd(v, PROTO_CMD_GET_USERS) || is_cmd(v, PROTO_CMD_GET_USER) ||
+	     is_cmd(v, PROTO_CMD_GET_MESSAGES) || is_cmd(v, PROTO_CMD_SEND_MESSAGE))) {
 		check_error(resp, PROTO_ERR_KEY_PROOF_REQUIRED);
 		return 1;
 	}
@@ -307,7 +353,7 @@ static void check_response(const struct store *st, struct identity *id, const st
 		FUZZ_CHECK(streq(error, PROTO_ERR_DB_UNAVAILABLE) || streq(error, PROTO_ERR_INCORRECT_CMD) ||
 		           streq(error, PROTO_ERR_ALREADY_REGISTERED) || streq(error, PROTO_ERR_NO_USER) ||
 		           streq(error, PROTO_ERR_NO_USER_OR_CONTENT) || streq(error, PROTO_ERR_NO_LOGIN) ||
-		           streq(error, DISPATCH_ERR_LOGIN_TOO_LONG));
+		           streq(error, DISPATCH_ERR_LOGIN_TOO_LONG) || streq(error, PROTO_ERR_INVALID_LOGIN));
 	} else if (v->me != NO_USER) {
 		check_registered(st, v, resp);
 	} else {
@@ -324,20 +370,18 @@ static void check_response(const struct store *st, struct identity *id, const st
 		FUZZ_CHECK(row != NO_USER && streq(fake_store_user(st, row)->login, id->login));
 }
 
-/* The key proof extension, then dispatch_request, on the parsed text (the
- * order request_process follows). */
+/* dispatch_request on the parsed text, as request_process calls it. */
 static struct json_object *serve_direct(struct store *st, struct identity *id, struct json_object *req,
                                         int required, int *close_after)
 {
-	struct dispatch_identity did = {id->e_dec, id->n_dec, id->login};
+	const struct dispatch_policy policy = {.require_key_proof = required};
+	struct dispatch_identity did = {id->e_dec, id->n_dec, FUZZ_PEER, id->login, id->proof};
 	struct json_object *resp = NULL;
 
 	*close_after = 0;
-	FUZZ_CHECK(dispatch_key_proof(req, &id->proof, required, 1, &resp) == RC_OK);
-	if (resp)
-		return resp;
-	FUZZ_CHECK(dispatch_request(st, req, &did, 1, &resp, close_after) == RC_OK);
+	FUZZ_CHECK(dispatch_request(st, &policy, req, &did, 1, &resp, close_after) == RC_OK);
 	id->login = did.login;
+	id->proof = did.proof;
 	return resp;
 }
 
@@ -349,7 +393,8 @@ static struct json_object *serve_full(struct store *st, struct identity *id, con
 	const struct rsa_private *k = fuzz_key();
 	/* Two threads: long answers take rsa_encrypt_parallel's threaded path. */
 	const struct request_ctx ctx = {.server_key = k, .response_chunk_wide = wide,
-	                                .max_request_bytes = FUZZ_MAX_REQUEST_BYTES, .encrypt_threads = 2};
+	                                .max_request_bytes = FUZZ_MAX_REQUEST_BYTES, .encrypt_threads = 2,
+	                                .policy = {.require_key_proof = required}};
 	const struct frame_limits lim = {PROTO_CLIENT_MAX_RESPONSE_BYTES, PROTO_CLIENT_MAX_BLOCKS,
 	                                 PROTO_CLIENT_MAX_RESPONSE_BYTES};
 	struct json_object *resp = NULL;
@@ -365,7 +410,7 @@ static struct json_object *serve_full(struct store *st, struct identity *id, con
 	job->client_key = &k->pub;
 	job->e_dec = id->e_dec;
 	job->n_dec = id->n_dec;
-	job->require_key_proof = required;
+	job->peer = FUZZ_PEER;
 	job->proof = id->proof;
 	/* A chunk starting with NUL cannot be encrypted: send the text whole then. */
 	sealed = rsa_encrypt(&k->pub, text, len, rsa_chunk_original(&k->pub), &job->request) == RC_OK;
@@ -413,7 +458,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	fuzz_setup();
 	identities_init(ids);
-	FUZZ_CHECK(store_new("", 0, &st) == RC_OK);
+	FUZZ_CHECK(store_new("", 0, 0, &st) == RC_OK);
 	for (requests = 0; requests < FUZZ_MAX_REQUESTS && in.n > 0; requests++) {
 		ctl = fuzz_take_u8(&in);
 		nl = memchr(in.p, '\n', in.n);

@@ -19,7 +19,7 @@ OK='{"state":"ok","data":'
 ERR='{"state":"error","error":'
 REQUIRED="${ERR}\"key proof required\"}"
 WRONG="${ERR}\"wrong challenge\"}"
-CHALLENGE="${OK}\"CHALLENGE\"}"
+CHALLENGE="${OK}\"CHALLENGE\",\"filler\":\"FILLER\"}"
 PROVE='{"cmd":"key_challenge"} {"cmd":"key_proof","challenge":"@challenge@"}'
 # as SERVER WHO JSON...: one connection of WHO, answers printed.
 as() {
@@ -127,3 +127,27 @@ $CHALLENGE
 ${OK}\"proven\"}
 ${OK}\"pong\"}" \
 "$(as "$OPEN" bob '{"cmd":"get_messages","user":"alice"}' $PROVE '{"cmd":"ping"}')"
+
+# A victim whose key has e = 3 and a modulus over 2,112 bits: a challenge
+# answer of one short chunk has m^3 < n, so its integer cube root was the
+# challenge, and an attacker holding only the public key got "proven". The
+# random filler makes every chunk holding the challenge full: the cube
+# roots read nothing (shown to work on an answer without the filler), the
+# proof fails, and the holder of the key still proves it.
+"$top_builddir/tests/server/test-client" --port 1 small-e 2400 "$RC_TMP/carol" || rc_fail "small-e key"
+rc_server_start --require-key-proof --response-chunk original
+ORIGINAL="$top_builddir/tests/server/test-client --port $RC_PORT"
+for server in "$STRICT" "$ORIGINAL"; do
+	rc_expect "e = 3: cube roots do not read the challenge" \
+"without the filler: cube root reads the challenge: yes
+cube root reads the challenge: no
+$CHALLENGE
+$WRONG
+$REQUIRED" \
+	"$($server --key "$RC_TMP/carol" --present "$RC_TMP/carol.pub" --witness "$RC_TMP/carol" cuberoot \
+		'{"cmd":"register","login":"carol"}')"
+	# shellcheck disable=SC2086
+	rc_expect "e = 3: the key's holder proves" \
+"$CHALLENGE
+${OK}\"proven\"}" "$(as "$server" carol $PROVE)"
+done

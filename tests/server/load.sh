@@ -5,7 +5,7 @@
 . "$top_srcdir/tests/lib/harness.sh"
 
 rc_pg_start
-rc_server_start --log-level warn
+rc_server_start --log-level warn --registrations-per-hour 0
 result=$("$top_builddir/tests/server/test-client" --port "$RC_PORT" --timeout 120000 load 200 3) ||
 	rc_fail "load: $result"
 rc_expect "200 concurrent clients" "load ok" "$result"

@@ -1,20 +1,23 @@
 #!/bin/sh
 # Migrations: an empty database (done by rc_pg_start), a second run that
 # applies nothing, a database laid out by the original server WITH rows
-# (rows survive, the server serves those users), and a database with
-# duplicate logins (the migration stops and lists them, changing nothing).
+# (rows survive, the server serves those users; 003 leaves their
+# registration record empty and their logins still block look-alikes), and
+# a database with duplicate logins (the migration stops and lists them,
+# changing nothing).
 . "$top_srcdir/tests/lib/harness.sh"
 
 MIGRATE="$top_srcdir/utils/rsa-chat-migrate"
 rc_pg_start
 rc_expect "empty database: every migration applied" "001_original_schema
-002_integrity" "$(rc_psql -A -t -c 'SELECT version FROM schema_migrations ORDER BY version')"
+002_integrity
+003_registrations" "$(rc_psql -A -t -c 'SELECT version FROM schema_migrations ORDER BY version')"
 "$MIGRATE" --database "$DATABASE_URL" --dir "$top_srcdir/migrations" 2>"$RC_TMP/again.log" ||
 	rc_fail "second run failed"
 rc_expect "second run applies nothing" "rsa-chat-migrate: 0 migration(s) applied, database is up to date" \
 	"$(cat "$RC_TMP/again.log")"
 
-for u in alice bob; do
+for u in alice bob carol; do
 	rc_genkey 1024 "$RC_TMP/$u"
 done
 key_part() {
@@ -47,7 +50,8 @@ legacy_psql() {
 }
 rc_expect "rows survive" "2 3" "$(legacy_psql -c 'SELECT (SELECT count(*) FROM "user") || $$ $$ || (SELECT count(*) FROM message)')"
 rc_expect "unique indexes exist" "user_key_digest_key
-user_login_key" "$(legacy_psql -c "SELECT indexname FROM pg_indexes WHERE tablename = 'user' AND indexdef LIKE 'CREATE UNIQUE%' AND indexname <> 'user_pkey' ORDER BY 1")"
+user_login_key
+user_login_skeleton_key" "$(legacy_psql -c "SELECT indexname FROM pg_indexes WHERE tablename = 'user' AND indexdef LIKE 'CREATE UNIQUE%' AND indexname <> 'user_pkey' ORDER BY 1")"
 
 rc_server_start --database "$legacy_url"
 TC="$top_builddir/tests/server/test-client --port $RC_PORT"
@@ -62,6 +66,22 @@ rc_expect "old and new messages, in order" \
 	"$($TC --key "$RC_TMP/bob" req '{"cmd":"get_messages","user":"alice"}')"
 rc_expect "the original's timestamps are kept" "2021-10-28 19:37:38.46367" \
 	"$(legacy_psql -c "SELECT created_on FROM message WHERE content = 'old b1'")"
+
+# 003: the original's rows have no registration record and no skeleton
+# (NULL, not the time of the migration); its kind of INSERT still works; a
+# login that looks like one of its logins is refused all the same.
+rc_expect "older rows: nothing recorded" "2|0" \
+	"$(legacy_psql -c 'SELECT count(*), count(registered_at) + count(registered_from) + count(login_skeleton) FROM "user"')"
+legacy_psql -c "INSERT INTO \"user\" (login, open_exponent, module) VALUES ('dora', '3', '55')" ||
+	rc_fail "the original's insert fails after 003"
+rc_expect "look-alikes of older rows, then a new user" \
+'{"state":"error","error":"login exists"}
+{"state":"error","error":"login exists"}
+{"state":"ok","data":"welcome"}' \
+	"$($TC --key "$RC_TMP/carol" req '{"cmd":"register","login":"ALICE"}' '{"cmd":"register","login":"d\u043era"}' \
+	'{"cmd":"register","login":"carol"}')"
+rc_expect "a new row records its registration" "carol|127.0.0.1|carol|t" \
+	"$(legacy_psql -c "SELECT login, host(registered_from), login_skeleton, registered_at IS NOT NULL FROM \"user\" WHERE login = 'carol'")"
 
 # Duplicates: refuse, list them, change nothing.
 original_layout dups

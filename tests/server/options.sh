@@ -10,7 +10,8 @@ NOCONF="-c /dev/null"
 
 "$SERVER" --help >"$RC_TMP/help.txt" || rc_fail "--help failed"
 for opt in --config --listen --port --key --database --workers --response-chunk --max-frame --max-blocks \
-	--max-request --max-connections --handshake-timeout --idle-timeout --log-level --require-key-proof --version; do
+	--max-request --max-connections --handshake-timeout --idle-timeout --log-level --require-key-proof \
+	--registrations-per-hour --allowed-keys --statement-timeout --version; do
 	grep -q -- "$opt" "$RC_TMP/help.txt" || rc_fail "--help does not mention $opt"
 done
 echo "ok - --help"
@@ -39,6 +40,9 @@ usage_error "bad number" "workers: want a whole number from 1 to 256" $NOCONF --
 usage_error "bad port" "port: want a whole number" $NOCONF --port 70000
 usage_error "bad chunk" "response-chunk: want 'original' or 'wide'" $NOCONF --response-chunk huge
 usage_error "bad log level" "log-level: want error, warn, info or debug" $NOCONF --log-level loud
+usage_error "bad registration limit" "registrations-per-hour: want a whole number from 0 to 1000000" $NOCONF \
+	--registrations-per-hour many
+usage_error "bad statement timeout" "statement-timeout: want a whole number from 0 to" $NOCONF --statement-timeout -5
 usage_error "missing config file" "$RC_TMP/none.conf" -c "$RC_TMP/none.conf"
 printf 'port = 0\n# comment\n\nfrobnicate = 1\n' >"$RC_TMP/bad.conf"
 usage_error "unknown setting with its line" "bad.conf:4: unknown setting 'frobnicate'" -c "$RC_TMP/bad.conf"
@@ -51,10 +55,13 @@ usage_error "not name = value" "bad3.conf:1: expected 'name = value'" --config "
 
 # Settings come from the file, options win over it. The server runs
 # without a database here: the settings are what is tested.
-printf '# test\nlog-level = debug\n  workers = 3\nidle-timeout=500\nrequire-key-proof = yes\n' >"$RC_TMP/good.conf"
+printf 'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n' >"$RC_TMP/allowed"
+printf '# test\nlog-level = debug\n  workers = 3\nidle-timeout=500\nrequire-key-proof = yes\nallowed-keys = %s\n' \
+	"$RC_TMP/allowed" >"$RC_TMP/good.conf"
 rc_server_start -c "$RC_TMP/good.conf" --database "postgresql://nobody@127.0.0.1:1/none"
 grep -q 'worker threads: 3' "$RC_SERVER_LOG" || rc_fail "workers from the file not applied"
 grep -q 'clients must prove they hold their key' "$RC_SERVER_LOG" || rc_fail "require-key-proof from the file not applied"
+grep -q 'registration is closed but for 1 allowed key' "$RC_SERVER_LOG" || rc_fail "allowed-keys from the file not applied"
 rc_genkey 1024 "$RC_TMP/k"
 "$top_builddir/tests/server/test-client" --port "$RC_PORT" --key "$RC_TMP/k" abuse stall >/dev/null 2>&1
 grep -q 'DEBUG' "$RC_SERVER_LOG" || rc_fail "log-level from the file not applied"

@@ -6,7 +6,9 @@
  *       look like 2021-10-28T19:37:38.463670 and printed as "T" (as they
  *       are with --keep-times)
  *       A key_challenge answer's data is printed as "CHALLENGE" and
- *       remembered: "@challenge@" in a later request stands for it.
+ *       remembered: "@challenge@" in a later request stands for it; its
+ *       filler, when it is random hex at least as long as the key's
+ *       modulus in decimal, as "FILLER".
  *   test-client ... --present VICTIM.pub --witness VICTIM impostor JSON...
  *       an impostor holding only --key presents the victim's public key,
  *       asks for a key_challenge, tries to read it with its own key and
@@ -14,6 +16,18 @@
  *       sends each JSON; prints whether it could read the challenge, then
  *       every answer as the witness (the victim's key, never used by the
  *       impostor) reads it
+ *   test-client ... --present VICTIM.pub --witness VICTIM cuberoot
+ *       the same with an attacker holding nothing but the victim's public
+ *       key, whose exponent is 3: it takes the integer cube root of each
+ *       block of the key_challenge answer (a plaintext m with m^3 < n is
+ *       its own cube root); first shows that this reads a challenge answer
+ *       without the filler, encrypted here for the victim
+ *   test-client ... small-e BITS FILE
+ *       writes a key pair with public exponent 3 (FILE, FILE.pub)
+ *   test-client ... [--source ADDR] flood COUNT
+ *       COUNT connections (from the local address ADDR, e.g. 127.0.0.2), each presenting a new made-up key (an odd 1024-bit
+ *       number, e = 65537, no private key) and asking to register a new
+ *       login; the answers cannot be read: prints "flood done"
  *   test-client ... abuse SCENARIO
  *       protocol abuse on a raw socket; prints what the server did
  *       ("closed", or the response text)
@@ -54,6 +68,7 @@
 
 static const char *tc_host = "127.0.0.1";
 static const char *tc_port;
+static const char *tc_source;  /* local address raw connections bind to */
 static int tc_timeout_ms = 30000;
 static int tc_keep_times;
 
@@ -96,10 +111,17 @@ static int tc_is_challenge(const char *s)
 	return i == 2 * PROTO_KEY_CHALLENGE_BYTES;
 }
 
+/* The filler of a key_challenge answer is hex of at least min_len digits. */
+static int tc_is_filler(const char *s, size_t min_len)
+{
+	return s && strlen(s) >= min_len && strspn(s, "0123456789abcdef") == strlen(s);
+}
+
 /* Replaces a challenge with "CHALLENGE" after copying it to challenge, and
  * unless --keep-times every well-formed created_at in a get_messages answer
  * with "T" (a malformed one stays as it is, so the comparison shows it). */
-static void tc_redact(struct json_object *resp, char challenge[2 * PROTO_KEY_CHALLENGE_BYTES + 1])
+static void tc_redact(struct json_object *resp, const struct rsa_public *key,
+                      char challenge[2 * PROTO_KEY_CHALLENGE_BYTES + 1])
 {
 	struct json_object *data;
 
@@ -108,6 +130,8 @@ static void tc_redact(struct json_object *resp, char challenge[2 * PROTO_KEY_CHA
 	if (json_object_is_type(data, json_type_string) && tc_is_challenge(json_object_get_string(data))) {
 		memcpy(challenge, json_object_get_string(data), 2 * PROTO_KEY_CHALLENGE_BYTES + 1);
 		json_object_object_add(resp, "data", json_object_new_string("CHALLENGE"));
+		if (tc_is_filler(jsonx_get_string(resp, "filler"), mpz_sizeinbase(key->n, 10)))
+			json_object_object_add(resp, "filler", json_object_new_string("FILLER"));
 		return;
 	}
 	if (tc_keep_times || !json_object_is_type(data, json_type_array))
@@ -160,8 +184,9 @@ static char *tc_expand(const char *req, const char *challenge)
 	return out;
 }
 
-/* Prints a response text (redacted, see tc_redact) on one line. */
-static void tc_print_response(const char *text, size_t len, char challenge[2 * PROTO_KEY_CHALLENGE_BYTES + 1])
+/* Prints a response text for key (redacted, see tc_redact) on one line. */
+static void tc_print_response(const char *text, size_t len, const struct rsa_public *key,
+                              char challenge[2 * PROTO_KEY_CHALLENGE_BYTES + 1])
 {
 	struct json_object *resp = NULL;
 
@@ -169,7 +194,7 @@ static void tc_print_response(const char *text, size_t len, char challenge[2 * P
 		printf("unparsable: %s\n", text);
 		return;
 	}
-	tc_redact(resp, challenge);
+	tc_redact(resp, key, challenge);
 	printf("%s\n", jsonx_to_string(resp, NULL));
 	json_object_put(resp);
 }
@@ -196,7 +221,7 @@ static int tc_cmd_req(const struct rsa_private *key, int argc, char **argv)
 			printf("error: %s\n", rc_strerror(r));
 			break;
 		}
-		tc_print_response(text, len, challenge);
+		tc_print_response(text, len, &key->pub, challenge);
 		free(text);
 	}
 	fflush(stdout);
@@ -208,6 +233,19 @@ static int tc_cmd_req(const struct rsa_private *key, int argc, char **argv)
 
 /* A connected socket; rcvbuf > 0 shrinks its receive buffer (and so the
  * window the server may fill) before connecting. */
+static void tc_bind_source(int fd)
+{
+	struct addrinfo hints, *res;
+
+	memset(&hints, 0, sizeof hints);
+	hints.ai_socktype = SOCK_STREAM;
+	if (getaddrinfo(tc_source, NULL, &hints, &res) != 0)
+		tc_die("cannot resolve %s", tc_source);
+	if (bind(fd, res->ai_addr, res->ai_addrlen) != 0)
+		tc_die("bind %s: %s", tc_source, strerror(errno));
+	freeaddrinfo(res);
+}
+
 static int tc_raw_connect(int rcvbuf)
 {
 	struct addrinfo hints, *res;
@@ -220,6 +258,8 @@ static int tc_raw_connect(int rcvbuf)
 	fd = socket(res->ai_family, res->ai_socktype, res->ai_protocol);
 	if (fd >= 0 && rcvbuf > 0)
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+	if (fd >= 0 && tc_source)
+		tc_bind_source(fd);
 	if (fd < 0 || connect(fd, res->ai_addr, res->ai_addrlen) != 0)
 		tc_die("connect: %s", strerror(errno));
 	freeaddrinfo(res);
@@ -402,31 +442,94 @@ static void tc_raw_request(int fd, const struct rsa_private *key, const struct r
 
 /* ---- an impostor presenting someone else's public key ---- */
 
-/* What the impostor makes of the answer to key_challenge with its own
- * key: the challenge if that decrypts to one (it must not), else zeros. */
-static void tc_impostor_guess(const struct rsa_private *impostor, const struct blocklist *in,
-                              char guess[2 * PROTO_KEY_CHALLENGE_BYTES + 1])
+/* How an impostor tries to read an answer meant for the victim: *text
+ * (malloc'd) is what it makes of the blocks, NULL when nothing. */
+struct tc_reader {
+	const char *name;
+	void (*read)(const struct rsa_private *impostor, const struct blocklist *in, char **text);
+};
+
+/* With its own private key. */
+static void tc_read_with_own_key(const struct rsa_private *impostor, const struct blocklist *in, char **text)
 {
-	struct json_object *resp = NULL;
-	const char *data;
-	char *text = NULL;
 	size_t len;
+
+	if (wire_open(impostor, in, PROTO_CLIENT_MAX_RESPONSE_BYTES, text, &len) != RC_OK)
+		*text = NULL;
+}
+
+/* With nothing but e = 3: the exact integer cube root of each block is its
+ * plaintext chunk when m^3 < n; blocks without one are skipped. */
+static void tc_read_by_cube_root(const struct rsa_private *unused, const struct blocklist *in, char **text)
+{
+	struct bytebuf out;
+	uint8_t *bytes;
+	size_t len;
+	mpz_t c, m;
+
+	(void)unused;
+	mpz_inits(c, m, NULL);
+	bytebuf_init(&out, BYTEBUF_UNBOUNDED);
+	for (size_t i = 0; i < in->count; i++) {
+		bigint_from_bytes(c, in->v[i].data, in->v[i].len);
+		if (!mpz_root(m, c, 3))
+			continue;
+		if (bigint_to_bytes(m, &bytes, &len) != RC_OK || bytebuf_append(&out, bytes, len) != RC_OK)
+			tc_die("out of memory");
+		free(bytes);
+	}
+	if (bytebuf_take(&out, (uint8_t **)text, &len) != RC_OK)
+		tc_die("out of memory");
+	bytebuf_free(&out);
+	mpz_clears(c, m, NULL);
+}
+
+static const struct tc_reader tc_own_key_reader = { "impostor", tc_read_with_own_key };
+static const struct tc_reader tc_cube_root_reader = { "cube root", tc_read_by_cube_root };
+
+/* What the reader makes of the answer to key_challenge: the challenge if
+ * the text it gets shows one (it must not), else zeros. */
+static void tc_impostor_guess(const struct tc_reader *reader, const struct rsa_private *impostor,
+                              const struct blocklist *in, char guess[2 * PROTO_KEY_CHALLENGE_BYTES + 1])
+{
+	static const char mark[] = "\"data\":\"";
+	char *text = NULL;
+	const char *data;
 	int read = 0;
 
 	memset(guess, '0', 2 * PROTO_KEY_CHALLENGE_BYTES);
 	guess[2 * PROTO_KEY_CHALLENGE_BYTES] = '\0';
-	if (wire_open(impostor, in, PROTO_CLIENT_MAX_RESPONSE_BYTES, &text, &len) == RC_OK &&
-	    jsonx_parse(text, len, &resp) == RC_OK && (data = jsonx_get_string(resp, "data")) && tc_is_challenge(data)) {
+	reader->read(impostor, in, &text);
+	if (text && (data = strstr(text, mark)) != NULL && strlen(data += sizeof mark - 1) > 2 * PROTO_KEY_CHALLENGE_BYTES &&
+	    data[2 * PROTO_KEY_CHALLENGE_BYTES] == '"' &&
+	    strspn(data, "0123456789abcdef") == 2 * PROTO_KEY_CHALLENGE_BYTES) {
 		memcpy(guess, data, 2 * PROTO_KEY_CHALLENGE_BYTES);
 		read = 1;
 	}
-	printf("impostor reads the challenge: %s\n", read ? "yes" : "no");
-	json_object_put(resp);
+	printf("%s reads the challenge: %s\n", reader->name, read ? "yes" : "no");
 	free(text);
 }
 
-static int tc_cmd_impostor(const struct rsa_private *impostor, const struct rsa_public *victim,
-                           const struct rsa_private *witness, int argc, char **argv)
+/* The cube root reader on a challenge answer as the server sent it before
+ * the filler, encrypted here for the victim with the original's chunks. */
+static void tc_cube_root_self_check(const struct rsa_public *victim)
+{
+	static const char unpadded[] = "{\"state\":\"ok\",\"data\":\""
+	                               "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\"}";
+	struct blocklist blocks;
+	char guess[2 * PROTO_KEY_CHALLENGE_BYTES + 1];
+
+	blocklist_init(&blocks);
+	if (rsa_encrypt(victim, (const uint8_t *)unpadded, sizeof unpadded - 1, rsa_chunk_original(victim), &blocks) !=
+	    RC_OK)
+		tc_die("cannot encrypt for the victim");
+	printf("without the filler: ");
+	tc_impostor_guess(&tc_cube_root_reader, NULL, &blocks, guess);
+	blocklist_free(&blocks);
+}
+
+static int tc_cmd_impostor(const struct tc_reader *reader, const struct rsa_private *impostor,
+                           const struct rsa_public *victim, const struct rsa_private *witness, int argc, char **argv)
 {
 	char challenge[2 * PROTO_KEY_CHALLENGE_BYTES + 1] = "", guess[2 * PROTO_KEY_CHALLENGE_BYTES + 1];
 	char proof[128 + 2 * PROTO_KEY_CHALLENGE_BYTES];
@@ -447,18 +550,106 @@ static int tc_cmd_impostor(const struct rsa_private *impostor, const struct rsa_
 			break;
 		}
 		if (i == -2) {
-			tc_impostor_guess(impostor, &in, guess);
+			tc_impostor_guess(reader, impostor, &in, guess);
 			snprintf(proof, sizeof proof, "{\"cmd\":\"key_proof\",\"challenge\":\"%s\"}", guess);
 		}
 		if (wire_open(witness, &in, PROTO_CLIENT_MAX_RESPONSE_BYTES, &text, &len) != RC_OK)
 			tc_die("the witness cannot read the answer");
-		tc_print_response(text, len, challenge);
+		tc_print_response(text, len, &witness->pub, challenge);
 		free(text);
 		blocklist_free(&in);
 	}
 	fflush(stdout);
 	close(fd);
 	rsa_public_clear(&server);
+	return 0;
+}
+
+/* A prime of bits bits, top two bits set, p = 2 mod 3 (so 3 divides
+ * neither p - 1 nor the key's lcm). */
+static void tc_prime_for_e3(mpz_t p, unsigned bits)
+{
+	uint8_t seed[32];
+	gmp_randstate_t rs;
+
+	secure_random(seed, sizeof seed);
+	gmp_randinit_default(rs);
+	mpz_import(p, sizeof seed, 1, 1, 0, 0, seed);
+	gmp_randseed(rs, p);
+	do {
+		mpz_urandomb(p, rs, bits);
+		mpz_setbit(p, bits - 1);
+		mpz_setbit(p, bits - 2);
+		mpz_nextprime(p, p);
+	} while (mpz_fdiv_ui(p, 3) != 2 || mpz_sizeinbase(p, 2) != bits);
+	gmp_randclear(rs);
+}
+
+static int tc_cmd_small_e(unsigned bits, const char *path)
+{
+	struct rsa_private k;
+	mpz_t p, q, n, e, d, lcm;
+	char err[256];
+	int r;
+
+	if (bits < PROTO_MIN_MODULUS_BITS || bits % 2)
+		tc_die("small-e: want an even number of bits, at least %u", PROTO_MIN_MODULUS_BITS);
+	mpz_inits(p, q, n, e, d, lcm, NULL);
+	tc_prime_for_e3(p, bits / 2);
+	do
+		tc_prime_for_e3(q, bits / 2);
+	while (mpz_cmp(p, q) == 0);
+	mpz_mul(n, p, q);
+	mpz_set_ui(e, 3);
+	mpz_sub_ui(p, p, 1);
+	mpz_sub_ui(q, q, 1);
+	mpz_lcm(lcm, p, q);
+	if (!mpz_invert(d, e, lcm))
+		tc_die("small-e: 3 has no inverse");
+	rsa_private_init(&k);
+	if (rsa_private_from_edn(&k, e, d, n) != RC_OK)
+		tc_die("small-e: inconsistent key");
+	r = keyfile_save_pair(path, &k, KEYFILE_NATIVE, 1, err, sizeof err);
+	if (r != RC_OK)
+		tc_die("small-e: %s", err);
+	rsa_private_clear(&k);
+	mpz_clears(p, q, n, e, d, lcm, NULL);
+	return 0;
+}
+
+/* Registration flood: one new made-up key per connection. The answers are
+ * encrypted for keys nobody holds, so only the database tells the outcome;
+ * each answer is still read, so the server has served it. */
+static int tc_cmd_flood(int count)
+{
+	struct rsa_public fake, server;
+	uint8_t random[128];
+	char req[64];
+	struct blocklist in;
+
+	rsa_public_init(&fake);
+	rsa_public_init(&server);
+	mpz_set_ui(fake.e, 65537);
+	for (int i = 0; i < count; i++) {
+		int fd;
+
+		secure_random(random, sizeof random);
+		random[0] |= 0x80;
+		random[sizeof random - 1] |= 1;
+		bigint_from_bytes(fake.n, random, sizeof random);
+		fd = tc_raw_handshake(&fake, &server, 0);
+		/* The login, like the key, is new every time. */
+		snprintf(req, sizeof req, "{\"cmd\":\"register\",\"login\":\"flood-%02x%02x%02x%02x\"}", random[1],
+		         random[2], random[3], random[4]);
+		tc_raw_send_request(fd, &server, req, strlen(req));
+		if (tc_raw_read_frame(fd, FRAME_KIND_BLOCKS, &in) != RC_OK)
+			tc_die("flood: no answer to registration %d", i);
+		blocklist_free(&in);
+		close(fd);
+	}
+	rsa_public_clear(&fake);
+	rsa_public_clear(&server);
+	printf("flood done\n");
 	return 0;
 }
 
@@ -794,6 +985,7 @@ int main(int argc, char **argv)
 		{ "keep-times", no_argument, NULL, 'T' },
 		{ "present", required_argument, NULL, 'P' },
 		{ "witness", required_argument, NULL, 'W' },
+		{ "source", required_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct rsa_private key, witness;
@@ -811,6 +1003,7 @@ int main(int argc, char **argv)
 		case 'T': tc_keep_times = 1; break;
 		case 'P': present_path = optarg; break;
 		case 'W': witness_path = optarg; break;
+		case 'S': tc_source = optarg; break;
 		default: tc_die("bad option");
 		}
 	}
@@ -826,6 +1019,14 @@ int main(int argc, char **argv)
 		if (argc - optind != 3)
 			tc_die("load CLIENTS ROUNDS");
 		status = tc_cmd_load(atoi(argv[optind + 1]), atoi(argv[optind + 2]));
+	} else if (strcmp(argv[optind], "small-e") == 0) {
+		if (argc - optind != 3)
+			tc_die("small-e BITS FILE");
+		status = tc_cmd_small_e((unsigned)atoi(argv[optind + 1]), argv[optind + 2]);
+	} else if (strcmp(argv[optind], "flood") == 0) {
+		if (argc - optind != 2)
+			tc_die("flood COUNT");
+		status = tc_cmd_flood(atoi(argv[optind + 1]));
 	} else {
 		if (!key_path)
 			tc_die("--key is required");
@@ -834,11 +1035,17 @@ int main(int argc, char **argv)
 			status = tc_cmd_req(&key, argc - optind - 1, argv + optind + 1);
 		else if (strcmp(argv[optind], "abuse") == 0 && argc - optind == 2)
 			status = tc_cmd_abuse(&key, argv[optind + 1]);
-		else if (strcmp(argv[optind], "impostor") == 0 && present_path && witness_path) {
+		else if ((strcmp(argv[optind], "impostor") == 0 || strcmp(argv[optind], "cuberoot") == 0) && present_path &&
+		         witness_path) {
+			int cube = strcmp(argv[optind], "cuberoot") == 0;
+
 			if (keyfile_load_public(present_path, &victim, err, sizeof err) != RC_OK)
 				tc_die("cannot load %s: %s", present_path, err);
 			tc_load_key(witness_path, &witness);
-			status = tc_cmd_impostor(&key, &victim, &witness, argc - optind - 1, argv + optind + 1);
+			if (cube)
+				tc_cube_root_self_check(&victim);
+			status = tc_cmd_impostor(cube ? &tc_cube_root_reader : &tc_own_key_reader, &key, &victim, &witness,
+			                         argc - optind - 1, argv + optind + 1);
 		} else
 			tc_die("unknown command %s", argv[optind]);
 	}

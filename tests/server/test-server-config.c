@@ -52,6 +52,9 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.max_request_bytes, PROTO_DEFAULT_MAX_REQUEST_BYTES);
 	assert_int_equal(cfg.idle_timeout_ms, CONFIG_DEFAULT_IDLE_TIMEOUT_MS);
 	assert_int_equal(cfg.require_key_proof, 0);
+	assert_int_equal(cfg.registrations_per_hour, CONFIG_DEFAULT_REGISTRATIONS_PER_HOUR);
+	assert_null(cfg.allowed_keys_path);
+	assert_int_equal(cfg.statement_timeout_ms, CONFIG_DEFAULT_STATEMENT_TIMEOUT_MS);
 	config_free(&cfg);
 	unsetenv("RSA_CHAT_HOME");
 	assert_int_equal(config_init(&cfg), RC_OK);
@@ -85,6 +88,16 @@ static void test_set(void **state)
 	assert_int_equal(cfg.require_key_proof, 1);
 	assert_int_equal(config_set(&cfg, "require-key-proof", "no", err, sizeof err), RC_OK);
 	assert_int_equal(cfg.require_key_proof, 0);
+	assert_int_equal(config_set(&cfg, "registrations-per-hour", "0", err, sizeof err), RC_OK);
+	assert_int_equal(cfg.registrations_per_hour, 0);
+	assert_int_equal(config_set(&cfg, "registrations-per-hour", "1000000", err, sizeof err), RC_OK);
+	assert_int_equal(cfg.registrations_per_hour, 1000000);
+	assert_int_equal(config_set(&cfg, "allowed-keys", "/etc/keys", err, sizeof err), RC_OK);
+	assert_string_equal(cfg.allowed_keys_path, "/etc/keys");
+	assert_int_equal(config_set(&cfg, "statement-timeout", "0", err, sizeof err), RC_OK);
+	assert_int_equal(cfg.statement_timeout_ms, 0);
+	assert_int_equal(config_set(&cfg, "statement-timeout", "250", err, sizeof err), RC_OK);
+	assert_int_equal(cfg.statement_timeout_ms, 250);
 
 	assert_int_equal(config_set(&cfg, "colour", "blue", err, sizeof err), RC_ERR_NOTFOUND);
 	assert_non_null(strstr(err, "unknown setting 'colour'"));
@@ -96,6 +109,9 @@ static void test_set(void **state)
 	assert_int_equal(config_set(&cfg, "max-frame", "4294967296", err, sizeof err), RC_ERR_FORMAT);
 	assert_int_equal(config_set(&cfg, "port", "65536", err, sizeof err), RC_ERR_FORMAT);
 	assert_int_equal(config_set(&cfg, "idle-timeout", "99999999999999999999", err, sizeof err), RC_ERR_FORMAT);
+	assert_int_equal(config_set(&cfg, "registrations-per-hour", "-1", err, sizeof err), RC_ERR_FORMAT);
+	assert_int_equal(config_set(&cfg, "registrations-per-hour", "1000001", err, sizeof err), RC_ERR_FORMAT);
+	assert_int_equal(config_set(&cfg, "statement-timeout", "2147483647", err, sizeof err), RC_ERR_FORMAT);
 	assert_int_equal(config_set(&cfg, "require-key-proof", "1", err, sizeof err), RC_ERR_FORMAT);
 	assert_non_null(strstr(err, "require-key-proof: want 'yes' or 'no', got '1'"));
 	assert_int_equal(cfg.require_key_proof, 0);

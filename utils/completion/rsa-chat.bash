@@ -43,7 +43,7 @@ _rsa_chat_reply_files() {
 # when prev is not such an option (or takes no value).
 _rsa_chat_complete_value() {
 	case $prev in
-	--key | --config | -c | -o | --output | --known-servers)
+	--key | --config | -c | -o | --output | --known-servers | --allowed-keys)
 		_rsa_chat_reply_files
 		;;
 	--host)
@@ -66,7 +66,8 @@ _rsa_chat_complete_value() {
 		;;
 	--login | --notify-cmd | --poll-interval | --count | \
 		--port | --database | --workers | --max-frame | --max-blocks | --max-request | \
-		--max-connections | --handshake-timeout | --idle-timeout)
+		--max-connections | --handshake-timeout | --idle-timeout | --registrations-per-hour | \
+		--statement-timeout)
 		# A name, a number, a command or a connection string: nothing
 		# sensible to offer.
 		COMPREPLY=()
@@ -126,6 +127,7 @@ _rsa_chat_server() {
 	_rsa_chat_reply_words "-c --config --listen --port --key --database --workers
 		--response-chunk --max-frame --max-blocks --max-request --max-connections
 		--handshake-timeout --idle-timeout --log-level --require-key-proof
+		--registrations-per-hour --allowed-keys --statement-timeout
 		-h --help -V --version"
 }
 

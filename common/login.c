@@ -1,0 +1,195 @@
+#include "config.h"
+
+#include "login.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unicase.h>
+#include <unictype.h>
+#include <uninorm.h>
+#include <unistr.h>
+
+#include "bytebuf.h"
+#include "errors.h"
+#include "protocol.h"
+
+/* Characters a reader cannot see or tell apart from a space: format
+ * characters (zero-width space and joiner, soft hyphen, bidi overrides),
+ * everything Unicode says to ignore when it cannot be shown, unassigned and
+ * private-use code points, surrogates, and separators other than the
+ * plain space (NBSP, ideographic space, line and paragraph separators). */
+static int login_is_invisible(ucs4_t uc)
+{
+	return uc_is_general_category(uc, UC_CATEGORY_Cf) || uc_is_general_category(uc, UC_CATEGORY_Cn) ||
+	       uc_is_general_category(uc, UC_CATEGORY_Co) || uc_is_general_category(uc, UC_CATEGORY_Cs) ||
+	       uc_is_property_default_ignorable_code_point(uc) || uc == 0x2800 /* braille blank */ ||
+	       (uc_is_general_category(uc, UC_CATEGORY_Z) && uc != ' ');
+}
+
+int login_check_new(const char *login, size_t len, enum login_problem *problem)
+{
+	const uint8_t *s = (const uint8_t *)login;
+	uint8_t *nfc;
+	size_t chars = 0, nfc_len = 0;
+	ucs4_t uc;
+	int n, same;
+
+	*problem = LOGIN_EMPTY;
+	if (len == 0)
+		return RC_ERR_FORMAT;
+	*problem = LOGIN_NOT_UTF8;
+	if (u8_check(s, len) != NULL || memchr(s, '\0', len))
+		return RC_ERR_FORMAT;
+	*problem = LOGIN_EDGE_SPACE;
+	if (s[0] == ' ' || s[len - 1] == ' ')
+		return RC_ERR_FORMAT;
+	for (size_t i = 0; i < len; i += (size_t)n, chars++) {
+		n = u8_mbtouc(&uc, s + i, len - i);
+		*problem = LOGIN_CONTROL;
+		if (uc_is_general_category(uc, UC_CATEGORY_Cc))
+			return RC_ERR_FORMAT;
+		*problem = LOGIN_INVISIBLE;
+		/* A combining mark first would sit on whatever is shown before the login. */
+		if (login_is_invisible(uc) || (i == 0 && uc_is_general_category(uc, UC_CATEGORY_M)))
+			return RC_ERR_FORMAT;
+	}
+	*problem = LOGIN_TOO_LONG;
+	if (chars > PROTO_MAX_LOGIN_CHARS)
+		return RC_ERR_FORMAT;
+	nfc = u8_normalize(UNINORM_NFC, s, len, NULL, &nfc_len);
+	if (!nfc)
+		return RC_ERR_NOMEM;
+	same = nfc_len == len && memcmp(nfc, s, len) == 0;
+	free(nfc);
+	*problem = same ? LOGIN_FINE : LOGIN_NOT_NFC;
+	return same ? RC_OK : RC_ERR_FORMAT;
+}
+
+const char *login_problem_text(enum login_problem problem)
+{
+	switch (problem) {
+	case LOGIN_FINE:
+		return "fine";
+	case LOGIN_EMPTY:
+		return "empty";
+	case LOGIN_TOO_LONG:
+		return "too long";
+	case LOGIN_NOT_UTF8:
+		return "not UTF-8 text";
+	case LOGIN_CONTROL:
+		return "a control character";
+	case LOGIN_INVISIBLE:
+		return "an invisible or format character";
+	case LOGIN_EDGE_SPACE:
+		return "a space at the start or the end";
+	case LOGIN_NOT_NFC:
+		return "not in Unicode normalisation form C";
+	}
+	return "unknown";
+}
+
+/* Appends "\u{XXXX}" or "\x{XX}". */
+static int login_put_escape(struct bytebuf *b, char kind, unsigned long v)
+{
+	char text[16];
+	int n = snprintf(text, sizeof text, kind == 'u' ? "\\u{%04lX}" : "\\x{%02lX}", v);
+
+	return bytebuf_append(b, text, (size_t)n);
+}
+
+/* Hands over the buffer's text as a C string. */
+static int login_take_string(struct bytebuf *b, char **out)
+{
+	uint8_t *data;
+	size_t len;
+	int r = bytebuf_take(b, &data, &len);
+
+	*out = r == RC_OK ? (char *)data : NULL;
+	return r;
+}
+
+int login_escape(const char *login, size_t len, char **out)
+{
+	const uint8_t *s = (const uint8_t *)login;
+	struct bytebuf b;
+	ucs4_t uc;
+	int n, r = RC_OK;
+
+	*out = NULL;
+	bytebuf_init(&b, BYTEBUF_UNBOUNDED);
+	for (size_t i = 0; i < len && r == RC_OK; i += (size_t)n) {
+		n = u8_mbtoucr(&uc, s + i, len - i);
+		if (n < 0) {
+			/* Not UTF-8 (or cut short): one byte at a time. */
+			n = 1;
+			r = login_put_escape(&b, 'x', s[i]);
+		} else if (uc == '\\') {
+			r = bytebuf_append_str(&b, "\\\\");
+		} else if (uc_is_general_category(uc, UC_CATEGORY_Cc) || login_is_invisible(uc) ||
+		           (uc == ' ' && (i == 0 || i + 1 == len))) {
+			r = login_put_escape(&b, 'u', uc);
+		} else {
+			r = bytebuf_append(&b, s + i, (size_t)n);
+		}
+	}
+	if (r == RC_OK)
+		r = login_take_string(&b, out);
+	bytebuf_free(&b);
+	return r;
+}
+
+/* Cyrillic and Greek letters (lower case: skeletons are case-folded first)
+ * that look like a Latin letter in common fonts, capital or small. */
+static const struct login_confusable {
+	ucs4_t from;
+	char to;
+} login_confusables[] = {
+	{ 0x0131, 'i' }, { 0x0251, 'a' }, { 0x0261, 'g' },                  /* dotless i, Latin alpha, script g */
+	{ 0x03B1, 'a' }, { 0x03B2, 'b' }, { 0x03B5, 'e' }, { 0x03B6, 'z' }, /* Greek */
+	{ 0x03B7, 'h' }, { 0x03B9, 'i' }, { 0x03BA, 'k' }, { 0x03BC, 'm' },
+	{ 0x03BD, 'n' }, { 0x03BF, 'o' }, { 0x03C1, 'p' }, { 0x03C4, 't' },
+	{ 0x03C5, 'y' }, { 0x03C7, 'x' }, { 0x03F2, 'c' }, { 0x03F3, 'j' },
+	{ 0x0430, 'a' }, { 0x0432, 'b' }, { 0x0435, 'e' }, { 0x043A, 'k' }, /* Cyrillic */
+	{ 0x043C, 'm' }, { 0x043D, 'h' }, { 0x043E, 'o' }, { 0x0440, 'p' },
+	{ 0x0441, 'c' }, { 0x0442, 't' }, { 0x0443, 'y' }, { 0x0445, 'x' },
+	{ 0x0455, 's' }, { 0x0456, 'i' }, { 0x0458, 'j' }, { 0x04AF, 'y' },
+	{ 0x04BB, 'h' }, { 0x04CF, 'l' }, { 0x0501, 'd' }, { 0x051B, 'q' },
+	{ 0x051D, 'w' },
+};
+
+static ucs4_t login_unconfuse(ucs4_t uc)
+{
+	for (size_t i = 0; i < sizeof login_confusables / sizeof login_confusables[0]; i++)
+		if (login_confusables[i].from == uc)
+			return (ucs4_t)login_confusables[i].to;
+	return uc;
+}
+
+int login_skeleton(const char *login, size_t len, char **out)
+{
+	uint8_t *folded, unit[6];
+	size_t folded_len = 0;
+	struct bytebuf b;
+	ucs4_t uc;
+	int n, r = RC_OK;
+
+	*out = NULL;
+	if (u8_check((const uint8_t *)login, len) != NULL)
+		return RC_ERR_UTF8;
+	folded = u8_casefold((const uint8_t *)login, len, NULL, UNINORM_NFKC, NULL, &folded_len);
+	if (!folded)
+		return RC_ERR_NOMEM;
+	bytebuf_init(&b, BYTEBUF_UNBOUNDED);
+	for (size_t i = 0; i < folded_len && r == RC_OK; i += (size_t)n) {
+		n = u8_mbtouc(&uc, folded + i, folded_len - i);
+		if (login_is_invisible(uc) && !uc_is_general_category(uc, UC_CATEGORY_Z))
+			continue;
+		r = bytebuf_append(&b, unit, (size_t)u8_uctomb(unit, login_unconfuse(uc), sizeof unit));
+	}
+	free(folded);
+	if (r == RC_OK)
+		r = login_take_string(&b, out);
+	bytebuf_free(&b);
+	return r;
+}

@@ -1,0 +1,44 @@
+/* Logins as people see them: the rules a new login must follow, an escaped
+ * rendering of any stored login (the database may hold anything an older
+ * server accepted), and a skeleton that two look-alike logins share.
+ * Unicode properties and normalisation come from libunistring. */
+#ifndef RC_LOGIN_H
+#define RC_LOGIN_H
+
+#include <stddef.h>
+
+/* Why login_check_new refused a login. */
+enum login_problem {
+	LOGIN_FINE,
+	LOGIN_EMPTY,
+	LOGIN_TOO_LONG,       /* over PROTO_MAX_LOGIN_CHARS characters */
+	LOGIN_NOT_UTF8,       /* invalid UTF-8 or a NUL */
+	LOGIN_CONTROL,        /* C0, DEL or C1 */
+	LOGIN_INVISIBLE,      /* format (Cf), default-ignorable, unassigned, private,
+	                       * a separator other than U+0020 (NBSP, line separator...),
+	                       * or a combining mark at the start */
+	LOGIN_EDGE_SPACE,     /* a space at the start or the end */
+	LOGIN_NOT_NFC,        /* not in Unicode normalisation form C */
+};
+
+/* RC_OK when login[0..len) may be registered as a new login, else
+ * RC_ERR_FORMAT with *problem saying why (RC_ERR_NOMEM on no memory). */
+int login_check_new(const char *login, size_t len, enum login_problem *problem);
+/* A short English phrase for a problem, for logs and messages. */
+const char *login_problem_text(enum login_problem problem);
+
+/* *out (malloc'd, NUL-terminated) shows login[0..len) unambiguously on one
+ * line: a backslash becomes "\\", a control, invisible or non-space
+ * separator character and a space at either end become \u{XXXX} (hex code
+ * point), and a byte that is not UTF-8 \x{XX}; everything else is as it is.
+ * Two different logins never render alike. */
+int login_escape(const char *login, size_t len, char **out);
+
+/* *out (malloc'd, NUL-terminated) is the skeleton of a login: NFKC,
+ * case-folded, invisible characters dropped and common Cyrillic and Greek
+ * look-alikes of Latin letters folded to them. Logins with equal skeletons
+ * look alike ("alice", "Alice", "аlice" with a Cyrillic a, "ａｌｉｃｅ").
+ * RC_ERR_UTF8 for invalid UTF-8. */
+int login_skeleton(const char *login, size_t len, char **out);
+
+#endif

@@ -1,0 +1,168 @@
+#include "config.h"
+
+#include "allowed_keys.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "array.h"
+#include "bigint.h"
+#include "errors.h"
+#include "fingerprint.h"
+#include "protocol.h"
+#include "rsa.h"
+
+/* "SHA256:" and 43 base64 characters. */
+#define ALLOWED_KEYS_FINGERPRINT_CHARS 50u
+/* A line holding "E N" of the largest key we accept, and some blanks. */
+#define ALLOWED_KEYS_MAX_LINE_BYTES (2u * PROTO_MAX_KEY_DIGITS + 64u)
+
+struct allowed_keys {
+	char (*fingerprints)[FINGERPRINT_MAX];  /* sorted, for bsearch */
+	size_t count, cap;
+};
+
+static int allowed_keys_compare(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+/* The fingerprint of a decimal key. */
+static int allowed_keys_fingerprint(const char *e_dec, size_t e_len, const char *n_dec, size_t n_len,
+                                    char out[FINGERPRINT_MAX])
+{
+	struct rsa_public k;
+	int r;
+
+	rsa_public_init(&k);
+	if ((r = bigint_from_decimal(k.e, e_dec, e_len, PROTO_MAX_KEY_DIGITS)) == RC_OK &&
+	    (r = bigint_from_decimal(k.n, n_dec, n_len, PROTO_MAX_KEY_DIGITS)) == RC_OK)
+		r = fingerprint_public(&k, out);
+	rsa_public_clear(&k);
+	return r;
+}
+
+/* One line's key as a fingerprint; RC_ERR_FORMAT when it is neither form. */
+static int allowed_keys_parse_line(const char *line, char out[FINGERPRINT_MAX])
+{
+	size_t e_len = strspn(line, "0123456789"), gap, n_len;
+
+	if (strncmp(line, "SHA256:", 7) == 0) {
+		if (strlen(line) != ALLOWED_KEYS_FINGERPRINT_CHARS)
+			return RC_ERR_FORMAT;
+		memcpy(out, line, ALLOWED_KEYS_FINGERPRINT_CHARS + 1);
+		return RC_OK;
+	}
+	gap = strspn(line + e_len, " \t");
+	n_len = strspn(line + e_len + gap, "0123456789");
+	if (e_len == 0 || gap == 0 || n_len == 0 || line[e_len + gap + n_len] != '\0')
+		return RC_ERR_FORMAT;
+	return allowed_keys_fingerprint(line, e_len, line + e_len + gap, n_len, out);
+}
+
+static int allowed_keys_add(struct allowed_keys *keys, const char fingerprint[FINGERPRINT_MAX])
+{
+	char(*grown)[FINGERPRINT_MAX] = array_grow(keys->fingerprints, &keys->cap, keys->count,
+	                                           sizeof *keys->fingerprints, 16);
+
+	if (!grown)
+		return RC_ERR_NOMEM;
+	keys->fingerprints = grown;
+	memcpy(keys->fingerprints[keys->count++], fingerprint, FINGERPRINT_MAX);
+	return RC_OK;
+}
+
+/* Cuts blanks and the line end off both sides. */
+static char *allowed_keys_trim(char *s)
+{
+	char *end;
+
+	s += strspn(s, " \t");
+	end = s + strlen(s);
+	while (end > s && strchr(" \t\r\n", end[-1]))
+		*--end = '\0';
+	return s;
+}
+
+int allowed_keys_load(const char *path, struct allowed_keys **out, char *err, size_t errlen)
+{
+	struct allowed_keys *keys;
+	char *line = NULL, fp[FINGERPRINT_MAX];
+	size_t line_cap = 0;
+	unsigned lineno = 0;
+	ssize_t got;
+	FILE *f;
+	int r = RC_OK;
+
+	*out = NULL;
+	f = fopen(path, "r");
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return RC_ERR_IO;
+	}
+	keys = calloc(1, sizeof *keys);
+	if (!keys) {
+		fclose(f);
+		return RC_ERR_NOMEM;
+	}
+	while (r == RC_OK && (got = getline(&line, &line_cap, f)) >= 0) {
+		char *text;
+
+		lineno++;
+		if ((size_t)got > ALLOWED_KEYS_MAX_LINE_BYTES) {
+			snprintf(err, errlen, "%s:%u: line too long", path, lineno);
+			r = RC_ERR_FORMAT;
+			break;
+		}
+		text = allowed_keys_trim(line);
+		if (*text == '\0' || *text == '#')
+			continue;
+		r = allowed_keys_parse_line(text, fp);
+		if (r == RC_ERR_FORMAT || r == RC_ERR_TOO_LARGE)
+			snprintf(err, errlen, "%s:%u: want a fingerprint (SHA256:...) or 'E N' in decimal", path, lineno);
+		if (r == RC_OK)
+			r = allowed_keys_add(keys, fp);
+	}
+	if (r == RC_OK && ferror(f)) {
+		snprintf(err, errlen, "%s: read error", path);
+		r = RC_ERR_IO;
+	}
+	free(line);
+	fclose(f);
+	if (r != RC_OK) {
+		allowed_keys_free(keys);
+		return r;
+	}
+	if (keys->count)
+		qsort(keys->fingerprints, keys->count, sizeof *keys->fingerprints, allowed_keys_compare);
+	*out = keys;
+	return RC_OK;
+}
+
+void allowed_keys_free(struct allowed_keys *keys)
+{
+	if (!keys)
+		return;
+	free(keys->fingerprints);
+	free(keys);
+}
+
+size_t allowed_keys_count(const struct allowed_keys *keys)
+{
+	return keys->count;
+}
+
+int allowed_keys_contains(const struct allowed_keys *keys, const char *e_dec, const char *n_dec, int *allowed)
+{
+	char fp[FINGERPRINT_MAX];
+	int r;
+
+	*allowed = 0;
+	if ((r = allowed_keys_fingerprint(e_dec, strlen(e_dec), n_dec, strlen(n_dec), fp)) != RC_OK)
+		return r;
+	*allowed = keys->count &&
+	           bsearch(fp, keys->fingerprints, keys->count, sizeof *keys->fingerprints, allowed_keys_compare);
+	return RC_OK;
+}
