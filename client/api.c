@@ -320,10 +320,10 @@ static int api_get_user_from_list(struct session *s, const char *login, struct a
 int api_get_user(struct session *s, const char *login, struct api_user *out, char *err, size_t errlen)
 {
 	struct json_object *resp, *data;
-	int rc = api_call(s, api_with_string(api_new_request(API_CMD_GET_USER), "login", login), &resp, &data, err, errlen);
+	int rc = api_call(s, api_with_string(api_new_request(PROTO_CMD_GET_USER), "login", login), &resp, &data, err, errlen);
 
 	if (rc == RC_OK) {
-		if ((rc = api_user_from_json(data, out, API_CMD_GET_USER, "the answer", err, errlen)) == RC_OK &&
+		if ((rc = api_user_from_json(data, out, PROTO_CMD_GET_USER, "the answer", err, errlen)) == RC_OK &&
 		    strcmp(out->login, login) != 0) {
 			rc_errf(err, errlen, "get_user: the server answered with another user");
 			rc = RC_ERR_PROTOCOL;

@@ -60,7 +60,6 @@ int api_get_users(struct session *s, struct api_users *out, char *err, size_t er
  * it (it answers "incorrect cmd", as the original does) is asked get_users
  * instead. RC_ERR_SERVER "no such user" either way. out comes from
  * api_user_init and goes to api_user_free, whatever the result. */
-#define API_CMD_GET_USER "get_user"
 int api_get_user(struct session *s, const char *login, struct api_user *out, char *err, size_t errlen);
 void api_user_init(struct api_user *user);
 void api_user_free(struct api_user *user);

@@ -10,6 +10,7 @@
 #include "array.h"
 #include "bytebuf.h"
 #include "errors.h"
+#include "login.h"
 
 #define WTEXT_REPLACEMENT 0xFFFD
 
@@ -217,153 +218,19 @@ int wtext_wrap(const wchar_t *w, size_t n, int width, struct wtext_segs *out)
 
 /* ---- logins ---- */
 
-/* Characters that show nothing, or nothing of their own: format characters
- * (zero width, bidi, word joiner, BOM, tags, Arabic and Egyptian format
- * marks), variation selectors, Hangul fillers, the soft hyphen, CGJ and the
- * blank Braille pattern. */
-static int wtext_is_invisible(uint32_t c)
-{
-	static const uint32_t ranges[][2] = {
-		{ 0x00AD, 0x00AD }, { 0x034F, 0x034F }, { 0x0600, 0x0605 }, { 0x061C, 0x061C }, { 0x06DD, 0x06DD },
-		{ 0x070F, 0x070F }, { 0x08E2, 0x08E2 }, { 0x115F, 0x1160 }, { 0x17B4, 0x17B5 }, { 0x180B, 0x180F },
-		{ 0x200B, 0x200F }, { 0x2028, 0x202E }, { 0x2060, 0x206F }, { 0x2800, 0x2800 }, { 0x3164, 0x3164 },
-		{ 0xFE00, 0xFE0F }, { 0xFEFF, 0xFEFF }, { 0xFFA0, 0xFFA0 }, { 0xFFF0, 0xFFFB }, { 0x110BD, 0x110BD },
-		{ 0x110CD, 0x110CD }, { 0x13430, 0x1343F }, { 0x1BCA0, 0x1BCA3 }, { 0x1D173, 0x1D17A },
-		{ 0xE0000, 0xE0FFF },
-	};
-
-	for (size_t i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++)
-		if (c >= ranges[i][0] && c <= ranges[i][1])
-			return 1;
-	return 0;
-}
-
-/* Any space: one looks like another, and at the end of a login like none. */
-static int wtext_is_space(uint32_t c)
-{
-	return c == 0x20 || c == 0xA0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200A) || c == 0x202F || c == 0x205F ||
-	       c == 0x3000;
-}
-
-#define WTEXT_LOOKALIKE_MARK_CODE 0x2248u
-
 int wtext_login_display(const char *login, char **out)
 {
-	const unsigned char *p = (const unsigned char *)login;
-	size_t len = strlen(login), i = 0;
-	struct bytebuf b;
-	uint8_t *data;
-	size_t data_len;
-	int r = RC_OK;
-
-	*out = NULL;
-	bytebuf_init(&b, BYTEBUF_UNBOUNDED);
-	while (i < len && r == RC_OK) {
-		size_t used;
-		uint32_t c = wtext_decode_one(p + i, len - i, &used);
-		char esc[16];
-
-		if (c == WTEXT_REPLACEMENT && used == 1)
-			snprintf(esc, sizeof(esc), "\\x%02X", p[i]);
-		else if (c == '\\')
-			snprintf(esc, sizeof(esc), "\\\\");
-		else if (c == '\n' || c == '\t' || c == '\r')
-			snprintf(esc, sizeof(esc), "\\%c", c == '\n' ? 'n' : c == '\t' ? 't' : 'r');
-		else if (wtext_is_control((wchar_t)c) || wtext_is_invisible(c) || wtext_is_space(c) ||
-		         c == WTEXT_LOOKALIKE_MARK_CODE)
-			snprintf(esc, sizeof(esc), c > 0xFFFF ? "\\U%08X" : "\\u%04X", (unsigned)c);
-		else
-			esc[0] = '\0';
-		r = esc[0] != '\0' ? bytebuf_append_str(&b, esc) : bytebuf_append(&b, p + i, used);
-		i += used;
-	}
-	if (r == RC_OK && (r = bytebuf_take(&b, &data, &data_len)) == RC_OK)
-		*out = (char *)data;
-	bytebuf_free(&b);
-	return r;
+	return login_escape(login, strlen(login), out);
 }
 
-/* The ASCII letter a character that is not ASCII passes for, or 0. */
-static uint32_t wtext_skeleton_letter(uint32_t c)
+/* The skeleton of a login, or the login itself for bytes that are not UTF-8
+ * (they look like nothing else). */
+static int wtext_login_skeleton(const char *login, char **out)
 {
-	/* Accented Latin-1 letters (U+00C0..U+00FF), by position; '*' for none. */
-	static const char latin1[] = "aaaaaaaceeeeiiii"
-	                             "dnooooo*ouuuuyps"
-	                             "aaaaaaaceeeeiiii"
-	                             "dnooooo*ouuuuypy";
-	static const struct {
-		uint32_t code;
-		char ascii;
-	} table[] = {
-		/* Cyrillic */
-		{ 0x0405, 's' }, { 0x0406, 'l' }, { 0x0408, 'j' }, { 0x0410, 'a' }, { 0x0412, 'b' }, { 0x0415, 'e' },
-		{ 0x041A, 'k' }, { 0x041C, 'm' }, { 0x041D, 'h' }, { 0x041E, 'o' }, { 0x0420, 'p' }, { 0x0421, 'c' },
-		{ 0x0422, 't' }, { 0x0423, 'y' }, { 0x0425, 'x' }, { 0x0430, 'a' }, { 0x0435, 'e' }, { 0x043E, 'o' },
-		{ 0x0440, 'p' }, { 0x0441, 'c' }, { 0x0443, 'y' }, { 0x0445, 'x' }, { 0x0455, 's' }, { 0x0456, 'i' },
-		{ 0x0458, 'j' }, { 0x04AE, 'y' }, { 0x04BB, 'h' }, { 0x04CF, 'l' }, { 0x0501, 'd' }, { 0x051A, 'q' },
-		{ 0x051B, 'q' }, { 0x051C, 'w' }, { 0x051D, 'w' },
-		/* Greek */
-		{ 0x0391, 'a' }, { 0x0392, 'b' }, { 0x0395, 'e' }, { 0x0396, 'z' }, { 0x0397, 'h' }, { 0x0399, 'l' },
-		{ 0x039A, 'k' }, { 0x039C, 'm' }, { 0x039D, 'n' }, { 0x039F, 'o' }, { 0x03A1, 'p' }, { 0x03A4, 't' },
-		{ 0x03A5, 'y' }, { 0x03A7, 'x' }, { 0x03B1, 'a' }, { 0x03B9, 'i' }, { 0x03BA, 'k' }, { 0x03BD, 'v' },
-		{ 0x03BF, 'o' }, { 0x03C1, 'p' }, { 0x03C5, 'u' },
-		/* Armenian, Latin extensions, letterlike symbols */
-		{ 0x057D, 'u' }, { 0x0585, 'o' }, { 0x0131, 'i' }, { 0x01C0, 'l' }, { 0x0261, 'g' }, { 0x2113, 'l' },
-	};
+	int r = login_skeleton(login, strlen(login), out);
 
-	if (c >= 0xC0 && c <= 0xFF)
-		return latin1[c - 0xC0] != '*' ? (uint32_t)latin1[c - 0xC0] : 0;
-	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
-		if (table[i].code == c)
-			return (uint32_t)table[i].ascii;
-	return 0;
-}
-
-/* One character of a skeleton: 0 to drop it. */
-static uint32_t wtext_skeleton_char(uint32_t c)
-{
-	uint32_t ascii;
-
-	if (wtext_is_control((wchar_t)c) || wtext_is_invisible(c) || wtext_is_space(c) || (c >= 0x0300 && c <= 0x036F))
-		return 0;
-	if (c >= 0xFF01 && c <= 0xFF5E)
-		c -= 0xFEE0; /* fullwidth ASCII */
-	if ((ascii = wtext_skeleton_letter(c)) != 0)
-		c = ascii;
-	if (c == 'I' || c == '1')
-		return 'l';
-	if (c == '0')
-		return 'o';
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A' + 'a';
-	return c;
-}
-
-int wtext_login_skeleton(const char *login, char **out)
-{
-	wchar_t *w = NULL;
-	size_t n, k = 0;
-	char *utf8 = NULL;
-	size_t utf8_len;
-	int r;
-
-	*out = NULL;
-	if ((r = wtext_from_utf8(login, strlen(login), &w, &n)) != RC_OK)
-		return r;
-	for (size_t i = 0; i < n; i++) {
-		uint32_t c = wtext_skeleton_char((uint32_t)w[i]);
-		if (c == 0)
-			continue;
-		/* Letter pairs that pass for one letter. */
-		if (k > 0 && ((w[k - 1] == L'r' && c == 'n') || (w[k - 1] == L'v' && c == 'v'))) {
-			w[k - 1] = w[k - 1] == L'r' ? L'm' : L'w';
-			continue;
-		}
-		w[k++] = (wchar_t)c;
-	}
-	if ((r = wtext_to_utf8(w, k, &utf8, &utf8_len)) == RC_OK)
-		*out = utf8;
-	free(w);
+	if (r == RC_ERR_UTF8)
+		r = (*out = strdup(login)) != NULL ? RC_OK : RC_ERR_NOMEM;
 	return r;
 }
 

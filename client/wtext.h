@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <wchar.h>
 
+#include "login.h"
+
 /* Decodes UTF-8 into a new wide string (caller frees); invalid bytes become
  * U+FFFD so whatever a peer sent can be shown. */
 int wtext_from_utf8(const char *s, size_t len, wchar_t **out, size_t *out_len);
@@ -64,24 +66,12 @@ int wtext_wrap(const wchar_t *w, size_t n, int width, struct wtext_segs *out);
 
 /* Put before a login that looks like another one (escaped inside logins,
  * so a login cannot show it itself). */
-#define WTEXT_LOOKALIKE_MARK "\xe2\x89\x88" /* U+2248 ALMOST EQUAL TO, in UTF-8 */
-/* The login as it is shown (malloc'd, caller frees): printable characters as
- * they are, but a backslash as \\, newline, tab and carriage return as \n
- * \t \r, every other control (C0, DEL, C1), invisible or format character
- * (zero width, bidi, BOM, tags, variation selectors, fillers), every space
- * (U+0020 too: a login is one word on screen) and the look-alike mark as
- * \uXXXX (\UXXXXXXXX past U+FFFF), a byte that is not UTF-8 as \xHH. So
- * two different logins never show the same text, and none spans two lines. */
+#define WTEXT_LOOKALIKE_MARK LOGIN_LOOKALIKE_MARK_UTF8
+/* The login as it is shown (malloc'd, caller frees): common/login's
+ * login_escape, one word on one line, never two logins alike. */
 int wtext_login_display(const char *login, char **out);
-/* What the login looks like (malloc'd, caller frees), after the idea of
- * Unicode's confusable skeletons (UTS #39) on a small table: invisible
- * characters, spaces and combining marks dropped, fullwidth forms, accented
- * Latin letters and Cyrillic, Greek and Armenian letters that look Latin
- * mapped to ASCII, ASCII lowercased with I and 1 as l, 0 as o, rn as m, vv
- * as w. Two logins with the same skeleton can pass for each other. */
-int wtext_login_skeleton(const char *login, char **out);
-/* lookalike[i] = 1 when logins[i] has the skeleton of another of the n
- * logins (different text), else 0. */
+/* lookalike[i] = 1 when logins[i] has the skeleton (login_skeleton) of
+ * another of the n logins (different text), else 0. */
 int wtext_mark_lookalikes(const char *const *logins, size_t n, int *lookalike);
 
 #endif

@@ -126,8 +126,8 @@ int login_escape(const char *login, size_t len, char **out)
 			r = login_put_escape(&b, 'x', s[i]);
 		} else if (uc == '\\') {
 			r = bytebuf_append_str(&b, "\\\\");
-		} else if (uc_is_general_category(uc, UC_CATEGORY_Cc) || login_is_invisible(uc) ||
-		           (uc == ' ' && (i == 0 || i + 1 == len))) {
+		} else if (uc_is_general_category(uc, UC_CATEGORY_Cc) || login_is_invisible(uc) || uc == ' ' ||
+		           uc == LOGIN_LOOKALIKE_MARK) {
 			r = login_put_escape(&b, 'u', uc);
 		} else {
 			r = bytebuf_append(&b, s + i, (size_t)n);
@@ -155,7 +155,8 @@ static const struct login_confusable {
 	{ 0x0441, 'c' }, { 0x0442, 't' }, { 0x0443, 'y' }, { 0x0445, 'x' },
 	{ 0x0455, 's' }, { 0x0456, 'i' }, { 0x0458, 'j' }, { 0x04AF, 'y' },
 	{ 0x04BB, 'h' }, { 0x04CF, 'l' }, { 0x0501, 'd' }, { 0x051B, 'q' },
-	{ 0x051D, 'w' },
+	{ 0x051D, 'w' }, { 0x057D, 'u' }, { 0x0585, 'o' }, { 0x01C0, 'l' },  /* Armenian, Latin */
+	{ 0x2113, 'l' }, { '1', 'l' }, { '0', 'o' },                          /* script l, digits */
 };
 
 static ucs4_t login_unconfuse(ucs4_t uc)
@@ -166,9 +167,25 @@ static ucs4_t login_unconfuse(ucs4_t uc)
 	return uc;
 }
 
+/* Two letters that pass for one: "rn" for "m", "vv" for "w". */
+static int login_fold_pair(struct bytebuf *b, ucs4_t uc)
+{
+	if (b->len == 0)
+		return 0;
+	if (b->data[b->len - 1] == 'r' && uc == 'n') {
+		b->data[b->len - 1] = 'm';
+		return 1;
+	}
+	if (b->data[b->len - 1] == 'v' && uc == 'v') {
+		b->data[b->len - 1] = 'w';
+		return 1;
+	}
+	return 0;
+}
+
 int login_skeleton(const char *login, size_t len, char **out)
 {
-	uint8_t *folded, unit[6];
+	uint8_t *upper_i_as_l, *folded, unit[6];
 	size_t folded_len = 0;
 	struct bytebuf b;
 	ucs4_t uc;
@@ -177,15 +194,28 @@ int login_skeleton(const char *login, size_t len, char **out)
 	*out = NULL;
 	if (u8_check((const uint8_t *)login, len) != NULL)
 		return RC_ERR_UTF8;
-	folded = u8_casefold((const uint8_t *)login, len, NULL, UNINORM_NFKC, NULL, &folded_len);
+	/* A capital I after a small letter ("aIice") passes for an l; case
+	 * folding would make it an i. (A leading one, "Igor", is a capital.) */
+	if ((upper_i_as_l = malloc(len + 1)) == NULL)
+		return RC_ERR_NOMEM;
+	for (size_t i = 0; i < len; i++)
+		upper_i_as_l[i] = login[i] == 'I' && i > 0 && login[i - 1] >= 'a' && login[i - 1] <= 'z'
+			? 'l' : (uint8_t)login[i];
+	/* NFKD: compatibility forms (fullwidth, ligatures) to their letters, and
+	 * accents apart from their letters, to be dropped below. */
+	folded = u8_casefold(upper_i_as_l, len, NULL, UNINORM_NFKD, NULL, &folded_len);
+	free(upper_i_as_l);
 	if (!folded)
 		return RC_ERR_NOMEM;
 	bytebuf_init(&b, BYTEBUF_UNBOUNDED);
 	for (size_t i = 0; i < folded_len && r == RC_OK; i += (size_t)n) {
 		n = u8_mbtouc(&uc, folded + i, folded_len - i);
-		if (login_is_invisible(uc) && !uc_is_general_category(uc, UC_CATEGORY_Z))
+		if (login_is_invisible(uc) || uc == ' ' || uc_is_general_category(uc, UC_CATEGORY_M) ||
+		    uc_is_general_category(uc, UC_CATEGORY_Cc))
 			continue;
-		r = bytebuf_append(&b, unit, (size_t)u8_uctomb(unit, login_unconfuse(uc), sizeof unit));
+		uc = login_unconfuse(uc);
+		if (!login_fold_pair(&b, uc))
+			r = bytebuf_append(&b, unit, (size_t)u8_uctomb(unit, uc, sizeof unit));
 	}
 	free(folded);
 	if (r == RC_OK)

@@ -27,17 +27,24 @@ int login_check_new(const char *login, size_t len, enum login_problem *problem);
 /* A short English phrase for a problem, for logs and messages. */
 const char *login_problem_text(enum login_problem problem);
 
-/* *out (malloc'd, NUL-terminated) shows login[0..len) unambiguously on one
- * line: a backslash becomes "\\", a control, invisible or non-space
- * separator character and a space at either end become \u{XXXX} (hex code
- * point), and a byte that is not UTF-8 \x{XX}; everything else is as it is.
- * Two different logins never render alike. */
+/* Shown before a login that looks like another one (U+2248 ALMOST EQUAL TO);
+ * login_escape escapes it inside logins, so no login can show it itself. */
+#define LOGIN_LOOKALIKE_MARK 0x2248u
+#define LOGIN_LOOKALIKE_MARK_UTF8 "\xe2\x89\x88"
+
+/* *out (malloc'd, NUL-terminated) shows login[0..len) unambiguously as one
+ * word on one line: a backslash becomes "\\", a control, invisible or
+ * separator character, every space and the look-alike mark become \u{XXXX}
+ * (hex code point), and a byte that is not UTF-8 \x{XX}; everything else is
+ * as it is. Two different logins never render alike. */
 int login_escape(const char *login, size_t len, char **out);
 
-/* *out (malloc'd, NUL-terminated) is the skeleton of a login: NFKC,
- * case-folded, invisible characters dropped and common Cyrillic and Greek
- * look-alikes of Latin letters folded to them. Logins with equal skeletons
- * look alike ("alice", "Alice", "аlice" with a Cyrillic a, "ａｌｉｃｅ").
+/* *out (malloc'd, NUL-terminated) is the skeleton of a login, after the idea
+ * of Unicode's confusable skeletons (UTS #39) on a small table: NFKD,
+ * case-folded, accents, spaces and invisible characters dropped, common
+ * Cyrillic, Greek and Armenian look-alikes of Latin letters folded to them,
+ * 1 and a capital I after a small letter to l, 0 to o, rn to m, vv to w. Logins with equal skeletons look
+ * alike ("alice", "Alice", "аlice" with a Cyrillic a, "ａｌｉｃｅ", "aIice").
  * RC_ERR_UTF8 for invalid UTF-8. */
 int login_skeleton(const char *login, size_t len, char **out);
 

@@ -184,11 +184,11 @@ as alice users
 rc_expect "one plain line per user" "$(grep -c . "$RC_TMP/users.json")" "$(grep -c . "$RC_TMP/out")"
 grep -v '^[^ ]* SHA256:[^ ]*$' "$RC_TMP/out" && rc_fail "users: a line that is not 'LOGIN FINGERPRINT'"
 rc_expect "only the real bob line starts with bob" 1 "$(grep -c '^bob SHA256:' "$RC_TMP/out")"
-expect_in "a newline in a login is escaped" "$RC_TMP/out" 'bob\n[2026-01-01\u002000:00:00]\u0020bob:\u0020pay\u0020mallory SHA256:'
-expect_in "a zero width space is shown, and marked" "$RC_TMP/out" '≈carol\u200B SHA256:'
+expect_in "a newline in a login is escaped" "$RC_TMP/out" 'bob\u{000A}[2026-01-01\u{0020}00:00:00]\u{0020}bob:\u{0020}pay\u{0020}mallory SHA256:'
+expect_in "a zero width space is shown, and marked" "$RC_TMP/out" '≈carol\u{200B} SHA256:'
 expect_in "the real carol is marked too" "$RC_TMP/out" '≈carol SHA256:'
-expect_in "C1 escaped" "$RC_TMP/out" 'csi\u009B2J SHA256:'
-expect_in "bidi override escaped" "$RC_TMP/out" '\u202Eecilrama SHA256:'
+expect_in "C1 escaped" "$RC_TMP/out" 'csi\u{009B}2J SHA256:'
+expect_in "bidi override escaped" "$RC_TMP/out" '\u{202E}ecilrama SHA256:'
 LC_ALL=C grep -q "$(printf '\302\233\|\342\200\256\|\342\200\213')" "$RC_TMP/out" && rc_fail "raw C1, RLO or ZWSP in users"
 rc_expect "look-alikes in --json" "$(printf 'carol\ttrue')" "$(grep '^carol	' "$RC_TMP/rows")"
 LC_ALL=C grep -q "$(printf '\302\233\|\342\200\256')" "$RC_TMP/users.json" && rc_fail "raw C1 or RLO in users --json"
@@ -208,7 +208,7 @@ grep -v '^\[\|^  ' "$RC_TMP/out" && rc_fail "history: a line that is neither a h
 expect_in "the forged line is a continuation" "$RC_TMP/out" "  $FORGED_LINE"
 as alice unread
 LC_ALL=C grep -q "$(printf '\342\200\256')" "$RC_TMP/out" && rc_fail "raw RLO in unread"
-expect_in "unread escapes bidi overrides" "$RC_TMP/out" '\u202Eecilrama 0'
+expect_in "unread escapes bidi overrides" "$RC_TMP/out" '\u{202E}ecilrama 0'
 # send finds one user's key (get_user, or get_users on a server without it).
 as alice send "$(printf 'carol\342\200\213')" "to the look-alike"
 expect_status "send to a login with a zero width space" 0

@@ -109,12 +109,12 @@ rc_genkey 1024 "$RC_TMP/mallory.key"
 rc_psql -c "UPDATE \"user\" SET login = U&'carol\200B' WHERE login = 'mallory';
 	INSERT INTO message (content, sender, receiver)
 	SELECT '[' || string_agg('\"Ag==\"', ', ') || ']', U&'carol\200B', 'bob' FROM generate_series(1, 110000)"
-wait_for ' ≈carol\u200B (1)'
+wait_for ' ≈carol\u{200B} (1)'
 wait_for '>≈carol'
 $TMUX_CMD send-keys -t rc Tab
-wait_for '≈carol\u200B  (≈ looks like another login)'
+wait_for '≈carol\u{200B}  (≈ looks like another login)'
 wait_for "[unreadable: too many blocks]"
-screen | grep -q '[0-9][0-9]:[0-9][0-9] carol\\u200B$' || rc_fail "the sender is not shown escaped: $(screen)"
+screen | grep -q '[0-9][0-9]:[0-9][0-9] carol\\u{200B}$' || rc_fail "the sender is not shown escaped: $(screen)"
 $TMUX_CMD send-keys -t rc "to the look-alike" Enter
 wait_for "to the look-alike"
 wait_for "bob  [sent]"

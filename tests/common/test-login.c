@@ -101,7 +101,7 @@ static void test_escape(void **state)
 	assert_escaped("alice", 5, "alice");
 	assert_escaped("", 0, "");
 	assert_escaped("\xd0\x90\xd0\xbb\xd0\xb8\xd1\x81\xd0\xb0", 10, "\xd0\x90\xd0\xbb\xd0\xb8\xd1\x81\xd0\xb0");
-	assert_escaped("a b", 3, "a b");
+	assert_escaped("a b", 3, "a\\u{0020}b");   /* one word on screen */
 	assert_escaped(" alice ", 7, "\\u{0020}alice\\u{0020}");
 	assert_escaped("al\xe2\x80\x8bice", 8, "al\\u{200B}ice");
 	assert_escaped("al\nice", 6, "al\\u{000A}ice");
@@ -109,6 +109,10 @@ static void test_escape(void **state)
 	assert_escaped("a\\u{0020}", 9, "a\\\\u{0020}");
 	assert_escaped("al\xff", 3, "al\\x{FF}");
 	assert_escaped("\xc2\xa0", 2, "\\u{00A0}");
+	assert_escaped("\xe2\x89\x88" "carol", 8, "\\u{2248}carol");         /* the look-alike mark */
+	assert_escaped("tag\xf3\xa0\x80\x81", 7, "tag\\u{E0001}");         /* a tag character */
+	assert_escaped("a\xc2\x9b" "2J", 5, "a\\u{009B}2J");                /* C1 CSI */
+	assert_escaped("bob\n[12:00] alice: hi", 21, "bob\\u{000A}[12:00]\\u{0020}alice:\\u{0020}hi");
 }
 
 static void assert_skeleton(const char *login, const char *want)
@@ -133,7 +137,18 @@ static void test_skeleton(void **state)
 	assert_skeleton("\xef\xbd\x81lice", "alice");            /* fullwidth a */
 	assert_skeleton("al\xe2\x80\x8bice", "alice");           /* zero-width space */
 	assert_skeleton("\xd1\x80\xd0\xb0\xd1\x83\xd0\xb0l", "payal");  /* Cyrillic рауа, Latin l */
-	assert_skeleton("jose\xcc\x81", "jos\xc3\xa9");          /* NFD and NFC alike */
+	assert_skeleton("jose\xcc\x81", "jose");                /* accents dropped, NFD and NFC alike */
+	assert_skeleton("jos\xc3\xa9", "jose");
+	assert_skeleton("aIice", "alice");                       /* capital I for l */
+	assert_skeleton("B0B", "bob");
+	assert_skeleton("Igor", "igor");
+	assert_skeleton("rnodern", "modem");   /* and "modern" too */
+	assert_skeleton("modern", "modem");
+	assert_skeleton("vvave", "wave");
+	assert_skeleton("ann ", "ann");
+	assert_skeleton("dave smith", "davesmith");
+	assert_skeleton("\xd1\x81\xd0\xb0rol", "carol");          /* Cyrillic с and а */
+	assert_skeleton("\xce\xbfmega", "omega");                 /* Greek omicron */
 	assert_skeleton("bob", "bob");
 	assert_int_equal(login_skeleton("\xff", 1, &got), RC_ERR_UTF8);
 	assert_null(got);
