@@ -318,18 +318,6 @@ size_t rsa_chunk_wide(const struct rsa_public *k)
 	return len ? len - 1 : 0;
 }
 
-/* Drops the blocks appended to l since it held `keep` blocks. */
-static void rsa_blocks_truncate(struct blocklist *l, size_t keep)
-{
-	while (l->count > keep) {
-		l->count--;
-		if (l->v[l->count].data) {
-			secure_wipe(l->v[l->count].data, l->v[l->count].len);
-			free(l->v[l->count].data);
-		}
-	}
-}
-
 /* Encrypts one chunk (already known not to start with 0x00) into a new block. */
 static int rsa_encrypt_chunk(const struct rsa_public *k, const uint8_t *p, size_t n, mpz_t m, struct blocklist *out)
 {
@@ -366,7 +354,7 @@ int rsa_encrypt(const struct rsa_public *k, const uint8_t *p, size_t n, size_t c
 	}
 	mpz_clear(m);
 	if (rc != RC_OK)
-		rsa_blocks_truncate(out, keep);
+		blocklist_truncate(out, keep);
 	return rc;
 }
 

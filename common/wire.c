@@ -2,19 +2,30 @@
 
 #include "errors.h"
 #include "frame.h"
+#include "rsa_parallel.h"
 #include "utf8.h"
 #include "wire.h"
 
-int wire_seal(const struct rsa_public *to, size_t chunk, const char *text, size_t len, struct bytebuf *out)
+int wire_seal_threads(const struct rsa_public *to, size_t chunk, unsigned threads, const char *text, size_t len,
+                      struct bytebuf *out)
 {
 	struct blocklist blocks;
 	int rc;
 
 	blocklist_init(&blocks);
-	if ((rc = rsa_encrypt(to, (const uint8_t *)text, len, chunk, &blocks)) == RC_OK)
+	rc = rsa_encrypt_parallel(to, (const uint8_t *)text, len, chunk, threads, &blocks);
+	/* One allocation for the frame: its count, and a length before each block. */
+	if (rc == RC_OK)
+		rc = bytebuf_reserve(out, 4 + 4 * blocks.count + blocklist_total(&blocks));
+	if (rc == RC_OK)
 		rc = frame_write_blocks(out, &blocks);
 	blocklist_free(&blocks);
 	return rc;
+}
+
+int wire_seal(const struct rsa_public *to, size_t chunk, const char *text, size_t len, struct bytebuf *out)
+{
+	return wire_seal_threads(to, chunk, 1, text, len, out);
 }
 
 int wire_open(const struct rsa_private *key, const struct blocklist *blocks, size_t max_len, char **text, size_t *len)

@@ -8,10 +8,8 @@
 
 #include "dispatch.h"
 #include "errors.h"
-#include "frame.h"
 #include "jsonx.h"
 #include "log.h"
-#include "rsa_parallel.h"
 #include "secure.h"
 #include "wire.h"
 
@@ -50,37 +48,15 @@ void job_free(struct job *job)
 	free(job);
 }
 
-/* Seals the response for the client like wire_seal, with a long answer's
- * blocks encrypted on every core, and frees each stage (the JSON, the
- * blocks) as soon as the next exists: the peak is about twice the answer. */
-static int request_seal(const struct request_ctx *ctx, const struct job *job, struct json_object **resp,
-                        struct bytebuf *out)
-{
-	const struct rsa_public *to = job->client_key;
-	size_t len, chunk = ctx->response_chunk_wide ? rsa_chunk_wide(to) : rsa_chunk_original(to);
-	const char *text = jsonx_to_string(*resp, &len);
-	struct blocklist blocks;
-	int r;
-
-	blocklist_init(&blocks);
-	r = rsa_encrypt_parallel(to, (const uint8_t *)text, len, chunk, ctx->encrypt_threads, &blocks);
-	json_object_put(*resp);
-	*resp = NULL;
-	/* One allocation for the frame: its count, and a length before each block. */
-	if (r == RC_OK)
-		r = bytebuf_reserve(out, 4 + 4 * blocks.count + blocklist_total(&blocks));
-	if (r == RC_OK)
-		r = frame_write_blocks(out, &blocks);
-	blocklist_free(&blocks);
-	return r;
-}
-
 void request_process(const struct request_ctx *ctx, struct store *st, struct job *job)
 {
 	struct dispatch_identity id = { job->e_dec, job->n_dec, job->login };
 	struct json_object *req = NULL, *resp = NULL;
+	const struct rsa_public *to = job->client_key;
+	size_t chunk = ctx->response_chunk_wide ? rsa_chunk_wide(to) : rsa_chunk_original(to);
+	const char *text_out;
 	char *text = NULL;
-	size_t len = 0;
+	size_t len = 0, len_out;
 	int close_after = 0, r;
 
 	job->login = NULL;
@@ -104,7 +80,9 @@ void request_process(const struct request_ctx *ctx, struct store *st, struct job
 		goto out;
 	if (!resp && dispatch_request(st, req, &id, job->conn_id, &resp, &close_after) != RC_OK)
 		goto out;
-	r = request_seal(ctx, job, &resp, &job->response);
+	/* A long answer's blocks are encrypted on every core. */
+	text_out = jsonx_to_string(resp, &len_out);
+	r = wire_seal_threads(to, chunk, ctx->encrypt_threads, text_out, len_out, &job->response);
 	if (r != RC_OK) {
 		log_error(job->conn_id, "cannot encrypt the response: %s", rc_strerror(r));
 		goto out;
