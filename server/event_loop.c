@@ -389,7 +389,8 @@ static void event_loop_gather_hot(struct event_loop *loop)
 }
 
 /* One poll() and its callbacks: over the hot slots while some are busy
- * among many, else (or when the cold check is due) over every slot. */
+ * among many, else (or when the cold check is due) over every slot.
+ * RC_ERR_IO if poll() fails (not for a signal's EINTR). */
 static int event_loop_poll_once(struct event_loop *loop)
 {
 	size_t polled = loop->count;
@@ -403,30 +404,30 @@ static int event_loop_poll_once(struct event_loop *loop)
 		if (timeout < 0 || cold_in < timeout)
 			timeout = (int)cold_in;
 		if ((n = poll(loop->hot_pfds, loop->hot_polled, timeout)) < 0)
-			return -errno;
+			return errno == EINTR ? RC_OK : RC_ERR_IO;
 		event_loop_dispatch_hot(loop, n);
-		return 0;
+		return RC_OK;
 	}
 	if (polled >= EVENT_LOOP_SPLIT_MIN && loop->hot_polled > 0)
 		timeout = 0;
 	if ((n = poll(loop->pfds, polled, timeout)) < 0)
-		return -errno;
+		return errno == EINTR ? RC_OK : RC_ERR_IO;
 	loop->next_cold_ms = clock_now_ms() + EVENT_LOOP_COLD_CHECK_MS;
 	event_loop_dispatch_all(loop, polled, n);
-	return 0;
+	return RC_OK;
 }
 
 int event_loop_run(struct event_loop *loop)
 {
 	while (!loop->stopping) {
-		int err;
+		int r;
 
 		if (loop->before_poll_fn)
 			loop->before_poll_fn(loop, loop->before_poll_arg);
 		if (loop->stopping)
 			break;
-		if ((err = event_loop_poll_once(loop)) < 0 && err != -EINTR)
-			return RC_ERR_IO;
+		if ((r = event_loop_poll_once(loop)) != RC_OK)
+			return r;
 		if (loop->tick_fn && clock_now_ms() >= loop->next_tick_ms) {
 			loop->next_tick_ms = clock_now_ms() + loop->tick_interval_ms;
 			loop->tick_fn(loop, loop->tick_arg);
