@@ -196,9 +196,9 @@ static void conn_finish_handshake(struct conn *c, const struct block *n_block)
 
 static void conn_submit(struct conn *c, struct blocklist *request)
 {
-	struct job *job;
+	struct request_job *job;
 
-	if (job_new(c, c->id, c->login, &job) != RC_OK) {
+	if (request_job_new(c, c->id, c->login, &job) != RC_OK) {
 		blocklist_free(request);
 		conn_close(c, "out of memory");
 		return;
@@ -313,7 +313,7 @@ static void conn_handle_event(struct event_loop *loop, int fd, unsigned events, 
 		conn_close(c, "peer hung up");
 }
 
-void conn_handle_job_done(struct job *job)
+void conn_handle_job_done(struct request_job *job)
 {
 	struct conn *c = job->owner;
 
@@ -344,7 +344,7 @@ void conn_handle_job_done(struct job *job)
 		break;
 	}
 out:
-	job_free(job);
+	request_job_free(job);
 }
 
 void conn_sweep(struct conn_env *env, int64_t now_ms)

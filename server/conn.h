@@ -82,7 +82,7 @@ struct conn {
 /* Takes over an accepted non-blocking socket and starts the handshake. */
 int conn_start(struct conn_env *env, int fd, const char *peer);
 /* A finished job for its owner (which may be closing). */
-void conn_handle_job_done(struct job *job);
+void conn_handle_job_done(struct request_job *job);
 /* Closes connections past their deadlines. */
 void conn_sweep(struct conn_env *env, int64_t now_ms);
 /* Marks c to close at the next safe point; reason goes to the log. */

@@ -17,9 +17,9 @@
  * system, so one long history does not leave the arena tens of MB larger. */
 #define REQUEST_TRIM_BYTES (1024u * 1024u)
 
-int job_new(void *owner, uint64_t conn_id, const char *login, struct job **out)
+int request_job_new(void *owner, uint64_t conn_id, const char *login, struct request_job **out)
 {
-	struct job *job;
+	struct request_job *job;
 
 	*out = NULL;
 	job = calloc(1, sizeof *job);
@@ -37,7 +37,7 @@ int job_new(void *owner, uint64_t conn_id, const char *login, struct job **out)
 	return RC_OK;
 }
 
-void job_free(struct job *job)
+void request_job_free(struct request_job *job)
 {
 	if (!job)
 		return;
@@ -48,7 +48,7 @@ void job_free(struct job *job)
 	free(job);
 }
 
-void request_process(const struct request_ctx *ctx, struct store *st, struct job *job)
+void request_process(const struct request_ctx *ctx, struct store *st, struct request_job *job)
 {
 	struct dispatch_identity id = { job->e_dec, job->n_dec, job->login };
 	struct json_object *req = NULL, *resp = NULL;

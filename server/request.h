@@ -30,8 +30,8 @@ enum request_outcome {
 };
 
 /* A job: one request of one connection, handed to a worker and back. */
-struct job {
-	struct job *next;           /* queue link */
+struct request_job {
+	struct request_job *next;           /* queue link */
 	void *owner;                /* the connection; only the loop thread uses it */
 	uint64_t conn_id;           /* for logs */
 	const struct rsa_public *client_key; /* borrowed: the owner outlives the job */
@@ -45,11 +45,11 @@ struct job {
 };
 
 /* A job owning a copy of login (may be NULL) and nothing else yet. */
-int job_new(void *owner, uint64_t conn_id, const char *login, struct job **out);
-void job_free(struct job *job);
+int request_job_new(void *owner, uint64_t conn_id, const char *login, struct request_job **out);
+void request_job_free(struct request_job *job);
 
 /* Serves job->request and fills job->response, job->login, job->proof and
  * job->outcome. */
-void request_process(const struct request_ctx *ctx, struct store *st, struct job *job);
+void request_process(const struct request_ctx *ctx, struct store *st, struct request_job *job);
 
 #endif

@@ -152,11 +152,11 @@ static void server_handle_signal(struct event_loop *loop, int fd, unsigned event
 static void server_collect_jobs(struct event_loop *loop, void *arg)
 {
 	struct server *srv = arg;
-	struct job *job = worker_pool_take_done(srv->env.pool);
+	struct request_job *job = worker_pool_take_done(srv->env.pool);
 
 	(void)loop;
 	while (job) {
-		struct job *next = job->next;
+		struct request_job *next = job->next;
 
 		conn_handle_job_done(job);
 		job = next;

@@ -24,16 +24,16 @@ struct worker {
 	struct store *store;
 };
 
-struct job_queue {
-	struct job *head;
-	struct job *tail;
+struct worker_pool_fifo {
+	struct request_job *head;
+	struct request_job *tail;
 };
 
 struct worker_pool {
 	pthread_mutex_t lock;
 	pthread_cond_t work_ready;   /* CLOCK_MONOTONIC */
-	struct job_queue todo;
-	struct job_queue done;
+	struct worker_pool_fifo todo;
+	struct worker_pool_fifo done;
 	int stopping;
 	const struct request_ctx *ctx;
 	worker_notify_fn notify;
@@ -42,7 +42,7 @@ struct worker_pool {
 	struct worker *workers;
 };
 
-static void job_queue_push(struct job_queue *q, struct job *job)
+static void worker_pool_fifo_push(struct worker_pool_fifo *q, struct request_job *job)
 {
 	job->next = NULL;
 	if (q->tail)
@@ -52,9 +52,9 @@ static void job_queue_push(struct job_queue *q, struct job *job)
 	q->tail = job;
 }
 
-static struct job *job_queue_pop(struct job_queue *q)
+static struct request_job *worker_pool_fifo_pop(struct worker_pool_fifo *q)
 {
-	struct job *job = q->head;
+	struct request_job *job = q->head;
 
 	if (job) {
 		q->head = job->next;
@@ -65,7 +65,7 @@ static struct job *job_queue_pop(struct job_queue *q)
 	return job;
 }
 
-static void *worker_main(void *arg)
+static void *worker_pool_thread_main(void *arg)
 {
 	struct worker *w = arg;
 	struct worker_pool *pool = w->pool;
@@ -73,7 +73,7 @@ static void *worker_main(void *arg)
 	store_ensure(w->store);
 	pthread_mutex_lock(&pool->lock);
 	for (;;) {
-		struct job *job = job_queue_pop(&pool->todo);
+		struct request_job *job = worker_pool_fifo_pop(&pool->todo);
 
 		if (!job) {
 			if (pool->stopping)
@@ -101,7 +101,7 @@ static void *worker_main(void *arg)
 		 * at once, and one wakeup fewer is one poll() fewer. */
 		if (!pool->done.head)
 			pool->notify(pool->notify_arg);
-		job_queue_push(&pool->done, job);
+		worker_pool_fifo_push(&pool->done, job);
 	}
 	pthread_mutex_unlock(&pool->lock);
 	return NULL;
@@ -138,7 +138,7 @@ int worker_pool_start(unsigned workers, const struct request_ctx *ctx, const cha
 		w->id = i + 1;
 		if ((r = store_new(conninfo, w->id, &w->store)) != RC_OK)
 			break;
-		if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
+		if (pthread_create(&w->thread, NULL, worker_pool_thread_main, w) != 0) {
 			r = RC_ERR_IO;
 			break;
 		}
@@ -154,17 +154,17 @@ int worker_pool_start(unsigned workers, const struct request_ctx *ctx, const cha
 	return RC_OK;
 }
 
-void worker_pool_submit(struct worker_pool *pool, struct job *job)
+void worker_pool_submit(struct worker_pool *pool, struct request_job *job)
 {
 	pthread_mutex_lock(&pool->lock);
-	job_queue_push(&pool->todo, job);
+	worker_pool_fifo_push(&pool->todo, job);
 	pthread_cond_signal(&pool->work_ready);
 	pthread_mutex_unlock(&pool->lock);
 }
 
-struct job *worker_pool_take_done(struct worker_pool *pool)
+struct request_job *worker_pool_take_done(struct worker_pool *pool)
 {
-	struct job *list;
+	struct request_job *list;
 
 	pthread_mutex_lock(&pool->lock);
 	list = pool->done.head;
@@ -175,7 +175,7 @@ struct job *worker_pool_take_done(struct worker_pool *pool)
 
 void worker_pool_stop(struct worker_pool *pool)
 {
-	struct job *job;
+	struct request_job *job;
 
 	if (!pool)
 		return;
@@ -188,10 +188,10 @@ void worker_pool_stop(struct worker_pool *pool)
 			pthread_join(pool->workers[i].thread, NULL);
 		store_free(pool->workers[i].store);
 	}
-	while ((job = job_queue_pop(&pool->done)))
-		job_free(job);
-	while ((job = job_queue_pop(&pool->todo)))
-		job_free(job);
+	while ((job = worker_pool_fifo_pop(&pool->done)))
+		request_job_free(job);
+	while ((job = worker_pool_fifo_pop(&pool->todo)))
+		request_job_free(job);
 	pthread_cond_destroy(&pool->work_ready);
 	pthread_mutex_destroy(&pool->lock);
 	free(pool->workers);

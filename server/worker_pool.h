@@ -17,9 +17,9 @@ typedef void (*worker_notify_fn)(void *arg);
 int worker_pool_start(unsigned workers, const struct request_ctx *ctx, const char *conninfo,
                       worker_notify_fn notify, void *notify_arg, struct worker_pool **out);
 /* Queues a job (the pool owns it until it comes back). */
-void worker_pool_submit(struct worker_pool *pool, struct job *job);
+void worker_pool_submit(struct worker_pool *pool, struct request_job *job);
 /* Takes every finished job, oldest first (a list linked by job->next). */
-struct job *worker_pool_take_done(struct worker_pool *pool);
+struct request_job *worker_pool_take_done(struct worker_pool *pool);
 /* Lets queued jobs finish, stops and joins the threads, frees the pool.
  * Finished jobs not yet taken are freed. */
 void worker_pool_stop(struct worker_pool *pool);
