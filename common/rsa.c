@@ -69,7 +69,8 @@ int rsa_public_check(const struct rsa_public *k)
 	bits = mpz_sizeinbase(k->n, 2);
 	if (bits < PROTO_MIN_MODULUS_BITS || bits > PROTO_MAX_MODULUS_BITS)
 		return RC_ERR_KEY;
-	if (mpz_cmp_ui(k->e, 3) < 0 || mpz_even_p(k->e) || mpz_cmp(k->e, k->n) >= 0)
+	if (mpz_cmp_ui(k->e, 3) < 0 || mpz_even_p(k->e) || mpz_cmp(k->e, k->n) >= 0 ||
+	    mpz_sizeinbase(k->e, 2) > PROTO_MAX_PEER_E_BITS)
 		return RC_ERR_KEY;
 	return RC_OK;
 }

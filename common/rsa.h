@@ -36,7 +36,8 @@ void rsa_private_init(struct rsa_private *k);
 /* Wipes and frees every component. */
 void rsa_private_clear(struct rsa_private *k);
 
-/* RC_OK when a peer's key is acceptable: odd e >= 3, e < n, and a modulus of
+/* RC_OK when a peer's key is acceptable: odd e >= 3 of at most
+ * PROTO_MAX_PEER_E_BITS bits, e < n, and a modulus of
  * PROTO_MIN_MODULUS_BITS..PROTO_MAX_MODULUS_BITS bits; RC_ERR_KEY otherwise. */
 int rsa_public_check(const struct rsa_public *k);
 

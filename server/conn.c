@@ -14,6 +14,7 @@
 #include "clock.h"
 #include "errors.h"
 #include "log.h"
+#include "protocol.h"
 #include "secure.h"
 
 static void conn_handle_event(struct event_loop *loop, int fd, unsigned events, void *arg);
@@ -178,7 +179,11 @@ static void conn_finish_handshake(struct conn *c, const struct block *n_block)
 	bigint_from_bytes(c->client_key.n, n_block->data, n_block->len);
 	blocklist_free(&c->key_e);
 	if (rsa_public_check(&c->client_key) != RC_OK) {
-		conn_close(c, "unacceptable client key (modulus size or exponent)");
+		log_warn(c->id, "refused client key: %zu-bit modulus, %zu-bit exponent (accepted: %u to %u bits, an odd "
+		         "exponent of 3 to %u bits)", mpz_sizeinbase(c->client_key.n, 2),
+		         mpz_sizeinbase(c->client_key.e, 2), PROTO_MIN_MODULUS_BITS, PROTO_MAX_MODULUS_BITS,
+		         PROTO_MAX_PEER_E_BITS);
+		conn_close(c, "unacceptable client key");
 		return;
 	}
 	c->e_dec = bigint_to_decimal(c->client_key.e);

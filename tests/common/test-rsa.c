@@ -233,6 +233,12 @@ static void test_public_check(void **state)
 	assert_int_equal(rsa_public_check(&k), RC_ERR_KEY);   /* e < 3 */
 	mpz_set_ui(k.e, 3);
 	assert_int_equal(rsa_public_check(&k), RC_OK);
+	mpz_set_ui(k.e, (1ul << PROTO_MAX_PEER_E_BITS) - 1);
+	assert_int_equal(rsa_public_check(&k), RC_OK);        /* the longest e */
+	mpz_set_ui(k.e, (1ul << PROTO_MAX_PEER_E_BITS) + 1);
+	assert_int_equal(rsa_public_check(&k), RC_ERR_KEY);   /* one bit longer */
+	mpz_sub_ui(k.e, k.n, 2);
+	assert_int_equal(rsa_public_check(&k), RC_ERR_KEY);   /* n - 2: odd, < n, huge */
 	mpz_set(k.e, k.n);
 	assert_int_equal(rsa_public_check(&k), RC_ERR_KEY);   /* e >= n */
 	mpz_set_ui(k.e, 3);
