@@ -359,14 +359,22 @@ int rsa_encrypt(const struct rsa_public *k, const uint8_t *p, size_t n, size_t c
 	return rc;
 }
 
-int rsa_decrypt(const struct rsa_private *k, const struct blocklist *in, struct bytebuf *out)
+/* rsa_decrypt, and with `uniform` rsa_decrypt_request's checks. */
+static int rsa_decrypt_blocks(const struct rsa_private *k, const struct blocklist *in, int uniform,
+                              const atomic_int *gone, struct bytebuf *out)
 {
-	size_t keep = out->len, i;
+	size_t keep = out->len, i, first_len = 0;
 	mpz_t c;
 	int rc = RC_OK;
 
 	mpz_init(c);
 	for (i = 0; i < in->count; i++) {
+		size_t before = out->len, got;
+
+		if (gone && atomic_load(gone)) {
+			rc = RC_ERR_EOF;
+			break;
+		}
 		bigint_from_bytes(c, in->v[i].data, in->v[i].len);
 		if (mpz_cmp(c, k->pub.n) >= 0) {
 			rc = RC_ERR_RANGE;
@@ -375,6 +383,13 @@ int rsa_decrypt(const struct rsa_private *k, const struct blocklist *in, struct 
 		rsa_private_op(c, c, k);
 		if ((rc = bigint_append(out, c)) != RC_OK)
 			break;
+		got = out->len - before;
+		if (i == 0)
+			first_len = got;
+		if (uniform && (got > first_len || (got < first_len && i + 1 < in->count))) {
+			rc = RC_ERR_PROTOCOL;
+			break;
+		}
 	}
 	mpz_clear(c);
 	if (rc != RC_OK && out->len > keep) {
@@ -382,4 +397,15 @@ int rsa_decrypt(const struct rsa_private *k, const struct blocklist *in, struct 
 		out->len = keep;
 	}
 	return rc;
+}
+
+int rsa_decrypt(const struct rsa_private *k, const struct blocklist *in, struct bytebuf *out)
+{
+	return rsa_decrypt_blocks(k, in, 0, NULL, out);
+}
+
+int rsa_decrypt_request(const struct rsa_private *k, const struct blocklist *in, const atomic_int *gone,
+                        struct bytebuf *out)
+{
+	return rsa_decrypt_blocks(k, in, 1, gone, out);
 }

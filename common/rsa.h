@@ -7,6 +7,7 @@
 #define RC_RSA_H
 
 #include <gmp.h>
+#include <stdatomic.h>
 #include <stddef.h>
 
 #include "blocklist.h"
@@ -77,5 +78,12 @@ int rsa_encrypt(const struct rsa_public *k, const uint8_t *p, size_t n, size_t c
 /* Decrypts every block with k (CRT) and appends the concatenated minimal
  * encodings to out. RC_ERR_RANGE for a block >= n. */
 int rsa_decrypt(const struct rsa_private *k, const struct blocklist *in, struct bytebuf *out);
+/* rsa_decrypt for a peer's request, whose work must stay proportional to
+ * what a real client sends: every chunk but the last is full-size, so a
+ * block that decodes to fewer bytes than the first (unless it is the last),
+ * or the last to more, is RC_ERR_PROTOCOL, found block by block. Stops with
+ * RC_ERR_EOF once *gone is set (gone may be NULL): the peer left. */
+int rsa_decrypt_request(const struct rsa_private *k, const struct blocklist *in, const atomic_int *gone,
+                        struct bytebuf *out);
 
 #endif

@@ -28,7 +28,9 @@ int wire_seal(const struct rsa_public *to, size_t chunk, const char *text, size_
 	return wire_seal_threads(to, chunk, 1, text, len, out);
 }
 
-int wire_open(const struct rsa_private *key, const struct blocklist *blocks, size_t max_len, char **text, size_t *len)
+/* wire_open, and with `request` wire_open_request's checks. */
+static int wire_open_blocks(const struct rsa_private *key, const struct blocklist *blocks, int request,
+                            const atomic_int *gone, size_t max_len, char **text, size_t *len)
 {
 	struct bytebuf plain;
 	uint8_t *data;
@@ -37,7 +39,8 @@ int wire_open(const struct rsa_private *key, const struct blocklist *blocks, siz
 	*text = NULL;
 	*len = 0;
 	bytebuf_init_secret(&plain, max_len);
-	if ((rc = rsa_decrypt(key, blocks, &plain)) != RC_OK)
+	rc = request ? rsa_decrypt_request(key, blocks, gone, &plain) : rsa_decrypt(key, blocks, &plain);
+	if (rc != RC_OK)
 		goto out;
 	if (plain.len > max_len) {
 		rc = RC_ERR_TOO_LARGE;
@@ -51,4 +54,22 @@ int wire_open(const struct rsa_private *key, const struct blocklist *blocks, siz
 out:
 	bytebuf_free(&plain);
 	return rc;
+}
+
+int wire_open(const struct rsa_private *key, const struct blocklist *blocks, size_t max_len, char **text, size_t *len)
+{
+	return wire_open_blocks(key, blocks, 0, NULL, max_len, text, len);
+}
+
+int wire_open_request(const struct rsa_private *key, const struct blocklist *blocks, const atomic_int *gone,
+                      size_t max_len, char **text, size_t *len)
+{
+	return wire_open_blocks(key, blocks, 1, gone, max_len, text, len);
+}
+
+size_t wire_max_blocks(size_t modulus_bytes, size_t total_bytes)
+{
+	size_t half = modulus_bytes / 2 ? modulus_bytes / 2 : 1;
+
+	return total_bytes / half + WIRE_SHORT_BLOCKS_ALLOWED;
 }

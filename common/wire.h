@@ -18,5 +18,20 @@ int wire_seal(const struct rsa_public *to, size_t chunk, const char *text, size_
 /* Decrypts a frame's blocks with key; the result must be valid UTF-8 without
  * NUL and at most max_len bytes. *text is malloc'd and NUL-terminated. */
 int wire_open(const struct rsa_private *key, const struct blocklist *blocks, size_t max_len, char **text, size_t *len);
+/* wire_open for a request from a peer, with rsa_decrypt_request's checks
+ * (RC_ERR_PROTOCOL for chunks that are not full-size, RC_ERR_EOF once
+ * *gone is set). */
+int wire_open_request(const struct rsa_private *key, const struct blocklist *blocks, const atomic_int *gone,
+                      size_t max_len, char **text, size_t *len);
+
+/* Blocks that may be much shorter than the modulus in one frame: a real
+ * ciphertext block is as long as the modulus but for a few leading zero
+ * bytes now and then, and the last (short) chunk of a text encrypted
+ * with a small e may give a short block. */
+#define WIRE_SHORT_BLOCKS_ALLOWED 2u
+/* The most blocks a real sender needs to carry total_bytes of ciphertext
+ * for a modulus of modulus_bytes: more means blocks far shorter than the
+ * modulus, each still costing the reader a private-key operation. */
+size_t wire_max_blocks(size_t modulus_bytes, size_t total_bytes);
 
 #endif

@@ -285,6 +285,11 @@ static void round_trip(const struct rsa_private *k, const char *text, size_t len
 	assert_int_equal(plain.len, len);
 	if (len)
 		assert_memory_equal(plain.data, text, len);
+	/* A request in the original's or our chunks passes the server's checks. */
+	assert_true(blocks.count <= wire_max_blocks(rsa_modulus_bytes(&k->pub), blocklist_total(&blocks)));
+	plain.len = 0;
+	assert_int_equal(rsa_decrypt_request(k, &blocks, NULL, &plain), RC_OK);
+	assert_int_equal(plain.len, len);
 	bytebuf_free(&plain);
 	blocklist_free(&blocks);
 	/* the same through the wire layer */
@@ -380,6 +385,54 @@ static void test_decrypt_range(void **state)
 	blocklist_free(&blocks);
 }
 
+/* Requests: chunks that are not full-size (but the last) are refused block
+ * by block, and a peer that left stops the work. */
+static void test_decrypt_request(void **state)
+{
+	const struct rsa_private *k = &keys[0];
+	struct blocklist full, small, req;
+	struct bytebuf plain;
+	atomic_int gone = 0;
+
+	(void)state;
+	blocklist_init(&full);
+	blocklist_init(&small);
+	blocklist_init(&req);
+	bytebuf_init(&plain, BYTEBUF_UNBOUNDED);
+	assert_int_equal(rsa_encrypt(&k->pub, (const uint8_t *)"aaaa", 4, 2, &full), RC_OK);
+	assert_int_equal(rsa_encrypt(&k->pub, (const uint8_t *)"b", 1, 2, &small), RC_OK);
+	/* [aa][aa][b]: fine */
+	assert_int_equal(blocklist_push(&req, full.v[0].data, full.v[0].len), RC_OK);
+	assert_int_equal(blocklist_push(&req, full.v[1].data, full.v[1].len), RC_OK);
+	assert_int_equal(blocklist_push(&req, small.v[0].data, small.v[0].len), RC_OK);
+	assert_int_equal(rsa_decrypt_request(k, &req, &gone, &plain), RC_OK);
+	assert_int_equal(plain.len, 5);
+	/* [aa][aa][b][aa]: a short chunk before the last */
+	assert_int_equal(blocklist_push(&req, full.v[0].data, full.v[0].len), RC_OK);
+	plain.len = 0;
+	assert_int_equal(rsa_decrypt_request(k, &req, &gone, &plain), RC_ERR_PROTOCOL);
+	assert_int_equal(plain.len, 0);
+	assert_int_equal(rsa_decrypt(k, &req, &plain), RC_OK); /* the lenient decoder takes it */
+	blocklist_free(&req);
+	/* [b][aa]: the last longer than the first */
+	assert_int_equal(blocklist_push(&req, small.v[0].data, small.v[0].len), RC_OK);
+	assert_int_equal(blocklist_push(&req, full.v[0].data, full.v[0].len), RC_OK);
+	plain.len = 0;
+	assert_int_equal(rsa_decrypt_request(k, &req, NULL, &plain), RC_ERR_PROTOCOL);
+	/* the peer left: nothing is decrypted */
+	atomic_store(&gone, 1);
+	assert_int_equal(rsa_decrypt_request(k, &full, &gone, &plain), RC_ERR_EOF);
+	assert_int_equal(plain.len, 0);
+	/* the block count a byte size can need */
+	assert_int_equal(wire_max_blocks(256, 1024), 10);
+	assert_int_equal(wire_max_blocks(256, 0), 2);
+	assert_int_equal(wire_max_blocks(128, 4096 * 5), 4096 * 5 / 64 + 2);
+	bytebuf_free(&plain);
+	blocklist_free(&req);
+	blocklist_free(&full);
+	blocklist_free(&small);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -393,6 +446,7 @@ int main(void)
 		cmocka_unit_test(test_round_trips),
 		cmocka_unit_test(test_nul_and_bad_chunks),
 		cmocka_unit_test(test_decrypt_range),
+		cmocka_unit_test(test_decrypt_request),
 	};
 
 	if (secure_init() != RC_OK)

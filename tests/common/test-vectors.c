@@ -208,6 +208,11 @@ static void test_frames(void **state)
 				assert_int_equal(wire_open(&keys[0], &got, 1024, &text, &text_len), RC_OK);
 				assert_string_equal(text, "{\"cmd\": \"ping\"}");
 				free(text);
+				/* and passes the server's checks on requests */
+				assert_true(got.count <= wire_max_blocks(rsa_modulus_bytes(&keys[0].pub), blocklist_total(&got)));
+				assert_int_equal(wire_open_request(&keys[0], &got, NULL, 1024, &text, &text_len), RC_OK);
+				assert_string_equal(text, "{\"cmd\": \"ping\"}");
+				free(text);
 				/* our encoder gives the same bytes */
 				if (bytewise == 0) {
 					assert_int_equal(wire_seal(&keys[0].pub, rsa_chunk_original(&keys[0].pub), "{\"cmd\": \"ping\"}", 15, &out), RC_OK);
