@@ -6,6 +6,7 @@ server_librsachatserver_a_SOURCES = \
 	server/server_config.h server/server_config.c \
 	server/event_loop.h server/event_loop.c \
 	server/conn.h server/conn.c \
+	server/address.h server/address.c \
 	server/worker_pool.h server/worker_pool.c \
 	server/request.h server/request.c \
 	server/dispatch.h server/dispatch.c \

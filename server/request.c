@@ -10,6 +10,7 @@
 #include "errors.h"
 #include "jsonx.h"
 #include "log.h"
+#include "protocol.h"
 #include "secure.h"
 #include "wire.h"
 
@@ -44,27 +45,101 @@ void request_job_free(struct request_job *job)
 	free(job->login);
 	secure_wipe(&job->proof, sizeof job->proof);
 	blocklist_free(&job->request);
+	json_object_put(job->parsed);
 	bytebuf_free(&job->response);
 	free(job);
 }
 
-void request_process(const struct request_ctx *ctx, struct store *st, struct request_job *job)
+/* ping and goodbye are answered before any database access (dispatch_request). */
+static int request_needs_no_store(struct json_object *req)
 {
-	struct dispatch_identity id = { job->e_dec, job->n_dec, job->login };
-	struct json_object *req = NULL, *resp = NULL;
+	const char *cmd = req && json_object_is_type(req, json_type_object) ? jsonx_get_string(req, "cmd") : NULL;
+
+	return cmd && (strcmp(cmd, PROTO_CMD_PING) == 0 || strcmp(cmd, PROTO_CMD_GOODBYE) == 0);
+}
+
+/* Room for a response of `bytes` under the output limits, reserved in
+ * *reserved; RC_ERR_TOO_LARGE (logged) when there is none. */
+static int request_output_reserve(const struct request_ctx *ctx, const struct request_job *job, size_t bytes,
+                                  size_t *reserved)
+{
+	struct request_output *out = ctx->output;
+	size_t before;
+
+	*reserved = 0;
+	if (!out)
+		return RC_OK;
+	if (out->max_response && bytes > out->max_response) {
+		log_warn(job->conn_id, "a response of %zu bytes is over --max-output (%zu); closing", bytes,
+		         out->max_response);
+		return RC_ERR_TOO_LARGE;
+	}
+	before = atomic_fetch_add(&out->reserved, bytes);
+	if (out->max_total && bytes > REQUEST_OUTPUT_SMALL_BYTES && before + bytes > out->max_total) {
+		atomic_fetch_sub(&out->reserved, bytes);
+		log_warn(job->conn_id, "a response of %zu bytes does not fit: %zu bytes of responses wait to be sent "
+		         "(--max-output-total %zu); closing", bytes, before, out->max_total);
+		return RC_ERR_TOO_LARGE;
+	}
+	*reserved = bytes;
+	return RC_OK;
+}
+
+void request_output_release(struct request_output *output, size_t reserved)
+{
+	if (output && reserved)
+		atomic_fetch_sub(&output->reserved, reserved);
+}
+
+/* Seals resp for the client into job->response (a long answer's blocks
+ * encrypted on every core) once the output limits make room for it, and
+ * sets job->outcome. */
+static void request_seal(const struct request_ctx *ctx, struct request_job *job, struct json_object *resp,
+                         int close_after)
+{
 	const struct rsa_public *to = job->client_key;
-	size_t chunk = ctx->response_chunk_wide ? rsa_chunk_wide(to) : rsa_chunk_original(to);
-	const char *text_out;
+	size_t chunk = ctx->response_chunk_wide ? rsa_chunk_wide(to) : rsa_chunk_original(to), len;
+	const char *text = jsonx_to_string(resp, &len);
+	size_t blocks = len / chunk + 1, frame = 4 + blocks * (4 + rsa_modulus_bytes(to));
+	int r;
+
+	if (atomic_load(&job->gone)) {
+		job->outcome = REQUEST_GONE;
+		return;
+	}
+	if (request_output_reserve(ctx, job, frame, &job->output_reserved) != RC_OK) {
+		job->outcome = REQUEST_REFUSED;
+		return;
+	}
+	r = wire_seal_threads(to, chunk, ctx->encrypt_threads, text, len, &job->response);
+	if (r != RC_OK) {
+		log_error(job->conn_id, "cannot encrypt the response: %s", rc_strerror(r));
+		job->outcome = REQUEST_FAILED;
+		return;
+	}
+	job->outcome = close_after ? REQUEST_GOODBYE : REQUEST_ANSWERED;
+}
+
+void request_open(const struct request_ctx *ctx, struct request_job *job)
+{
+	struct dispatch_identity id = { job->e_dec, job->n_dec, NULL };
+	struct json_object *req = NULL, *resp = NULL;
 	char *text = NULL;
-	size_t len = 0, len_out;
+	size_t len = 0;
 	int close_after = 0, r;
 
-	job->login = NULL;
+	job->needs_store = 0;
 	job->outcome = REQUEST_FAILED;
-	r = wire_open(ctx->server_key, &job->request, ctx->max_request_bytes, &text, &len);
-	if (r == RC_ERR_RANGE || r == RC_ERR_TOO_LARGE) {
+	r = wire_open_request(ctx->server_key, &job->request, &job->gone, ctx->max_request_bytes, &text, &len);
+	if (r == RC_ERR_EOF) {
+		job->outcome = REQUEST_GONE;
+		goto out;
+	}
+	if (r == RC_ERR_RANGE || r == RC_ERR_TOO_LARGE || r == RC_ERR_PROTOCOL) {
 		log_warn(job->conn_id, "protocol violation: %s in a request; closing",
-		         r == RC_ERR_RANGE ? "an RSA block >= n" : "decrypted text over the size limit");
+		         r == RC_ERR_RANGE       ? "an RSA block >= n"
+		         : r == RC_ERR_PROTOCOL ? "a chunk shorter than the others before the last"
+		                                : "decrypted text over the size limit");
 		job->outcome = REQUEST_VIOLATION;
 		goto out;
 	}
@@ -78,24 +153,50 @@ void request_process(const struct request_ctx *ctx, struct store *st, struct req
 		log_debug(job->conn_id, "request is not text: %s", rc_strerror(r));
 	if (dispatch_key_proof(req, &job->proof, job->require_key_proof, job->conn_id, &resp) != RC_OK)
 		goto out;
-	if (!resp && dispatch_request(st, req, &id, job->conn_id, &resp, &close_after) != RC_OK)
+	if (!resp && request_needs_no_store(req) &&
+	    dispatch_request(NULL, req, &id, job->conn_id, &resp, &close_after) != RC_OK)
 		goto out;
-	/* A long answer's blocks are encrypted on every core. */
-	text_out = jsonx_to_string(resp, &len_out);
-	r = wire_seal_threads(to, chunk, ctx->encrypt_threads, text_out, len_out, &job->response);
-	if (r != RC_OK) {
-		log_error(job->conn_id, "cannot encrypt the response: %s", rc_strerror(r));
-		goto out;
+	if (resp) {
+		request_seal(ctx, job, resp, close_after);
+	} else {
+		job->needs_store = 1;
+		job->parsed = req;
+		req = NULL;
 	}
-	job->outcome = close_after ? REQUEST_GOODBYE : REQUEST_ANSWERED;
 out:
-	job->login = id.login;
+	blocklist_free(&job->request);
 	json_object_put(req);
 	json_object_put(resp);
 	if (text) {
 		secure_wipe(text, len);
 		free(text);
 	}
+}
+
+void request_answer(const struct request_ctx *ctx, struct store *st, struct request_job *job)
+{
+	struct dispatch_identity id = { job->e_dec, job->n_dec, job->login };
+	struct json_object *resp = NULL;
+	int close_after = 0;
+
+	job->login = NULL;
+	job->needs_store = 0;
+	job->outcome = REQUEST_FAILED;
+	if (atomic_load(&job->gone))
+		job->outcome = REQUEST_GONE;
+	else if (dispatch_request(st, job->parsed, &id, job->conn_id, &resp, &close_after) == RC_OK)
+		request_seal(ctx, job, resp, close_after);
+	job->login = id.login;
+	json_object_put(job->parsed);
+	job->parsed = NULL;
+	json_object_put(resp);
 	if (job->response.len > REQUEST_TRIM_BYTES)
 		malloc_trim(0);
+}
+
+void request_process(const struct request_ctx *ctx, struct store *st, struct request_job *job)
+{
+	request_open(ctx, job);
+	if (job->needs_store)
+		request_answer(ctx, st, job);
 }
