@@ -31,7 +31,7 @@ tests_server_test_client_SOURCES = tests/server/test-client.c
 tests_server_test_client_LDADD = $(TESTNET_LIBS)
 
 # Unit tests of server modules that need neither sockets nor a database.
-SERVER_UNIT_TESTS = tests/server/test-event-loop tests/server/test-server-config
+SERVER_UNIT_TESTS = tests/server/test-event-loop tests/server/test-server-config tests/server/test-address
 check_PROGRAMS += $(SERVER_UNIT_TESTS)
 TESTS += $(SERVER_UNIT_TESTS)
 SERVER_UNIT_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/server
@@ -42,6 +42,10 @@ tests_server_test_event_loop_CPPFLAGS = $(SERVER_UNIT_CPPFLAGS)
 tests_server_test_event_loop_CFLAGS = $(SERVER_UNIT_CFLAGS)
 tests_server_test_event_loop_LDADD = $(SERVER_UNIT_LDADD)
 tests_server_test_server_config_SOURCES = tests/server/test-server-config.c
+tests_server_test_address_SOURCES = tests/server/test-address.c
+tests_server_test_address_CPPFLAGS = $(SERVER_UNIT_CPPFLAGS)
+tests_server_test_address_CFLAGS = $(SERVER_UNIT_CFLAGS)
+tests_server_test_address_LDADD = $(SERVER_UNIT_LDADD)
 tests_server_test_server_config_CPPFLAGS = $(SERVER_UNIT_CPPFLAGS)
 tests_server_test_server_config_CFLAGS = $(SERVER_UNIT_CFLAGS)
 tests_server_test_server_config_LDADD = $(SERVER_UNIT_LDADD)
