@@ -53,7 +53,7 @@ enum request_outcome {
 struct request_job {
 	struct request_job *next;           /* queue link */
 	struct worker_lane *lane;   /* the worker pool's: the queue of the client's address */
-	int queued;                 /* worker_pool.h's WORKER_JOB_* (under the pool's lock) */
+	int pool_place;             /* worker_pool.h's WORKER_JOB_* (under the pool's lock) */
 	atomic_int gone;            /* set by the loop when the connection closed: stop */
 	void *owner;                /* the connection; only the loop thread uses it */
 	uint64_t conn_id;           /* for logs */

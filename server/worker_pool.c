@@ -115,7 +115,7 @@ static struct request_job *worker_pool_take_turn(struct worker_pool *pool)
 	if (lane->running >= pool->lane_slots)
 		return NULL;
 	job = worker_pool_fifo_pop(&lane->jobs);
-	job->queued = WORKER_JOB_TAKEN;
+	job->pool_place = WORKER_JOB_TAKEN;
 	lane->running++;
 	worker_pool_ring_remove(pool, lane);
 	if (lane->jobs.head)
@@ -168,7 +168,7 @@ static void *worker_pool_thread_main(void *arg)
 		/* Opened jobs first: they are further along. */
 		if (pool->store_wait.head && pool->in_store < pool->store_slots) {
 			job = worker_pool_fifo_pop(&pool->store_wait);
-			job->queued = WORKER_JOB_TAKEN;
+			job->pool_place = WORKER_JOB_TAKEN;
 		} else if ((job = worker_pool_take_turn(pool))) {
 			pthread_mutex_unlock(&pool->lock);
 			request_open(pool->ctx, job);
@@ -177,7 +177,7 @@ static void *worker_pool_thread_main(void *arg)
 				job->needs_store = 0;
 				job->outcome = REQUEST_GONE;
 			} else if (job->needs_store && pool->in_store >= pool->store_slots) {
-				job->queued = WORKER_JOB_WAITING_FOR_STORE;
+				job->pool_place = WORKER_JOB_WAITING_FOR_STORE;
 				worker_pool_fifo_push(&pool->store_wait, job);
 				continue;
 			}
@@ -258,7 +258,7 @@ void worker_pool_submit(struct worker_pool *pool, struct worker_lane *lane, stru
 {
 	pthread_mutex_lock(&pool->lock);
 	job->lane = lane;
-	job->queued = WORKER_JOB_IN_LANE;
+	job->pool_place = WORKER_JOB_IN_LANE;
 	worker_pool_fifo_push(&lane->jobs, job);
 	if (!lane->in_ring)
 		worker_pool_ring_append(pool, lane);
@@ -291,17 +291,17 @@ int worker_pool_unqueue(struct worker_pool *pool, struct request_job *job)
 	int taken = 1;
 
 	pthread_mutex_lock(&pool->lock);
-	if (job->queued == WORKER_JOB_IN_LANE) {
+	if (job->pool_place == WORKER_JOB_IN_LANE) {
 		worker_pool_fifo_remove(&lane->jobs, job);
 		if (!lane->jobs.head && lane->in_ring)
 			worker_pool_ring_remove(pool, lane);
-	} else if (job->queued == WORKER_JOB_WAITING_FOR_STORE) {
+	} else if (job->pool_place == WORKER_JOB_WAITING_FOR_STORE) {
 		worker_pool_fifo_remove(&pool->store_wait, job);
 		lane->running--;
 	} else {
 		taken = 0;
 	}
-	job->queued = WORKER_JOB_TAKEN;
+	job->pool_place = WORKER_JOB_TAKEN;
 	pthread_mutex_unlock(&pool->lock);
 	return taken;
 }

@@ -14,7 +14,7 @@
 
 struct worker_pool;
 
-/* Where a job is in the pool (request_job.queued). */
+/* Where a job is in the pool (request_job.pool_place). */
 #define WORKER_JOB_TAKEN 0              /* running, done, or not submitted */
 #define WORKER_JOB_IN_LANE 1            /* queued in its lane */
 #define WORKER_JOB_WAITING_FOR_STORE 2  /* opened, waits for a database slot */
