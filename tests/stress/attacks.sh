@@ -6,7 +6,8 @@
 # huge exponent and requests of tiny blocks (both refused), connect / 1 MB
 # request / reset in a loop, clients that ask for an 8 MB history and never
 # read it, 1,000 held connections, requests stuck in a stopped PostgreSQL.
-# Last, SIGTERM with queued work must stop the server within 5 s.
+# Last, SIGTERM with workers stuck in the stopped database, and SIGTERM with
+# queued work, must each stop the server within 5 s.
 . "$top_srcdir/tests/lib/harness.sh"
 
 RS=$top_builddir/tests/stress/rc-stress
@@ -57,13 +58,30 @@ grep -q 'connection limit per address (64) reached' "$RC_SERVER_LOG" ||
 # PostgreSQL stopped (SIGSTOP, so connections hang rather than fail): pings
 # are still answered while requests wait for the database.
 pg_pids="$(head -n 1 "$RC_PG_DATA/postmaster.pid") $(pgrep -P "$(head -n 1 "$RC_PG_DATA/postmaster.pid")" | tr '\n' ' ')"
+# Then SIGTERM while workers still wait on it: the server exits within 5 s
+# anyway (leaving those workers behind), with status 0. PostgreSQL is
+# continued before any check, so the cleanup can stop it.
 kill -STOP $pg_pids
 st=0
 out=$("$RS" --port "$RC_PORT" --server-pid "$RC_SERVER_PID" --timeout 30000 attack db-stall --seconds 8 --conns 16 2>&1) || st=$?
+t0=$(date +%s%N)
+kill -TERM "$RC_SERVER_PID"
+tries=0
+while kill -0 "$RC_SERVER_PID" 2>/dev/null && [ $tries -lt 100 ]; do
+	sleep 0.1
+	tries=$((tries + 1))
+done
+ms=$((($(date +%s%N) - t0) / 1000000))
 kill -CONT $pg_pids
 echo "$out"
 [ $st -eq 0 ] || rc_fail "attack db-stall: pings were not answered while the database was stopped"
-rc_server_stop
+kill -0 "$RC_SERVER_PID" 2>/dev/null && rc_fail "SIGTERM with workers stuck in the database: still running after $ms ms"
+stop_status=0
+wait "$RC_SERVER_PID" || stop_status=$?
+echo "SIGTERM with workers waiting on a stopped database: exited in $ms ms with status $stop_status"
+[ $stop_status -eq 0 ] || rc_fail "the server exited with status $stop_status"
+[ "$ms" -lt 5000 ] || rc_fail "SIGTERM took $ms ms with workers stuck in the database (bound 5000 ms)"
+grep -q 'still busy (in the database?)' "$RC_SERVER_LOG" || rc_fail "no worker was left waiting on the database"
 
 # SIGTERM while 1 MB requests from three addresses wait: the server exits
 # within 5 s (its grace period is 3 s), with status 0.
