@@ -98,6 +98,16 @@ int conn_start(struct conn_env *env, int fd, const char *host, const char *peer)
 	return RC_OK;
 }
 
+/* Drops c's request if no worker has started it: 1 if it did. */
+static int conn_drop_queued_job(struct conn *c)
+{
+	if (!c->job || !worker_pool_unqueue(c->env->pool, c->job))
+		return 0;
+	request_job_free(c->job);
+	c->job = NULL;
+	return 1;
+}
+
 void conn_close(struct conn *c, const char *reason)
 {
 	if (c->state == CONN_CLOSING)
@@ -106,12 +116,8 @@ void conn_close(struct conn *c, const char *reason)
 		log_info(c->id, "closing: %s", reason);
 	/* A queued request is dropped; a running one stops at its next step
 	 * and still comes back (until then c counts against the limits). */
-	if (c->job && worker_pool_unqueue(c->env->pool, c->job)) {
-		request_job_free(c->job);
-		c->job = NULL;
-	} else if (c->job) {
+	if (!conn_drop_queued_job(c) && c->job)
 		atomic_store(&c->job->gone, 1);
-	}
 	c->state = CONN_CLOSING;
 	event_loop_set_events(c->env->loop, c->fd, 0);
 	c->close_next = c->env->closing;
@@ -420,10 +426,7 @@ void conn_drain_all(struct conn_env *env)
 	env->draining = 1;
 	for (struct conn *c = env->all; c; c = c->next) {
 		/* A request no worker has started is dropped with its connection. */
-		if (c->state == CONN_REQUEST_PROCESSING && worker_pool_unqueue(env->pool, c->job)) {
-			request_job_free(c->job);
-			c->job = NULL;
-		}
+		conn_drop_queued_job(c);
 		if (c->state != CONN_RESPONSE_WRITE && !c->job)
 			conn_close(c, "server shutting down");
 	}
