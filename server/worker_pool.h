@@ -1,10 +1,10 @@
 /* Worker threads, each with its own database connection. Jobs wait in
  * lanes, one per client address, and the lanes take turns (round robin), so
  * one address with many requests cannot starve the others; one address has
- * at most half the workers at a time. A job is opened first (decrypted and,
- * when it needs no database, answered: request_open); at most all workers
- * but one are inside the database at once, so a stalled database never
- * holds up ping. Finished jobs come back through a completion queue, and
+ * at most half the workers at a time (one, with fewer than four). A job is
+ * opened first (decrypted and, when it needs no database, answered:
+ * request_open); with two workers or more, at most all but one are inside
+ * the database at once, so a stalled database never holds up ping. Finished jobs come back through a completion queue, and
  * the pool calls a notify function (the event loop's wakeup) so the loop
  * thread collects them. No worker ever touches a socket. */
 #ifndef RC_SERVER_WORKER_POOL_H
