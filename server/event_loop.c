@@ -2,9 +2,9 @@
  * pollfd array handed to poll(), also indexed by fd: an unwatched fd is -1
  * there, which poll() skips. Nothing is rebuilt per round; a round polls
  * descriptors 0..max_fd and walks them until the last ready one.
- * Callbacks may add and remove watches freely (even their own): a watch's
- * revents are cleared whenever it is set or removed, so an fd number
- * reused within a round never hears its previous owner's events.
+ * Callbacks may add and remove watches freely (even their own): an fd's
+ * revents are cleared whenever its watch is added or removed, so an fd
+ * number reused within a round never hears its previous owner's events.
  *
  * poll() costs O(descriptors) per wakeup. Beside 950 to 3,000 idle
  * connections that is about 0.5 ms of server CPU per 4-block send_message
