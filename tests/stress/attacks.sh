@@ -11,8 +11,12 @@
 . "$top_srcdir/tests/lib/harness.sh"
 
 RS=$top_builddir/tests/stress/rc-stress
+# 1,000 held connections need as many descriptors on both sides.
 [ "$(ulimit -n)" = unlimited ] || [ "$(ulimit -n)" -ge 2048 ] || ulimit -n 2048 2>/dev/null ||
 	ulimit -n "$(ulimit -H -n)" 2>/dev/null || true
+limit=$(ulimit -n)
+[ "$limit" = unlimited ] || [ "$limit" -ge 1100 ] ||
+	rc_fail "the open file limit is $limit (hard: $(ulimit -H -n)); this test needs 1100"
 # The sanitizers' allocator keeps freed memory in a quarantine (256 MB by
 # default): a small one lets VmRSS show what the server itself holds.
 ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=16
