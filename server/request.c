@@ -92,21 +92,23 @@ void request_output_release(struct request_output *output, size_t reserved)
 }
 
 /* Seals resp for the client into job->response (a long answer's blocks
- * encrypted on every core) once the output limits make room for it, and
- * sets job->outcome. */
+ * encrypted on every core) if the output limits have room for its frame,
+ * and sets job->outcome. */
 static void request_seal(const struct request_ctx *ctx, struct request_job *job, struct json_object *resp,
                          int close_after)
 {
 	const struct rsa_public *to = job->client_key;
-	size_t chunk = ctx->response_chunk_wide ? rsa_chunk_wide(to) : rsa_chunk_original(to), len;
-	const char *text = jsonx_to_string(resp, &len);
-	size_t blocks = len / chunk + 1, frame = 4 + blocks * (4 + rsa_modulus_bytes(to));
+	size_t chunk = ctx->response_chunk_wide ? rsa_chunk_wide(to) : rsa_chunk_original(to), len, frame;
+	const char *text;
 	int r;
 
 	if (atomic_load(&job->gone)) {
 		job->outcome = REQUEST_GONE;
 		return;
 	}
+	text = jsonx_to_string(resp, &len);
+	/* The frame: its count, and per block a length and at most len(n) bytes. */
+	frame = 4 + (len / chunk + 1) * (4 + rsa_modulus_bytes(to));
 	if (request_output_reserve(ctx, job, frame, &job->output_reserved) != RC_OK) {
 		job->outcome = REQUEST_REFUSED;
 		return;
