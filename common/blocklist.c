@@ -52,16 +52,21 @@ size_t blocklist_total(const struct blocklist *l)
 	return total;
 }
 
-void blocklist_free(struct blocklist *l)
+void blocklist_truncate(struct blocklist *l, size_t keep)
 {
-	size_t i;
+	while (l->count > keep) {
+		struct block *b = &l->v[--l->count];
 
-	for (i = 0; i < l->count; i++) {
-		if (l->v[i].data) {
-			secure_wipe(l->v[i].data, l->v[i].len);
-			free(l->v[i].data);
+		if (b->data) {
+			secure_wipe(b->data, b->len);
+			free(b->data);
 		}
 	}
+}
+
+void blocklist_free(struct blocklist *l)
+{
+	blocklist_truncate(l, 0);
 	free(l->v);
 	blocklist_init(l);
 }

@@ -23,6 +23,8 @@ int blocklist_push(struct blocklist *l, const uint8_t *p, size_t n);
 int blocklist_push_owned(struct blocklist *l, uint8_t *p, size_t n);
 /* Sum of the blocks' lengths. */
 size_t blocklist_total(const struct blocklist *l);
+/* Frees (wiping) the blocks after the first `keep`; the array stays. */
+void blocklist_truncate(struct blocklist *l, size_t keep);
 /* Frees every block (wiping it) and the array. Safe on an initialised empty list. */
 void blocklist_free(struct blocklist *l);
 

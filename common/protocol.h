@@ -58,6 +58,10 @@
 /* Keys we accept from peers (wire-protocol.md, "Our choices"). */
 #define PROTO_MIN_MODULUS_BITS 512u
 #define PROTO_MAX_MODULUS_BITS 16384u
+/* Longest public exponent: 65537 and the original's small random primes
+ * fit; every answer costs one exponentiation by the peer's e, so a huge e
+ * would make a pong cost seconds of CPU. */
+#define PROTO_MAX_PEER_E_BITS 17u
 /* Longest decimal key component read anywhere (wire, key files, known
  * servers): a PROTO_MAX_MODULUS_BITS number has 4933 digits. */
 #define PROTO_MAX_KEY_DIGITS 5000u

@@ -70,7 +70,8 @@ int rsa_public_check(const struct rsa_public *k)
 	bits = mpz_sizeinbase(k->n, 2);
 	if (bits < PROTO_MIN_MODULUS_BITS || bits > PROTO_MAX_MODULUS_BITS)
 		return RC_ERR_KEY;
-	if (mpz_cmp_ui(k->e, 3) < 0 || mpz_even_p(k->e) || mpz_cmp(k->e, k->n) >= 0)
+	if (mpz_cmp_ui(k->e, 3) < 0 || mpz_even_p(k->e) || mpz_cmp(k->e, k->n) >= 0 ||
+	    mpz_sizeinbase(k->e, 2) > PROTO_MAX_PEER_E_BITS)
 		return RC_ERR_KEY;
 	return RC_OK;
 }
@@ -319,18 +320,6 @@ size_t rsa_chunk_wide(const struct rsa_public *k)
 	return len ? len - 1 : 0;
 }
 
-/* Drops the blocks appended to l since it held `keep` blocks. */
-static void rsa_blocks_truncate(struct blocklist *l, size_t keep)
-{
-	while (l->count > keep) {
-		l->count--;
-		if (l->v[l->count].data) {
-			secure_wipe(l->v[l->count].data, l->v[l->count].len);
-			free(l->v[l->count].data);
-		}
-	}
-}
-
 /* Encrypts one chunk (already known not to start with 0x00) into a new block. */
 static int rsa_encrypt_chunk(const struct rsa_public *k, const uint8_t *p, size_t n, mpz_t m, struct blocklist *out)
 {
@@ -367,26 +356,26 @@ int rsa_encrypt(const struct rsa_public *k, const uint8_t *p, size_t n, size_t c
 	}
 	mpz_clear(m);
 	if (rc != RC_OK)
-		rsa_blocks_truncate(out, keep);
+		blocklist_truncate(out, keep);
 	return rc;
 }
 
-int rsa_decrypt(const struct rsa_private *k, const struct blocklist *in, struct bytebuf *out)
+int rsa_decrypt_limited(const struct rsa_private *k, const struct blocklist *in, const struct rsa_decrypt_limits *lim,
+                        struct bytebuf *out)
 {
-	return rsa_decrypt_until(k, in, RSA_NO_DEADLINE, out);
-}
-
-int rsa_decrypt_until(const struct rsa_private *k, const struct blocklist *in, int64_t deadline_ms, struct bytebuf *out)
-{
-	size_t keep = out->len, i;
+	size_t keep = out->len, i, first_len = 0;
 	mpz_t c;
 	int rc = RC_OK;
 
 	mpz_init(c);
 	for (i = 0; i < in->count; i++) {
-		/* Each block is a whole private-key operation: a peer choosing the
-		 * count must not choose how long we work. */
-		if (deadline_ms != RSA_NO_DEADLINE && clock_now_ms() >= deadline_ms) {
+		size_t before = out->len, got;
+
+		if (lim && lim->gone && atomic_load(lim->gone)) {
+			rc = RC_ERR_EOF;
+			break;
+		}
+		if (lim && lim->deadline_ms != RSA_NO_DEADLINE && clock_now_ms() >= lim->deadline_ms) {
 			rc = RC_ERR_TIMEOUT;
 			break;
 		}
@@ -398,6 +387,13 @@ int rsa_decrypt_until(const struct rsa_private *k, const struct blocklist *in, i
 		rsa_private_op(c, c, k);
 		if ((rc = bigint_append(out, c)) != RC_OK)
 			break;
+		got = out->len - before;
+		if (i == 0)
+			first_len = got;
+		if (lim && lim->full_chunks && (got > first_len || (got < first_len && i + 1 < in->count))) {
+			rc = RC_ERR_PROTOCOL;
+			break;
+		}
 	}
 	mpz_clear(c);
 	if (rc != RC_OK && out->len > keep) {
@@ -405,4 +401,9 @@ int rsa_decrypt_until(const struct rsa_private *k, const struct blocklist *in, i
 		out->len = keep;
 	}
 	return rc;
+}
+
+int rsa_decrypt(const struct rsa_private *k, const struct blocklist *in, struct bytebuf *out)
+{
+	return rsa_decrypt_limited(k, in, NULL, out);
 }

@@ -7,6 +7,7 @@
 #define RC_RSA_H
 
 #include <gmp.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -37,7 +38,8 @@ void rsa_private_init(struct rsa_private *k);
 /* Wipes and frees every component. */
 void rsa_private_clear(struct rsa_private *k);
 
-/* RC_OK when a peer's key is acceptable: odd e >= 3, e < n, and a modulus of
+/* RC_OK when a peer's key is acceptable: odd e >= 3 of at most
+ * PROTO_MAX_PEER_E_BITS bits, e < n, and a modulus of
  * PROTO_MIN_MODULUS_BITS..PROTO_MAX_MODULUS_BITS bits; RC_ERR_KEY otherwise. */
 int rsa_public_check(const struct rsa_public *k);
 
@@ -77,10 +79,23 @@ int rsa_encrypt(const struct rsa_public *k, const uint8_t *p, size_t n, size_t c
 /* Decrypts every block with k (CRT) and appends the concatenated minimal
  * encodings to out. RC_ERR_RANGE for a block >= n. */
 int rsa_decrypt(const struct rsa_private *k, const struct blocklist *in, struct bytebuf *out);
-/* No deadline for rsa_decrypt_until. */
-#define RSA_NO_DEADLINE (-1)
-/* rsa_decrypt that stops with RC_ERR_TIMEOUT (out as it was) once
- * clock_now_ms() reaches deadline_ms, checked before each block. */
-int rsa_decrypt_until(const struct rsa_private *k, const struct blocklist *in, int64_t deadline_ms, struct bytebuf *out);
+/* What bounds the decryption of blocks a peer chose (NULL: nothing). */
+struct rsa_decrypt_limits {
+	/* Every chunk but the last decodes to the first one's length and the last
+	 * to no more, as every honest encoder makes them: else RC_ERR_PROTOCOL,
+	 * found block by block. */
+	int full_chunks;
+	/* RC_ERR_EOF once *gone is set (NULL: never): nobody waits any more. */
+	const atomic_int *gone;
+	/* RC_ERR_TIMEOUT once clock_now_ms() reaches it (RSA_NO_DEADLINE, so
+	 * also a zeroed struct: never). */
+	int64_t deadline_ms;
+};
+#define RSA_NO_DEADLINE 0
+/* rsa_decrypt under limits, checked before each block: each block is a whole
+ * private-key operation, and a peer choosing the count must not choose how
+ * long we work. On an error out is as it was (what was added is wiped). */
+int rsa_decrypt_limited(const struct rsa_private *k, const struct blocklist *in, const struct rsa_decrypt_limits *lim,
+                        struct bytebuf *out);
 
 #endif

@@ -299,7 +299,11 @@ int session_request_text(struct session *s, const char *req, size_t req_len, cha
 	}
 	/* The request's deadline covers decrypting the answer too: a server
 	 * choosing millions of blocks must not keep us past it. */
-	rc = wire_open_until(s->me, &blocks, PROTO_CLIENT_MAX_RESPONSE_BYTES, deadline, resp, resp_len);
+	{
+		const struct rsa_decrypt_limits lim = { .deadline_ms = deadline };
+
+		rc = wire_open_limited(s->me, &blocks, &lim, PROTO_CLIENT_MAX_RESPONSE_BYTES, resp, resp_len);
+	}
 	if (rc != RC_OK && rc != RC_ERR_NOMEM) {
 		if (rc != RC_ERR_TIMEOUT)
 			rc = RC_ERR_PROTOCOL;

@@ -34,7 +34,7 @@ int session_connect(struct session *s, const char *host, const char *port, const
  * (malloc'd, NUL-terminated). RC_ERR_EOF, RC_ERR_TIMEOUT (timeout_ms passed,
  * decrypting the response included), RC_ERR_IO, RC_ERR_TOO_LARGE (a response
  * over s->limits) or RC_ERR_PROTOCOL (a response that does not decrypt to
- * UTF-8 text, or has more blocks than its bytes can hold: wire_open_until);
+ * UTF-8 text, or has more blocks than its bytes can hold: wire_open_limited);
  * after any of them the connection is closed and later requests get
  * RC_ERR_EOF. RC_ERR_NUL or
  * RC_ERR_INVAL for a request that cannot be encrypted (connection kept). */

@@ -2,31 +2,35 @@
 
 #include "errors.h"
 #include "frame.h"
+#include "rsa_parallel.h"
 #include "utf8.h"
 #include "wire.h"
 
-int wire_seal(const struct rsa_public *to, size_t chunk, const char *text, size_t len, struct bytebuf *out)
+int wire_seal_threads(const struct rsa_public *to, size_t chunk, unsigned threads, const char *text, size_t len,
+                      struct bytebuf *out)
 {
 	struct blocklist blocks;
 	int rc;
 
 	blocklist_init(&blocks);
-	if ((rc = rsa_encrypt(to, (const uint8_t *)text, len, chunk, &blocks)) == RC_OK)
+	rc = rsa_encrypt_parallel(to, (const uint8_t *)text, len, chunk, threads, &blocks);
+	/* One allocation for the frame: its count, and a length before each block. */
+	if (rc == RC_OK)
+		rc = bytebuf_reserve(out, 4 + 4 * blocks.count + blocklist_total(&blocks));
+	if (rc == RC_OK)
 		rc = frame_write_blocks(out, &blocks);
 	blocklist_free(&blocks);
 	return rc;
 }
 
-int wire_blocks_plausible(const struct rsa_public *reader, const struct blocklist *blocks)
+int wire_seal(const struct rsa_public *to, size_t chunk, const char *text, size_t len, struct bytebuf *out)
 {
-	size_t half = rsa_modulus_bytes(reader) / 2;
-
-	return half == 0 || blocks->count <= blocklist_total(blocks) / half + 2;
+	return wire_seal_threads(to, chunk, 1, text, len, out);
 }
 
-/* Decrypts blocks into UTF-8 text of at most max_len bytes, within the deadline. */
-static int wire_decrypt_text(const struct rsa_private *key, const struct blocklist *blocks, size_t max_len,
-                             int64_t deadline_ms, char **text, size_t *len)
+/* Decrypts blocks into UTF-8 text of at most max_len bytes, under lim. */
+static int wire_decrypt_text(const struct rsa_private *key, const struct blocklist *blocks,
+                             const struct rsa_decrypt_limits *lim, size_t max_len, char **text, size_t *len)
 {
 	struct bytebuf plain;
 	uint8_t *data;
@@ -35,7 +39,7 @@ static int wire_decrypt_text(const struct rsa_private *key, const struct blockli
 	*text = NULL;
 	*len = 0;
 	bytebuf_init_secret(&plain, max_len);
-	if ((rc = rsa_decrypt_until(key, blocks, deadline_ms, &plain)) != RC_OK)
+	if ((rc = rsa_decrypt_limited(key, blocks, lim, &plain)) != RC_OK)
 		goto out;
 	if (plain.len > max_len) {
 		rc = RC_ERR_TOO_LARGE;
@@ -53,15 +57,27 @@ out:
 
 int wire_open(const struct rsa_private *key, const struct blocklist *blocks, size_t max_len, char **text, size_t *len)
 {
-	return wire_decrypt_text(key, blocks, max_len, RSA_NO_DEADLINE, text, len);
+	return wire_decrypt_text(key, blocks, NULL, max_len, text, len);
 }
 
-int wire_open_until(const struct rsa_private *key, const struct blocklist *blocks, size_t max_len, int64_t deadline_ms,
-                    char **text, size_t *len)
+int wire_open_limited(const struct rsa_private *key, const struct blocklist *blocks,
+                      const struct rsa_decrypt_limits *lim, size_t max_len, char **text, size_t *len)
 {
 	*text = NULL;
 	*len = 0;
 	if (!wire_blocks_plausible(&key->pub, blocks))
 		return RC_ERR_TOO_LARGE;
-	return wire_decrypt_text(key, blocks, max_len, deadline_ms, text, len);
+	return wire_decrypt_text(key, blocks, lim, max_len, text, len);
+}
+
+size_t wire_max_blocks(size_t modulus_bytes, size_t total_bytes)
+{
+	size_t half = modulus_bytes / 2 ? modulus_bytes / 2 : 1;
+
+	return total_bytes / half + WIRE_SHORT_BLOCKS_ALLOWED;
+}
+
+int wire_blocks_plausible(const struct rsa_public *reader, const struct blocklist *blocks)
+{
+	return blocks->count <= wire_max_blocks(rsa_modulus_bytes(reader), blocklist_total(blocks));
 }

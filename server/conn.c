@@ -14,7 +14,9 @@
 #include "clock.h"
 #include "errors.h"
 #include "log.h"
+#include "protocol.h"
 #include "secure.h"
+#include "wire.h"
 
 static void conn_handle_event(struct event_loop *loop, int fd, unsigned events, void *arg);
 static void conn_process_input(struct conn *c);
@@ -43,6 +45,9 @@ static void conn_update_events(struct conn *c)
 
 static void conn_free(struct conn *c)
 {
+	request_output_release(c->env->output, c->out_reserved);
+	address_release(&c->env->addresses, c->addr);
+	c->env->count--;
 	frame_reader_free(&c->reader);
 	bytebuf_free(&c->in);
 	bytebuf_free(&c->out);
@@ -55,13 +60,18 @@ static void conn_free(struct conn *c)
 	free(c);
 }
 
-int conn_start(struct conn_env *env, int fd, const char *peer)
+int conn_start(struct conn_env *env, int fd, const char *host, const char *peer)
 {
 	struct conn *c = calloc(1, sizeof *c);
 	int r;
 
 	if (!c)
 		return RC_ERR_NOMEM;
+	if ((r = address_acquire(&env->addresses, host, env->max_per_address, &c->addr)) != RC_OK) {
+		free(c);
+		return r;
+	}
+	env->count++;
 	c->env = env;
 	c->fd = fd;
 	c->id = ++env->next_id;
@@ -84,9 +94,18 @@ int conn_start(struct conn_env *env, int fd, const char *peer)
 	if (env->all)
 		env->all->prev = c;
 	env->all = c;
-	env->count++;
 	log_info(c->id, "connection from %s", c->peer);
 	return RC_OK;
+}
+
+/* Drops c's request if no worker has started it: 1 if it did. */
+static int conn_drop_queued_job(struct conn *c)
+{
+	if (!c->job || !worker_pool_unqueue(c->env->pool, c->job))
+		return 0;
+	request_job_free(c->job);
+	c->job = NULL;
+	return 1;
 }
 
 void conn_close(struct conn *c, const char *reason)
@@ -95,6 +114,10 @@ void conn_close(struct conn *c, const char *reason)
 		return;
 	if (reason)
 		log_info(c->id, "closing: %s", reason);
+	/* A queued request is dropped; a running one stops at its next step
+	 * and still comes back (until then c counts against the limits). */
+	if (!conn_drop_queued_job(c) && c->job)
+		atomic_store(&c->job->gone, 1);
 	c->state = CONN_CLOSING;
 	event_loop_set_events(c->env->loop, c->fd, 0);
 	c->close_next = c->env->closing;
@@ -112,9 +135,8 @@ void conn_reap(struct conn_env *env)
 			event_loop_unwatch(env->loop, c->fd);
 			close(c->fd);
 			c->fd = -1;
-			env->count--;
 		}
-		if (c->job_in_flight) {
+		if (c->job) {
 			link = &c->close_next;
 			continue;
 		}
@@ -153,6 +175,8 @@ static void conn_flush(struct conn *c)
 	 * would hold the largest answer so far for as long as c lives. */
 	bytebuf_free(&c->out);
 	c->out_sent = 0;
+	request_output_release(c->env->output, c->out_reserved);
+	c->out_reserved = 0;
 	if (c->state == CONN_HANDSHAKE_SEND) {
 		c->state = CONN_HANDSHAKE_READ_E;
 	} else if (c->state == CONN_RESPONSE_WRITE) {
@@ -178,7 +202,11 @@ static void conn_finish_handshake(struct conn *c, const struct block *n_block)
 	bigint_from_bytes(c->client_key.n, n_block->data, n_block->len);
 	blocklist_free(&c->key_e);
 	if (rsa_public_check(&c->client_key) != RC_OK) {
-		conn_close(c, "unacceptable client key (modulus size or exponent)");
+		log_warn(c->id, "refused client key: %zu-bit modulus, %zu-bit exponent (accepted: %u to %u bits, an odd "
+		         "exponent of 3 to %u bits)", mpz_sizeinbase(c->client_key.n, 2),
+		         mpz_sizeinbase(c->client_key.e, 2), PROTO_MIN_MODULUS_BITS, PROTO_MAX_MODULUS_BITS,
+		         PROTO_MAX_PEER_E_BITS);
+		conn_close(c, "unacceptable client key");
 		return;
 	}
 	c->e_dec = bigint_to_decimal(c->client_key.e);
@@ -196,9 +224,19 @@ static void conn_finish_handshake(struct conn *c, const struct block *n_block)
 
 static void conn_submit(struct conn *c, struct blocklist *request)
 {
-	struct job *job;
+	size_t total = blocklist_total(request), most = wire_max_blocks(c->env->server_modulus_bytes, total);
+	struct request_job *job;
 
-	if (job_new(c, c->id, c->login, &job) != RC_OK) {
+	/* Each block costs a private-key operation: refuse blocks far shorter
+	 * than a real ciphertext before any is done. */
+	if (request->count > most) {
+		log_warn(c->id, "limit violation: %zu blocks in a request of %zu bytes (a client needs %zu at most)",
+		         request->count, total, most);
+		blocklist_free(request);
+		conn_close(c, "protocol violation");
+		return;
+	}
+	if (request_job_new(c, c->id, c->login, &job) != RC_OK) {
 		blocklist_free(request);
 		conn_close(c, "out of memory");
 		return;
@@ -210,9 +248,9 @@ static void conn_submit(struct conn *c, struct blocklist *request)
 	job->n_dec = c->n_dec;
 	job->peer = c->peer;
 	job->proof = c->proof;
-	c->job_in_flight = 1;
+	c->job = job;
 	c->state = CONN_REQUEST_PROCESSING;
-	worker_pool_submit(c->env->pool, job);
+	worker_pool_submit(c->env->pool, &c->addr->lane, job);
 }
 
 /* A complete frame for the current state. */
@@ -313,16 +351,19 @@ static void conn_handle_event(struct event_loop *loop, int fd, unsigned events, 
 		conn_close(c, "peer hung up");
 }
 
-void conn_handle_job_done(struct job *job)
+void conn_handle_job_done(struct request_job *job)
 {
 	struct conn *c = job->owner;
 
-	c->job_in_flight = 0;
+	c->job = NULL;
 	if (job->login && !c->login) {
 		c->login = job->login;
 		job->login = NULL;
 	}
 	c->proof = job->proof;
+	/* The response's memory stays counted until c sends or drops it. */
+	c->out_reserved = job->output_reserved;
+	job->output_reserved = 0;
 	if (c->state == CONN_CLOSING)
 		goto out;
 	switch (job->outcome) {
@@ -339,12 +380,16 @@ void conn_handle_job_done(struct job *job)
 	case REQUEST_VIOLATION:
 		conn_close(c, "protocol violation");
 		break;
+	case REQUEST_REFUSED:
+		conn_close(c, "response over the output limits");
+		break;
+	case REQUEST_GONE: /* only a closing connection's job stops early */
 	case REQUEST_FAILED:
 		conn_close(c, "internal error");
 		break;
 	}
 out:
-	job_free(job);
+	request_job_free(job);
 }
 
 void conn_sweep(struct conn_env *env, int64_t now_ms)
@@ -366,7 +411,7 @@ void conn_sweep(struct conn_env *env, int64_t now_ms)
 			}
 			break;
 		case CONN_RESPONSE_WRITE:
-			if (now_ms - c->last_activity_ms > env->idle_timeout_ms)
+			if (now_ms - c->last_activity_ms > env->write_timeout_ms)
 				conn_close(c, "peer does not read its response");
 			break;
 		case CONN_REQUEST_PROCESSING:
@@ -379,15 +424,18 @@ void conn_sweep(struct conn_env *env, int64_t now_ms)
 void conn_drain_all(struct conn_env *env)
 {
 	env->draining = 1;
-	for (struct conn *c = env->all; c; c = c->next)
-		if (c->state != CONN_REQUEST_PROCESSING && c->state != CONN_RESPONSE_WRITE)
+	for (struct conn *c = env->all; c; c = c->next) {
+		/* A request no worker has started is dropped with its connection. */
+		conn_drop_queued_job(c);
+		if (c->state != CONN_RESPONSE_WRITE && !c->job)
 			conn_close(c, "server shutting down");
+	}
 }
 
 void conn_free_all(struct conn_env *env)
 {
 	for (struct conn *c = env->all; c; c = c->next) {
-		c->job_in_flight = 0;
+		c->job = NULL; /* freed by the worker pool */
 		conn_close(c, NULL);
 	}
 	conn_reap(env);

@@ -639,6 +639,16 @@ static struct json_object *dispatch_refuse(const struct dispatch_command *c, con
 	return dispatch_error(PROTO_ERR_INCORRECT_CMD);
 }
 
+int dispatch_needs_store(const struct dispatch_policy *policy, struct json_object *req,
+                         const struct dispatch_identity *id)
+{
+	const struct dispatch_command *c = dispatch_find(json_object_is_type(req, json_type_object) ? req : NULL);
+
+	if (c && c->caller == DISPATCH_ANYONE)
+		return 0;
+	return !(c && policy->require_key_proof && !id->proof.proven);
+}
+
 int dispatch_request(struct store *st, const struct dispatch_policy *policy, struct json_object *req,
                      struct dispatch_identity *id, uint64_t conn_id, struct json_object **resp, int *close_after)
 {

@@ -43,6 +43,11 @@ struct dispatch_policy {
 	const struct allowed_keys *allowed_keys; /* NULL: anyone may register */
 };
 
+/* 0 when dispatch_request answers req without the database (st may be
+ * NULL): the commands for anyone (ping, goodbye, the key proof), and any
+ * other command while the policy wants a key proof id has not given. */
+int dispatch_needs_store(const struct dispatch_policy *policy, struct json_object *req,
+                         const struct dispatch_identity *id);
 /* Answers one request through the command table: req is the parsed JSON,
  * or NULL when the request was not JSON at all. *resp gets the response
  * (caller puts it); *close_after is set for goodbye. Database failures

@@ -11,13 +11,6 @@
 #define EVENT_WRITABLE 0x2u
 #define EVENT_ERROR 0x4u /* hang-up or socket error; always reported */
 
-/* With at least EVENT_LOOP_SPLIT_MIN watches, a round polls only those
- * that fired or were re-armed within EVENT_LOOP_HOT_MS, and all of them
- * every EVENT_LOOP_COLD_CHECK_MS (event_loop.c says why). */
-#define EVENT_LOOP_SPLIT_MIN 64u
-#define EVENT_LOOP_HOT_MS 1000
-#define EVENT_LOOP_COLD_CHECK_MS 25
-
 struct event_loop;
 
 typedef void (*event_fd_fn)(struct event_loop *loop, int fd, unsigned events, void *arg);

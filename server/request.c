@@ -8,10 +8,9 @@
 
 #include "dispatch.h"
 #include "errors.h"
-#include "frame.h"
 #include "jsonx.h"
 #include "log.h"
-#include "rsa_parallel.h"
+#include "protocol.h"
 #include "secure.h"
 #include "wire.h"
 
@@ -19,9 +18,9 @@
  * system, so one long history does not leave the arena tens of MB larger. */
 #define REQUEST_TRIM_BYTES (1024u * 1024u)
 
-int job_new(void *owner, uint64_t conn_id, const char *login, struct job **out)
+int request_job_new(void *owner, uint64_t conn_id, const char *login, struct request_job **out)
 {
-	struct job *job;
+	struct request_job *job;
 
 	*out = NULL;
 	job = calloc(1, sizeof *job);
@@ -39,44 +38,85 @@ int job_new(void *owner, uint64_t conn_id, const char *login, struct job **out)
 	return RC_OK;
 }
 
-void job_free(struct job *job)
+void request_job_free(struct request_job *job)
 {
 	if (!job)
 		return;
 	free(job->login);
 	secure_wipe(&job->proof, sizeof job->proof);
 	blocklist_free(&job->request);
+	json_object_put(job->parsed);
 	bytebuf_free(&job->response);
 	free(job);
 }
 
-/* Seals the response for the client like wire_seal, with a long answer's
- * blocks encrypted on every core, and frees each stage (the JSON, the
- * blocks) as soon as the next exists: the peak is about twice the answer. */
-static int request_seal(const struct request_ctx *ctx, const struct job *job, struct json_object **resp,
-                        struct bytebuf *out)
+/* Room for a response of `bytes` under the output limits, reserved in
+ * *reserved; RC_ERR_TOO_LARGE (logged) when there is none. */
+static int request_output_reserve(const struct request_ctx *ctx, const struct request_job *job, size_t bytes,
+                                  size_t *reserved)
 {
-	const struct rsa_public *to = job->client_key;
-	size_t len, chunk = ctx->response_chunk_wide ? rsa_chunk_wide(to) : rsa_chunk_original(to);
-	const char *text = jsonx_to_string(*resp, &len);
-	struct blocklist blocks;
-	int r;
+	struct request_output *out = ctx->output;
+	size_t before;
 
-	blocklist_init(&blocks);
-	r = rsa_encrypt_parallel(to, (const uint8_t *)text, len, chunk, ctx->encrypt_threads, &blocks);
-	json_object_put(*resp);
-	*resp = NULL;
-	/* One allocation for the frame: its count, and a length before each block. */
-	if (r == RC_OK)
-		r = bytebuf_reserve(out, 4 + 4 * blocks.count + blocklist_total(&blocks));
-	if (r == RC_OK)
-		r = frame_write_blocks(out, &blocks);
-	blocklist_free(&blocks);
-	return r;
+	*reserved = 0;
+	if (!out)
+		return RC_OK;
+	if (out->max_response && bytes > out->max_response) {
+		log_warn(job->conn_id, "a response of %zu bytes is over --max-output (%zu); closing", bytes,
+		         out->max_response);
+		return RC_ERR_TOO_LARGE;
+	}
+	before = atomic_fetch_add(&out->reserved, bytes);
+	if (out->max_total && bytes > REQUEST_OUTPUT_SMALL_BYTES && before + bytes > out->max_total) {
+		atomic_fetch_sub(&out->reserved, bytes);
+		log_warn(job->conn_id, "a response of %zu bytes does not fit: %zu bytes of responses wait to be sent "
+		         "(--max-output-total %zu); closing", bytes, before, out->max_total);
+		return RC_ERR_TOO_LARGE;
+	}
+	*reserved = bytes;
+	return RC_OK;
 }
 
-void request_process(const struct request_ctx *ctx, struct store *st, struct job *job)
+void request_output_release(struct request_output *output, size_t reserved)
 {
+	if (output && reserved)
+		atomic_fetch_sub(&output->reserved, reserved);
+}
+
+/* Seals resp for the client into job->response (a long answer's blocks
+ * encrypted on every core) if the output limits have room for its frame,
+ * and sets job->outcome. */
+static void request_seal(const struct request_ctx *ctx, struct request_job *job, struct json_object *resp,
+                         int close_after)
+{
+	const struct rsa_public *to = job->client_key;
+	size_t chunk = ctx->response_chunk_wide ? rsa_chunk_wide(to) : rsa_chunk_original(to), len, frame;
+	const char *text;
+	int r;
+
+	if (atomic_load(&job->gone)) {
+		job->outcome = REQUEST_GONE;
+		return;
+	}
+	text = jsonx_to_string(resp, &len);
+	/* The frame: its count, and per block a length and at most len(n) bytes. */
+	frame = 4 + (len / chunk + 1) * (4 + rsa_modulus_bytes(to));
+	if (request_output_reserve(ctx, job, frame, &job->output_reserved) != RC_OK) {
+		job->outcome = REQUEST_REFUSED;
+		return;
+	}
+	r = wire_seal_threads(to, chunk, ctx->encrypt_threads, text, len, &job->response);
+	if (r != RC_OK) {
+		log_error(job->conn_id, "cannot encrypt the response: %s", rc_strerror(r));
+		job->outcome = REQUEST_FAILED;
+		return;
+	}
+	job->outcome = close_after ? REQUEST_GOODBYE : REQUEST_ANSWERED;
+}
+
+void request_open(const struct request_ctx *ctx, struct request_job *job)
+{
+	const struct rsa_decrypt_limits lim = { .full_chunks = 1, .gone = &job->gone };
 	struct dispatch_identity id = { job->e_dec, job->n_dec, job->peer, job->login, job->proof };
 	struct json_object *req = NULL, *resp = NULL;
 	char *text = NULL;
@@ -84,11 +124,18 @@ void request_process(const struct request_ctx *ctx, struct store *st, struct job
 	int close_after = 0, r;
 
 	job->login = NULL;
+	job->needs_store = 0;
 	job->outcome = REQUEST_FAILED;
-	r = wire_open(ctx->server_key, &job->request, ctx->max_request_bytes, &text, &len);
-	if (r == RC_ERR_RANGE || r == RC_ERR_TOO_LARGE) {
+	r = wire_open_limited(ctx->server_key, &job->request, &lim, ctx->max_request_bytes, &text, &len);
+	if (r == RC_ERR_EOF) {
+		job->outcome = REQUEST_GONE;
+		goto out;
+	}
+	if (r == RC_ERR_RANGE || r == RC_ERR_TOO_LARGE || r == RC_ERR_PROTOCOL) {
 		log_warn(job->conn_id, "protocol violation: %s in a request; closing",
-		         r == RC_ERR_RANGE ? "an RSA block >= n" : "decrypted text over the size limit");
+		         r == RC_ERR_RANGE       ? "an RSA block >= n"
+		         : r == RC_ERR_PROTOCOL ? "a chunk shorter than the others before the last"
+		                                : "decrypted text over the size limit");
 		job->outcome = REQUEST_VIOLATION;
 		goto out;
 	}
@@ -100,24 +147,57 @@ void request_process(const struct request_ctx *ctx, struct store *st, struct job
 		req = NULL;
 	if (r != RC_OK)
 		log_debug(job->conn_id, "request is not text: %s", rc_strerror(r));
-	if (dispatch_request(st, &ctx->policy, req, &id, job->conn_id, &resp, &close_after) != RC_OK)
+	/* ping, goodbye and the key proof are answered here, without waiting
+	 * for the database (a worker stuck there must not hold them up). */
+	if (!dispatch_needs_store(&ctx->policy, req, &id) &&
+	    dispatch_request(NULL, &ctx->policy, req, &id, job->conn_id, &resp, &close_after) != RC_OK)
 		goto out;
-	r = request_seal(ctx, job, &resp, &job->response);
-	if (r != RC_OK) {
-		log_error(job->conn_id, "cannot encrypt the response: %s", rc_strerror(r));
-		goto out;
+	if (resp) {
+		request_seal(ctx, job, resp, close_after);
+	} else {
+		job->needs_store = 1;
+		job->parsed = req;
+		req = NULL;
 	}
-	job->outcome = close_after ? REQUEST_GOODBYE : REQUEST_ANSWERED;
 out:
 	job->login = id.login;
 	job->proof = id.proof;
 	secure_wipe(&id.proof, sizeof id.proof);
+	blocklist_free(&job->request);
 	json_object_put(req);
 	json_object_put(resp);
 	if (text) {
 		secure_wipe(text, len);
 		free(text);
 	}
+}
+
+void request_answer(const struct request_ctx *ctx, struct store *st, struct request_job *job)
+{
+	struct dispatch_identity id = { job->e_dec, job->n_dec, job->peer, job->login, job->proof };
+	struct json_object *resp = NULL;
+	int close_after = 0;
+
+	job->login = NULL;
+	job->needs_store = 0;
+	job->outcome = REQUEST_FAILED;
+	if (atomic_load(&job->gone))
+		job->outcome = REQUEST_GONE;
+	else if (dispatch_request(st, &ctx->policy, job->parsed, &id, job->conn_id, &resp, &close_after) == RC_OK)
+		request_seal(ctx, job, resp, close_after);
+	job->login = id.login;
+	job->proof = id.proof;
+	secure_wipe(&id.proof, sizeof id.proof);
+	json_object_put(job->parsed);
+	job->parsed = NULL;
+	json_object_put(resp);
 	if (job->response.len > REQUEST_TRIM_BYTES)
 		malloc_trim(0);
+}
+
+void request_process(const struct request_ctx *ctx, struct store *st, struct request_job *job)
+{
+	request_open(ctx, job);
+	if (job->needs_store)
+		request_answer(ctx, st, job);
 }

@@ -29,26 +29,28 @@ struct server {
 	struct event_loop *loop;
 	struct conn_env env;
 	struct request_ctx ctx;
+	struct request_output output;
 	int listen_fd;
 	int signal_fd;
 	unsigned max_connections;
 	int64_t shutdown_deadline_ms;   /* 0 while serving */
 };
 
-/* "addr:port" of a socket address, IPv6 in brackets. */
-static void server_format_addr(const struct sockaddr *sa, char *out, size_t outlen)
+/* "addr:port" of a socket address, IPv6 in brackets, and the address
+ * alone in host (ADDRESS_HOST_MAX bytes). */
+static void server_format_addr(const struct sockaddr *sa, char *host, char *out, size_t outlen)
 {
-	char host[INET6_ADDRSTRLEN] = "?";
 	unsigned port = 0;
 
+	snprintf(host, ADDRESS_HOST_MAX, "?");
 	if (sa->sa_family == AF_INET) {
 		const struct sockaddr_in *in = (const void *)sa;
-		inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
+		inet_ntop(AF_INET, &in->sin_addr, host, ADDRESS_HOST_MAX);
 		port = ntohs(in->sin_port);
 		snprintf(out, outlen, "%s:%u", host, port);
 	} else if (sa->sa_family == AF_INET6) {
 		const struct sockaddr_in6 *in6 = (const void *)sa;
-		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
+		inet_ntop(AF_INET6, &in6->sin6_addr, host, ADDRESS_HOST_MAX);
 		port = ntohs(in6->sin6_port);
 		snprintf(out, outlen, "[%s]:%u", host, port);
 	} else {
@@ -103,8 +105,8 @@ static void server_handle_accept(struct event_loop *loop, int fd, unsigned event
 	for (;;) {
 		struct sockaddr_storage ss;
 		socklen_t sl = sizeof ss;
-		char peer[CONN_PEER_MAX];
-		int cfd = accept4(fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		char peer[CONN_PEER_MAX], host[ADDRESS_HOST_MAX];
+		int cfd = accept4(fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC), r;
 
 		if (cfd < 0) {
 			if (errno == EINTR || errno == ECONNABORTED)
@@ -113,18 +115,31 @@ static void server_handle_accept(struct event_loop *loop, int fd, unsigned event
 				log_warn(0, "accept: %s", strerror(errno));
 			return;
 		}
-		server_format_addr((struct sockaddr *)&ss, peer, sizeof peer);
+		server_format_addr((struct sockaddr *)&ss, host, peer, sizeof peer);
 		if (srv->env.count >= srv->max_connections) {
 			log_warn(0, "connection limit (%u) reached: closing the connection from %s",
 			         srv->max_connections, peer);
 			close(cfd);
 			continue;
 		}
-		if (conn_start(&srv->env, cfd, peer) != RC_OK) {
+		if ((r = conn_start(&srv->env, cfd, host, peer)) == RC_ERR_TOO_LARGE) {
+			log_warn(0, "connection limit per address (%u) reached: closing the connection from %s",
+			         srv->env.max_per_address, peer);
+			close(cfd);
+		} else if (r != RC_OK) {
 			log_error(0, "out of memory: closing the connection from %s", peer);
 			close(cfd);
 		}
 	}
+}
+
+static void server_sweep(struct event_loop *loop, void *arg)
+{
+	struct server *srv = arg;
+	int64_t now = clock_now_ms();
+
+	(void)loop;
+	conn_sweep(&srv->env, now);
 }
 
 static void server_begin_shutdown(struct server *srv)
@@ -133,6 +148,8 @@ static void server_begin_shutdown(struct server *srv)
 		return;
 	log_info(0, "shutting down: no new connections, finishing %u open one(s)", srv->env.count);
 	srv->shutdown_deadline_ms = clock_now_ms() + SERVER_SHUTDOWN_GRACE_MS;
+	/* The deadline is checked at least this often, whatever else happens. */
+	event_loop_set_tick(srv->loop, SERVER_SHUTDOWN_TICK_MS, server_sweep, srv);
 	event_loop_unwatch(srv->loop, srv->listen_fd);
 	close(srv->listen_fd);
 	srv->listen_fd = -1;
@@ -153,28 +170,14 @@ static void server_handle_signal(struct event_loop *loop, int fd, unsigned event
 static void server_collect_jobs(struct event_loop *loop, void *arg)
 {
 	struct server *srv = arg;
-	struct job *job = worker_pool_take_done(srv->env.pool);
+	struct request_job *job = worker_pool_take_done(srv->env.pool);
 
 	(void)loop;
 	while (job) {
-		struct job *next = job->next;
+		struct request_job *next = job->next;
 
 		conn_handle_job_done(job);
 		job = next;
-	}
-}
-
-static void server_sweep(struct event_loop *loop, void *arg)
-{
-	struct server *srv = arg;
-	int64_t now = clock_now_ms();
-
-	(void)loop;
-	conn_sweep(&srv->env, now);
-	if (srv->shutdown_deadline_ms && now >= srv->shutdown_deadline_ms) {
-		log_warn(0, "shutdown grace period over: closing %u connection(s)", srv->env.count);
-		for (struct conn *c = srv->env.all; c; c = c->next)
-			conn_close(c, NULL);
 	}
 }
 
@@ -185,12 +188,19 @@ static void server_before_poll(struct event_loop *loop, void *arg)
 	struct server *srv = arg;
 	int busy = 0;
 
+	if (srv->shutdown_deadline_ms && clock_now_ms() >= srv->shutdown_deadline_ms) {
+		/* Running requests learn that their connections are gone and stop. */
+		log_warn(0, "shutdown grace period over: closing %u connection(s)", srv->env.count);
+		for (struct conn *c = srv->env.all; c; c = c->next)
+			conn_close(c, NULL);
+		event_loop_stop(loop);
+	}
 	conn_reap(&srv->env);
 	if (!srv->shutdown_deadline_ms)
 		return;
 	for (struct conn *c = srv->env.all; c; c = c->next)
-		busy |= c->fd >= 0 || c->job_in_flight;
-	if (!busy || clock_now_ms() >= srv->shutdown_deadline_ms)
+		busy |= c->fd >= 0 || c->job;
+	if (!busy)
 		event_loop_stop(loop);
 }
 
@@ -272,7 +282,7 @@ int server_run(const struct server_config *cfg, const struct rsa_private *key, c
 	struct allowed_keys *allowed_keys = NULL;
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof ss;
-	char err[512], where[128];
+	char err[512], where[128], host[ADDRESS_HOST_MAX];
 	long cpus;
 	int r;
 
@@ -291,6 +301,13 @@ int server_run(const struct server_config *cfg, const struct rsa_private *key, c
 	srv.ctx.policy.require_key_proof = cfg->require_key_proof;
 	srv.ctx.policy.registrations_per_hour = cfg->registrations_per_hour;
 	srv.ctx.statement_timeout_ms = cfg->statement_timeout_ms;
+	srv.env.write_timeout_ms = cfg->write_timeout_ms;
+	srv.env.max_per_address = cfg->max_per_address;
+	srv.env.server_modulus_bytes = rsa_modulus_bytes(&key->pub);
+	srv.env.output = &srv.output;
+	srv.output.max_response = cfg->max_output_bytes;
+	srv.output.max_total = cfg->max_output_total_bytes;
+	srv.ctx.output = &srv.output;
 	srv.ctx.server_key = key;
 	srv.ctx.response_chunk_wide = cfg->response_chunk_wide;
 	srv.ctx.max_request_bytes = cfg->max_request_bytes;
@@ -333,7 +350,7 @@ int server_run(const struct server_config *cfg, const struct rsa_private *key, c
 	if (allowed_keys)
 		log_info(0, "registration is closed but for %zu allowed key(s)", allowed_keys_count(allowed_keys));
 	getsockname(srv.listen_fd, (struct sockaddr *)&ss, &sl);
-	server_format_addr((struct sockaddr *)&ss, where, sizeof where);
+	server_format_addr((struct sockaddr *)&ss, host, where, sizeof where);
 	fprintf(stderr, "rsa-chat-server: listening on %s (worker threads: %u); connect with: rsa-chat --host %s --port %u\n",
 	        where, cfg->workers, cfg->listen,
 	        ss.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&ss)->sin6_port)
@@ -344,7 +361,8 @@ int server_run(const struct server_config *cfg, const struct rsa_private *key, c
 	else
 		log_info(0, "stopped");
 out:
-	worker_pool_stop(srv.env.pool);
+	if (worker_pool_stop(srv.env.pool, SERVER_STOP_WORKERS_MS) != RC_OK)
+		return RC_ERR_TIMEOUT; /* workers still use everything: leave it all */
 	srv.env.pool = NULL;
 	if (srv.loop)
 		conn_free_all(&srv.env);

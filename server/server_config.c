@@ -46,6 +46,10 @@ int config_init(struct server_config *cfg)
 	cfg->max_blocks = PROTO_DEFAULT_MAX_BLOCKS;
 	cfg->max_request_bytes = PROTO_DEFAULT_MAX_REQUEST_BYTES;
 	cfg->max_connections = CONFIG_DEFAULT_MAX_CONNECTIONS;
+	cfg->max_per_address = CONFIG_DEFAULT_MAX_PER_ADDRESS;
+	cfg->max_output_bytes = CONFIG_DEFAULT_MAX_OUTPUT_BYTES;
+	cfg->max_output_total_bytes = CONFIG_DEFAULT_MAX_OUTPUT_TOTAL_BYTES;
+	cfg->write_timeout_ms = CONFIG_DEFAULT_WRITE_TIMEOUT_MS;
 	cfg->handshake_timeout_ms = CONFIG_DEFAULT_HANDSHAKE_TIMEOUT_MS;
 	cfg->idle_timeout_ms = CONFIG_DEFAULT_IDLE_TIMEOUT_MS;
 	cfg->log_level = LOG_LEVEL_INFO;
@@ -114,6 +118,10 @@ static const struct config_entry config_entries[] = {
 	{ "max-blocks", CONFIG_NUMBER, FIELD(max_blocks), 1, UINT32_MAX },
 	{ "max-request", CONFIG_NUMBER, FIELD(max_request_bytes), 16, SIZE_MAX / 4 },
 	{ "max-connections", CONFIG_NUMBER, FIELD(max_connections), 1, 1000000 },
+	{ "max-connections-per-address", CONFIG_NUMBER, FIELD(max_per_address), 1, 1000000 },
+	{ "max-output", CONFIG_NUMBER, FIELD(max_output_bytes), 65536, SIZE_MAX / 4 },
+	{ "max-output-total", CONFIG_NUMBER, FIELD(max_output_total_bytes), 65536, SIZE_MAX / 4 },
+	{ "write-timeout", CONFIG_NUMBER, FIELD(write_timeout_ms), 1, INT_MAX },
 	{ "handshake-timeout", CONFIG_NUMBER, FIELD(handshake_timeout_ms), 1, INT_MAX },
 	{ "idle-timeout", CONFIG_NUMBER, FIELD(idle_timeout_ms), 1, INT_MAX },
 	{ "log-level", CONFIG_LOG_LEVEL, FIELD(log_level), 0, 0 },

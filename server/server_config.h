@@ -14,6 +14,10 @@
 #define CONFIG_DEFAULT_HANDSHAKE_TIMEOUT_MS 10000
 #define CONFIG_DEFAULT_IDLE_TIMEOUT_MS 300000
 #define CONFIG_DEFAULT_MAX_CONNECTIONS 1000u
+#define CONFIG_DEFAULT_MAX_PER_ADDRESS 64u
+#define CONFIG_DEFAULT_MAX_OUTPUT_BYTES (64u * 1024u * 1024u)
+#define CONFIG_DEFAULT_MAX_OUTPUT_TOTAL_BYTES (96u * 1024u * 1024u)
+#define CONFIG_DEFAULT_WRITE_TIMEOUT_MS 30000
 #define CONFIG_MAX_WORKERS 256u
 #define CONFIG_MAX_LINE_BYTES 4096u
 #define CONFIG_DEFAULT_REGISTRATIONS_PER_HOUR 20u
@@ -30,6 +34,10 @@ struct server_config {
 	uint32_t max_blocks;          /* blocks in one request */
 	size_t max_request_bytes;     /* sum of one request's blocks */
 	unsigned max_connections;     /* beyond: accepted and closed at once */
+	unsigned max_per_address;     /* the same, from one client address */
+	size_t max_output_bytes;      /* one response */
+	size_t max_output_total_bytes; /* every unsent response together */
+	int write_timeout_ms;         /* a client that takes no bytes of its response for this long is dropped */
 	int handshake_timeout_ms;     /* from accept to a complete client key */
 	int idle_timeout_ms;          /* between requests, and inside a stalled frame */
 	int require_key_proof;        /* user commands only after a key proof (dispatch.c) */

@@ -14,7 +14,7 @@ tests_bench_rsa_bench_SOURCES = tests/bench/rsa-bench.c \
 	tests/bench/benchlib.h tests/bench/benchlib.c
 tests_bench_rsa_bench_LDADD = $(COMMON_LIBS)
 
-dist_noinst_SCRIPTS += tests/bench/run-bench
+dist_noinst_SCRIPTS += tests/bench/run-bench tests/bench/idle-beside-load
 EXTRA_DIST += tests/bench/results.md tests/bench/README.md
 TESTS += tests/bench/loadgen-smoke.sh
 EXTRA_DIST += tests/bench/loadgen-smoke.sh

@@ -18,6 +18,9 @@
 #include "testutil.h"
 #include "wire.h"
 
+/* What the server applies to a request: chunks as an honest encoder makes them. */
+static const struct rsa_decrypt_limits request_limits = { .full_chunks = 1 };
+
 #define N_KEYS 3
 static struct rsa_private keys[N_KEYS];         /* generated: 1024, 1024, 2048 bits */
 static const unsigned key_bits[N_KEYS] = { 1024, 1024, 2048 };
@@ -233,6 +236,12 @@ static void test_public_check(void **state)
 	assert_int_equal(rsa_public_check(&k), RC_ERR_KEY);   /* e < 3 */
 	mpz_set_ui(k.e, 3);
 	assert_int_equal(rsa_public_check(&k), RC_OK);
+	mpz_set_ui(k.e, (1ul << PROTO_MAX_PEER_E_BITS) - 1);
+	assert_int_equal(rsa_public_check(&k), RC_OK);        /* the longest e */
+	mpz_set_ui(k.e, (1ul << PROTO_MAX_PEER_E_BITS) + 1);
+	assert_int_equal(rsa_public_check(&k), RC_ERR_KEY);   /* one bit longer */
+	mpz_sub_ui(k.e, k.n, 2);
+	assert_int_equal(rsa_public_check(&k), RC_ERR_KEY);   /* n - 2: odd, < n, huge */
 	mpz_set(k.e, k.n);
 	assert_int_equal(rsa_public_check(&k), RC_ERR_KEY);   /* e >= n */
 	mpz_set_ui(k.e, 3);
@@ -279,6 +288,11 @@ static void round_trip(const struct rsa_private *k, const char *text, size_t len
 	assert_int_equal(plain.len, len);
 	if (len)
 		assert_memory_equal(plain.data, text, len);
+	/* A request in the original's or our chunks passes the server's checks. */
+	assert_true(blocks.count <= wire_max_blocks(rsa_modulus_bytes(&k->pub), blocklist_total(&blocks)));
+	plain.len = 0;
+	assert_int_equal(rsa_decrypt_limited(k, &blocks, &request_limits, &plain), RC_OK);
+	assert_int_equal(plain.len, len);
 	bytebuf_free(&plain);
 	blocklist_free(&blocks);
 	/* the same through the wire layer */
@@ -374,6 +388,55 @@ static void test_decrypt_range(void **state)
 	blocklist_free(&blocks);
 }
 
+/* Requests: chunks that are not full-size (but the last) are refused block
+ * by block, and a peer that left stops the work. */
+static void test_decrypt_request(void **state)
+{
+	const struct rsa_private *k = &keys[0];
+	struct blocklist full, small, req;
+	struct bytebuf plain;
+	atomic_int gone = 0;
+	const struct rsa_decrypt_limits gone_limits = { .full_chunks = 1, .gone = &gone };
+
+	(void)state;
+	blocklist_init(&full);
+	blocklist_init(&small);
+	blocklist_init(&req);
+	bytebuf_init(&plain, BYTEBUF_UNBOUNDED);
+	assert_int_equal(rsa_encrypt(&k->pub, (const uint8_t *)"aaaa", 4, 2, &full), RC_OK);
+	assert_int_equal(rsa_encrypt(&k->pub, (const uint8_t *)"b", 1, 2, &small), RC_OK);
+	/* [aa][aa][b]: fine */
+	assert_int_equal(blocklist_push(&req, full.v[0].data, full.v[0].len), RC_OK);
+	assert_int_equal(blocklist_push(&req, full.v[1].data, full.v[1].len), RC_OK);
+	assert_int_equal(blocklist_push(&req, small.v[0].data, small.v[0].len), RC_OK);
+	assert_int_equal(rsa_decrypt_limited(k, &req, &gone_limits, &plain), RC_OK);
+	assert_int_equal(plain.len, 5);
+	/* [aa][aa][b][aa]: a short chunk before the last */
+	assert_int_equal(blocklist_push(&req, full.v[0].data, full.v[0].len), RC_OK);
+	plain.len = 0;
+	assert_int_equal(rsa_decrypt_limited(k, &req, &gone_limits, &plain), RC_ERR_PROTOCOL);
+	assert_int_equal(plain.len, 0);
+	assert_int_equal(rsa_decrypt(k, &req, &plain), RC_OK); /* the lenient decoder takes it */
+	blocklist_free(&req);
+	/* [b][aa]: the last longer than the first */
+	assert_int_equal(blocklist_push(&req, small.v[0].data, small.v[0].len), RC_OK);
+	assert_int_equal(blocklist_push(&req, full.v[0].data, full.v[0].len), RC_OK);
+	plain.len = 0;
+	assert_int_equal(rsa_decrypt_limited(k, &req, &request_limits, &plain), RC_ERR_PROTOCOL);
+	/* the peer left: nothing is decrypted */
+	atomic_store(&gone, 1);
+	assert_int_equal(rsa_decrypt_limited(k, &full, &gone_limits, &plain), RC_ERR_EOF);
+	assert_int_equal(plain.len, 0);
+	/* the block count a byte size can need */
+	assert_int_equal(wire_max_blocks(256, 1024), 10);
+	assert_int_equal(wire_max_blocks(256, 0), 2);
+	assert_int_equal(wire_max_blocks(128, 4096 * 5), 4096 * 5 / 64 + 2);
+	bytebuf_free(&plain);
+	blocklist_free(&req);
+	blocklist_free(&full);
+	blocklist_free(&small);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -387,6 +450,7 @@ int main(void)
 		cmocka_unit_test(test_round_trips),
 		cmocka_unit_test(test_nul_and_bad_chunks),
 		cmocka_unit_test(test_decrypt_range),
+		cmocka_unit_test(test_decrypt_request),
 	};
 
 	if (secure_init() != RC_OK)

@@ -21,6 +21,9 @@
 #include "testutil.h"
 #include "wire.h"
 
+/* What the server applies to a request: chunks as an honest encoder makes them. */
+static const struct rsa_decrypt_limits request_limits = { .full_chunks = 1 };
+
 static struct json_object *vectors;
 static struct rsa_private keys[3];  /* the vectors' keys, p and q recovered */
 
@@ -206,6 +209,11 @@ static void test_frames(void **state)
 			for (bytewise = 0; bytewise < 2; bytewise++) {
 				parse_frame(wire, wire_len, FRAME_KIND_BLOCKS, bytewise, &got);
 				assert_int_equal(wire_open(&keys[0], &got, 1024, &text, &text_len), RC_OK);
+				assert_string_equal(text, "{\"cmd\": \"ping\"}");
+				free(text);
+				/* and passes the server's checks on requests */
+				assert_true(got.count <= wire_max_blocks(rsa_modulus_bytes(&keys[0].pub), blocklist_total(&got)));
+				assert_int_equal(wire_open_limited(&keys[0], &got, &request_limits, 1024, &text, &text_len), RC_OK);
 				assert_string_equal(text, "{\"cmd\": \"ping\"}");
 				free(text);
 				/* our encoder gives the same bytes */

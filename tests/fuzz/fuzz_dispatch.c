@@ -400,13 +400,13 @@ static struct json_object *serve_full(struct store *st, struct identity *id, con
 	struct json_object *resp = NULL;
 	struct frame_reader r;
 	struct blocklist blocks;
-	struct job *job;
+	struct request_job *job;
 	char *out = NULL;
 	size_t used, out_len;
 	int sealed;
 
 	*close_after = 0;
-	FUZZ_CHECK(job_new(NULL, 1, id->login, &job) == RC_OK);
+	FUZZ_CHECK(request_job_new(NULL, 1, id->login, &job) == RC_OK);
 	job->client_key = &k->pub;
 	job->e_dec = id->e_dec;
 	job->n_dec = id->n_dec;
@@ -424,7 +424,7 @@ static struct json_object *serve_full(struct store *st, struct identity *id, con
 	/* Too long is the only violation a sealed request can commit. */
 	FUZZ_CHECK((job->outcome == REQUEST_VIOLATION) == (sealed && len > FUZZ_MAX_REQUEST_BYTES));
 	if (job->outcome == REQUEST_VIOLATION) {
-		job_free(job);
+		request_job_free(job);
 		return NULL;
 	}
 	FUZZ_CHECK(job->outcome == REQUEST_ANSWERED || job->outcome == REQUEST_GOODBYE);
@@ -438,7 +438,7 @@ static struct json_object *serve_full(struct store *st, struct identity *id, con
 	free(out);
 	blocklist_free(&blocks);
 	frame_reader_free(&r);
-	job_free(job);
+	request_job_free(job);
 	return resp;
 }
 

@@ -50,7 +50,7 @@ expect() {
 
 run_cases() {
 	expect "--port" rsa-chat-server --po
-	expect "--max-frame --max-blocks --max-request --max-connections" rsa-chat-server --max
+	expect "--max-frame --max-blocks --max-request --max-connections --max-connections-per-address --max-output --max-output-total" rsa-chat-server --max
 	expect "debug" rsa-chat-server --log-level d
 	expect "wide" rsa-chat-server --response-chunk w
 	expect "native original" generate-keys --format ''

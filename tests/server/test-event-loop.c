@@ -1,7 +1,8 @@
 /* The event loop alone: readiness callbacks, unwatching inside callbacks,
- * reusing a freed slot, one ready fd among many, a quiet fd among many
- * served while another is busy, write interest, the
- * periodic tick, the before-poll hook and wakeups from another thread. */
+ * an fd number closed and reused inside a round, one ready fd among many,
+ * a quiet fd among many served while another is busy, an fd far above the
+ * others, write interest, the periodic tick, the before-poll hook and
+ * wakeups from another thread. */
 #include "config.h"
 
 #include <stdarg.h>
@@ -10,6 +11,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -25,6 +27,7 @@ struct counts {
 	int wakeups;
 	int other_fd;       /* a watch the callback removes */
 	int stop_after_ticks;
+	int feed_fd;         /* a pipe's write end a callback writes to */
 };
 
 /* Every test gets a loop and two pipes. */
@@ -132,43 +135,90 @@ static void on_readable_count_stop(struct event_loop *loop, int fd, unsigned eve
 	event_loop_stop(loop);
 }
 
-/* The first callback of a round removes b's watch (ready too) and watches
- * a third pipe, which takes b's slot: the new watch must not get b's
- * readiness in this round, and gets its own in the next. */
+/* The first callback of a round removes b's watch (ready too), closes b
+ * and opens a pipe, which gets b's fd number: the new watch must not get
+ * b's readiness in this round (its pipe is empty, a read would fail), and
+ * gets its own in the next (the before-poll hook writes to it). */
 static int third[2];
 
 static void on_readable_replace_other(struct event_loop *loop, int fd, unsigned events, void *arg)
 {
 	struct counts *c = arg;
 	char buf[16];
+	int old = c->other_fd;
 
 	(void)events;
 	assert_true(read(fd, buf, sizeof buf) > 0);
 	event_loop_unwatch(loop, fd);
-	event_loop_unwatch(loop, c->other_fd);
+	event_loop_unwatch(loop, old);
+	close(old);
+	assert_int_equal(pipe2(third, O_NONBLOCK), 0);
+	assert_int_equal(third[0], old);
 	c->other_fd = third[0];
 	assert_int_equal(event_loop_watch(loop, third[0], EVENT_READABLE, on_readable_count_stop, c), RC_OK);
-	assert_int_equal(write(third[1], "z", 1), 1);
 }
 
-static void test_slot_reused_inside_callback(void **state)
+static void on_before_poll_feed_third(struct event_loop *loop, void *arg)
+{
+	struct counts *c = arg;
+
+	(void)loop;
+	if (c->other_fd == third[0] && c->before_poll++ == 0)
+		assert_int_equal(write(third[1], "z", 1), 1);
+}
+
+static void test_fd_reused_inside_callback(void **state)
 {
 	struct fixture *f = *state;
 
-	assert_int_equal(pipe(third), 0);
+	third[0] = third[1] = -1;
 	assert_int_equal(event_loop_watch(f->loop, f->a[0], EVENT_READABLE, on_readable_replace_other, &f->c), RC_OK);
 	assert_int_equal(event_loop_watch(f->loop, f->b[0], EVENT_READABLE, on_never, &f->c), RC_OK);
+	event_loop_set_before_poll(f->loop, on_before_poll_feed_third, &f->c);
 	assert_int_equal(write(f->a[1], "x", 1), 1);
 	assert_int_equal(write(f->b[1], "y", 1), 1);
+	/* a's fd is below b's, so a's callback runs first in the round. */
+	assert_true(f->a[0] < f->b[0]);
 	f->c.other_fd = f->b[0];
 	assert_int_equal(event_loop_run(f->loop), RC_OK);
 	assert_int_equal(f->c.readable, 1);
 	event_loop_unwatch(f->loop, third[0]);
+	f->b[0] = -1; /* closed by the callback; third[0] holds its number */
 	close(third[0]);
 	close(third[1]);
 }
 
-/* Many watches, some of them removed and their slots reused: only the
+/* An fd far above every other (the table grows to it) is served; its
+ * callback unwatches it and makes a low one ready, which is served next. */
+static void on_high_readable(struct event_loop *loop, int fd, unsigned events, void *arg)
+{
+	struct counts *c = arg;
+	char buf[16];
+
+	assert_true(events & EVENT_READABLE);
+	assert_true(read(fd, buf, sizeof buf) > 0);
+	c->readable++;
+	event_loop_unwatch(loop, fd);
+	close(fd);
+	assert_int_equal(write(c->feed_fd, "y", 1), 1);
+}
+
+static void test_high_fd(void **state)
+{
+	struct fixture *f = *state;
+	int high = dup2(f->a[0], 900);
+
+	assert_int_equal(high, 900);
+	assert_int_equal(event_loop_watch(f->loop, high, EVENT_READABLE, on_high_readable, &f->c), RC_OK);
+	assert_int_equal(event_loop_watch(f->loop, f->b[0], EVENT_READABLE, on_readable_count_stop, &f->c), RC_OK);
+	f->c.other_fd = f->b[0];
+	f->c.feed_fd = f->b[1];
+	assert_int_equal(write(f->a[1], "x", 1), 1);
+	assert_int_equal(event_loop_run(f->loop), RC_OK);
+	assert_int_equal(f->c.readable, 2);
+}
+
+/* Many watches, some of them removed and one watched again: only the
  * ready one is called back, with its own fd. */
 #define MANY_PIPES 40
 
@@ -183,7 +233,7 @@ static void test_one_ready_among_many(void **state)
 	}
 	for (int i = 0; i < MANY_PIPES; i += 3)
 		event_loop_unwatch(f->loop, pipes[i][0]);
-	/* pipes[0]'s old slot is reused by the watch of interest. */
+	/* pipes[0] is watched again, with another callback. */
 	f->c.other_fd = pipes[0][0];
 	assert_int_equal(event_loop_watch(f->loop, pipes[0][0], EVENT_READABLE, on_readable_count_stop, &f->c), RC_OK);
 	assert_int_equal(write(pipes[0][1], "x", 1), 1);
@@ -196,10 +246,9 @@ static void test_one_ready_among_many(void **state)
 	}
 }
 
-/* Beside many quiet watches, one that is ready every round keeps the loop
- * polling the busy ones only: a quiet pipe that becomes readable then must
- * still be served (by the periodic poll over everything). */
-#define SPLIT_PIPES ((int)EVENT_LOOP_SPLIT_MIN + 6)
+/* Beside many quiet watches, one that is ready every round: a quiet pipe
+ * that becomes readable meanwhile is served too. */
+#define SPLIT_PIPES 70
 static int split_pipes[SPLIT_PIPES][2];
 
 static void on_busy(struct event_loop *loop, int fd, unsigned events, void *arg)
@@ -333,7 +382,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_readable_fires, fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_unwatch_inside_callback, fixture_setup, fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_slot_reused_inside_callback, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_fd_reused_inside_callback, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_high_fd, fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_one_ready_among_many, fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_quiet_watch_served_while_busy, fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_no_interest_and_tick, fixture_setup, fixture_teardown),

@@ -18,7 +18,7 @@ limit=$(ulimit -n)
 	rc_fail "the open file limit is $limit (hard: $(ulimit -H -n)); this test needs 1100"
 
 rc_pg_start
-rc_server_start --max-connections 1100 --handshake-timeout $HANDSHAKE_MS --idle-timeout $IDLE_MS --log-level warn
+rc_server_start --max-connections 1100 --max-connections-per-address 1100 --handshake-timeout $HANDSHAKE_MS --idle-timeout $IDLE_MS --log-level warn
 grep -q 'max-connections lowered' "$RC_SERVER_LOG" && rc_fail "the server lowered --max-connections: $(cat "$RC_SERVER_LOG")"
 out=$("$top_builddir/tests/stress/rc-stress" --port "$RC_PORT" --timeout 20000 connections \
 	--server-pid "$RC_SERVER_PID" --idle 900 --stall 50 --trickle 50 \

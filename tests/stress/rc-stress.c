@@ -28,6 +28,22 @@
  *       VmRSS may grow by --max-growth-kb at most (default 64 MB). The
  *       random bytes come from --seed (make check fixes it, so every run
  *       sends the same bytes), or from a fresh seed printed at the start.
+ *   rc-stress --port P attack KIND --server-pid PID [--from ADDR] [--conns N]
+ *           [--seconds S] [--max-rss-kb KB] [--key FILE --user LOGIN]
+ *       One attack from ADDR (default 127.0.0.2) for S seconds (default 8)
+ *       with N connections at a time (default 16), while a normal client
+ *       from the default address registers, then pings, sends and reads its
+ *       history in a loop (pings only for db-stall): every ping must be
+ *       answered within 5 s, each send and read within 15 s, and the
+ *       server's VmRSS stay under KB (default 256 MiB). KIND: huge-e
+ *       (handshakes with n = 2^16384-1, e = n-2: each must be closed),
+ *       tiny-blocks (4,096 one-byte blocks: each must be closed),
+ *       reset-flood (connect, a 1 MB ping, reset), non-reader (get_messages
+ *       of LOGIN's history presenting FILE's public key, never read),
+ *       held (handshaken connections kept open), db-stall (get_users while
+ *       the script has stopped PostgreSQL), queue (1 MB pings kept waiting:
+ *       the script sends SIGTERM meanwhile). Prints the normal client's
+ *       ping p50 / p99 / max and the server's peak VmRSS.
  *
  * Options may come before or after the mode. A failed check prints
  * "rc-stress: FAIL: ..." and makes the exit status 1; 2 is a broken setup.
@@ -38,6 +54,7 @@
 #include <getopt.h>
 #include <json-c/json.h>
 #include <netdb.h>
+#include <arpa/inet.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -77,6 +94,13 @@
 /* Both sides count whole milliseconds. */
 #define ST_CLOCK_ROUNDING_MS 2
 #define ST_TEXT_MAX 256
+#define ST_MAX_PINGS 100000
+/* Under attack: the bound on any ping of the normal client (generous: a
+ * loaded 2-core machine, sanitizers), and on a send_message or
+ * get_messages. */
+#define ST_ATTACK_PING_BOUND_MS 5000
+#define ST_ATTACK_REQUEST_BOUND_MS 15000
+#define ST_ATTACK_MAX_CONNS 2000
 
 static const char *st_host = "127.0.0.1";
 static const char *st_port;
@@ -409,13 +433,39 @@ struct st_normal {
 	const struct rsa_private *key;
 	const char *login;
 	const char *peer;            /* sends go to this user (NULL: pings only) */
+	int read_history;            /* with a peer: get_messages after each send */
 	volatile int stop;
 	pthread_t thread;
-	long pings, sends, failures;
+	long pings, sends, gets, failures;
 	int64_t worst_ping_ms;
+	int64_t worst_other_ms;      /* the slowest send_message or get_messages */
+	int64_t ping_ms[ST_MAX_PINGS]; /* the first ST_MAX_PINGS pings' latencies */
 };
 
-/* Pings (and sends, with a peer) until told to stop; every answer must be right. */
+/* The history with peer holds exactly our `sent` self copies. */
+static int st_expect_history(struct session *s, const char *who, const char *peer, long sent)
+{
+	char req[ST_TEXT_MAX];
+	struct json_object *resp;
+	const char *state, *what;
+	struct json_object *data;
+	int r;
+
+	snprintf(req, sizeof req, "{\"cmd\":\"get_messages\",\"user\":\"%s\"}", peer);
+	r = st_request(s, req, &resp, &state, &what);
+	if (r == RC_OK && (strcmp(state, "ok") != 0 || !json_object_object_get_ex(resp, "data", &data) ||
+	                   !json_object_is_type(data, json_type_array)))
+		r = RC_ERR_SERVER;
+	if (r == RC_OK && json_object_array_length(data) != (size_t)sent)
+		r = RC_ERR_SERVER;
+	if (r != RC_OK)
+		st_fail("%s: %s: %s", who, req, resp ? jsonx_to_string(resp, NULL) : rc_strerror(r));
+	json_object_put(resp);
+	return r;
+}
+
+/* Pings (and sends and reads the history, with a peer) until told to
+ * stop; every answer must be right. */
 static void *st_normal_main(void *arg)
 {
 	struct st_normal *n = arg;
@@ -436,15 +486,32 @@ static void *st_normal_main(void *arg)
 		took = clock_now_ms() - t0;
 		if (took > n->worst_ping_ms)
 			n->worst_ping_ms = took;
+		if (n->pings < ST_MAX_PINGS)
+			n->ping_ms[n->pings] = took;
 		n->pings++;
 		if (n->peer) {
 			snprintf(content, sizeof content, "normal %u message %ld", st_run, n->sends);
 			st_send_request(req, sizeof req, n->peer, content);
+			if (n->read_history) /* as a self copy, so the history shows it */
+				snprintf(req + strlen(req) - 1, sizeof req - strlen(req) + 1, ",\"self_copy\":true}");
+			t0 = clock_now_ms();
 			if (st_expect_ok(&s, n->login, req, PROTO_DATA_SENT) != RC_OK) {
 				n->failures++;
 				break;
 			}
 			n->sends++;
+			if ((took = clock_now_ms() - t0) > n->worst_other_ms)
+				n->worst_other_ms = took;
+		}
+		if (n->peer && n->read_history) {
+			t0 = clock_now_ms();
+			if (st_expect_history(&s, n->login, n->peer, n->sends) != RC_OK) {
+				n->failures++;
+				break;
+			}
+			n->gets++;
+			if ((took = clock_now_ms() - t0) > n->worst_other_ms)
+				n->worst_other_ms = took;
 		}
 		st_sleep_ms(ST_PING_INTERVAL_MS);
 	}
@@ -875,6 +942,364 @@ static int st_cmd_chaos(pid_t server_pid, int random_count, long max_growth_kb)
 
 /* ---- command line ---- */
 
+/* ---- attacks ---- */
+
+enum st_attack_kind {
+	ST_ATTACK_HUGE_E,      /* handshakes with n = 2^16384-1, e = n-2 */
+	ST_ATTACK_TINY_BLOCKS, /* requests of 4,096 one-byte blocks */
+	ST_ATTACK_RESET_FLOOD, /* connect, a 1 MB request, reset, again */
+	ST_ATTACK_NON_READER,  /* get_messages of a long history, never read */
+	ST_ATTACK_HELD,        /* many handshaken connections held open */
+	ST_ATTACK_DB_STALL,    /* requests that wait for a stopped database */
+	ST_ATTACK_QUEUE,       /* 1 MB requests queued, connections kept (for SIGTERM) */
+	ST_ATTACKS,
+};
+
+static const char *const st_attack_names[ST_ATTACKS] = {
+	"huge-e", "tiny-blocks", "reset-flood", "non-reader", "held", "db-stall", "queue",
+};
+
+struct st_attack_opts {
+	pid_t server_pid;
+	const char *from;            /* the attacker's source address */
+	int conns;                   /* connections at once */
+	int seconds;                 /* how long the attack lasts */
+	long max_rss_kb;             /* the server's VmRSS bound meanwhile */
+	const char *key_file;        /* non-reader: the registered key it presents */
+	const char *user;            /* non-reader: whose history it asks for */
+};
+
+/* A raw connection to the server from the address `from`, or -1 when
+ * connect() fails (a full backlog under a flood). */
+static int st_raw_connect_from(const char *from)
+{
+	struct sockaddr_in src;
+	struct addrinfo hints, *res;
+	int fd, r;
+
+	memset(&src, 0, sizeof src);
+	src.sin_family = AF_INET;
+	if (inet_pton(AF_INET, from, &src.sin_addr) != 1)
+		stress_die("--from %s: not an IPv4 address", from);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&src, sizeof src) != 0)
+		stress_die("bind %s: %s", from, strerror(errno));
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_INET;
+	hints.ai_socktype = SOCK_STREAM;
+	if (getaddrinfo(st_host, st_port, &hints, &res) != 0)
+		stress_die("cannot resolve %s", st_host);
+	r = connect(fd, res->ai_addr, res->ai_addrlen);
+	freeaddrinfo(res);
+	if (r != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void st_reset(int fd)
+{
+	struct linger l = { 1, 0 };
+
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+	close(fd);
+}
+
+/* A frame of `count` one-byte blocks: the cheapest request to send that
+ * costs the naive server `count` private-key operations. */
+static void st_tiny_blocks(struct bytebuf *out, unsigned count)
+{
+	struct blocklist l;
+
+	blocklist_init(&l);
+	for (unsigned i = 0; i < count; i++)
+		if (blocklist_push(&l, (const uint8_t *)"\x02", 1) != RC_OK)
+			stress_die("out of memory");
+	if (frame_write_blocks(out, &l) != RC_OK)
+		stress_die("out of memory");
+	blocklist_free(&l);
+}
+
+/* A ping padded to about `bytes` of text, in wide chunks: a valid request
+ * that costs the server one private-key operation per chunk. */
+static void st_big_ping(const struct rsa_public *server, size_t bytes, struct bytebuf *out)
+{
+	static const char head[] = "{\"cmd\":\"ping\",\"pad\":\"";
+	char *json = malloc(bytes + 1);
+	size_t n;
+
+	if (!json || bytes < sizeof head + 2)
+		stress_die("out of memory");
+	memcpy(json, head, sizeof head - 1);
+	for (n = sizeof head - 1; n < bytes - 2; n++)
+		json[n] = 'x';
+	memcpy(json + n, "\"}", 2);
+	if (wire_seal(server, rsa_chunk_wide(server), json, bytes, out) != RC_OK)
+		stress_die("cannot encrypt a request");
+	free(json);
+}
+
+/* The huge key of the first finding: n = 2^16384 - 1, e = n - 2. */
+static void st_huge_e_hello(struct bytebuf *out)
+{
+	mpz_t e, n;
+
+	mpz_inits(e, n, NULL);
+	mpz_ui_pow_ui(n, 2, PROTO_MAX_MODULUS_BITS);
+	mpz_sub_ui(n, n, 1);
+	mpz_sub_ui(e, n, 2);
+	if (testnet_frame_number(out, e) != RC_OK || testnet_frame_number(out, n) != RC_OK)
+		stress_die("out of memory");
+	mpz_clears(e, n, NULL);
+}
+
+/* Reads the client's key from a key file ("e N" and "n N" lines; the
+ * private parts are not needed to ask, only to read the answers). */
+static void st_read_public(const char *path, struct rsa_public *k)
+{
+	char line[8192];
+	FILE *f = fopen(path, "r");
+	int have = 0;
+
+	if (!f)
+		stress_die("cannot open %s", path);
+	while (fgets(line, sizeof line, f)) {
+		if (line[0] == 'e' && line[1] == ' ')
+			have |= (mpz_set_str(k->e, strtok(line + 2, "\n"), 10) == 0) << 0;
+		else if (line[0] == 'n' && line[1] == ' ')
+			have |= (mpz_set_str(k->n, strtok(line + 2, "\n"), 10) == 0) << 1;
+	}
+	fclose(f);
+	if (have != 3)
+		stress_die("%s: no 'e' and 'n' lines", path);
+}
+
+/* p50 / p99 / max of the normal client's pings. */
+static int st_cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void st_ping_summary(struct st_normal *n, int64_t *p50, int64_t *p99, int64_t *max)
+{
+	size_t count = n->pings < ST_MAX_PINGS ? (size_t)n->pings : ST_MAX_PINGS;
+
+	*p50 = *p99 = *max = 0;
+	if (!count)
+		return;
+	qsort(n->ping_ms, count, sizeof n->ping_ms[0], st_cmp_i64);
+	*p50 = n->ping_ms[count / 2];
+	*p99 = n->ping_ms[(count * 99) / 100 < count ? (count * 99) / 100 : count - 1];
+	*max = n->worst_ping_ms;
+}
+
+/* The server must close fd (-1: closed already) within the ping bound. */
+static void st_attack_expect_refused(int fd, const char *what)
+{
+	if (fd < 0)
+		return;
+	if (!st_raw_wait_closed(fd, ST_ATTACK_PING_BOUND_MS))
+		st_fail("%s: the server did not close the connection within %d ms", what, ST_ATTACK_PING_BOUND_MS);
+	close(fd);
+}
+
+/* One round of the attack: opens, sends, and for the refused kinds waits
+ * for the server to close. Returns the connections it made. */
+static long st_attack_round(enum st_attack_kind kind, const struct st_attack_opts *o, const struct bytebuf *hello,
+                            const struct bytebuf *payload, int *held, int *n_held)
+{
+	long made = 0;
+
+	switch (kind) {
+	case ST_ATTACK_HUGE_E:
+	case ST_ATTACK_TINY_BLOCKS: {
+		int fds[64], n = o->conns < 64 ? o->conns : 64;
+
+		for (int i = 0; i < n; i++) {
+			fds[i] = st_raw_connect_from(o->from);
+			if (fds[i] >= 0 && (testnet_send_all(fds[i], hello->data, hello->len) != 0 ||
+			                    (payload->len && testnet_send_all(fds[i], payload->data, payload->len) != 0))) {
+				close(fds[i]);
+				fds[i] = -1; /* already closed by the server */
+			}
+			made++;
+		}
+		for (int i = 0; i < n; i++)
+			st_attack_expect_refused(fds[i], st_attack_names[kind]);
+		break;
+	}
+	case ST_ATTACK_RESET_FLOOD:
+		for (int i = 0; i < o->conns; i++) {
+			int fd = st_raw_connect_from(o->from);
+
+			if (fd < 0)
+				continue;
+			testnet_send_all(fd, hello->data, hello->len);
+			testnet_send_all(fd, payload->data, payload->len);
+			st_reset(fd);
+			made++;
+		}
+		break;
+	case ST_ATTACK_NON_READER:
+	case ST_ATTACK_HELD:
+	case ST_ATTACK_DB_STALL:
+	case ST_ATTACK_QUEUE:
+		/* Tops the held connections up to o->conns (the server may close some). */
+		for (int i = 0; i < *n_held; i++) {
+			uint8_t buf[1];
+			ssize_t r = held[i] >= 0 ? recv(held[i], buf, sizeof buf, MSG_DONTWAIT | MSG_PEEK) : 0;
+
+			if (held[i] >= 0 && (r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK))) {
+				close(held[i]);
+				held[i] = -1;
+			}
+		}
+		for (int i = 0; i < o->conns; i++) {
+			if (i < *n_held && held[i] >= 0)
+				continue;
+			held[i] = st_raw_connect_from(o->from);
+			if (held[i] >= 0 && (testnet_send_all(held[i], hello->data, hello->len) != 0 ||
+			                     (payload->len && testnet_send_all(held[i], payload->data, payload->len) != 0))) {
+				close(held[i]);
+				held[i] = -1;
+			}
+			made++;
+			if (i >= *n_held)
+				*n_held = i + 1;
+		}
+		break;
+	case ST_ATTACKS:
+		break;
+	}
+	return made;
+}
+
+static int st_cmd_attack(enum st_attack_kind kind, const struct st_attack_opts *o)
+{
+	struct rsa_private normal_key, attacker_key;
+	struct rsa_public server, presented;
+	struct bytebuf hello, payload;
+	struct st_normal normal;
+	char login[64], peer[64], req[ST_TEXT_MAX];
+	int *held, n_held = 0, open_held = 0;
+	long rss_before, rss_peak, made = 0;
+	int64_t started, next_round = 0, p50, p99, max;
+
+	st_new_key(&normal_key);
+	st_new_key(&attacker_key);
+	rsa_public_init(&server);
+	rsa_public_init(&presented);
+	bytebuf_init(&hello, BYTEBUF_UNBOUNDED);
+	bytebuf_init(&payload, BYTEBUF_UNBOUNDED);
+	if (!(held = calloc(ST_ATTACK_MAX_CONNS, sizeof *held)))
+		stress_die("out of memory");
+	st_server_key(&normal_key, &server);
+
+	/* The attacker's bytes. */
+	if (kind == ST_ATTACK_HUGE_E)
+		st_huge_e_hello(&hello);
+	else if (kind == ST_ATTACK_NON_READER) {
+		if (!o->key_file || !o->user)
+			stress_die("non-reader needs --key and --user");
+		st_read_public(o->key_file, &presented);
+		st_handshake_bytes(&presented, &hello);
+	} else {
+		st_handshake_bytes(&attacker_key.pub, &hello);
+	}
+	if (kind == ST_ATTACK_TINY_BLOCKS) {
+		st_tiny_blocks(&payload, 4096);
+	} else if (kind == ST_ATTACK_RESET_FLOOD || kind == ST_ATTACK_QUEUE) {
+		st_big_ping(&server, PROTO_DEFAULT_MAX_REQUEST_BYTES - 64 * 1024, &payload);
+	} else if (kind == ST_ATTACK_NON_READER) {
+		snprintf(req, sizeof req, "{\"cmd\":\"get_messages\",\"user\":\"%s\"}", o->user);
+		st_seal(&server, req, &payload);
+	} else if (kind == ST_ATTACK_DB_STALL) {
+		st_seal(&server, "{\"cmd\":\"get_users\"}", &payload);
+	}
+
+	/* The normal client, from the default address: registered, sending and
+	 * reading its history, except while the database is stopped. */
+	memset(&normal, 0, sizeof normal);
+	normal.key = &normal_key;
+	snprintf(login, sizeof login, "fair%u%d", st_run, (int)kind);
+	snprintf(peer, sizeof peer, "fairpeer%u%d", st_run, (int)kind);
+	normal.login = login;
+	if (kind != ST_ATTACK_DB_STALL) {
+		struct rsa_private peer_key;
+		struct session s;
+
+		st_new_key(&peer_key);
+		if (st_connect(&s, &peer_key) == RC_OK) {
+			st_register(&s, peer);
+			session_close(&s);
+		}
+		if (st_connect(&s, &normal_key) == RC_OK) {
+			st_register(&s, login);
+			session_close(&s);
+		}
+		rsa_private_clear(&peer_key);
+		normal.peer = peer;
+		normal.read_history = 1;
+	}
+	if (st_failures)
+		stress_die("cannot set the normal client up");
+
+	rss_before = rss_peak = st_rss_kb(o->server_pid);
+	started = clock_now_ms();
+	st_normal_start(&normal);
+	while (clock_now_ms() - started < (int64_t)o->seconds * 1000) {
+		long rss;
+
+		if (clock_now_ms() >= next_round) {
+			made += st_attack_round(kind, o, &hello, &payload, held, &n_held);
+			/* Held kinds top up once a second; the others go on at once. */
+			next_round = clock_now_ms() + (kind >= ST_ATTACK_NON_READER ? 1000 : 0);
+		}
+		if ((rss = st_rss_kb(o->server_pid)) > rss_peak)
+			rss_peak = rss;
+		if (kind >= ST_ATTACK_NON_READER)
+			st_sleep_ms(50);
+	}
+	st_normal_stop(&normal);
+	for (int i = 0; i < n_held; i++)
+		if (held[i] >= 0) {
+			open_held++;
+			close(held[i]);
+		}
+
+	st_ping_summary(&normal, &p50, &p99, &max);
+	printf("attack %s from %s: %ld connection(s) made, %d still open at the end; normal client: %ld pings "
+	       "p50 %lld / p99 %lld / max %lld ms, %ld sends and %ld history reads (slowest %lld ms), %ld failures; "
+	       "server VmRSS %ld kB before, %ld kB peak\n",
+	       st_attack_names[kind], o->from, made, open_held, normal.pings, (long long)p50, (long long)p99,
+	       (long long)max, normal.sends, normal.gets, (long long)normal.worst_other_ms, normal.failures,
+	       rss_before, rss_peak);
+	if (normal.failures || normal.pings == 0)
+		st_fail("the normal client was not served during %s", st_attack_names[kind]);
+	if (normal.worst_ping_ms > ST_ATTACK_PING_BOUND_MS)
+		st_fail("a ping took %lld ms during %s (bound %d ms)", (long long)normal.worst_ping_ms,
+		        st_attack_names[kind], ST_ATTACK_PING_BOUND_MS);
+	if (normal.peer && (normal.sends == 0 || normal.gets == 0))
+		st_fail("no send_message and get_messages done during %s", st_attack_names[kind]);
+	if (normal.worst_other_ms > ST_ATTACK_REQUEST_BOUND_MS)
+		st_fail("a send_message or get_messages took %lld ms during %s (bound %d ms)",
+		        (long long)normal.worst_other_ms, st_attack_names[kind], ST_ATTACK_REQUEST_BOUND_MS);
+	if (o->max_rss_kb && rss_peak > o->max_rss_kb)
+		st_fail("the server's VmRSS reached %ld kB during %s (bound %ld kB)", rss_peak, st_attack_names[kind],
+		        o->max_rss_kb);
+	free(held);
+	bytebuf_free(&hello);
+	bytebuf_free(&payload);
+	rsa_public_clear(&server);
+	rsa_public_clear(&presented);
+	rsa_private_clear(&normal_key);
+	rsa_private_clear(&attacker_key);
+	return st_failures ? 1 : 0;
+}
+
 static int st_int(const char *s, int min, int max, const char *what)
 {
 	char *end;
@@ -887,7 +1312,8 @@ static int st_int(const char *s, int min, int max, const char *what)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_PID = 256, OPT_IDLE, OPT_STALL, OPT_TRICKLE, OPT_HS_TIMEOUT, OPT_IDLE_TIMEOUT, OPT_RANDOM, OPT_GROWTH, OPT_SEED };
+	enum { OPT_PID = 256, OPT_IDLE, OPT_STALL, OPT_TRICKLE, OPT_HS_TIMEOUT, OPT_IDLE_TIMEOUT, OPT_RANDOM, OPT_GROWTH,
+	       OPT_SEED, OPT_FROM, OPT_CONNS, OPT_SECONDS, OPT_MAX_RSS, OPT_KEY, OPT_USER };
 	static const struct option opts[] = {
 		{ "host", required_argument, NULL, 'H' },
 		{ "port", required_argument, NULL, 'p' },
@@ -901,11 +1327,18 @@ int main(int argc, char **argv)
 		{ "random", required_argument, NULL, OPT_RANDOM },
 		{ "max-growth-kb", required_argument, NULL, OPT_GROWTH },
 		{ "seed", required_argument, NULL, OPT_SEED },
+		{ "from", required_argument, NULL, OPT_FROM },
+		{ "conns", required_argument, NULL, OPT_CONNS },
+		{ "seconds", required_argument, NULL, OPT_SECONDS },
+		{ "max-rss-kb", required_argument, NULL, OPT_MAX_RSS },
+		{ "key", required_argument, NULL, OPT_KEY },
+		{ "user", required_argument, NULL, OPT_USER },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct st_conn_opts conn = { 0, 900, 50, 50, 0, 0 };
 	int random_count = 300, opt, status;
 	long max_growth_kb = 64 * 1024;
+	struct st_attack_opts attack = { 0, "127.0.0.2", 16, 8, 256 * 1024, NULL, NULL };
 	const char *mode;
 
 	stress_prog = "rc-stress";
@@ -923,6 +1356,12 @@ int main(int argc, char **argv)
 		case OPT_RANDOM: random_count = st_int(optarg, 0, 1000000, "--random"); break;
 		case OPT_GROWTH: max_growth_kb = st_int(optarg, 0, 1 << 30, "--max-growth-kb"); break;
 		case OPT_SEED: st_chaos_seed = (uint64_t)st_int(optarg, 1, 1 << 30, "--seed"); break;
+		case OPT_FROM: attack.from = optarg; break;
+		case OPT_CONNS: attack.conns = st_int(optarg, 1, ST_ATTACK_MAX_CONNS, "--conns"); break;
+		case OPT_SECONDS: attack.seconds = st_int(optarg, 1, 3600, "--seconds"); break;
+		case OPT_MAX_RSS: attack.max_rss_kb = st_int(optarg, 0, 1 << 30, "--max-rss-kb"); break;
+		case OPT_KEY: attack.key_file = optarg; break;
+		case OPT_USER: attack.user = optarg; break;
 		default: stress_die("bad option (see the comment at the top of rc-stress.c)");
 		}
 	}
@@ -944,6 +1383,16 @@ int main(int argc, char **argv)
 		if (!conn.server_pid)
 			stress_die("chaos needs --server-pid");
 		status = st_cmd_chaos(conn.server_pid, random_count, max_growth_kb);
+	} else if (strcmp(mode, "attack") == 0 && argc - optind == 2) {
+		int kind = 0;
+
+		while (kind < ST_ATTACKS && strcmp(st_attack_names[kind], argv[optind + 1]) != 0)
+			kind++;
+		if (kind == ST_ATTACKS || !conn.server_pid)
+			stress_die("attack needs --server-pid and one of huge-e, tiny-blocks, reset-flood, non-reader, held, "
+			           "db-stall, queue");
+		attack.server_pid = conn.server_pid;
+		status = st_cmd_attack((enum st_attack_kind)kind, &attack);
 	} else {
 		stress_die("usage: rc-stress --port P outage CLIENTS STOPFILE ACKFILE | connections ... | chaos ...");
 	}

@@ -15,7 +15,8 @@ STRESS_TESTS = \
 	tests/stress/outage.sh \
 	tests/stress/connections.sh \
 	tests/stress/chaos.sh \
-	tests/stress/hostile-client.sh
+	tests/stress/hostile-client.sh \
+	tests/stress/attacks.sh
 TESTS += $(STRESS_TESTS)
 EXTRA_DIST += $(STRESS_TESTS)
 dist_noinst_SCRIPTS += tests/stress/valgrind-server

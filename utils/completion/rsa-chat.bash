@@ -67,7 +67,8 @@ _rsa_chat_complete_value() {
 	--login | --notify-cmd | --poll-interval | --count | \
 		--port | --database | --workers | --max-frame | --max-blocks | --max-request | \
 		--max-connections | --handshake-timeout | --idle-timeout | --registrations-per-hour | \
-		--statement-timeout)
+		--statement-timeout | --max-connections-per-address | --max-output | --max-output-total | \
+		--write-timeout)
 		# A name, a number, a command or a connection string: nothing
 		# sensible to offer.
 		COMPREPLY=()
@@ -126,7 +127,8 @@ _rsa_chat_server() {
 	_rsa_chat_complete_value && return
 	_rsa_chat_reply_words "-c --config --listen --port --key --database --workers
 		--response-chunk --max-frame --max-blocks --max-request --max-connections
-		--handshake-timeout --idle-timeout --log-level --require-key-proof
+		--max-connections-per-address --max-output --max-output-total
+		--handshake-timeout --idle-timeout --write-timeout --log-level --require-key-proof
 		--registrations-per-hour --allowed-keys --statement-timeout
 		-h --help -V --version"
 }
