@@ -61,6 +61,8 @@ static void ui_apply_history(struct ui *u, const struct net_event *ev)
 		ui_info(u, "out of memory");
 	free(in);
 	on_screen = ui_open_contact(u) != NULL && strcmp(ui_open_contact(u)->login, ev->contact) == 0;
+	if (on_screen && ev->older)
+		u->conv_grew_above = 1;
 	/* A first load is history, not news. */
 	if (fresh > 0 && was_loaded) {
 		if (!on_screen && u->bell)
