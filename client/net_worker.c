@@ -32,6 +32,10 @@
 #define NET_IDLE_POLL_MAX_MS 30000
 /* Messages in the page a conversation opens with, and in each older page. */
 #define NET_PAGE_MESSAGES 50
+/* A wait holds the session, so what the user types goes out only after it:
+ * for this long after a key press waits are NET_WAIT_TYPING_MS short. */
+#define NET_TYPING_MS 10000
+#define NET_WAIT_TYPING_MS 200
 /* How long a stopping worker gets for a polite goodbye before its socket is cut. */
 #define NET_STOP_GRACE_MS 500
 
@@ -64,6 +68,7 @@ struct net_worker {
 	int quit;
 	int poll_now;             /* poll before the interval is over */
 	int activity;             /* the user pressed a key since the last poll */
+	int64_t typing_until;     /* waits are short until then (monotonic ms) */
 	uint64_t wait_after;      /* the newest message id a wait brought (kept across sessions) */
 	int session_fd;           /* the socket in use, for net_worker_stop to interrupt */
 	char *open_contact;       /* the conversation on screen, polled every time */
@@ -241,6 +246,7 @@ void net_worker_activity(struct net_worker *w)
 {
 	pthread_mutex_lock(&w->lock);
 	w->activity = 1;
+	w->typing_until = clock_now_ms() + NET_TYPING_MS;
 	pthread_cond_signal(&w->wake);
 	pthread_mutex_unlock(&w->lock);
 }
@@ -624,19 +630,20 @@ static int net_worker_detect_sync(struct net_worker *w, struct net_session *ns)
 	return RC_OK;
 }
 
-/* One wait_messages for every conversation (at most poll_ms long, so that
- * what the user typed meanwhile goes out soon after: see README "Sync");
- * what it brings goes to the UI per conversation. */
+/* One wait_messages for every conversation; what it brings goes to the UI
+ * per conversation. The session cannot send while the wait is parked, so
+ * a wait lasts at most poll_ms, and NET_WAIT_TYPING_MS while the user types. */
 static int net_worker_wait_once(struct net_worker *w, struct net_session *ns, struct decrypt_cache *cache)
 {
 	struct api_messages msgs;
 	uint64_t after;
-	int r, unknown = 0;
+	int r, timeout, unknown = 0;
 
 	pthread_mutex_lock(&w->lock);
 	after = w->wait_after;
+	timeout = clock_now_ms() < w->typing_until && NET_WAIT_TYPING_MS < w->cfg.poll_ms ? NET_WAIT_TYPING_MS : w->cfg.poll_ms;
 	pthread_mutex_unlock(&w->lock);
-	r = api_wait_messages(&ns->s, &ns->sync, after, w->cfg.poll_ms, API_PAGE_MAX, &msgs, ns->err, sizeof(ns->err));
+	r = api_wait_messages(&ns->s, &ns->sync, after, timeout, API_PAGE_MAX, &msgs, ns->err, sizeof(ns->err));
 	if (r != RC_OK) {
 		/* Refused or answered badly: polling still works. */
 		if (!net_worker_is_network_error(r))

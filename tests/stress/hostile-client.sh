@@ -20,7 +20,7 @@
 . "$top_srcdir/tests/lib/harness.sh"
 
 rc_init
-HOSTILE=$top_builddir/tests/stress/hostile-server
+. "$top_srcdir/tests/client/hostile.sh"
 CHAT=$top_builddir/client/rsa-chat
 HOME=$RC_TMP/home
 XDG_DATA_HOME=$RC_TMP/data
@@ -37,30 +37,6 @@ BOB_N=$(key_part bob.key n)
 [ -n "$BOB_E" ] && [ -n "$BOB_N" ] || rc_fail "cannot read bob's key"
 USERS="json:{\"state\":\"ok\",\"data\":[{\"login\":\"bob\",\"open_exponent\":$BOB_E,\"module\":$BOB_N}]}"
 D600=$(printf '%0600d' 0 | tr 0 7)
-HOSTILE_PID=
-
-hostile_stop() {
-	[ -n "$HOSTILE_PID" ] || return 0
-	kill "$HOSTILE_PID" 2>/dev/null
-	wait "$HOSTILE_PID" 2>/dev/null
-	HOSTILE_PID=
-}
-
-# hostile [--handshake KIND] ACTION...: a fresh hostile server; sets PORT.
-hostile() {
-	hostile_stop
-	rm -f "$RC_TMP/port"
-	"$HOSTILE" --key "$RC_TMP/server.key" --port-file "$RC_TMP/port" "$@" >>"$RC_TMP/hostile.log" 2>&1 &
-	HOSTILE_PID=$!
-	tries=0
-	until [ -s "$RC_TMP/port" ]; do
-		tries=$((tries + 1))
-		[ $tries -lt 100 ] && kill -0 "$HOSTILE_PID" 2>/dev/null ||
-			rc_fail "hostile-server did not start: $(cat "$RC_TMP/hostile.log")"
-		sleep 0.1
-	done
-	PORT=$(cat "$RC_TMP/port")
-}
 
 # chat LABEL COMMAND...: the client against the fake server, within 60 s
 # and without a sanitizer report; $st gets its exit status, $RC_TMP/out and

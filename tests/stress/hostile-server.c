@@ -29,13 +29,14 @@
  *                  server of the sync extension (issue 12) holding a
  *                  conversation of N messages with "bob" (every 7th our own
  *                  self copy): register, get_users (bob, carol), get_messages
- *                  (paged or whole), wait_messages, last_message_id, goodbye;
- *                  each request is logged to stderr
+ *                  (paged or whole), wait_messages, last_message_id,
+ *                  send_message (to bob: our self copies join the
+ *                  conversation), goodbye; each request is logged to stderr
  *   store-v1:N     the same conversation served by an original (v1) server:
  *                  "incorrect cmd" to the extension's commands, pages ignored
  * With --arrive K, K more messages from bob arrive one at a time: under
  * store, each one a moment into a wait_messages that finds nothing new;
- * under store-v1, one at each get_users after the first.
+ * under store-v1, one at each get_messages of bob after the first.
  * The client's proof of key possession (key_challenge, key_proof) gets
  * --challenge ACTION instead, by default the original server's
  * "incorrect cmd", so the actions meet the commands themselves.
@@ -335,13 +336,14 @@ struct hs_store {
 	struct hs_message *v;
 	size_t count, cap;
 	unsigned arrivals_left;
-	unsigned users_asked;
+	unsigned bob_asked;
 	const struct rsa_public *client;
 	const struct rsa_private *key;
 };
 
-/* Appends message id (count + 1), encrypted for the client. */
-static void hs_store_add(struct hs_store *st)
+/* Appends message id (count + 1): content, or when NULL a text of its own
+ * encrypted for the client (every 7th our self copy). */
+static void hs_store_add(struct hs_store *st, const char *content)
 {
 	struct hs_message *m;
 	uint64_t id = st->count + 1;
@@ -354,12 +356,16 @@ static void hs_store_add(struct hs_store *st)
 	}
 	m = &st->v[st->count++];
 	m->id = id;
-	m->self_copy = id % 7 == 0;
+	m->self_copy = content != NULL || id % 7 == 0;
 	snprintf(m->created_at, sizeof m->created_at, "2026-11-24T%02u:%02u:%02u.%06u", (unsigned)(10 + id / 3600 % 12),
 	         (unsigned)(id / 60 % 60), (unsigned)(id % 60), (unsigned)id);
 	snprintf(text, sizeof text, "message %llu%s", (unsigned long long)id, m->self_copy ? " (mine)" : "");
-	if (content_encode(st->client, text, strlen(text), rsa_chunk_original(st->client), &m->content) != RC_OK)
+	if (content != NULL)
+		m->content = strdup(content);
+	else if (content_encode(st->client, text, strlen(text), rsa_chunk_original(st->client), &m->content) != RC_OK)
 		stress_die("cannot encrypt");
+	if (m->content == NULL)
+		stress_die("out of memory");
 }
 
 static void hs_store_free(struct hs_store *st)
@@ -440,15 +446,11 @@ static void hs_sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
-static void hs_store_users(int fd, struct hs_store *st)
+static void hs_store_users(int fd, const struct hs_store *st)
 {
 	struct json_object *list = json_object_new_array();
 	static const char *const logins[] = { "bob", "carol" };
 
-	if (st->v1 && st->users_asked++ > 0 && st->arrivals_left > 0) {
-		st->arrivals_left--;
-		hs_store_add(st);
-	}
 	for (size_t i = 0; list != NULL && i < 2; i++) {
 		struct json_object *u = json_object_new_object();
 		if (u == NULL || json_object_array_add(list, u) != 0)
@@ -461,7 +463,7 @@ static void hs_store_users(int fd, struct hs_store *st)
 }
 
 /* get_messages: the whole conversation (v1, or no page asked) or a page. */
-static void hs_store_messages(int fd, const struct hs_store *st, struct json_object *req)
+static void hs_store_messages(int fd, struct hs_store *st, struct json_object *req)
 {
 	const char *user = jsonx_get_string(req, "user");
 	int64_t before = INT64_MAX, after = 0, limit = HS_PAGE_DEFAULT;
@@ -480,6 +482,10 @@ static void hs_store_messages(int fd, const struct hs_store *st, struct json_obj
 		return;
 	}
 	if (user != NULL && strcmp(user, "bob") == 0) {
+		if (st->v1 && st->bob_asked++ > 0 && st->arrivals_left > 0) {
+			st->arrivals_left--;
+			hs_store_add(st, NULL);
+		}
 		/* Ids are 1..count: the range [from, to) of indexes. */
 		from = (size_t)(after < (int64_t)st->count ? after : (int64_t)st->count);
 		to = (size_t)(before - 1 < (int64_t)st->count ? before - 1 : (int64_t)st->count);
@@ -513,7 +519,7 @@ static void hs_store_wait(int fd, struct hs_store *st, struct json_object *req)
 		if (st->arrivals_left > 0 && timeout >= HS_ARRIVE_AFTER_MS) {
 			hs_sleep_ms(HS_ARRIVE_AFTER_MS);
 			st->arrivals_left--;
-			hs_store_add(st);
+			hs_store_add(st, NULL);
 		} else {
 			hs_sleep_ms((long)timeout);
 		}
@@ -553,6 +559,17 @@ static int hs_store_answer(int fd, struct hs_store *st, const char *text, size_t
 		hs_store_messages(fd, st, req);
 	} else if (strcmp(cmd, "wait_messages") == 0 && !st->v1) {
 		hs_store_wait(fd, st, req);
+	} else if (strcmp(cmd, "send_message") == 0) {
+		struct json_object *self;
+		const char *content = jsonx_get_string(req, "content");
+
+		if (content == NULL) {
+			hs_store_reply(fd, st, NULL, "no user or content");
+		} else {
+			if (json_object_object_get_ex(req, "self_copy", &self) && json_object_get_boolean(self))
+				hs_store_add(st, content);
+			hs_store_reply(fd, st, json_object_new_string("sent"), NULL);
+		}
 	} else if (strcmp(cmd, "last_message_id") == 0 && !st->v1) {
 		hs_store_reply(fd, st, json_object_new_int64((int64_t)st->count), NULL);
 	} else if (strcmp(cmd, "ping") == 0) {
@@ -575,7 +592,7 @@ static void hs_store_serve(int fd, const char *action, unsigned arrive, const st
 	struct blocklist l;
 
 	for (unsigned long i = 0; i < n; i++)
-		hs_store_add(&st);
+		hs_store_add(&st, NULL);
 	while (hs_read_frame(fd, FRAME_KIND_BLOCKS, &l) == RC_OK) {
 		char *text = NULL;
 		size_t len = 0;
