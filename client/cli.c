@@ -656,19 +656,26 @@ static int cli_tail_done(const struct cli *c, long printed)
 	return cli_stop || (c->o->count > 0 && printed >= c->o->count);
 }
 
+/* Tells scripts that tail follows now: they wait for this line before
+ * sending what they expect to see. */
+static void cli_tail_announce(void)
+{
+	fputs("rsa-chat: following new messages (Ctrl-C stops)\n", stderr);
+}
+
 /* Tail on a v1 server: rounds of get_messages over every contact, the
  * pause doubling from --poll-interval up to CLI_POLL_MAX_MS while rounds
- * bring nothing, back to --poll-interval on news. */
-static int cli_tail_poll(struct cli *c, long *printed)
+ * bring nothing, back to --poll-interval on news. announce: print the
+ * line for scripts once the first round is done. */
+static int cli_tail_poll(struct cli *c, long *printed, int announce)
 {
 	struct digest_set shown;
 	int pause = c->o->poll_interval_ms, news, r;
 
 	digest_set_init(&shown);
 	r = cli_tail_round(c, &shown, 1, printed, &news);
-	/* Scripts wait for this line before sending what they expect to see. */
-	if (r == RC_OK)
-		fputs("rsa-chat: following new messages (Ctrl-C stops)\n", stderr);
+	if (r == RC_OK && announce)
+		cli_tail_announce();
 	while (r == RC_OK && !cli_tail_done(c, *printed)) {
 		cli_nap(pause);
 		if (cli_stop)
@@ -691,8 +698,8 @@ static int cli_tail_wait(struct cli *c, long *printed)
 	if ((r = api_last_message_id(&c->s, &c->sync, &after, c->err, sizeof(c->err))) != RC_OK)
 		return r;
 	if (c->sync == API_SYNC_NO)
-		return cli_tail_poll(c, printed);
-	fputs("rsa-chat: following new messages (Ctrl-C stops)\n", stderr);
+		return cli_tail_poll(c, printed, 1);
+	cli_tail_announce();
 	while (!cli_tail_done(c, *printed)) {
 		struct api_messages msgs;
 		cli_waiting_fd = c->s.fd;
@@ -700,10 +707,9 @@ static int cli_tail_wait(struct cli *c, long *printed)
 		cli_waiting_fd = -1;
 		if (r != RC_OK)
 			return cli_stop ? RC_OK : r;
-		if (c->sync == API_SYNC_NO) {
-			rc_errf(c->err, sizeof(c->err), "the server stopped knowing wait_messages");
-			return RC_ERR_PROTOCOL;
-		}
+		/* last_message_id without wait_messages: poll after all. */
+		if (c->sync == API_SYNC_NO)
+			return cli_tail_poll(c, printed, 0);
 		for (size_t i = 0; i < msgs.count && r == RC_OK; i++) {
 			unsigned char digest[CHAT_DIGEST_BYTES];
 			after = msgs.v[i].id;

@@ -63,8 +63,8 @@ static void ui_apply_history(struct ui *u, const struct net_event *ev)
 	on_screen = ui_open_contact(u) != NULL && strcmp(ui_open_contact(u)->login, ev->contact) == 0;
 	if (on_screen && ev->older)
 		u->conv_grew_above = 1;
-	/* A first load is history, not news. */
-	if (fresh > 0 && was_loaded) {
+	/* A first load is history, not news; so is an older page. */
+	if (fresh > 0 && was_loaded && !ev->older) {
 		if (!on_screen && u->bell)
 			u->ring_bell = 1;
 		if (u->o->notify_cmd != NULL) {

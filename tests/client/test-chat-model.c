@@ -104,6 +104,43 @@ static void test_merge_order(void **state)
 	chat_model_free(&m);
 }
 
+/* The sync extension's answers: the newest page, then what waits bring,
+ * then older pages, each merged in place by time. */
+static void test_merge_pages(void **state)
+{
+	struct chat_model m;
+	struct chat_incoming h[2];
+	struct chat_contact *c;
+	size_t fresh;
+
+	(void)state;
+	setup_model(&m);
+	h[0] = msg("bob", "2026-11-24T10:00:04.000001", 4, "four");
+	h[1] = msg("alice", "2026-11-24T10:00:05.000001", 5, "five");
+	assert_int_equal(chat_model_merge_history(&m, "bob", h, 2, &fresh), 0);
+	h[0] = msg("bob", "2026-11-24T10:00:06.000001", 6, "six");
+	assert_int_equal(chat_model_merge_history(&m, "bob", h, 1, &fresh), 0);
+	assert_int_equal(fresh, 1);
+	h[0] = msg("bob", "2026-11-24T10:00:02.000001", 2, "two");
+	h[1] = msg("alice", "2026-11-24T10:00:03.000001", 3, "three");
+	assert_int_equal(chat_model_merge_history(&m, "bob", h, 2, &fresh), 0);
+	/* A page that overlaps what is loaded adds only what is new. */
+	h[0] = msg("bob", "2026-11-24T10:00:01.000001", 1, "one");
+	h[1] = msg("bob", "2026-11-24T10:00:02.000001", 2, "two");
+	assert_int_equal(chat_model_merge_history(&m, "bob", h, 2, &fresh), 0);
+	assert_int_equal(fresh, 1);
+	c = contact(&m, "bob");
+	assert_int_equal(c->count, 6);
+	assert_string_equal(c->msgs[0].text, "one");
+	assert_string_equal(c->msgs[1].text, "two");
+	assert_string_equal(c->msgs[2].text, "three");
+	assert_string_equal(c->msgs[3].text, "four");
+	assert_string_equal(c->msgs[4].text, "five");
+	assert_string_equal(c->msgs[5].text, "six");
+	assert_int_equal(c->unread, 4);
+	chat_model_free(&m);
+}
+
 static void test_outbox_states(void **state)
 {
 	struct chat_model m;
@@ -213,6 +250,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_merge_dedup),
 		cmocka_unit_test(test_merge_order),
+		cmocka_unit_test(test_merge_pages),
 		cmocka_unit_test(test_outbox_states),
 		cmocka_unit_test(test_unread),
 		cmocka_unit_test(test_contacts),
