@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -104,39 +105,34 @@ static void test_merge_order(void **state)
 	chat_model_free(&m);
 }
 
-/* The sync extension's answers: the newest page, then what waits bring,
- * then older pages, each merged in place by time. */
+/* The sync extension's answers: the newest page, then what a wait brings,
+ * then older pages (the last one overlapping what is loaded), each merged
+ * in place by time. */
 static void test_merge_pages(void **state)
 {
+	static const char *const texts[] = { "one", "two", "three", "four", "five", "six" };
+	static const struct { size_t from, n, fresh; } answers[] = { { 3, 2, 1 }, { 5, 1, 1 }, { 1, 2, 1 }, { 0, 2, 1 } };
+	struct chat_incoming all[6];
+	char at[6][32];
 	struct chat_model m;
-	struct chat_incoming h[2];
 	struct chat_contact *c;
-	size_t fresh;
 
 	(void)state;
 	setup_model(&m);
-	h[0] = msg("bob", "2026-11-24T10:00:04.000001", 4, "four");
-	h[1] = msg("alice", "2026-11-24T10:00:05.000001", 5, "five");
-	assert_int_equal(chat_model_merge_history(&m, "bob", h, 2, &fresh), 0);
-	h[0] = msg("bob", "2026-11-24T10:00:06.000001", 6, "six");
-	assert_int_equal(chat_model_merge_history(&m, "bob", h, 1, &fresh), 0);
-	assert_int_equal(fresh, 1);
-	h[0] = msg("bob", "2026-11-24T10:00:02.000001", 2, "two");
-	h[1] = msg("alice", "2026-11-24T10:00:03.000001", 3, "three");
-	assert_int_equal(chat_model_merge_history(&m, "bob", h, 2, &fresh), 0);
-	/* A page that overlaps what is loaded adds only what is new. */
-	h[0] = msg("bob", "2026-11-24T10:00:01.000001", 1, "one");
-	h[1] = msg("bob", "2026-11-24T10:00:02.000001", 2, "two");
-	assert_int_equal(chat_model_merge_history(&m, "bob", h, 2, &fresh), 0);
-	assert_int_equal(fresh, 1);
+	for (size_t i = 0; i < 6; i++) {
+		snprintf(at[i], sizeof(at[i]), "2026-11-24T10:00:0%zu.000001", i);
+		/* "three" and "five" are ours. */
+		all[i] = msg(i == 2 || i == 4 ? "alice" : "bob", at[i], (int)i, texts[i]);
+	}
+	for (size_t k = 0; k < sizeof(answers) / sizeof(answers[0]); k++) {
+		size_t fresh;
+		assert_int_equal(chat_model_merge_history(&m, "bob", all + answers[k].from, answers[k].n, &fresh), 0);
+		assert_int_equal(fresh, answers[k].fresh);
+	}
 	c = contact(&m, "bob");
 	assert_int_equal(c->count, 6);
-	assert_string_equal(c->msgs[0].text, "one");
-	assert_string_equal(c->msgs[1].text, "two");
-	assert_string_equal(c->msgs[2].text, "three");
-	assert_string_equal(c->msgs[3].text, "four");
-	assert_string_equal(c->msgs[4].text, "five");
-	assert_string_equal(c->msgs[5].text, "six");
+	for (size_t i = 0; i < c->count; i++)
+		assert_string_equal(c->msgs[i].text, texts[i]);
 	assert_int_equal(c->unread, 4);
 	chat_model_free(&m);
 }
