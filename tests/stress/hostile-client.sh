@@ -213,6 +213,26 @@ for mode in store store-v1; do
 		"$(strip_time)"
 	cp "$RC_TMP/hostile.log" "$RC_TMP/$mode.log"
 done
+# An idle tail on a v1 server polls less and less often: every 0.2 s for 6 s
+# would be 30 rounds; doubling pauses (0.2, 0.4 .. 3.2 s) make 6.
+store "store-v1:30"
+st=0
+timeout --preserve-status -s INT 6 "$CHAT" --port "$PORT" --key "$RC_TMP/me.key" --known-servers "$RC_TMP/known" \
+	--accept-new-server-key --poll-interval 0.2 tail >"$RC_TMP/out" 2>"$RC_TMP/err" || st=$?
+[ $st -eq 0 ] || rc_fail "idle tail: exit status $st; stderr: $(cat "$RC_TMP/err")"
+rounds=$(requests | grep -c '^get_users$')
+[ "$rounds" -ge 2 ] && [ "$rounds" -le 12 ] || rc_fail "idle tail polled $rounds times in 6 s"
+echo "ok - idle tail on a v1 server slows down ($rounds rounds in 6 s)"
+# Ctrl-C ends a tail whose wait is parked at once, not after the 25 s wait.
+store "store:3"
+started=$(date +%s)
+st=0
+timeout --preserve-status -s INT 2 "$CHAT" --port "$PORT" --key "$RC_TMP/me.key" --known-servers "$RC_TMP/known" \
+	--accept-new-server-key tail >"$RC_TMP/out" 2>"$RC_TMP/err" || st=$?
+took=$(($(date +%s) - started))
+[ $st -eq 0 ] || rc_fail "interrupted tail: exit status $st; stderr: $(cat "$RC_TMP/err")"
+[ $took -lt 20 ] || rc_fail "an interrupted tail took $took s to end"
+echo "ok - Ctrl-C ends a parked tail ($took s)"
 grep -q '"cmd":"get_messages"' "$RC_TMP/store.log" && rc_fail "tail with the extension still asks get_messages"
 grep -q '"cmd":"wait_messages","after_id":30,' "$RC_TMP/store.log" || rc_fail "tail does not start from last_message_id"
 
