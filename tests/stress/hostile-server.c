@@ -488,7 +488,7 @@ static void hs_store_messages(int fd, struct hs_store *st, struct json_object *r
 		}
 		/* Ids are 1..count: the range [from, to) of indexes. */
 		from = (size_t)(after < (int64_t)st->count ? after : (int64_t)st->count);
-		to = (size_t)(before - 1 < (int64_t)st->count ? before - 1 : (int64_t)st->count);
+		to = (size_t)(before < 1 ? 0 : before - 1 < (int64_t)st->count ? before - 1 : (int64_t)st->count);
 		if (to < from)
 			to = from;
 		if (paged && to - from > (size_t)limit) {
