@@ -88,20 +88,26 @@ static struct json_object *api_new_request(const char *cmd)
 	return req;
 }
 
-/* Adds a string member; on failure puts req and returns NULL. */
-static struct json_object *api_with_string(struct json_object *req, const char *key, const char *value)
+/* Adds the member key: v (taken, NULL when it could not be made); on
+ * failure puts req and returns NULL. */
+static struct json_object *api_with_member(struct json_object *req, const char *key, struct json_object *v)
 {
-	struct json_object *v;
-
-	if (req == NULL)
-		return NULL;
-	v = json_object_new_string(value);
-	if (v == NULL || json_object_object_add(req, key, v) != 0) {
+	if (req == NULL || v == NULL || json_object_object_add(req, key, v) != 0) {
 		json_object_put(v);
 		json_object_put(req);
 		return NULL;
 	}
 	return req;
+}
+
+static struct json_object *api_with_string(struct json_object *req, const char *key, const char *value)
+{
+	return req == NULL ? NULL : api_with_member(req, key, json_object_new_string(value));
+}
+
+static struct json_object *api_with_int(struct json_object *req, const char *key, int64_t value)
+{
+	return req == NULL ? NULL : api_with_member(req, key, json_object_new_int64(value));
 }
 
 /* A call whose ok data must be the string `expected`. */
@@ -342,6 +348,7 @@ void api_messages_free(struct api_messages *msgs)
 		free(msgs->v[i].sender);
 		free(msgs->v[i].created_at);
 		free(msgs->v[i].content);
+		free(msgs->v[i].peer);
 	}
 	free(msgs->v);
 	msgs->v = NULL;
@@ -366,40 +373,196 @@ static char *api_dup_member(struct json_object *o, const char *key, size_t *len)
 	return copy;
 }
 
-int api_get_messages(struct session *s, const char *user, struct api_messages *out, char *err, size_t errlen)
+/* The "id" of an answer's element: 0 when absent, 1 when present but not
+ * an integer in 1..API_MAX_MESSAGE_ID (reported as *bad). */
+static uint64_t api_message_id(struct json_object *m, int *bad)
+{
+	struct json_object *v;
+	int64_t id;
+
+	*bad = 0;
+	if (!json_object_object_get_ex(m, "id", &v))
+		return 0;
+	id = json_object_get_int64(v);
+	if (!json_object_is_type(v, json_type_int) || id < 1 || (uint64_t)id > API_MAX_MESSAGE_ID) {
+		*bad = 1;
+		return 0;
+	}
+	return (uint64_t)id;
+}
+
+/* Reads the n elements of a messages list into out (from api_call_list);
+ * with want_peer each must carry a "peer" too. */
+static int api_messages_from_json(struct json_object *data, size_t n, const char *cmd, int want_peer,
+                                  struct api_messages *out, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *m = json_object_array_get_idx(data, i);
+		struct api_message *dst = &out->v[out->count++];
+		int bad;
+
+		if (!json_object_is_type(m, json_type_object)) {
+			rc_errf(err, errlen, "%s: entry %zu is not an object", cmd, i);
+			return RC_ERR_PROTOCOL;
+		}
+		dst->sender = api_dup_member(m, "user", NULL);
+		dst->created_at = api_dup_member(m, "created_at", NULL);
+		dst->content = api_dup_member(m, "content", &dst->content_len);
+		if (want_peer)
+			dst->peer = api_dup_member(m, "peer", NULL);
+		if (dst->sender == NULL || dst->created_at == NULL || dst->content == NULL || (want_peer && dst->peer == NULL)) {
+			rc_errf(err, errlen, "%s: entry %zu lacks user, created_at or content strings%s", cmd, i,
+			        want_peer ? " or peer" : "");
+			return RC_ERR_PROTOCOL;
+		}
+		dst->id = api_message_id(m, &bad);
+		if (bad) {
+			rc_errf(err, errlen, "%s: entry %zu has an id that is not a whole number from 1 to 2^53", cmd, i);
+			return RC_ERR_PROTOCOL;
+		}
+	}
+	return RC_OK;
+}
+
+/* Sends a request answered with a list of messages and reads it into out. */
+static int api_fetch_messages(struct session *s, struct json_object *req, const char *cmd, int want_peer,
+                              struct api_messages *out, char *err, size_t errlen)
 {
 	struct json_object *resp, *data;
 	size_t n;
 	int rc;
 
 	out->count = 0;
-	rc = api_call_list(s, api_with_string(api_new_request(PROTO_CMD_GET_MESSAGES), "user", user), "get_messages",
-	                   sizeof(*out->v), &resp, &data, &n, (void **)&out->v, err, errlen);
-	if (rc != RC_OK)
-		goto out;
-	for (size_t i = 0; i < n; i++) {
-		struct json_object *m = json_object_array_get_idx(data, i);
-		struct api_message *dst = &out->v[out->count++];
-
-		if (!json_object_is_type(m, json_type_object)) {
-			rc_errf(err, errlen, "get_messages: entry %zu is not an object", i);
-			rc = RC_ERR_PROTOCOL;
-			goto out;
-		}
-		dst->sender = api_dup_member(m, "user", NULL);
-		dst->created_at = api_dup_member(m, "created_at", NULL);
-		dst->content = api_dup_member(m, "content", &dst->content_len);
-		if (dst->sender == NULL || dst->created_at == NULL || dst->content == NULL) {
-			rc_errf(err, errlen, "get_messages: entry %zu lacks user, created_at or content strings", i);
-			rc = RC_ERR_PROTOCOL;
-			goto out;
-		}
-	}
-out:
+	rc = api_call_list(s, req, cmd, sizeof(*out->v), &resp, &data, &n, (void **)&out->v, err, errlen);
+	if (rc == RC_OK)
+		rc = api_messages_from_json(data, n, cmd, want_peer, out, err, errlen);
 	if (rc != RC_OK)
 		api_messages_free(out);
 	json_object_put(resp);
 	return rc;
+}
+
+int api_get_messages(struct session *s, const char *user, struct api_messages *out, char *err, size_t errlen)
+{
+	return api_fetch_messages(s, api_with_string(api_new_request(PROTO_CMD_GET_MESSAGES), "user", user),
+	                          PROTO_CMD_GET_MESSAGES, 0, out, err, errlen);
+}
+
+/* An extension answer must not be larger than asked, nor out of order or
+ * outside the range: a server that breaks that would make the client skip
+ * or repeat messages. */
+static int api_check_ids(const struct api_messages *msgs, const char *cmd, uint64_t after_id, uint64_t before_id,
+                         unsigned limit, char *err, size_t errlen)
+{
+	uint64_t prev = after_id;
+
+	if (msgs->count > limit) {
+		rc_errf(err, errlen, "%s: %zu messages, %u asked", cmd, msgs->count, limit);
+		return RC_ERR_PROTOCOL;
+	}
+	for (size_t i = 0; i < msgs->count; i++) {
+		uint64_t id = msgs->v[i].id;
+		if (id == 0 || id <= prev || (before_id != 0 && id >= before_id)) {
+			rc_errf(err, errlen, "%s: entry %zu has an id missing, out of order or outside the range asked", cmd, i);
+			return RC_ERR_PROTOCOL;
+		}
+		prev = id;
+	}
+	return RC_OK;
+}
+
+static unsigned api_page_limit(unsigned limit)
+{
+	return limit == 0 || limit > API_PAGE_MAX ? API_PAGE_MAX : limit;
+}
+
+int api_get_messages_page(struct session *s, enum api_sync *sync, const char *user, const struct api_page *page,
+                          struct api_messages *out, char *err, size_t errlen)
+{
+	unsigned limit = api_page_limit(page->limit);
+	struct json_object *req = api_with_string(api_new_request(PROTO_CMD_GET_MESSAGES), "user", user);
+	int rc;
+
+	if (page->before_id != 0)
+		req = api_with_int(req, "before_id", (int64_t)page->before_id);
+	if (page->after_id != 0)
+		req = api_with_int(req, "after_id", (int64_t)page->after_id);
+	req = api_with_int(req, "limit", limit);
+	if ((rc = api_fetch_messages(s, req, PROTO_CMD_GET_MESSAGES, 0, out, err, errlen)) != RC_OK)
+		return rc;
+	if (out->count > 0 && out->v[0].id == 0) {
+		/* The original ignores the page: this is the whole conversation. */
+		for (size_t i = 0; i < out->count; i++)
+			if (out->v[i].id != 0) {
+				rc_errf(err, errlen, "get_messages: some entries have ids, others not");
+				api_messages_free(out);
+				return RC_ERR_PROTOCOL;
+			}
+		*sync = API_SYNC_NO;
+		return RC_OK;
+	}
+	if ((rc = api_check_ids(out, PROTO_CMD_GET_MESSAGES, page->after_id, page->before_id, limit, err, errlen)) != RC_OK) {
+		api_messages_free(out);
+		return rc;
+	}
+	/* An empty page proves nothing: the original answers [] too. */
+	if (out->count > 0)
+		*sync = API_SYNC_YES;
+	return RC_OK;
+}
+
+/* After an "incorrect cmd" answer to a command of the extension: a v1 server. */
+static int api_maybe_v1(int rc, enum api_sync *sync, char *err, size_t errlen)
+{
+	if (rc != RC_ERR_SERVER || strcmp(err, PROTO_ERR_INCORRECT_CMD) != 0)
+		return rc;
+	*sync = API_SYNC_NO;
+	rc_errf(err, errlen, "%s", "");
+	return RC_OK;
+}
+
+int api_wait_messages(struct session *s, enum api_sync *sync, uint64_t after_id, int timeout_ms, unsigned limit,
+                      struct api_messages *out, char *err, size_t errlen)
+{
+	struct json_object *req = api_with_int(api_new_request(API_CMD_WAIT_MESSAGES), "after_id", (int64_t)after_id);
+	int saved_timeout = s->timeout_ms;
+	int rc;
+
+	out->count = 0;
+	out->v = NULL;
+	limit = api_page_limit(limit);
+	req = api_with_int(api_with_int(req, "timeout_ms", timeout_ms), "limit", limit);
+	/* The server may hold the answer for timeout_ms before the request's own time starts. */
+	if (s->timeout_ms > 0)
+		s->timeout_ms += timeout_ms;
+	rc = api_fetch_messages(s, req, API_CMD_WAIT_MESSAGES, 1, out, err, errlen);
+	s->timeout_ms = saved_timeout;
+	if (rc == RC_OK && (rc = api_check_ids(out, API_CMD_WAIT_MESSAGES, after_id, 0, limit, err, errlen)) != RC_OK)
+		api_messages_free(out);
+	if (rc == RC_OK)
+		*sync = API_SYNC_YES;
+	return api_maybe_v1(rc, sync, err, errlen);
+}
+
+int api_last_message_id(struct session *s, enum api_sync *sync, uint64_t *id, char *err, size_t errlen)
+{
+	struct json_object *resp, *data;
+	int64_t v;
+	int rc = api_call(s, api_new_request(API_CMD_LAST_MESSAGE_ID), &resp, &data, err, errlen);
+
+	*id = 0;
+	if (rc == RC_OK) {
+		v = json_object_get_int64(data);
+		if (!json_object_is_type(data, json_type_int) || v < 0 || (uint64_t)v > API_MAX_MESSAGE_ID) {
+			rc_errf(err, errlen, "last_message_id: the answer is not a whole number from 0 to 2^53");
+			rc = RC_ERR_PROTOCOL;
+		} else {
+			*id = (uint64_t)v;
+			*sync = API_SYNC_YES;
+		}
+	}
+	json_object_put(resp);
+	return api_maybe_v1(rc, sync, err, errlen);
 }
 
 int api_check_text(const char *text, size_t len, char *err, size_t errlen)

@@ -6,6 +6,7 @@
 #define RC_CLIENT_API_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "rsa.h"
 #include "session.h"
@@ -30,6 +31,8 @@ struct api_message {
 	char *created_at;
 	char *content;
 	size_t content_len;
+	uint64_t id;  /* the sync extension's message id; 0 from a v1 answer */
+	char *peer;   /* wait_messages: the other party of the conversation; else NULL */
 };
 
 struct api_messages {
@@ -68,6 +71,45 @@ void api_users_free(struct api_users *users);
 /* The conversation with user, as the server stores it (still encrypted). */
 int api_get_messages(struct session *s, const char *user, struct api_messages *out, char *err, size_t errlen);
 void api_messages_free(struct api_messages *msgs);
+/* Our sync extension (issue 12; README "Sync"): pages of a conversation,
+ * a long poll for new messages, and where "now" is. Support is learnt once
+ * per connection into an enum api_sync the caller keeps with its session
+ * (API_SYNC_UNKNOWN after each connect). A server that answers "incorrect
+ * cmd" to wait_messages or last_message_id, or a paged get_messages without
+ * ids (the original ignores the page), is a v1 server: the call returns
+ * RC_OK, sets *sync to API_SYNC_NO, and the caller falls back. */
+#define API_CMD_WAIT_MESSAGES "wait_messages"
+#define API_CMD_LAST_MESSAGE_ID "last_message_id"
+/* The most messages one page or one wait may ask for. */
+#define API_PAGE_MAX 500u
+/* Ids are JSON integers 0..2^53. */
+#define API_MAX_MESSAGE_ID (UINT64_C(1) << 53)
+
+enum api_sync { API_SYNC_UNKNOWN, API_SYNC_YES, API_SYNC_NO };
+
+/* A page of a conversation: 0 leaves a bound out. With after_id alone the
+ * oldest `limit` messages after it, else the newest before before_id. */
+struct api_page {
+	uint64_t before_id;
+	uint64_t after_id;
+	unsigned limit; /* 1..API_PAGE_MAX */
+};
+
+/* One page of the conversation with user (ascending ids). From a v1 server
+ * (*sync becomes API_SYNC_NO) out holds the whole conversation instead,
+ * without ids: the original ignores the page. */
+int api_get_messages_page(struct session *s, enum api_sync *sync, const char *user, const struct api_page *page,
+                          struct api_messages *out, char *err, size_t errlen);
+/* wait_messages: every message addressed to us with an id above after_id
+ * (at most limit, oldest first, each with its peer), answered at once when
+ * there are some, else when one arrives or after timeout_ms (then none).
+ * The request's deadline is timeout_ms plus the session's own. A v1
+ * server: RC_OK, no messages, *sync API_SYNC_NO. */
+int api_wait_messages(struct session *s, enum api_sync *sync, uint64_t after_id, int timeout_ms, unsigned limit,
+                      struct api_messages *out, char *err, size_t errlen);
+/* The largest message id we can see (0: none); a v1 server: *id 0, *sync API_SYNC_NO. */
+int api_last_message_id(struct session *s, enum api_sync *sync, uint64_t *id, char *err, size_t errlen);
+
 /* RC_OK when text may be sent: valid UTF-8, no NUL, not empty, at most
  * API_MAX_TEXT_BYTES; otherwise err says why. */
 int api_check_text(const char *text, size_t len, char *err, size_t errlen);

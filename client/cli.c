@@ -8,10 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "api.h"
+#include "clock.h"
 #include "connect.h"
 #include "decrypt_cache.h"
 #include "digest_set.h"
@@ -29,18 +31,31 @@ struct cli {
 	char key_fp[FINGERPRINT_MAX];
 	struct session s;
 	struct decrypt_cache cache;
+	enum api_sync sync; /* what the server showed of the sync extension */
 	char err[512];
 };
+
+/* Messages per page when walking a conversation from its newest end. */
+#define CLI_PAGE_MESSAGES API_PAGE_MAX
+/* How long tail's wait_messages may be parked at the server. */
+#define CLI_WAIT_MS 25000
+/* Without the extension, tail's pause doubles while nothing comes, up to this. */
+#define CLI_POLL_MAX_MS 30000
 
 /* Put before the further lines of a message text in plain output. */
 #define CLI_CONTINUATION "  "
 
 static volatile sig_atomic_t cli_stop;
+/* The socket of a parked wait_messages, which a signal cuts so that Ctrl-C
+ * need not wait for the server's answer (the request retries on EINTR). */
+static volatile sig_atomic_t cli_waiting_fd = -1;
 
 static void cli_on_signal(int sig)
 {
 	(void)sig;
 	cli_stop = 1;
+	if (cli_waiting_fd >= 0)
+		shutdown(cli_waiting_fd, SHUT_RDWR);
 }
 
 static int cli_exit_for(int rc)
@@ -421,37 +436,121 @@ static int cli_print_message(struct cli *c, const struct api_message *m, const u
 	return RC_OK;
 }
 
+/* The pages of a conversation, walked from its newest end (sync
+ * extension). From a v1 server the first "page" is the whole conversation,
+ * and the walk ends there. */
+struct cli_pages {
+	struct api_messages *v; /* v[0] the newest page; each page oldest first */
+	size_t count;
+};
+
+static void cli_pages_free(struct cli_pages *p)
+{
+	for (size_t i = 0; i < p->count; i++)
+		api_messages_free(&p->v[i]);
+	free(p->v);
+	p->v = NULL;
+	p->count = 0;
+}
+
+/* Fetches the page before the oldest one held into p (the newest when p is
+ * empty); *more is 0 once the conversation's start is reached. */
+static int cli_pages_fetch_older(struct cli *c, const char *user, struct cli_pages *p, int *more)
+{
+	struct api_page page = { .limit = CLI_PAGE_MESSAGES };
+	struct api_messages *grown;
+	int r;
+
+	*more = 0;
+	if (p->count > 0)
+		page.before_id = p->v[p->count - 1].v[0].id;
+	if ((grown = realloc(p->v, (p->count + 1) * sizeof(*p->v))) == NULL)
+		return RC_ERR_NOMEM;
+	p->v = grown;
+	/* A v1 server gets the request of v1 clients. */
+	if (c->sync == API_SYNC_NO)
+		r = api_get_messages(&c->s, user, &p->v[p->count], c->err, sizeof(c->err));
+	else
+		r = api_get_messages_page(&c->s, &c->sync, user, &page, &p->v[p->count], c->err, sizeof(c->err));
+	if (r != RC_OK)
+		return r;
+	p->count++;
+	*more = c->sync != API_SYNC_NO && p->v[p->count - 1].count == CLI_PAGE_MESSAGES;
+	return RC_OK;
+}
+
 /* The newest created_at of messages from contact (borrowed), or NULL. */
-static const char *cli_newest_from(const struct api_messages *msgs, const char *contact)
+static const char *cli_newest_from(const struct cli_pages *p, const char *contact)
 {
 	const char *newest = NULL;
 
-	for (size_t i = 0; i < msgs->count; i++)
-		if (strcmp(msgs->v[i].sender, contact) == 0 && (newest == NULL || strcmp(msgs->v[i].created_at, newest) > 0))
-			newest = msgs->v[i].created_at;
+	for (size_t k = 0; k < p->count; k++)
+		for (size_t i = 0; i < p->v[k].count; i++) {
+			const struct api_message *m = &p->v[k].v[i];
+			if (strcmp(m->sender, contact) == 0 && (newest == NULL || strcmp(m->created_at, newest) > 0))
+				newest = m->created_at;
+		}
 	return newest;
 }
 
 static int cli_cmd_history(struct cli *c, char **args)
 {
-	struct api_messages msgs;
+	struct cli_pages pages = { NULL, 0 };
 	const char *newest;
-	int r;
+	int more = 1, r = RC_OK;
 
-	if ((r = api_get_messages(&c->s, args[0], &msgs, c->err, sizeof(c->err))) != RC_OK)
+	while (r == RC_OK && more)
+		r = cli_pages_fetch_older(c, args[0], &pages, &more);
+	if (r != RC_OK) {
+		cli_pages_free(&pages);
 		return cli_fail(c, r, "history");
-	for (size_t i = 0; i < msgs.count && r == RC_OK; i++) {
-		unsigned char digest[CHAT_DIGEST_BYTES];
-
-		decrypt_cache_digest(msgs.v[i].content, msgs.v[i].content_len, digest);
-		r = cli_print_message(c, &msgs.v[i], digest);
 	}
-	newest = cli_newest_from(&msgs, args[0]);
+	for (size_t k = pages.count; k-- > 0 && r == RC_OK;)
+		for (size_t i = 0; i < pages.v[k].count && r == RC_OK; i++) {
+			const struct api_message *m = &pages.v[k].v[i];
+			unsigned char digest[CHAT_DIGEST_BYTES];
+
+			decrypt_cache_digest(m->content, m->content_len, digest);
+			r = cli_print_message(c, m, digest);
+		}
+	newest = cli_newest_from(&pages, args[0]);
 	if (r == RC_OK && newest != NULL &&
 	    seen_state_update(c->o->seen_path, c->o->server_name, c->key_fp, args[0], newest) != RC_OK)
 		fprintf(stderr, "rsa-chat: warning: cannot record what was read in %s\n", c->o->seen_path);
-	api_messages_free(&msgs);
+	cli_pages_free(&pages);
 	return r == RC_OK ? CLIENT_EXIT_OK : cli_fail(c, r, "history");
+}
+
+/* Counts the messages from contact newer than last (NULL: all) in msgs;
+ * *reached is set when msgs holds one as old as last, so older pages
+ * cannot hold unread ones. */
+static size_t cli_count_unread(const struct api_messages *msgs, const char *contact, const char *last, int *reached)
+{
+	size_t n = 0;
+
+	for (size_t j = 0; j < msgs->count; j++) {
+		int newer = last == NULL || strcmp(msgs->v[j].created_at, last) > 0;
+		n += strcmp(msgs->v[j].sender, contact) == 0 && newer;
+		if (!newer)
+			*reached = 1;
+	}
+	return n;
+}
+
+/* The unread messages from contact: with the extension, pages from the
+ * newest end until the last one read; else the whole conversation. */
+static int cli_unread_of(struct cli *c, const char *contact, const char *last, size_t *n)
+{
+	struct cli_pages pages = { NULL, 0 };
+	int more = 1, reached = 0, r = RC_OK;
+
+	*n = 0;
+	while (r == RC_OK && more && !reached) {
+		if ((r = cli_pages_fetch_older(c, contact, &pages, &more)) == RC_OK)
+			*n += cli_count_unread(&pages.v[pages.count - 1], contact, last, &reached);
+	}
+	cli_pages_free(&pages);
+	return r;
 }
 
 static int cli_cmd_unread(struct cli *c, char **args)
@@ -470,18 +569,14 @@ static int cli_cmd_unread(struct cli *c, char **args)
 		return cli_fail(c, r, "unread");
 	}
 	for (size_t i = 0; i < users.count && status == CLIENT_EXIT_OK; i++) {
-		struct api_messages msgs;
 		char *last = NULL;
 		size_t n = 0;
-		if ((r = api_get_messages(&c->s, users.v[i].login, &msgs, c->err, sizeof(c->err))) != RC_OK ||
-		    (r = seen_state_get(&seen, c->o->server_name, c->key_fp, users.v[i].login, &last)) != RC_OK) {
+		if ((r = seen_state_get(&seen, c->o->server_name, c->key_fp, users.v[i].login, &last)) != RC_OK ||
+		    (r = cli_unread_of(c, users.v[i].login, last, &n)) != RC_OK) {
 			status = cli_fail(c, r, "unread");
-			api_messages_free(&msgs);
+			free(last);
 			break;
 		}
-		for (size_t j = 0; j < msgs.count; j++)
-			n += strcmp(msgs.v[j].sender, users.v[i].login) == 0 &&
-			     (last == NULL || strcmp(msgs.v[j].created_at, last) > 0);
 		if (c->o->json) {
 			struct json_object *o = json_object_new_object();
 			cli_json_add(o, "login", json_object_new_string(users.v[i].login));
@@ -492,7 +587,6 @@ static int cli_cmd_unread(struct cli *c, char **args)
 			printf(" %zu\n", n);
 		}
 		free(last);
-		api_messages_free(&msgs);
 	}
 	free(lookalike);
 	api_users_free(&users);
@@ -509,13 +603,30 @@ static void cli_nap(int ms)
 		nanosleep(&step, NULL);
 }
 
-/* One round of tail: prints the messages from each contact that were not
- * seen before (unless baseline, which only records them). */
-static int cli_tail_round(struct cli *c, struct digest_set *shown, int baseline, long *printed)
+/* Prints a message tail has not shown yet, unless --count is reached. */
+static int cli_tail_print(struct cli *c, const struct api_message *m, const unsigned char digest[CHAT_DIGEST_BYTES],
+                          long *printed)
+{
+	int r;
+
+	if (c->o->count > 0 && *printed >= c->o->count)
+		return RC_OK;
+	if ((r = cli_print_message(c, m, digest)) != RC_OK)
+		return r;
+	fflush(stdout);
+	(*printed)++;
+	return RC_OK;
+}
+
+/* One round of tail without the extension: prints the messages from each
+ * contact that were not seen before (unless baseline, which only records
+ * them); *news says whether there were any. */
+static int cli_tail_round(struct cli *c, struct digest_set *shown, int baseline, long *printed, int *news)
 {
 	struct api_users users;
 	int r;
 
+	*news = 0;
 	if ((r = api_get_users(&c->s, &users, c->err, sizeof(c->err))) != RC_OK)
 		return r;
 	for (size_t i = 0; i < users.count && !cli_stop; i++) {
@@ -531,12 +642,8 @@ static int cli_tail_round(struct cli *c, struct digest_set *shown, int baseline,
 			decrypt_cache_digest(msgs.v[j].content, msgs.v[j].content_len, digest);
 			if ((r = digest_set_add(shown, digest, &added)) != RC_OK || !added || baseline)
 				continue;
-			if (c->o->count > 0 && *printed >= c->o->count)
-				continue;
-			if ((r = cli_print_message(c, &msgs.v[j], digest)) != RC_OK)
-				break;
-			fflush(stdout);
-			(*printed)++;
+			*news = 1;
+			r = cli_tail_print(c, &msgs.v[j], digest, printed);
 		}
 		api_messages_free(&msgs);
 	}
@@ -544,10 +651,84 @@ static int cli_tail_round(struct cli *c, struct digest_set *shown, int baseline,
 	return r;
 }
 
+static int cli_tail_done(const struct cli *c, long printed)
+{
+	return cli_stop || (c->o->count > 0 && printed >= c->o->count);
+}
+
+/* Tells scripts that tail follows now: they wait for this line before
+ * sending what they expect to see. */
+static void cli_tail_announce(void)
+{
+	fputs("rsa-chat: following new messages (Ctrl-C stops)\n", stderr);
+}
+
+/* Tail on a v1 server: rounds of get_messages over every contact, the
+ * pause doubling from --poll-interval up to CLI_POLL_MAX_MS while rounds
+ * bring nothing, back to --poll-interval on news. announce: print the
+ * line for scripts once the first round is done. */
+static int cli_tail_poll(struct cli *c, long *printed, int announce)
+{
+	struct digest_set shown;
+	int pause = c->o->poll_interval_ms, news, r;
+
+	digest_set_init(&shown);
+	r = cli_tail_round(c, &shown, 1, printed, &news);
+	if (r == RC_OK && announce)
+		cli_tail_announce();
+	while (r == RC_OK && !cli_tail_done(c, *printed)) {
+		cli_nap(pause);
+		if (cli_stop)
+			break;
+		r = cli_tail_round(c, &shown, 0, printed, &news);
+		pause = news ? c->o->poll_interval_ms : clock_backoff_next(pause, CLI_POLL_MAX_MS);
+	}
+	digest_set_free(&shown);
+	return r;
+}
+
+/* Tail with the extension: from the newest id, one parked wait_messages
+ * for every conversation at a time; each message arrives (and is
+ * decrypted) once. Falls back to cli_tail_poll on a v1 server. */
+static int cli_tail_wait(struct cli *c, long *printed)
+{
+	uint64_t after;
+	int r;
+
+	if ((r = api_last_message_id(&c->s, &c->sync, &after, c->err, sizeof(c->err))) != RC_OK)
+		return r;
+	if (c->sync == API_SYNC_NO)
+		return cli_tail_poll(c, printed, 1);
+	cli_tail_announce();
+	while (!cli_tail_done(c, *printed)) {
+		struct api_messages msgs;
+		cli_waiting_fd = c->s.fd;
+		r = api_wait_messages(&c->s, &c->sync, after, CLI_WAIT_MS, API_PAGE_MAX, &msgs, c->err, sizeof(c->err));
+		cli_waiting_fd = -1;
+		if (r != RC_OK)
+			return cli_stop ? RC_OK : r;
+		/* last_message_id without wait_messages: poll after all. */
+		if (c->sync == API_SYNC_NO)
+			return cli_tail_poll(c, printed, 0);
+		for (size_t i = 0; i < msgs.count && r == RC_OK; i++) {
+			unsigned char digest[CHAT_DIGEST_BYTES];
+			after = msgs.v[i].id;
+			/* Our own self copies (sent from another device) are not news. */
+			if (strcmp(msgs.v[i].sender, msgs.v[i].peer) != 0)
+				continue;
+			decrypt_cache_digest(msgs.v[i].content, msgs.v[i].content_len, digest);
+			r = cli_tail_print(c, &msgs.v[i], digest, printed);
+		}
+		api_messages_free(&msgs);
+		if (r != RC_OK)
+			return r;
+	}
+	return RC_OK;
+}
+
 static int cli_cmd_tail(struct cli *c, char **args)
 {
 	struct sigaction sa;
-	struct digest_set shown;
 	long printed = 0;
 	int r;
 
@@ -556,17 +737,7 @@ static int cli_cmd_tail(struct cli *c, char **args)
 	sa.sa_handler = cli_on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	digest_set_init(&shown);
-	r = cli_tail_round(c, &shown, 1, &printed);
-	/* Scripts wait for this line before sending what they expect to see. */
-	if (r == RC_OK)
-		fputs("rsa-chat: following new messages (Ctrl-C stops)\n", stderr);
-	while (r == RC_OK && !cli_stop && (c->o->count == 0 || printed < c->o->count)) {
-		cli_nap(c->o->poll_interval_ms);
-		if (!cli_stop)
-			r = cli_tail_round(c, &shown, 0, &printed);
-	}
-	digest_set_free(&shown);
+	r = cli_tail_wait(c, &printed);
 	return r == RC_OK ? CLIENT_EXIT_OK : cli_fail(c, r, "tail");
 }
 

@@ -60,3 +60,4 @@ tests_client_jsonl_fields_SOURCES = tests/client/jsonl_fields.c
 tests_client_jsonl_fields_LDADD = $(JSONC_LIBS)
 TESTS += tests/client/cli_e2e.sh tests/client/tui_tmux.sh
 dist_noinst_SCRIPTS += tests/client/cli_e2e.sh tests/client/tui_tmux.sh
+EXTRA_DIST += tests/client/hostile.sh

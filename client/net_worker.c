@@ -15,7 +15,9 @@
 
 #include "api.h"
 #include "decrypt_cache.h"
+#include "array.h"
 #include "clock.h"
+#include "digest_set.h"
 #include "errors.h"
 #include "protocol.h"
 #include "wtext.h"
@@ -23,8 +25,17 @@
 /* Reconnection pauses grow from the first to the last, doubling. */
 #define NET_BACKOFF_FIRST_MS 1000
 #define NET_BACKOFF_MAX_MS 30000
-/* Every this many polls the user list is fetched again. */
+/* Every this many polls (or waits) the user list is fetched again. */
 #define NET_USERS_EVERY_POLLS 5
+/* Without the sync extension the pause between polls doubles while they
+ * bring nothing new, up to this; news or a key pressed bring it back. */
+#define NET_IDLE_POLL_MAX_MS 30000
+/* Messages in the page a conversation opens with, and in each older page. */
+#define NET_PAGE_MESSAGES 50
+/* A wait holds the session, so what the user types goes out only after it:
+ * for this long after a key press waits are NET_WAIT_TYPING_MS short. */
+#define NET_TYPING_MS 10000
+#define NET_WAIT_TYPING_MS 200
 /* How long a stopping worker gets for a polite goodbye before its socket is cut. */
 #define NET_STOP_GRACE_MS 500
 
@@ -32,6 +43,7 @@ enum net_job_kind {
 	NET_JOB_REGISTER, /* text: the wanted login */
 	NET_JOB_SEND,     /* contact, text, id */
 	NET_JOB_REFRESH,  /* users and every conversation, now */
+	NET_JOB_OLDER,    /* contact: the page before its oldest loaded message */
 };
 
 struct net_job {
@@ -55,6 +67,9 @@ struct net_worker {
 	int pipe_fds[2];          /* one byte per batch of events */
 	int quit;
 	int poll_now;             /* poll before the interval is over */
+	int activity;             /* the user pressed a key since the last poll */
+	int64_t typing_until;     /* waits are short until then (monotonic ms) */
+	uint64_t wait_after;      /* the newest message id a wait brought (kept across sessions) */
 	int session_fd;           /* the socket in use, for net_worker_stop to interrupt */
 	char *open_contact;       /* the conversation on screen, polled every time */
 };
@@ -222,6 +237,20 @@ int net_worker_refresh(struct net_worker *w)
 	return net_worker_push_job(w, NET_JOB_REFRESH, NULL, NULL, 0);
 }
 
+int net_worker_load_older(struct net_worker *w, const char *contact)
+{
+	return net_worker_push_job(w, NET_JOB_OLDER, contact, NULL, 0);
+}
+
+void net_worker_activity(struct net_worker *w)
+{
+	pthread_mutex_lock(&w->lock);
+	w->activity = 1;
+	w->typing_until = clock_now_ms() + NET_TYPING_MS;
+	pthread_cond_signal(&w->wake);
+	pthread_mutex_unlock(&w->lock);
+}
+
 int net_worker_set_open(struct net_worker *w, const char *contact)
 {
 	char *copy = NULL;
@@ -276,11 +305,13 @@ static void net_worker_remove_job(struct net_worker *w, struct net_job *job)
 	net_worker_job_free(job);
 }
 
-/* Sleeps until deadline (monotonic ms), a runnable job, a poll request or quit. */
+/* Sleeps until deadline (monotonic ms), a runnable job, a poll request (or
+ * a key pressed) or quit. */
 static void net_worker_wait_until(struct net_worker *w, int64_t deadline, int registered, int wake_on_poll)
 {
 	pthread_mutex_lock(&w->lock);
-	while (!w->quit && net_worker_runnable_job(w, registered) == NULL && !(wake_on_poll && w->poll_now)) {
+	while (!w->quit && net_worker_runnable_job(w, registered) == NULL &&
+	       !(wake_on_poll && (w->poll_now || w->activity))) {
 		int64_t left = deadline - clock_now_ms();
 		struct timespec ts;
 		if (left <= 0)
@@ -303,6 +334,13 @@ static int net_worker_quitting(struct net_worker *w)
 
 /* ---- the session ---- */
 
+/* With the sync extension: how far back a conversation is loaded. */
+struct net_loaded {
+	char *login;
+	uint64_t oldest_id;  /* the oldest message loaded (0: the conversation is empty) */
+	int complete;        /* its first message is loaded */
+};
+
 /* What one connected session knows. */
 struct net_session {
 	struct session s;
@@ -310,8 +348,31 @@ struct net_session {
 	int registered;
 	unsigned polls;
 	size_t next_other;   /* round robin over the contacts not on screen */
+	enum api_sync sync;  /* whether the server has the sync extension */
+	struct net_loaded *loaded; /* with it: the conversations loaded this session */
+	size_t n_loaded;
+	size_t cap_loaded;
+	struct digest_set seen;    /* without it: digests polled so far, to tell news */
+	int news;            /* without it: the last poll brought messages not seen before */
 	char err[512];
 };
+
+static void net_session_free(struct net_session *ns)
+{
+	api_users_free(&ns->users);
+	for (size_t i = 0; i < ns->n_loaded; i++)
+		free(ns->loaded[i].login);
+	free(ns->loaded);
+	digest_set_free(&ns->seen);
+}
+
+static struct net_loaded *net_session_loaded(struct net_session *ns, const char *login)
+{
+	for (size_t i = 0; i < ns->n_loaded; i++)
+		if (strcmp(ns->loaded[i].login, login) == 0)
+			return &ns->loaded[i];
+	return NULL;
+}
 
 /* An api call failed: network errors end the session; anything else is
  * reported and the session goes on (the stream is still in step unless the
@@ -337,47 +398,105 @@ static int net_worker_fetch_users(struct net_worker *w, struct net_session *ns)
 	return RC_OK;
 }
 
-/* Fetches and decrypts one conversation and hands it to the UI. */
-static int net_worker_fetch_history(struct net_worker *w, struct net_session *ns, struct decrypt_cache *cache, const char *contact)
+/* Decrypts the messages of msgs whose peer is `peer` (all when NULL) and
+ * hands them to the UI as contact's history; older: they come from a page
+ * before what the UI holds. */
+static int net_worker_post_history(struct net_worker *w, struct net_session *ns, struct decrypt_cache *cache,
+                                   const char *contact, const struct api_messages *msgs, const char *peer, int older)
 {
-	struct api_messages msgs;
-	struct net_event *ev;
-	int r = api_get_messages(&ns->s, contact, &msgs, ns->err, sizeof(ns->err));
+	struct net_event *ev = net_worker_event_new(NET_EV_HISTORY, NULL);
+	int r = RC_OK;
 
-	if (r != RC_OK) {
-		char *shown = NULL;
-		(void)wtext_login_display(contact, &shown);
-		r = net_worker_after_failure(w, ns, r, shown != NULL ? shown : "history");
-		free(shown);
-		return r;
-	}
-	ev = net_worker_event_new(NET_EV_HISTORY, NULL);
 	if (ev == NULL || (ev->contact = strdup(contact)) == NULL ||
-	    (ev->msgs = calloc(msgs.count + 1, sizeof(*ev->msgs))) == NULL) {
+	    (ev->msgs = calloc(msgs->count + 1, sizeof(*ev->msgs))) == NULL) {
 		r = RC_ERR_NOMEM;
 		goto out;
 	}
-	for (size_t i = 0; i < msgs.count; i++) {
-		struct net_msg *m = &ev->msgs[i];
+	ev->older = older;
+	for (size_t i = 0; i < msgs->count; i++) {
+		const struct api_message *in = &msgs->v[i];
+		struct net_msg *m = &ev->msgs[ev->n_msgs];
 		const char *text;
-		decrypt_cache_digest(msgs.v[i].content, msgs.v[i].content_len, m->digest);
-		if ((r = decrypt_cache_text(cache, w->cfg.key, msgs.v[i].content, msgs.v[i].content_len, m->digest, &text,
+		int added;
+		if (peer != NULL && strcmp(in->peer, peer) != 0)
+			continue;
+		decrypt_cache_digest(in->content, in->content_len, m->digest);
+		if ((r = decrypt_cache_text(cache, w->cfg.key, in->content, in->content_len, m->digest, &text,
 		                            &m->unreadable)) != RC_OK)
 			goto out;
 		ev->n_msgs++;
-		m->sender = msgs.v[i].sender;
-		m->created_at = msgs.v[i].created_at;
-		msgs.v[i].sender = msgs.v[i].created_at = NULL;
-		if (text != NULL && (m->text = strdup(text)) == NULL) {
+		if ((m->sender = strdup(in->sender)) == NULL || (m->created_at = strdup(in->created_at)) == NULL ||
+		    (text != NULL && (m->text = strdup(text)) == NULL)) {
 			r = RC_ERR_NOMEM;
 			goto out;
 		}
+		if (ns->sync != API_SYNC_YES && (r = digest_set_add(&ns->seen, m->digest, &added)) != RC_OK)
+			goto out;
+		ns->news |= ns->sync != API_SYNC_YES && added;
 	}
 	net_worker_post(w, ev);
 	ev = NULL;
 out:
 	if (ev != NULL)
 		net_worker_event_free(ev);
+	return r;
+}
+
+/* A failed request about one contact: reported under its login. */
+static int net_worker_contact_failure(struct net_worker *w, struct net_session *ns, int r, const char *contact)
+{
+	char *shown = NULL;
+
+	(void)wtext_login_display(contact, &shown);
+	r = net_worker_after_failure(w, ns, r, shown != NULL ? shown : "history");
+	free(shown);
+	return r;
+}
+
+/* Fetches and decrypts one whole conversation (no sync extension) and hands it to the UI. */
+static int net_worker_fetch_history(struct net_worker *w, struct net_session *ns, struct decrypt_cache *cache, const char *contact)
+{
+	struct api_messages msgs;
+	int r = api_get_messages(&ns->s, contact, &msgs, ns->err, sizeof(ns->err));
+
+	if (r != RC_OK)
+		return net_worker_contact_failure(w, ns, r, contact);
+	r = net_worker_post_history(w, ns, cache, contact, &msgs, NULL, 0);
+	api_messages_free(&msgs);
+	return r;
+}
+
+/* With the sync extension: the newest page of contact (older: the page
+ * before its oldest loaded message). */
+static int net_worker_fetch_page(struct net_worker *w, struct net_session *ns, struct decrypt_cache *cache,
+                                 const char *contact, int older)
+{
+	struct net_loaded *l = net_session_loaded(ns, contact);
+	struct api_page page = { .limit = NET_PAGE_MESSAGES };
+	struct api_messages msgs;
+	int r;
+
+	if (older && (l == NULL || l->complete || l->oldest_id == 0))
+		return RC_OK;
+	if (older)
+		page.before_id = l->oldest_id;
+	if (l == NULL) {
+		char *login = strdup(contact);
+		struct net_loaded *v = login != NULL ? array_grow(ns->loaded, &ns->cap_loaded, ns->n_loaded, sizeof(*v), 8) : NULL;
+		if (v == NULL) {
+			free(login);
+			return RC_ERR_NOMEM;
+		}
+		ns->loaded = v;
+		l = &ns->loaded[ns->n_loaded++];
+		*l = (struct net_loaded){ .login = login };
+	}
+	if ((r = api_get_messages_page(&ns->s, &ns->sync, contact, &page, &msgs, ns->err, sizeof(ns->err))) != RC_OK)
+		return net_worker_contact_failure(w, ns, r, contact);
+	if (msgs.count > 0)
+		l->oldest_id = msgs.v[0].id;
+	l->complete = msgs.count < NET_PAGE_MESSAGES;
+	r = net_worker_post_history(w, ns, cache, contact, &msgs, NULL, older);
 	api_messages_free(&msgs);
 	return r;
 }
@@ -492,11 +611,122 @@ static int net_worker_do_send(struct net_worker *w, struct net_session *ns, stru
 	return RC_OK;
 }
 
+/* Learns whether the server has the sync extension, and with it where
+ * "now" is (unless an earlier session's waits got further). */
+static int net_worker_detect_sync(struct net_worker *w, struct net_session *ns)
+{
+	uint64_t last;
+	int r = api_last_message_id(&ns->s, &ns->sync, &last, ns->err, sizeof(ns->err));
+
+	if (r != RC_OK) {
+		/* A server that cannot say falls back to polling. */
+		ns->sync = API_SYNC_NO;
+		return net_worker_after_failure(w, ns, r, "last_message_id");
+	}
+	pthread_mutex_lock(&w->lock);
+	if (ns->sync == API_SYNC_YES && w->wait_after == 0)
+		w->wait_after = last;
+	pthread_mutex_unlock(&w->lock);
+	return RC_OK;
+}
+
+/* One wait_messages for every conversation; what it brings goes to the UI
+ * per conversation. The session cannot send while the wait is parked, so
+ * a wait lasts at most poll_ms, and NET_WAIT_TYPING_MS while the user types. */
+static int net_worker_wait_once(struct net_worker *w, struct net_session *ns, struct decrypt_cache *cache)
+{
+	struct api_messages msgs;
+	uint64_t after;
+	int r, timeout, unknown = 0;
+
+	pthread_mutex_lock(&w->lock);
+	after = w->wait_after;
+	timeout = clock_now_ms() < w->typing_until && NET_WAIT_TYPING_MS < w->cfg.poll_ms ? NET_WAIT_TYPING_MS : w->cfg.poll_ms;
+	pthread_mutex_unlock(&w->lock);
+	r = api_wait_messages(&ns->s, &ns->sync, after, timeout, API_PAGE_MAX, &msgs, ns->err, sizeof(ns->err));
+	if (r != RC_OK) {
+		/* Refused or answered badly: polling still works. */
+		if (!net_worker_is_network_error(r))
+			ns->sync = API_SYNC_NO;
+		return net_worker_after_failure(w, ns, r, "wait");
+	}
+	for (size_t i = 0; i < msgs.count && r == RC_OK; i++) {
+		const char *peer = msgs.v[i].peer;
+		int first = 1;
+		for (size_t j = 0; j < i && first; j++)
+			first = strcmp(msgs.v[j].peer, peer) != 0;
+		if (!first)
+			continue;
+		unknown |= api_users_find(&ns->users, peer) == NULL;
+		r = net_worker_post_history(w, ns, cache, peer, &msgs, peer, 0);
+	}
+	if (r == RC_OK && msgs.count > 0) {
+		pthread_mutex_lock(&w->lock);
+		w->wait_after = msgs.v[msgs.count - 1].id;
+		pthread_mutex_unlock(&w->lock);
+	}
+	api_messages_free(&msgs);
+	/* A new contact wrote: learn its key and load its conversation. */
+	if (r == RC_OK && unknown)
+		r = net_worker_fetch_users(w, ns);
+	return r;
+}
+
+/* With the sync extension, one step when no job waits: the open
+ * conversation's newest page, then the other ones', now and then the user
+ * list, else one wait for every conversation. */
+static int net_worker_sync_step(struct net_worker *w, struct net_session *ns, struct decrypt_cache *cache)
+{
+	char *open = net_worker_open_contact_copy(w);
+	const char *unloaded = NULL;
+	int r;
+
+	if (open != NULL && net_session_loaded(ns, open) == NULL)
+		unloaded = open;
+	for (size_t i = 0; unloaded == NULL && i < ns->users.count; i++)
+		if (net_session_loaded(ns, ns->users.v[i].login) == NULL)
+			unloaded = ns->users.v[i].login;
+	if (unloaded != NULL)
+		r = net_worker_fetch_page(w, ns, cache, unloaded, 0);
+	else if (++ns->polls % NET_USERS_EVERY_POLLS == 0)
+		r = net_worker_fetch_users(w, ns);
+	else
+		r = net_worker_wait_once(w, ns, cache);
+	free(open);
+	return r;
+}
+
+/* NET_JOB_REFRESH: with the extension the user list and each
+ * conversation's newest page again; without it a poll of everything. */
+static int net_worker_refresh_all(struct net_worker *w, struct net_session *ns, struct decrypt_cache *cache)
+{
+	if (ns->sync != API_SYNC_YES)
+		return net_worker_poll_once(w, ns, cache, 1);
+	for (size_t i = 0; i < ns->n_loaded; i++)
+		free(ns->loaded[i].login);
+	ns->n_loaded = 0;
+	return net_worker_fetch_users(w, ns);
+}
+
+/* A key pressed: polls come at the shortest interval again. Called with the lock held. */
+static void net_worker_take_activity(struct net_worker *w, int *interval, int64_t *next_poll)
+{
+	int64_t soonest = clock_now_ms() + w->cfg.poll_ms;
+
+	if (!w->activity)
+		return;
+	w->activity = 0;
+	*interval = w->cfg.poll_ms;
+	if (*next_poll > soonest)
+		*next_poll = soonest;
+}
+
 /* Runs one connected session until quit (NET_QUIT) or a network error. */
 static int net_worker_run_session(struct net_worker *w, struct net_session *ns, struct decrypt_cache *cache)
 {
 	struct api_users users;
 	int64_t next_poll;
+	int interval = w->cfg.poll_ms;
 	int r;
 
 	r = api_get_users(&ns->s, &users, ns->err, sizeof(ns->err));
@@ -527,6 +757,7 @@ static int net_worker_run_session(struct net_worker *w, struct net_session *ns, 
 			return NET_QUIT;
 		}
 		job = net_worker_runnable_job(w, ns->registered);
+		net_worker_take_activity(w, &interval, &next_poll);
 		poll_due = ns->registered && (w->poll_now || clock_now_ms() >= next_poll);
 		pthread_mutex_unlock(&w->lock);
 		if (job != NULL) {
@@ -538,7 +769,10 @@ static int net_worker_run_session(struct net_worker *w, struct net_session *ns, 
 				r = net_worker_do_send(w, ns, job);
 				break;
 			case NET_JOB_REFRESH:
-				r = net_worker_poll_once(w, ns, cache, 1);
+				r = net_worker_refresh_all(w, ns, cache);
+				break;
+			case NET_JOB_OLDER:
+				r = ns->sync == API_SYNC_YES ? net_worker_fetch_page(w, ns, cache, job->contact, 1) : RC_OK;
 				break;
 			}
 			/* A job cut short by the network stays queued for the next session. */
@@ -547,10 +781,22 @@ static int net_worker_run_session(struct net_worker *w, struct net_session *ns, 
 			net_worker_remove_job(w, job);
 			continue;
 		}
+		if (ns->registered && ns->sync == API_SYNC_UNKNOWN) {
+			if ((r = net_worker_detect_sync(w, ns)) != RC_OK)
+				return r;
+			continue;
+		}
+		if (ns->registered && ns->sync == API_SYNC_YES) {
+			if ((r = net_worker_sync_step(w, ns, cache)) != RC_OK)
+				return r;
+			continue;
+		}
 		if (poll_due) {
+			ns->news = 0;
 			if ((r = net_worker_poll_once(w, ns, cache, ns->polls == 0)) != RC_OK)
 				return r;
-			next_poll = clock_now_ms() + w->cfg.poll_ms;
+			interval = ns->news ? w->cfg.poll_ms : clock_backoff_next(interval, NET_IDLE_POLL_MAX_MS);
+			next_poll = clock_now_ms() + interval;
 			continue;
 		}
 		net_worker_wait_until(w, ns->registered ? next_poll : clock_now_ms() + w->cfg.poll_ms, ns->registered, 1);
@@ -612,7 +858,7 @@ static void *net_worker_main(void *arg)
 			api_goodbye(&ns.s);
 		net_worker_set_session_fd(w, -1);
 		session_close(&ns.s);
-		api_users_free(&ns.users);
+		net_session_free(&ns);
 		if (r != NET_QUIT) {
 			net_worker_post_state(w, NET_STATE_OFFLINE, "connection lost: %s (reconnecting in %d s)", rc_strerror(r),
 			           backoff_ms / 1000);

@@ -1,6 +1,9 @@
 /* The TUI's network side: one background thread owns the session. It
  * connects (with backoff 1, 2, 4 .. 30 s), checks the server key, learns
- * who we are, polls the conversations and sends the outbox in order. The UI
+ * who we are, follows the conversations and sends the outbox in order.
+ * With the sync extension it loads each conversation's newest page (older
+ * pages on request) and then parks wait_messages for all of them; without
+ * it, it polls get_messages, less often while nothing changes. The UI
  * thread talks to it through a job queue and receives events through a
  * queue plus a pipe it can poll, so a slow network never freezes the screen.
  * No curses here. */
@@ -29,7 +32,7 @@ enum net_event_kind {
 	NET_EV_IDENTITY,        /* text: our login */
 	NET_EV_REGISTER_FAILED, /* text: the server's reason (e.g. "login exists") */
 	NET_EV_USERS,           /* logins: the other users */
-	NET_EV_HISTORY,         /* contact's whole conversation, decrypted */
+	NET_EV_HISTORY,         /* messages of contact's conversation, decrypted: all of it (v1), a page or what a wait brought */
 	NET_EV_SEND_DONE,       /* outbox message id accepted (text NULL) or refused (text says why) */
 	NET_EV_ERROR,           /* text: a problem worth the status bar (bad answer...) */
 };
@@ -55,6 +58,7 @@ struct net_event {
 	struct net_msg *msgs;
 	size_t n_msgs;
 	uint64_t id;
+	int older;              /* NET_EV_HISTORY: a page older than what was loaded */
 };
 
 struct net_worker_config {
@@ -84,6 +88,12 @@ void net_event_free_all(struct net_event *ev);
 int net_worker_register(struct net_worker *w, const char *login);
 int net_worker_send(struct net_worker *w, uint64_t id, const char *contact, const char *text);
 int net_worker_refresh(struct net_worker *w);
+/* The page before the oldest loaded message of contact (sync extension;
+ * nothing without it, where the whole conversation is loaded). */
+int net_worker_load_older(struct net_worker *w, const char *contact);
+/* The user pressed a key: polls without the extension go back to the
+ * shortest interval. */
+void net_worker_activity(struct net_worker *w);
 /* The conversation on screen (NULL: none); polled first, at once. */
 int net_worker_set_open(struct net_worker *w, const char *contact);
 

@@ -228,9 +228,11 @@ static void ui_draw_conversation(struct ui *u, int x, int rows, int width)
 		mvaddnstr(1, x, "(out of memory)", width);
 		return;
 	}
-	/* Scrolled up while new rows arrived below: keep the same rows in view. */
-	if (u->scroll > 0 && u->conv_total_of == u->selected && l.count > u->conv_total)
+	/* Scrolled up while new rows arrived below: keep the same rows in view.
+	 * (Rows of an older page arrive above: nothing to do.) */
+	if (u->scroll > 0 && u->conv_total_of == u->selected && l.count > u->conv_total && !u->conv_grew_above)
 		u->scroll += l.count - u->conv_total;
+	u->conv_grew_above = 0;
 	u->conv_total = l.count;
 	u->conv_total_of = u->selected;
 	/* Clamp the scroll position, then honour a search jump. */

@@ -61,8 +61,10 @@ static void ui_apply_history(struct ui *u, const struct net_event *ev)
 		ui_info(u, "out of memory");
 	free(in);
 	on_screen = ui_open_contact(u) != NULL && strcmp(ui_open_contact(u)->login, ev->contact) == 0;
-	/* A first load is history, not news. */
-	if (fresh > 0 && was_loaded) {
+	if (on_screen && ev->older)
+		u->conv_grew_above = 1;
+	/* A first load is history, not news; so is an older page. */
+	if (fresh > 0 && was_loaded && !ev->older) {
 		if (!on_screen && u->bell)
 			u->ring_bell = 1;
 		if (u->o->notify_cmd != NULL) {

@@ -146,10 +146,17 @@ static void ui_insert_char(struct ui *u, wchar_t c)
 
 static void ui_scroll_by(struct ui *u, long lines)
 {
+	struct chat_contact *c = ui_open_contact(u);
+
 	if (lines < 0 && (size_t)-lines > u->scroll)
 		u->scroll = 0;
 	else
 		u->scroll += (size_t)lines;
+	/* Past the oldest loaded message: the page before it (sync extension). */
+	if (lines > 0 && c != NULL && u->conv_total_of == u->selected &&
+	    u->scroll + (size_t)(u->conv_rows > 0 ? u->conv_rows : 0) >= u->conv_total &&
+	    net_worker_load_older(u->net, c->login) != RC_OK)
+		ui_info(u, "out of memory");
 	if (u->scroll == 0)
 		ui_mark_read(u);
 }
@@ -338,6 +345,7 @@ void ui_read_keys(struct ui *u)
 
 	while ((r = get_wch(&ch)) != ERR) {
 		u->dirty = 1;
+		net_worker_activity(u->net);
 		if (u->mode == UI_MODE_REFUSED) {
 			if (r != KEY_CODE_YES || ch != KEY_RESIZE)
 				u->quit = 1;

@@ -56,6 +56,7 @@ struct ui {
 	int conv_rows;            /* rows of the conversation pane at the last draw */
 	size_t conv_total;        /* rows of the open conversation at the last draw */
 	long conv_total_of;       /* ... and whose they were (a contact index) */
+	int conv_grew_above;      /* an older page arrived: the rows below the view stay as they are */
 };
 
 /* Color pairs (used only when the terminal has colors and NO_COLOR is unset). */

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -37,6 +38,7 @@ struct fake_server {
 	char port[16];
 	const struct rsa_private *key;
 	const char *replies[FAKE_MAX_REQUESTS]; /* JSON answers in order; NULL ends */
+	int delay_ms[FAKE_MAX_REQUESTS];         /* before each answer, like a parked wait */
 	const uint8_t *raw;                      /* instead of the first answer, these bytes */
 	size_t raw_len;
 	char *requests[FAKE_MAX_REQUESTS];       /* what the client asked, decrypted */
@@ -94,6 +96,10 @@ static void *fake_main(void *arg)
 		}
 		if (f->replies[i] == NULL)
 			break;
+		if (f->delay_ms[i] > 0) {
+			struct timespec ts = { f->delay_ms[i] / 1000, f->delay_ms[i] % 1000 * 1000000L };
+			nanosleep(&ts, NULL);
+		}
 		bytebuf_reset(&out);
 		wire_seal(&client, rsa_chunk_original(&client), f->replies[i], strlen(f->replies[i]), &out);
 		send_all(fd, out.data, out.len);
@@ -773,6 +779,137 @@ static void test_answer_bombs(void **state)
 	}
 }
 
+#define PAGE_MSG(id) "{\"user\": \"bob\", \"created_at\": \"2026-11-24T10:00:00.000001\", \"content\": \"x\", \"id\": " id "}"
+
+static void test_pages(void **state)
+{
+	struct fake_server f = { 0 };
+	struct api_page page = { .before_id = 10, .after_id = 2, .limit = 3 }, newest = { .limit = 0 };
+	enum api_sync sync = API_SYNC_UNKNOWN;
+	struct api_messages msgs;
+	struct session s;
+	char err[256];
+
+	(void)state;
+	f.replies[0] = "{\"state\": \"ok\", \"data\": [" PAGE_MSG("3") ", " PAGE_MSG("9") "]}";
+	f.replies[1] = "{\"state\": \"ok\", \"data\": []}";
+	f.replies[2] = "{\"state\": \"ok\", \"data\": [" PAGE_MSG("9") ", " PAGE_MSG("3") "]}";
+	f.replies[3] = "{\"state\": \"ok\", \"data\": [" PAGE_MSG("3") ", " PAGE_MSG("10") "]}";
+	f.replies[4] = "{\"state\": \"ok\", \"data\": [" PAGE_MSG("3") ", " PAGE_MSG("4") ", " PAGE_MSG("5") ", " PAGE_MSG("6") "]}";
+	f.replies[5] = "{\"state\": \"ok\", \"data\": [" PAGE_MSG("3") ", {\"user\": \"bob\", \"created_at\": \"t\", \"content\": \"x\"}]}";
+	f.replies[6] = "{\"state\": \"ok\", \"data\": [" PAGE_MSG("1.5") "]}";
+	f.replies[7] = "{\"state\": \"ok\", \"data\": [{\"user\": \"bob\", \"created_at\": \"t\", \"content\": \"x\"}]}";
+	connect_to(&f, &s);
+	assert_int_equal(api_get_messages_page(&s, &sync, "bob", &page, &msgs, err, sizeof(err)), 0);
+	assert_int_equal(msgs.count, 2);
+	assert_int_equal(msgs.v[0].id, 3);
+	assert_int_equal(msgs.v[1].id, 9);
+	assert_int_equal(sync, API_SYNC_YES);
+	api_messages_free(&msgs);
+	/* An empty page. */
+	assert_int_equal(api_get_messages_page(&s, &sync, "bob", &newest, &msgs, err, sizeof(err)), 0);
+	assert_int_equal(msgs.count, 0);
+	api_messages_free(&msgs);
+	/* Out of order, outside the range, more than asked, ids for some only, an id that is no integer. */
+	assert_int_equal(api_get_messages_page(&s, &sync, "bob", &page, &msgs, err, sizeof(err)), RC_ERR_PROTOCOL);
+	assert_int_equal(api_get_messages_page(&s, &sync, "bob", &page, &msgs, err, sizeof(err)), RC_ERR_PROTOCOL);
+	assert_int_equal(api_get_messages_page(&s, &sync, "bob", &page, &msgs, err, sizeof(err)), RC_ERR_PROTOCOL);
+	assert_non_null(strstr(err, "4 messages, 3 asked"));
+	assert_int_equal(api_get_messages_page(&s, &sync, "bob", &page, &msgs, err, sizeof(err)), RC_ERR_PROTOCOL);
+	assert_int_equal(api_get_messages_page(&s, &sync, "bob", &page, &msgs, err, sizeof(err)), RC_ERR_PROTOCOL);
+	assert_non_null(strstr(err, "not a whole number"));
+	/* No ids: a v1 server, whose answer is the whole conversation. */
+	assert_int_equal(api_get_messages_page(&s, &sync, "bob", &page, &msgs, err, sizeof(err)), 0);
+	assert_int_equal(msgs.count, 1);
+	assert_int_equal(msgs.v[0].id, 0);
+	assert_int_equal(sync, API_SYNC_NO);
+	api_messages_free(&msgs);
+	session_close(&s);
+	fake_finish(&f);
+	assert_string_equal(f.requests[0], "{\"cmd\":\"get_messages\",\"user\":\"bob\",\"before_id\":10,\"after_id\":2,\"limit\":3}");
+	assert_string_equal(f.requests[1], "{\"cmd\":\"get_messages\",\"user\":\"bob\",\"limit\":500}");
+	fake_free(&f);
+}
+
+#define WAIT_MSG(id, user) \
+	"{\"id\": " id ", \"user\": \"" user "\", \"peer\": \"bob\", \"created_at\": \"2026-11-24T10:00:00.000001\", \"content\": \"x\"}"
+
+static void test_wait_and_last_id(void **state)
+{
+	struct fake_server f = { 0 };
+	enum api_sync sync = API_SYNC_UNKNOWN;
+	struct api_messages msgs;
+	struct session s;
+	uint64_t last;
+	char err[256];
+
+	(void)state;
+	f.replies[0] = "{\"state\": \"ok\", \"data\": 41}";
+	f.replies[1] = "{\"state\": \"ok\", \"data\": [" WAIT_MSG("42", "bob") ", " WAIT_MSG("44", "alice") "]}";
+	/* Held longer than a request may take, shorter than the wait plus that. */
+	f.replies[2] = "{\"state\": \"ok\", \"data\": []}";
+	f.delay_ms[2] = 700;
+	f.replies[3] = "{\"state\": \"ok\", \"data\": [" WAIT_MSG("44", "bob") "]}";
+	f.replies[4] = "{\"state\": \"ok\", \"data\": [{\"id\": 45, \"user\": \"bob\", \"created_at\": \"t\", \"content\": \"x\"}]}";
+	f.replies[5] = "{\"state\": \"error\", \"error\": \"bad page\"}";
+	connect_to(&f, &s);
+	assert_int_equal(api_last_message_id(&s, &sync, &last, err, sizeof(err)), 0);
+	assert_int_equal(last, 41);
+	assert_int_equal(sync, API_SYNC_YES);
+	assert_int_equal(api_wait_messages(&s, &sync, 41, 0, 10, &msgs, err, sizeof(err)), 0);
+	assert_int_equal(msgs.count, 2);
+	assert_string_equal(msgs.v[1].sender, "alice");
+	assert_string_equal(msgs.v[1].peer, "bob");
+	assert_int_equal(msgs.v[1].id, 44);
+	api_messages_free(&msgs);
+	s.timeout_ms = 200;
+	assert_int_equal(api_wait_messages(&s, &sync, 44, 5000, 10, &msgs, err, sizeof(err)), 0);
+	assert_int_equal(msgs.count, 0);
+	api_messages_free(&msgs);
+	assert_int_equal(s.timeout_ms, 200);
+	s.timeout_ms = 5000;
+	/* Not after the id asked; no peer. */
+	assert_int_equal(api_wait_messages(&s, &sync, 44, 0, 10, &msgs, err, sizeof(err)), RC_ERR_PROTOCOL);
+	assert_int_equal(api_wait_messages(&s, &sync, 44, 0, 10, &msgs, err, sizeof(err)), RC_ERR_PROTOCOL);
+	assert_non_null(strstr(err, "peer"));
+	assert_int_equal(api_wait_messages(&s, &sync, 44, 0, 10, &msgs, err, sizeof(err)), RC_ERR_SERVER);
+	assert_string_equal(err, "bad page");
+	assert_int_equal(sync, API_SYNC_YES);
+	session_close(&s);
+	fake_finish(&f);
+	assert_string_equal(f.requests[0], "{\"cmd\":\"last_message_id\"}");
+	assert_string_equal(f.requests[2], "{\"cmd\":\"wait_messages\",\"after_id\":44,\"timeout_ms\":5000,\"limit\":10}");
+	fake_free(&f);
+}
+
+static void test_sync_fallback(void **state)
+{
+	struct fake_server f = { 0 };
+	enum api_sync sync = API_SYNC_UNKNOWN;
+	struct api_messages msgs;
+	struct session s;
+	uint64_t last = 7;
+	char err[256];
+
+	(void)state;
+	f.replies[0] = "{\"state\": \"error\", \"error\": \"incorrect cmd\"}";
+	f.replies[1] = "{\"state\": \"error\", \"error\": \"incorrect cmd\"}";
+	f.replies[2] = "{\"state\": \"ok\", \"data\": \"x\"}";
+	connect_to(&f, &s);
+	assert_int_equal(api_last_message_id(&s, &sync, &last, err, sizeof(err)), 0);
+	assert_int_equal(sync, API_SYNC_NO);
+	assert_int_equal(last, 0);
+	assert_string_equal(err, "");
+	sync = API_SYNC_UNKNOWN;
+	assert_int_equal(api_wait_messages(&s, &sync, 0, 1000, 10, &msgs, err, sizeof(err)), 0);
+	assert_int_equal(sync, API_SYNC_NO);
+	assert_int_equal(msgs.count, 0);
+	assert_int_equal(api_last_message_id(&s, &sync, &last, err, sizeof(err)), RC_ERR_PROTOCOL);
+	session_close(&s);
+	fake_finish(&f);
+	fake_free(&f);
+}
+
 static int setup_keys(void **state)
 {
 	(void)state;
@@ -815,6 +952,9 @@ int main(void)
 		cmocka_unit_test(test_get_user),
 		cmocka_unit_test(test_get_user_fallback),
 		cmocka_unit_test(test_answer_bombs),
+		cmocka_unit_test(test_pages),
+		cmocka_unit_test(test_wait_and_last_id),
+		cmocka_unit_test(test_sync_fallback),
 	};
 	return cmocka_run_group_tests(tests, setup_keys, teardown_keys);
 }

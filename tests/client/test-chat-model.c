@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -101,6 +102,38 @@ static void test_merge_order(void **state)
 	assert_int_equal(c->count, 4);
 	assert_string_equal(c->msgs[1].text, "two");
 	assert_string_equal(c->msgs[2].text, "three");
+	chat_model_free(&m);
+}
+
+/* The sync extension's answers: the newest page, then what a wait brings,
+ * then older pages (the last one overlapping what is loaded), each merged
+ * in place by time. */
+static void test_merge_pages(void **state)
+{
+	static const char *const texts[] = { "one", "two", "three", "four", "five", "six" };
+	static const struct { size_t from, n, fresh; } answers[] = { { 3, 2, 1 }, { 5, 1, 1 }, { 1, 2, 1 }, { 0, 2, 1 } };
+	struct chat_incoming all[6];
+	char at[6][32];
+	struct chat_model m;
+	struct chat_contact *c;
+
+	(void)state;
+	setup_model(&m);
+	for (size_t i = 0; i < 6; i++) {
+		snprintf(at[i], sizeof(at[i]), "2026-11-24T10:00:0%zu.000001", i);
+		/* "three" and "five" are ours. */
+		all[i] = msg(i == 2 || i == 4 ? "alice" : "bob", at[i], (int)i, texts[i]);
+	}
+	for (size_t k = 0; k < sizeof(answers) / sizeof(answers[0]); k++) {
+		size_t fresh;
+		assert_int_equal(chat_model_merge_history(&m, "bob", all + answers[k].from, answers[k].n, &fresh), 0);
+		assert_int_equal(fresh, answers[k].fresh);
+	}
+	c = contact(&m, "bob");
+	assert_int_equal(c->count, 6);
+	for (size_t i = 0; i < c->count; i++)
+		assert_string_equal(c->msgs[i].text, texts[i]);
+	assert_int_equal(c->unread, 4);
 	chat_model_free(&m);
 }
 
@@ -213,6 +246,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_merge_dedup),
 		cmocka_unit_test(test_merge_order),
+		cmocka_unit_test(test_merge_pages),
 		cmocka_unit_test(test_outbox_states),
 		cmocka_unit_test(test_unread),
 		cmocka_unit_test(test_contacts),

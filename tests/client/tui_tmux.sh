@@ -109,6 +109,9 @@ rc_genkey 1024 "$RC_TMP/mallory.key"
 rc_psql -c "UPDATE \"user\" SET login = U&'carol\200B' WHERE login = 'mallory';
 	INSERT INTO message (content, sender, receiver)
 	SELECT '[' || string_agg('\"Ag==\"', ', ') || ']', U&'carol\200B', 'bob' FROM generate_series(1, 110000)"
+# Without the sync extension idle polls slow down (up to 30 s apart); a key
+# press brings them back to --poll-interval.
+$TMUX_CMD send-keys -t rc End
 wait_for ' ≈carol\u{200B} (1)'
 wait_for '>≈carol'
 $TMUX_CMD send-keys -t rc Tab
@@ -161,3 +164,58 @@ echo "ok - changed key warning"
 $TMUX_CMD send-keys -t bad q
 poll_until "the TUI did not quit after the warning" test -s "$RC_TMP/tui.status"
 rc_expect "exit status after a changed key" 5 "$(cat "$RC_TMP/tui.status")"
+
+# The sync extension (issue 12) against a fake server (hostile-server
+# store:200, tests/client/hostile.sh): the conversation opens at its newest
+# page, scrolling up past the oldest loaded message loads the pages before
+# it down to message 1, messages arriving come by wait_messages (the only
+# get_messages are pages), and a line typed is sent while waits are parked.
+# Against the same conversation served as the original does (store-v1): the
+# same screen, from polls of the whole conversation.
+. "$top_srcdir/tests/client/hostile.sh"
+# top_is_first: the oldest message shows.
+top_is_first() {
+	screen | grep -q ' message 1$'
+}
+none_queued() {
+	! screen | grep -qF queued
+}
+for mode in store store-v1; do
+	: >"$RC_TMP/hostile.log"
+	hostile --arrive 2 "$mode:200"
+	rm -f "$RC_TMP/tui.status"
+	$TMUX_CMD new-session -d -s "$mode" -x 100 -y 30 "sh '$RC_TMP/tui.sh' --port $PORT --accept-new-server-key" ||
+		rc_fail "tmux new-session"
+	SESSION=$mode
+	wait_for "message 202"
+	n=0
+	until top_is_first; do
+		n=$((n + 1))
+		[ $n -lt 100 ] || rc_fail "$mode: scrolling up never reached message 1; the screen shows:
+$(screen)"
+		$TMUX_CMD send-keys -t "$mode" PPage
+		sleep 0.2
+	done
+	echo "ok - $mode: scrolled up to message 1"
+	$TMUX_CMD send-keys -t "$mode" End
+	$TMUX_CMD send-keys -t "$mode" "typed in the $mode TUI" Enter
+	wait_for "typed in the $mode TUI"
+	poll_until "$mode: the typed line was not sent" grep -q '"cmd":"send_message"' "$RC_TMP/hostile.log"
+	poll_until "$mode: the typed line stays queued" none_queued
+	$TMUX_CMD send-keys -t "$mode" "/quit" Enter
+	poll_until "$mode: the TUI did not quit" test -s "$RC_TMP/tui.status"
+	rc_expect "$mode: TUI exit status" 0 "$(cat "$RC_TMP/tui.status")"
+	grep -q "Sanitizer" "$RC_TMP/tui.err" && rc_fail "$mode: sanitizer report: $(cat "$RC_TMP/tui.err")"
+	cp "$RC_TMP/hostile.log" "$RC_TMP/$mode.log"
+done
+hostile_stop
+# With the extension: pages of 50 from the newest end, never the whole conversation.
+grep '"cmd":"get_messages"' "$RC_TMP/store.log" | grep -qv '"limit":50' &&
+	rc_fail "the TUI asked for a whole conversation: $(grep get_messages "$RC_TMP/store.log")"
+grep -q '"cmd":"get_messages","user":"bob","before_id":151,"limit":50' "$RC_TMP/store.log" ||
+	rc_fail "no page before message 151: $(grep get_messages "$RC_TMP/store.log")"
+grep -q '"cmd":"wait_messages","after_id":200,' "$RC_TMP/store.log" || rc_fail "the TUI does not wait from message 200"
+echo "ok - with the extension: newest page first, older pages on scrolling, waits"
+grep -q '"cmd":"last_message_id"' "$RC_TMP/store-v1.log" || rc_fail "the TUI never asked the v1 server for the extension"
+grep -q '"cmd":"get_messages","user":"bob"}' "$RC_TMP/store-v1.log" || rc_fail "the TUI did not fall back to v1 polls"
+echo "ok - without it: the same screen from v1 polls"

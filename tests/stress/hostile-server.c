@@ -25,6 +25,18 @@
  *   history-bomb   a get_messages answer from "bob": "before", a content of
  *                  110,000 one-byte blocks, one of 200 half-modulus blocks,
  *                  "after" (the two honest ones encrypted for the client)
+ *   store:N        (first action, instead of the others) a well-behaved
+ *                  server of the sync extension (issue 12) holding a
+ *                  conversation of N messages with "bob" (every 7th our own
+ *                  self copy): register, get_users (bob, carol), get_messages
+ *                  (paged or whole), wait_messages, last_message_id,
+ *                  send_message (to bob: our self copies join the
+ *                  conversation), goodbye; each request is logged to stderr
+ *   store-v1:N     the same conversation served by an original (v1) server:
+ *                  "incorrect cmd" to the extension's commands, pages ignored
+ * With --arrive K, K more messages from bob arrive one at a time: under
+ * store, each one a moment into a wait_messages that finds nothing new;
+ * under store-v1, one at each get_messages of bob after the first.
  * The client's proof of key possession (key_challenge, key_proof) gets
  * --challenge ACTION instead, by default the original server's
  * "incorrect cmd", so the actions meet the commands themselves.
@@ -41,6 +53,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bigint.h"
@@ -59,6 +72,12 @@
 #define HS_READ_LIMIT (1u << 22)
 /* Bomb blocks are at most half of a 16384-bit modulus. */
 #define HS_MAX_BOMB_BLOCK 1024u
+/* The store's limits, as the extension's spec gives them. */
+#define HS_PAGE_MAX 500
+#define HS_PAGE_DEFAULT 100
+#define HS_WAIT_MAX_MS 60000
+/* How far into a wait an --arrive message comes. */
+#define HS_ARRIVE_AFTER_MS 300
 
 /* Sends what it can: a client that gave up early is fine. */
 static void hs_send(int fd, const void *p, size_t n)
@@ -303,8 +322,292 @@ static int hs_is_key_proof(const struct blocklist *request, const struct rsa_pri
 	return yes;
 }
 
+/* ---- store: a well-behaved server of the sync extension ---- */
+
+struct hs_message {
+	uint64_t id;
+	int self_copy; /* ours, to bob; else bob's to us */
+	char created_at[40];
+	char *content;
+};
+
+struct hs_store {
+	int v1;
+	struct hs_message *v;
+	size_t count, cap;
+	unsigned arrivals_left;
+	unsigned bob_asked;
+	const struct rsa_public *client;
+	const struct rsa_private *key;
+};
+
+/* Appends message id (count + 1): content, or when NULL a text of its own
+ * encrypted for the client (every 7th our self copy). */
+static void hs_store_add(struct hs_store *st, const char *content)
+{
+	struct hs_message *m;
+	uint64_t id = st->count + 1;
+	char text[64];
+
+	if (st->count == st->cap) {
+		st->cap = st->cap ? 2 * st->cap : 64;
+		if ((st->v = realloc(st->v, st->cap * sizeof(*st->v))) == NULL)
+			stress_die("out of memory");
+	}
+	m = &st->v[st->count++];
+	m->id = id;
+	m->self_copy = content != NULL || id % 7 == 0;
+	snprintf(m->created_at, sizeof m->created_at, "2026-11-24T%02u:%02u:%02u.%06u", (unsigned)(10 + id / 3600 % 12),
+	         (unsigned)(id / 60 % 60), (unsigned)(id % 60), (unsigned)id);
+	snprintf(text, sizeof text, "message %llu%s", (unsigned long long)id, m->self_copy ? " (mine)" : "");
+	if (content != NULL)
+		m->content = strdup(content);
+	else if (content_encode(st->client, text, strlen(text), rsa_chunk_original(st->client), &m->content) != RC_OK)
+		stress_die("cannot encrypt");
+	if (m->content == NULL)
+		stress_die("out of memory");
+}
+
+static void hs_store_free(struct hs_store *st)
+{
+	for (size_t i = 0; i < st->count; i++)
+		free(st->v[i].content);
+	free(st->v);
+}
+
+static void hs_add(struct json_object *o, const char *key, struct json_object *v)
+{
+	if (v == NULL || json_object_object_add(o, key, v) != 0)
+		stress_die("out of memory");
+}
+
+static struct json_object *hs_store_element(const struct hs_message *m, int with_id, int with_peer)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (o == NULL)
+		stress_die("out of memory");
+	if (with_id)
+		hs_add(o, "id", json_object_new_int64((int64_t)m->id));
+	hs_add(o, "user", json_object_new_string(m->self_copy ? "me" : "bob"));
+	if (with_peer)
+		hs_add(o, "peer", json_object_new_string("bob"));
+	hs_add(o, "created_at", json_object_new_string(m->created_at));
+	hs_add(o, "content", json_object_new_string(m->content));
+	return o;
+}
+
+/* Encrypts answer (taken) for the client and sends it. */
+static void hs_store_send(int fd, const struct hs_store *st, struct json_object *answer)
+{
+	const char *text = json_object_to_json_string_ext(answer, JSON_C_TO_STRING_PLAIN);
+	struct bytebuf out;
+
+	bytebuf_init(&out, BYTEBUF_UNBOUNDED);
+	if (wire_seal(st->client, rsa_chunk_original(st->client), text, strlen(text), &out) != RC_OK)
+		stress_die("cannot encrypt an answer");
+	hs_send(fd, out.data, out.len);
+	bytebuf_free(&out);
+	json_object_put(answer);
+}
+
+/* {"state":"ok","data":data} (taken), or the error. */
+static void hs_store_reply(int fd, const struct hs_store *st, struct json_object *data, const char *error)
+{
+	struct json_object *answer = json_object_new_object();
+
+	if (answer == NULL)
+		stress_die("out of memory");
+	hs_add(answer, "state", json_object_new_string(error ? "error" : "ok"));
+	if (error)
+		hs_add(answer, "error", json_object_new_string(error));
+	else
+		hs_add(answer, "data", data);
+	hs_store_send(fd, st, answer);
+}
+
+/* An optional integer member in lo..hi: 0 ok (absent leaves *v), -1 bad. */
+static int hs_int_member(struct json_object *req, const char *key, int64_t lo, int64_t hi, int64_t *v)
+{
+	struct json_object *m;
+
+	if (!json_object_object_get_ex(req, key, &m))
+		return 0;
+	if (!json_object_is_type(m, json_type_int) || json_object_get_int64(m) < lo || json_object_get_int64(m) > hi)
+		return -1;
+	*v = json_object_get_int64(m);
+	return 0;
+}
+
+static void hs_sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, ms % 1000 * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+static void hs_store_users(int fd, const struct hs_store *st)
+{
+	struct json_object *list = json_object_new_array();
+	static const char *const logins[] = { "bob", "carol" };
+
+	for (size_t i = 0; list != NULL && i < 2; i++) {
+		struct json_object *u = json_object_new_object();
+		if (u == NULL || json_object_array_add(list, u) != 0)
+			stress_die("out of memory");
+		hs_add(u, "login", json_object_new_string(logins[i]));
+		hs_add(u, "open_exponent", jsonx_new_bigint(st->key->pub.e));
+		hs_add(u, "module", jsonx_new_bigint(st->key->pub.n));
+	}
+	hs_store_reply(fd, st, list, NULL);
+}
+
+/* get_messages: the whole conversation (v1, or no page asked) or a page. */
+static void hs_store_messages(int fd, struct hs_store *st, struct json_object *req)
+{
+	const char *user = jsonx_get_string(req, "user");
+	int64_t before = INT64_MAX, after = 0, limit = HS_PAGE_DEFAULT;
+	int paged = !st->v1 && (json_object_object_get_ex(req, "before_id", NULL) ||
+	                        json_object_object_get_ex(req, "after_id", NULL) || json_object_object_get_ex(req, "limit", NULL));
+	struct json_object *list = json_object_new_array();
+	size_t from = 0, to = 0;
+
+	if (list == NULL)
+		stress_die("out of memory");
+	if (paged && (hs_int_member(req, "before_id", 0, INT64_C(1) << 53, &before) != 0 ||
+	              hs_int_member(req, "after_id", 0, INT64_C(1) << 53, &after) != 0 ||
+	              hs_int_member(req, "limit", 1, HS_PAGE_MAX, &limit) != 0)) {
+		json_object_put(list);
+		hs_store_reply(fd, st, NULL, "bad page");
+		return;
+	}
+	if (user != NULL && strcmp(user, "bob") == 0) {
+		if (st->v1 && st->bob_asked++ > 0 && st->arrivals_left > 0) {
+			st->arrivals_left--;
+			hs_store_add(st, NULL);
+		}
+		/* Ids are 1..count: the range [from, to) of indexes. */
+		from = (size_t)(after < (int64_t)st->count ? after : (int64_t)st->count);
+		to = (size_t)(before < 1 ? 0 : before - 1 < (int64_t)st->count ? before - 1 : (int64_t)st->count);
+		if (to < from)
+			to = from;
+		if (paged && to - from > (size_t)limit) {
+			if (json_object_object_get_ex(req, "after_id", NULL) && !json_object_object_get_ex(req, "before_id", NULL))
+				to = from + (size_t)limit;
+			else
+				from = to - (size_t)limit;
+		}
+	}
+	for (size_t i = from; i < to; i++)
+		if (json_object_array_add(list, hs_store_element(&st->v[i], paged, 0)) != 0)
+			stress_die("out of memory");
+	hs_store_reply(fd, st, list, NULL);
+}
+
+static void hs_store_wait(int fd, struct hs_store *st, struct json_object *req)
+{
+	int64_t after = -1, timeout = 25000, limit = HS_PAGE_DEFAULT;
+	struct json_object *list;
+
+	if (hs_int_member(req, "after_id", 0, INT64_C(1) << 53, &after) != 0 || after < 0 ||
+	    hs_int_member(req, "timeout_ms", 0, HS_WAIT_MAX_MS, &timeout) != 0 ||
+	    hs_int_member(req, "limit", 1, HS_PAGE_MAX, &limit) != 0) {
+		hs_store_reply(fd, st, NULL, "bad page");
+		return;
+	}
+	if (after >= (int64_t)st->count) {
+		if (st->arrivals_left > 0 && timeout >= HS_ARRIVE_AFTER_MS) {
+			hs_sleep_ms(HS_ARRIVE_AFTER_MS);
+			st->arrivals_left--;
+			hs_store_add(st, NULL);
+		} else {
+			hs_sleep_ms((long)timeout);
+		}
+	}
+	if ((list = json_object_new_array()) == NULL)
+		stress_die("out of memory");
+	for (size_t i = (size_t)(after < (int64_t)st->count ? after : (int64_t)st->count);
+	     i < st->count && json_object_array_length(list) < (size_t)limit; i++)
+		if (json_object_array_add(list, hs_store_element(&st->v[i], 1, 1)) != 0)
+			stress_die("out of memory");
+	hs_store_reply(fd, st, list, NULL);
+}
+
+/* Serves one connection from the store; -1 once the client said goodbye. */
+static int hs_store_answer(int fd, struct hs_store *st, const char *text, size_t len)
+{
+	struct json_object *req = NULL;
+	const char *cmd = NULL;
+	int keep = 0;
+
+	if (jsonx_parse(text, len, &req) != RC_OK || (cmd = jsonx_get_string(req, "cmd")) == NULL)
+		cmd = "";
+	fprintf(stderr, "request: %.*s\n", (int)len, text);
+	if (strcmp(cmd, "register") == 0) {
+		/* The error with the login beside it. */
+		struct json_object *answer = json_object_new_object();
+
+		if (answer == NULL)
+			stress_die("out of memory");
+		hs_add(answer, "state", json_object_new_string("error"));
+		hs_add(answer, "error", json_object_new_string("already registered"));
+		hs_add(answer, "login", json_object_new_string("me"));
+		hs_store_send(fd, st, answer);
+	} else if (strcmp(cmd, "get_users") == 0) {
+		hs_store_users(fd, st);
+	} else if (strcmp(cmd, "get_messages") == 0) {
+		hs_store_messages(fd, st, req);
+	} else if (strcmp(cmd, "wait_messages") == 0 && !st->v1) {
+		hs_store_wait(fd, st, req);
+	} else if (strcmp(cmd, "send_message") == 0) {
+		struct json_object *self;
+		const char *content = jsonx_get_string(req, "content");
+
+		if (content == NULL) {
+			hs_store_reply(fd, st, NULL, "no user or content");
+		} else {
+			if (json_object_object_get_ex(req, "self_copy", &self) && json_object_get_boolean(self))
+				hs_store_add(st, content);
+			hs_store_reply(fd, st, json_object_new_string("sent"), NULL);
+		}
+	} else if (strcmp(cmd, "last_message_id") == 0 && !st->v1) {
+		hs_store_reply(fd, st, json_object_new_int64((int64_t)st->count), NULL);
+	} else if (strcmp(cmd, "ping") == 0) {
+		hs_store_reply(fd, st, json_object_new_string("pong"), NULL);
+	} else if (strcmp(cmd, "goodbye") == 0) {
+		hs_store_reply(fd, st, json_object_new_string("goodbye"), NULL);
+		keep = -1;
+	} else {
+		hs_store_reply(fd, st, NULL, "incorrect cmd");
+	}
+	json_object_put(req);
+	return keep;
+}
+
+static void hs_store_serve(int fd, const char *action, unsigned arrive, const struct rsa_private *key,
+                           const struct rsa_public *client)
+{
+	struct hs_store st = { .v1 = strncmp(action, "store-v1:", 9) == 0, .arrivals_left = arrive, .client = client, .key = key };
+	unsigned long n = strtoul(strchr(action, ':') + 1, NULL, 10);
+	struct blocklist l;
+
+	for (unsigned long i = 0; i < n; i++)
+		hs_store_add(&st, NULL);
+	while (hs_read_frame(fd, FRAME_KIND_BLOCKS, &l) == RC_OK) {
+		char *text = NULL;
+		size_t len = 0;
+		int keep = wire_open(key, &l, HS_READ_LIMIT, &text, &len) == RC_OK ? hs_store_answer(fd, &st, text, len) : -1;
+
+		blocklist_free(&l);
+		free(text);
+		if (keep != 0)
+			break;
+	}
+	hs_store_free(&st);
+}
+
 static void hs_serve(int fd, const char *handshake, const char *challenge, const struct rsa_private *key,
-                     char **actions, int n_actions)
+                     unsigned arrive, char **actions, int n_actions)
 {
 	struct rsa_public client;
 	struct blocklist l;
@@ -325,6 +628,10 @@ static void hs_serve(int fd, const char *handshake, const char *challenge, const
 		bigint_from_bytes(i == 0 ? client.e : client.n, l.v[0].data, l.v[0].len);
 		blocklist_free(&l);
 	}
+	if (strncmp(actions[0], "store", 5) == 0) {
+		hs_store_serve(fd, actions[0], arrive, key, &client);
+		goto out;
+	}
 	for (i = 0; hs_read_frame(fd, FRAME_KIND_BLOCKS, &l) == RC_OK;) {
 		const char *action = hs_is_key_proof(&l, key) ? challenge : actions[i < n_actions ? i++ : n_actions - 1];
 
@@ -343,6 +650,7 @@ int main(int argc, char **argv)
 		{ "port-file", required_argument, NULL, 'p' },
 		{ "handshake", required_argument, NULL, 'h' },
 		{ "challenge", required_argument, NULL, 'c' },
+		{ "arrive", required_argument, NULL, 'a' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *key_path = NULL, *port_file = NULL, *handshake = "normal";
@@ -352,6 +660,7 @@ int main(int argc, char **argv)
 	unsigned port;
 	char err[256], tmp[4096];
 	FILE *f;
+	unsigned arrive = 0;
 	int opt, lfd;
 
 	stress_prog = "hostile-server";
@@ -361,11 +670,12 @@ int main(int argc, char **argv)
 		case 'p': port_file = optarg; break;
 		case 'h': handshake = optarg; break;
 		case 'c': challenge = optarg; break;
+		case 'a': arrive = (unsigned)strtoul(optarg, NULL, 10); break;
 		default: stress_die("bad option (see the comment at the top of hostile-server.c)");
 		}
 	}
 	if (!key_path || !port_file || optind >= argc)
-		stress_die("usage: hostile-server --key FILE --port-file FILE [--handshake KIND] ACTION...");
+		stress_die("usage: hostile-server --key FILE --port-file FILE [--handshake KIND] [--arrive K] ACTION...");
 	if (secure_init() != RC_OK)
 		stress_die("secure_init failed");
 	/* Gone with the test script, however that ends. */
@@ -392,7 +702,7 @@ int main(int argc, char **argv)
 				continue;
 			stress_die("accept: %s", strerror(errno));
 		}
-		hs_serve(fd, handshake, challenge, &key, argv + optind, argc - optind);
+		hs_serve(fd, handshake, challenge, &key, arrive, argv + optind, argc - optind);
 		close(fd);
 	}
 }
