@@ -10,6 +10,7 @@
 
 #include "content.h"
 #include "errors.h"
+#include "fingerprint.h"
 #include "jsonx.h"
 #include "protocol.h"
 #include "utf8.h"
@@ -245,12 +246,16 @@ const struct api_user *api_users_find(const struct api_users *users, const char 
 	return NULL;
 }
 
-/* Reads {"login", "open_exponent", "module"} into dst (from api_user_init);
- * errors name the command and `what` ("entry 3"). */
-static int api_user_from_json(struct json_object *u, struct api_user *dst, const char *cmd, const char *what, char *err,
-                              size_t errlen)
+/* Reads {"login", "open_exponent", "module"} into dst (from api_user_init),
+ * or in a listing {"login", "fingerprint"} too; a listing's entry always
+ * gets its fingerprint. Errors name the command and `what` ("entry 3"). */
+static int api_user_from_json(struct json_object *u, struct api_user *dst, const char *cmd, const char *what,
+                              int listing, char *err, size_t errlen)
 {
 	const char *login = jsonx_get_string(u, "login");
+	const char *fingerprint = listing ? jsonx_get_string(u, "fingerprint") : NULL;
+	char computed[FINGERPRINT_MAX];
+	int rc;
 
 	if (login == NULL || login[0] == '\0') {
 		rc_errf(err, errlen, "%s: %s has no login", cmd, what);
@@ -258,16 +263,28 @@ static int api_user_from_json(struct json_object *u, struct api_user *dst, const
 	}
 	if ((dst->login = strdup(login)) == NULL)
 		return RC_ERR_NOMEM;
+	if (fingerprint != NULL) {
+		if (strlen(fingerprint) >= FINGERPRINT_MAX || strncmp(fingerprint, "SHA256:", 7) != 0) {
+			rc_errf(err, errlen, "%s: the fingerprint of %s is not SHA256:...", cmd, what);
+			return RC_ERR_PROTOCOL;
+		}
+		return (dst->fingerprint = strdup(fingerprint)) != NULL ? RC_OK : RC_ERR_NOMEM;
+	}
 	if (jsonx_get_bigint(u, "open_exponent", dst->key.e) != RC_OK || jsonx_get_bigint(u, "module", dst->key.n) != RC_OK) {
 		rc_errf(err, errlen, "%s: the key of %s is not a pair of whole numbers", cmd, what);
 		return RC_ERR_PROTOCOL;
 	}
-	return RC_OK;
+	if (!listing)
+		return RC_OK;
+	if ((rc = fingerprint_public(&dst->key, computed)) != RC_OK)
+		return rc;
+	return (dst->fingerprint = strdup(computed)) != NULL ? RC_OK : RC_ERR_NOMEM;
 }
 
 void api_user_init(struct api_user *user)
 {
 	user->login = NULL;
+	user->fingerprint = NULL;
 	rsa_public_init(&user->key);
 }
 
@@ -275,30 +292,46 @@ void api_user_free(struct api_user *user)
 {
 	free(user->login);
 	user->login = NULL;
+	free(user->fingerprint);
+	user->fingerprint = NULL;
 	rsa_public_clear(&user->key);
 }
 
-int api_get_users(struct session *s, struct api_users *out, char *err, size_t errlen)
+/* get_users as req asks it; listing: entries may carry fingerprints. */
+static int api_get_users_as(struct session *s, struct json_object *req, int listing, struct api_users *out, char *err,
+                            size_t errlen)
 {
 	struct json_object *resp, *data;
 	size_t n;
 	int rc;
 
 	out->count = 0;
-	rc = api_call_list(s, api_new_request(PROTO_CMD_GET_USERS), "get_users", sizeof(*out->v), &resp, &data, &n,
-	                   (void **)&out->v, err, errlen);
+	rc = api_call_list(s, req, "get_users", sizeof(*out->v), &resp, &data, &n, (void **)&out->v, err, errlen);
 	for (size_t i = 0; rc == RC_OK && i < n; i++) {
 		char what[32];
 
 		snprintf(what, sizeof(what), "entry %zu", i);
 		api_user_init(&out->v[out->count]);
-		rc = api_user_from_json(json_object_array_get_idx(data, i), &out->v[out->count++], PROTO_CMD_GET_USERS, what, err,
-		                        errlen);
+		rc = api_user_from_json(json_object_array_get_idx(data, i), &out->v[out->count++], PROTO_CMD_GET_USERS, what,
+		                        listing, err, errlen);
 	}
 	if (rc != RC_OK)
 		api_users_free(out);
 	json_object_put(resp);
 	return rc;
+}
+
+int api_get_users(struct session *s, struct api_users *out, char *err, size_t errlen)
+{
+	return api_get_users_as(s, api_new_request(PROTO_CMD_GET_USERS), 0, out, err, errlen);
+}
+
+int api_get_user_listing(struct session *s, struct api_users *out, char *err, size_t errlen)
+{
+	struct json_object *req = api_with_member(api_new_request(PROTO_CMD_GET_USERS), "fingerprints",
+	                                          json_object_new_boolean(1));
+
+	return api_get_users_as(s, req, 1, out, err, errlen);
 }
 
 /* The key of one user from the whole list (servers without get_user). */
@@ -329,7 +362,7 @@ int api_get_user(struct session *s, const char *login, struct api_user *out, cha
 	int rc = api_call(s, api_with_string(api_new_request(PROTO_CMD_GET_USER), "login", login), &resp, &data, err, errlen);
 
 	if (rc == RC_OK) {
-		if ((rc = api_user_from_json(data, out, PROTO_CMD_GET_USER, "the answer", err, errlen)) == RC_OK &&
+		if ((rc = api_user_from_json(data, out, PROTO_CMD_GET_USER, "the answer", 0, err, errlen)) == RC_OK &&
 		    strcmp(out->login, login) != 0) {
 			rc_errf(err, errlen, "get_user: the server answered with another user");
 			rc = RC_ERR_PROTOCOL;

@@ -18,7 +18,8 @@
 
 struct api_user {
 	char *login;
-	struct rsa_public key;
+	struct rsa_public key;  /* 0, 0 in a listing whose server sent fingerprints */
+	char *fingerprint;      /* in a listing (api_get_user_listing); else NULL */
 };
 
 struct api_users {
@@ -57,6 +58,13 @@ void api_goodbye(struct session *s);
 int api_register(struct session *s, const char *login, char **registered, int *already, char *err, size_t errlen);
 /* The other users and their keys; RC_ERR_SERVER "no auth" when we are not registered. */
 int api_get_users(struct session *s, struct api_users *out, char *err, size_t errlen);
+/* The other users and their key fingerprints, for a listing: asks get_users
+ * with "fingerprints": true (our extension), which our servers answer with
+ * each key's fingerprint instead of the key, a twelfth of the bytes to
+ * decrypt (6,000 users: about 1 s instead of 12). Other servers ignore the
+ * field and send the keys, whose fingerprints are computed here. Every
+ * entry's fingerprint is set; its key only when the server sent it. */
+int api_get_user_listing(struct session *s, struct api_users *out, char *err, size_t errlen);
 /* Our extension: one user's key by login, {"cmd": "get_user", "login": X}
  * answered with {"login", "open_exponent", "module"} or the error "no such
  * user", so sending costs the same with 10 users or 10,000. A server without

@@ -278,7 +278,7 @@ static int cli_get_users(struct cli *c, struct api_users *users, int **lookalike
 	int r;
 
 	*lookalike = NULL;
-	if ((r = api_get_users(&c->s, users, c->err, sizeof(c->err))) != RC_OK)
+	if ((r = api_get_user_listing(&c->s, users, c->err, sizeof(c->err))) != RC_OK)
 		return r;
 	*lookalike = calloc(users->count + 1, sizeof(**lookalike));
 	logins = calloc(users->count + 1, sizeof(*logins));
@@ -302,7 +302,6 @@ out:
 static int cli_cmd_users(struct cli *c, char **args)
 {
 	struct api_users users;
-	char fp[FINGERPRINT_MAX];
 	int *lookalike;
 	int r;
 
@@ -310,8 +309,8 @@ static int cli_cmd_users(struct cli *c, char **args)
 	if ((r = cli_get_users(c, &users, &lookalike)) != RC_OK)
 		return cli_fail(c, r, "users");
 	for (size_t i = 0; i < users.count; i++) {
-		if (fingerprint_public(&users.v[i].key, fp) != RC_OK)
-			strcpy(fp, "-");
+		const char *fp = users.v[i].fingerprint;
+
 		if (c->o->json) {
 			struct json_object *o = json_object_new_object();
 			cli_json_add(o, "login", json_object_new_string(users.v[i].login));
@@ -627,7 +626,7 @@ static int cli_tail_round(struct cli *c, struct digest_set *shown, int baseline,
 	int r;
 
 	*news = 0;
-	if ((r = api_get_users(&c->s, &users, c->err, sizeof(c->err))) != RC_OK)
+	if ((r = api_get_user_listing(&c->s, &users, c->err, sizeof(c->err))) != RC_OK)
 		return r;
 	for (size_t i = 0; i < users.count && !cli_stop; i++) {
 		struct api_messages msgs;

@@ -13,6 +13,7 @@
 #include "bigint.h"
 #include "bytebuf.h"
 #include "errors.h"
+#include "fingerprint.h"
 #include "jsonx.h"
 #include "log.h"
 #include "login.h"
@@ -268,43 +269,78 @@ static struct json_object *dispatch_register(struct dispatch_call *call)
 	return dispatch_already_registered(existing);
 }
 
-static int dispatch_add_user(void *arg, const char *login, const char *e_dec, const char *n_dec)
+/* A stored key (decimal text) as numbers; RC_ERR_FORMAT, logged, when the
+ * database holds something else (the row is then left out of answers). */
+static int dispatch_stored_key(const char *e_dec, const char *n_dec, struct rsa_public *k)
 {
-	struct json_object *list = arg, *user;
-	mpz_t e, n;
+	if (bigint_from_decimal(k->e, e_dec, strlen(e_dec), PROTO_MAX_KEY_DIGITS) != RC_OK ||
+	    bigint_from_decimal(k->n, n_dec, strlen(n_dec), PROTO_MAX_KEY_DIGITS) != RC_OK) {
+		log_warn(0, "skipping a user whose stored key is not a decimal number");
+		return RC_ERR_FORMAT;
+	}
+	return RC_OK;
+}
+
+/* Appends {"login", then the key as get_users gives it} to the list arg:
+ * "open_exponent" and "module", or with want_fingerprint "fingerprint". */
+static int dispatch_add_user_entry(struct json_object *list, const char *login, const char *e_dec, const char *n_dec,
+                                   int want_fingerprint)
+{
+	struct json_object *user;
+	struct rsa_public k;
+	char fp[FINGERPRINT_MAX];
 	int r = RC_OK;
 
-	mpz_inits(e, n, NULL);
-	if (bigint_from_decimal(e, e_dec, strlen(e_dec), PROTO_MAX_KEY_DIGITS) != RC_OK ||
-	    bigint_from_decimal(n, n_dec, strlen(n_dec), PROTO_MAX_KEY_DIGITS) != RC_OK) {
-		log_warn(0, "skipping a user whose stored key is not a decimal number");
+	rsa_public_init(&k);
+	if (dispatch_stored_key(e_dec, n_dec, &k) != RC_OK)
 		goto out;
-	}
+	if (want_fingerprint && (r = fingerprint_public(&k, fp)) != RC_OK)
+		goto out;
 	user = json_object_new_object();
 	if (!user) {
 		r = RC_ERR_NOMEM;
 		goto out;
 	}
 	json_object_object_add(user, "login", json_object_new_string(login));
-	json_object_object_add(user, "open_exponent", jsonx_new_bigint(e));
-	json_object_object_add(user, "module", jsonx_new_bigint(n));
+	if (want_fingerprint) {
+		json_object_object_add(user, "fingerprint", json_object_new_string(fp));
+	} else {
+		json_object_object_add(user, "open_exponent", jsonx_new_bigint(k.e));
+		json_object_object_add(user, "module", jsonx_new_bigint(k.n));
+	}
 	if (json_object_array_add(list, user) != 0) {
 		json_object_put(user);
 		r = RC_ERR_NOMEM;
 	}
 out:
-	mpz_clears(e, n, NULL);
+	rsa_public_clear(&k);
 	return r;
 }
 
+static int dispatch_add_user(void *arg, const char *login, const char *e_dec, const char *n_dec)
+{
+	return dispatch_add_user_entry(arg, login, e_dec, n_dec, 0);
+}
+
+static int dispatch_add_user_fingerprint(void *arg, const char *login, const char *e_dec, const char *n_dec)
+{
+	return dispatch_add_user_entry(arg, login, e_dec, n_dec, 1);
+}
+
+/* get_users; with "fingerprints": true (ours) each entry carries the key's
+ * fingerprint instead of the key: a twelfth of the bytes to encrypt and for
+ * the reader to decrypt, for listings of many users. */
 static struct json_object *dispatch_get_users(struct dispatch_call *call)
 {
-	struct json_object *list = json_object_new_array();
+	struct json_object *list = json_object_new_array(), *flag;
+	int fingerprints = json_object_object_get_ex(call->req, "fingerprints", &flag) &&
+	                   json_object_is_type(flag, json_type_boolean) && json_object_get_boolean(flag);
 	int r;
 
 	if (!list)
 		return NULL;
-	r = store_list_other_users(call->st, call->id->login, dispatch_add_user, list);
+	r = store_list_other_users(call->st, call->id->login, fingerprints ? dispatch_add_user_fingerprint : dispatch_add_user,
+	                           list);
 	if (r != RC_OK) {
 		json_object_put(list);
 		return r == RC_ERR_DB ? dispatch_error(PROTO_ERR_DB_UNAVAILABLE) : NULL;

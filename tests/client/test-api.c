@@ -24,6 +24,7 @@
 #include "client/decrypt_cache.h"
 #include "content.h"
 #include "errors.h"
+#include "fingerprint.h"
 #include "frame.h"
 #include "jsonx.h"
 #include "secure.h"
@@ -175,6 +176,41 @@ static void test_users_exact_big_numbers(void **state)
 	fake_finish(&f);
 	assert_string_equal(f.requests[0], "{\"cmd\":\"get_users\"}");
 	fake_free(&f);
+	free(n);
+}
+
+/* A listing asks for fingerprints; our server sends them, the original
+ * sends keys (it ignores the field), and either way each entry has one. */
+static void test_user_listing(void **state)
+{
+	char with_keys[2048], err[256], fp[FINGERPRINT_MAX];
+	char *n = decimal(bob_key.pub.n);
+	const char *replies[] = {
+		"{\"state\": \"ok\", \"data\": [{\"login\": \"bob\", \"fingerprint\": \"SHA256:abc\"}]}",
+		with_keys,
+	};
+
+	(void)state;
+	snprintf(with_keys, sizeof(with_keys),
+	         "{\"state\": \"ok\", \"data\": [{\"login\": \"bob\", \"open_exponent\": 65537, \"module\": %s}]}", n);
+	assert_int_equal(fingerprint_public(&bob_key.pub, fp), 0);
+	for (size_t i = 0; i < 2; i++) {
+		struct fake_server f = { 0 };
+		struct session s;
+		struct api_users users;
+
+		f.replies[0] = replies[i];
+		connect_to(&f, &s);
+		assert_int_equal(api_get_user_listing(&s, &users, err, sizeof(err)), 0);
+		assert_int_equal(users.count, 1);
+		assert_string_equal(users.v[0].login, "bob");
+		assert_string_equal(users.v[0].fingerprint, i == 0 ? "SHA256:abc" : fp);
+		api_users_free(&users);
+		session_close(&s);
+		fake_finish(&f);
+		assert_string_equal(f.requests[0], "{\"cmd\":\"get_users\",\"fingerprints\":true}");
+		fake_free(&f);
+	}
 	free(n);
 }
 
@@ -939,6 +975,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_users_exact_big_numbers),
+		cmocka_unit_test(test_user_listing),
 		cmocka_unit_test(test_wrong_shapes),
 		cmocka_unit_test(test_messages_shapes),
 		cmocka_unit_test(test_server_errors_and_register),

@@ -120,6 +120,13 @@ ${OK}[]}" \
 rc_expect "get_users lists every other user, exact numbers" \
 "${OK}[{\"login\":\"alice\",\"open_exponent\":$(key_part alice e),\"module\":$(key_part alice n)},{\"login\":\"bob\",\"open_exponent\":$(key_part bob e),\"module\":$(key_part bob n)}]}" \
 "$(as carol '{"cmd":"get_users"}')"
+fingerprint_of() {
+	HOME=$RC_TMP "$top_builddir/client/rsa-chat" --key "$RC_TMP/$1" fingerprint
+}
+rc_expect "get_users with fingerprints (ours): the keys' fingerprints instead of the keys" \
+"${OK}[{\"login\":\"alice\",\"fingerprint\":\"$(fingerprint_of alice)\"},{\"login\":\"bob\",\"fingerprint\":\"$(fingerprint_of bob)\"}]}
+${OK}[{\"login\":\"alice\",\"open_exponent\":$(key_part alice e),\"module\":$(key_part alice n)},{\"login\":\"bob\",\"open_exponent\":$(key_part bob e),\"module\":$(key_part bob n)}]}" \
+"$(as carol '{"cmd":"get_users","fingerprints":true}' '{"cmd":"get_users","fingerprints":"yes"}')"
 
 # A chat with oneself: stored, and shown once per message (no self copies).
 rc_expect "chat with oneself" \
