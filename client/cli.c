@@ -327,32 +327,40 @@ static int cli_cmd_users(struct cli *c, char **args)
 	return CLIENT_EXIT_OK;
 }
 
-/* Reads the message text from stdin: at most one byte over the limit, so
- * api_check_text can say it is too long; one final newline is dropped. */
+/* Reads the message text from stdin, keeping at most one byte over the
+ * limit but counting every byte, so api_check_text can say how long a text
+ * that is too long really is; one final newline is dropped. */
 static int cli_read_stdin_text(char **text, size_t *len)
 {
-	size_t cap = API_MAX_TEXT_BYTES + 2, n = 0;
-	char *buf = malloc(cap + 1);
+	size_t cap = API_MAX_TEXT_BYTES + 2, n = 0, total = 0;
+	char *buf = malloc(cap + 1), last = '\0', spill[4096];
 
 	*text = NULL;
 	*len = 0;
 	if (buf == NULL)
 		return RC_ERR_NOMEM;
-	while (n < cap) {
-		size_t got = fread(buf + n, 1, cap - n, stdin);
+	for (;;) {
+		char *into = n < cap ? buf + n : spill;
+		size_t room = n < cap ? cap - n : sizeof(spill), got = fread(into, 1, room, stdin);
+
 		if (got == 0)
 			break;
-		n += got;
+		if (n < cap)
+			n += got;
+		total += got;
+		last = into[got - 1];
 	}
 	if (ferror(stdin)) {
 		free(buf);
 		return RC_ERR_IO;
 	}
-	if (n > 0 && buf[n - 1] == '\n' && n <= API_MAX_TEXT_BYTES + 1)
+	if (last == '\n' && total <= API_MAX_TEXT_BYTES + 1) {
 		n--;
+		total--;
+	}
 	buf[n] = '\0';
 	*text = buf;
-	*len = n;
+	*len = total;
 	return RC_OK;
 }
 
@@ -383,6 +391,12 @@ static int cli_cmd_send(struct cli *c, char **args)
 	/* The server's "no such user" is reported in its own words, so scripts match one text. */
 	if ((r = api_get_user(&c->s, args[0], &to, c->err, sizeof(c->err))) != RC_OK) {
 		status = cli_fail(c, r, "send");
+		goto out;
+	}
+	if (rsa_public_equal(&to.key, &c->key.pub)) {
+		fprintf(stderr, "rsa-chat: send: %s is you (the login of this key); a message to yourself is shown nowhere\n",
+		        args[0]);
+		status = CLIENT_EXIT_USAGE;
 		goto out;
 	}
 	if ((r = api_send_text(&c->s, to.login, &to.key, text, len, c->o->self_copy, c->err, sizeof(c->err))) != RC_OK) {

@@ -37,7 +37,7 @@ static void main_usage(FILE *out)
 	      "  --no-bell                 no terminal bell on new messages\n"
 	      "  --notify-cmd CMD          run CMD (via /bin/sh -c) on a new message; the sender is in $RC_FROM\n"
 	      "  --json                    machine-readable output: one JSON object per line\n"
-	      "  --help, --version\n"
+	      "  -h, --help, -V, --version\n"
 	      "\n"
 	      "Commands:\n"
 	      "  register LOGIN            register our key under LOGIN\n"
@@ -131,7 +131,7 @@ int main(int argc, char **argv)
 	o.self_copy = 1;
 	o.poll_interval_ms = OPTIONS_DEFAULT_POLL_MS;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_HOST: o.host = optarg; break;
 		case OPT_PORT: o.port = optarg; break;
@@ -165,9 +165,11 @@ int main(int argc, char **argv)
 			}
 			o.count = (long)v;
 			break;
+		case 'h':
 		case OPT_HELP:
 			main_usage(stdout);
 			return CLIENT_EXIT_OK;
+		case 'V':
 		case OPT_VERSION:
 			printf("rsa-chat (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
 			return CLIENT_EXIT_OK;

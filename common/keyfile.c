@@ -399,6 +399,25 @@ static int keyfile_parse_public_any(const char *text, size_t len, void *key, cha
 	return keyfile_parse_public(text, len, key, err, errlen);
 }
 
+/* 1 when path is a key file of ours that holds no private part: what a
+ * user gives for a private key by mistake (the .pub next to it). */
+static int keyfile_is_public_file(const char *path)
+{
+	struct keyfile_fields f;
+	struct bytebuf buf;
+	char ignored[16];
+	int public_only = 0;
+
+	keyfile_fields_init(&f);
+	bytebuf_init_secret(&buf, KEYFILE_MAX_BYTES);
+	if (textfile_read_into(path, KEYFILE_MAX_BYTES, TEXTFILE_REGULAR, &buf, ignored, sizeof ignored) == RC_OK &&
+	    keyfile_parse_native((const char *)buf.data, buf.len, &f, ignored, sizeof ignored) == RC_OK)
+		public_only = !f.private_file;
+	bytebuf_free(&buf);
+	keyfile_fields_clear(&f);
+	return public_only;
+}
+
 /* Reads path and parses it into key; errors name the file. */
 static int keyfile_load(const char *path, int private_key, keyfile_parse_fn parse, void *key, char *err, size_t errlen)
 {
@@ -407,8 +426,16 @@ static int keyfile_load(const char *path, int private_key, keyfile_parse_fn pars
 
 	rc_errf(err, errlen, "%s", "");
 	bytebuf_init_secret(&buf, KEYFILE_MAX_BYTES);
-	if ((rc = textfile_read_into(path, KEYFILE_MAX_BYTES, TEXTFILE_REGULAR | (private_key ? TEXTFILE_OWNER_ONLY : 0), &buf,
-	                              err, errlen)) != RC_OK)
+	rc = textfile_read_into(path, KEYFILE_MAX_BYTES, TEXTFILE_REGULAR | (private_key ? TEXTFILE_OWNER_ONLY : 0), &buf, err,
+	                        errlen);
+	/* A public key file given for the private key: say that first, not
+	 * that its (rightly) readable permissions are too open. */
+	if (rc == RC_ERR_PERM && keyfile_is_public_file(path)) {
+		rc_errf(err, errlen, "this is a public key file, not a private key");
+		keyfile_err_prefix_path(err, errlen, path);
+		rc = RC_ERR_FORMAT;
+	}
+	if (rc != RC_OK)
 		goto out;
 	if ((rc = parse((const char *)buf.data, buf.len, key, err, errlen)) != RC_OK)
 		keyfile_err_prefix_path(err, errlen, path);

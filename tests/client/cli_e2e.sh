@@ -58,6 +58,27 @@ expect_in "another name refused" "$RC_TMP/err" "already registered (as alice)"
 as carol register bob
 expect_status "login taken" 3
 expect_in "login exists" "$RC_TMP/err" "login exists"
+
+# What a new user trips over (issue 15): short options, a message to
+# oneself, the real size of a long text, the .pub given as the key.
+as alice -h
+expect_status "-h" 0
+expect_in "-h prints the usage" "$RC_TMP/out" "Usage: rsa-chat"
+as alice -V
+expect_status "-V" 0
+expect_in "-V prints the version" "$RC_TMP/out" "rsa-chat"
+as alice send alice "to me"
+expect_status "a message to oneself" 2
+expect_in "a message to oneself is named" "$RC_TMP/err" "send: alice is you"
+head -c 10000 /dev/zero | tr '\0' x >"$RC_TMP/long.txt"
+"$CHAT" --port "$RC_PORT" --key "$RC_TMP/alice.key" send bob - <"$RC_TMP/long.txt" >"$RC_TMP/out" 2>"$RC_TMP/err"
+st=$?
+expect_status "a text over the limit" 2
+expect_in "its real size" "$RC_TMP/err" "message too long: 10000 bytes, at most 8192"
+chmod 644 "$RC_TMP/alice.key.pub"
+as alice --key "$RC_TMP/alice.key.pub" users
+expect_status "the public key file given as the key" 1
+expect_in "says it is the public key file" "$RC_TMP/err" "this is a public key file, not a private key"
 as carol users
 expect_status "users while not registered" 3
 expect_in "no auth" "$RC_TMP/err" "no auth"
