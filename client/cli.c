@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <json-c/json.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,11 +83,6 @@ static int cli_exit_for(int rc)
 }
 
 /* Reports a failed call and returns its exit status. */
-static int cli_fail(struct cli *c, int rc, const char *what)
-{
-	fprintf(stderr, "rsa-chat: %s%s%s\n", what ? what : "", what ? ": " : "", c->err[0] ? c->err : rc_strerror(rc));
-	return cli_exit_for(rc);
-}
 
 /* Prints a message text from a peer: control characters (C1 too) but tab,
  * bidi controls and bytes that are not UTF-8 as '?', so it cannot drive the
@@ -133,9 +129,9 @@ static int cli_json_must_escape(unsigned long c)
 	return c == 0x7F || (c >= 0x80 && c <= 0x9F) || wtext_is_bidi_control((wchar_t)c) || c == 0x2028 || c == 0x2029;
 }
 
-/* Prints obj as one line (escaping what cli_json_must_escape names as
- * \uXXXX: they only occur inside strings) and puts it. */
-static void cli_print_json(struct json_object *obj)
+/* Prints obj to out as one line (escaping what cli_json_must_escape names
+ * as \uXXXX: they only occur inside strings) and puts it. */
+static void cli_print_json_to(FILE *out, struct json_object *obj)
 {
 	const char *s;
 	size_t len;
@@ -147,14 +143,19 @@ static void cli_print_json(struct json_object *obj)
 		size_t used;
 		unsigned long c = wtext_next_char(s, len, &used);
 		if (cli_json_must_escape(c))
-			printf("\\u%04lX", c);
+			fprintf(out, "\\u%04lX", c);
 		else
-			fwrite(s, 1, used, stdout);
+			fwrite(s, 1, used, out);
 		s += used;
 		len -= used;
 	}
-	putchar('\n');
+	fputc('\n', out);
 	json_object_put(obj);
+}
+
+static void cli_print_json(struct json_object *obj)
+{
+	cli_print_json_to(stdout, obj);
 }
 
 static void cli_json_add(struct json_object *obj, const char *key, struct json_object *v)
@@ -163,17 +164,51 @@ static void cli_json_add(struct json_object *obj, const char *key, struct json_o
 		json_object_object_add(obj, key, v);
 }
 
+/* Tells the user something on stderr: "rsa-chat: TEXT" (kind "warning"
+ * puts "warning: " before it), or with --json one object a line,
+ * {"error": TEXT, "exit": STATUS} (exit_status >= 0), {"warning": TEXT} or
+ * {"note": TEXT}, so a script reads every line of both streams as JSON. */
+static void cli_say(const struct cli *c, const char *kind, int exit_status, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void cli_say(const struct cli *c, const char *kind, int exit_status, const char *fmt, ...)
+{
+	char text[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	if (c->o->json) {
+		struct json_object *o = json_object_new_object();
+		cli_json_add(o, kind, json_object_new_string(text));
+		if (exit_status >= 0)
+			cli_json_add(o, "exit", json_object_new_int(exit_status));
+		cli_print_json_to(stderr, o);
+	} else {
+		fprintf(stderr, "rsa-chat: %s%s\n", strcmp(kind, "warning") == 0 ? "warning: " : "", text);
+	}
+}
+
+static int cli_fail(struct cli *c, int rc, const char *what)
+{
+	int status = cli_exit_for(rc);
+
+	cli_say(c, "error", status, "%s%s%s", what ? what : "", what ? ": " : "", c->err[0] ? c->err : rc_strerror(rc));
+	return status;
+}
+
 static int cli_load_key(struct cli *c)
 {
 	int r = keyfile_load_private(c->o->key_path, &c->key, c->err, sizeof(c->err));
 
 	if (r == RC_ERR_NOTFOUND) {
-		fprintf(stderr, "rsa-chat: no key at %s; make one with: generate-keys%s%s\n", c->o->key_path,
+		cli_say(c, "error", CLIENT_EXIT_OTHER, "no key at %s; make one with: generate-keys%s%s", c->o->key_path,
 		        c->o->key_path[0] ? " -o " : "", c->o->key_path);
 		return CLIENT_EXIT_OTHER;
 	}
 	if (r != RC_OK) {
-		fprintf(stderr, "rsa-chat: cannot load the key %s: %s\n", c->o->key_path, c->err[0] ? c->err : rc_strerror(r));
+		cli_say(c, "error", CLIENT_EXIT_OTHER, "cannot load the key %s: %s", c->o->key_path,
+		        c->err[0] ? c->err : rc_strerror(r));
 		return CLIENT_EXIT_OTHER;
 	}
 	if ((r = fingerprint_public(&c->key.pub, c->key_fp)) != RC_OK)
@@ -197,9 +232,9 @@ static int cli_open_session(struct cli *c)
 	if (r != RC_OK)
 		return cli_fail(c, r, NULL);
 	if (res.trust == KNOWN_SERVER_NEW)
-		fprintf(stderr, "rsa-chat: pinned the key of new server %s: %s\n", c->o->server_name, res.server_fp);
+		cli_say(c, "note", -1, "pinned the key of new server %s: %s", c->o->server_name, res.server_fp);
 	else if (res.trust == KNOWN_SERVER_CHANGED)
-		fprintf(stderr, "rsa-chat: replaced the pinned key of %s (%s) with %s\n", c->o->server_name, res.pinned_fp,
+		cli_say(c, "note", -1, "replaced the pinned key of %s (%s) with %s", c->o->server_name, res.pinned_fp,
 		        res.server_fp);
 	return CLIENT_EXIT_OK;
 }
@@ -375,7 +410,7 @@ static int cli_cmd_send(struct cli *c, char **args)
 
 	if (strcmp(args[1], "-") == 0) {
 		if ((r = cli_read_stdin_text(&text, &len)) != RC_OK) {
-			fprintf(stderr, "rsa-chat: cannot read the message from stdin: %s\n", rc_strerror(r));
+			cli_say(c, "error", CLIENT_EXIT_OTHER, "cannot read the message from stdin: %s", rc_strerror(r));
 			return CLIENT_EXIT_OTHER;
 		}
 	} else if ((text = strdup(args[1])) == NULL) {
@@ -384,8 +419,8 @@ static int cli_cmd_send(struct cli *c, char **args)
 		len = strlen(text);
 	}
 	if ((r = api_check_text(text, len, c->err, sizeof(c->err))) != RC_OK) {
-		fprintf(stderr, "rsa-chat: %s\n", c->err);
 		status = CLIENT_EXIT_USAGE;
+		cli_say(c, "error", status, "%s", c->err);
 		goto out;
 	}
 	/* The server's "no such user" is reported in its own words, so scripts match one text. */
@@ -394,9 +429,9 @@ static int cli_cmd_send(struct cli *c, char **args)
 		goto out;
 	}
 	if (rsa_public_equal(&to.key, &c->key.pub)) {
-		fprintf(stderr, "rsa-chat: send: %s is you (the login of this key); a message to yourself is shown nowhere\n",
-		        args[0]);
 		status = CLIENT_EXIT_USAGE;
+		cli_say(c, "error", status, "send: %s is you (the login of this key); a message to yourself is shown nowhere",
+		        args[0]);
 		goto out;
 	}
 	if ((r = api_send_text(&c->s, to.login, &to.key, text, len, c->o->self_copy, c->err, sizeof(c->err))) != RC_OK) {
@@ -529,7 +564,7 @@ static int cli_cmd_history(struct cli *c, char **args)
 	newest = cli_newest_from(&pages, args[0]);
 	if (r == RC_OK && newest != NULL &&
 	    seen_state_update(c->o->seen_path, c->o->server_name, c->key_fp, args[0], newest) != RC_OK)
-		fprintf(stderr, "rsa-chat: warning: cannot record what was read in %s\n", c->o->seen_path);
+		cli_say(c, "warning", -1, "cannot record what was read in %s", c->o->seen_path);
 	cli_pages_free(&pages);
 	return r == RC_OK ? CLIENT_EXIT_OK : cli_fail(c, r, "history");
 }
@@ -576,7 +611,7 @@ static int cli_cmd_unread(struct cli *c, char **args)
 	(void)args;
 	seen_state_init(&seen);
 	if (seen_state_load(c->o->seen_path, &seen) != RC_OK)
-		fprintf(stderr, "rsa-chat: warning: cannot read %s; counting everything\n", c->o->seen_path);
+		cli_say(c, "warning", -1, "cannot read %s; counting everything", c->o->seen_path);
 	if ((r = cli_get_users(c, &users, &lookalike)) != RC_OK) {
 		seen_state_free(&seen);
 		return cli_fail(c, r, "unread");
@@ -778,19 +813,19 @@ int cli_run(const struct client_options *o, int argc, char **argv)
 	struct cli c;
 	int status;
 
+	memset(&c, 0, sizeof(c));
+	c.o = o;
 	for (size_t i = 0; i < sizeof(cli_commands) / sizeof(cli_commands[0]); i++)
 		if (strcmp(argv[0], cli_commands[i].name) == 0)
 			cmd = &cli_commands[i];
 	if (cmd == NULL) {
-		fprintf(stderr, "rsa-chat: unknown command '%s' (see --help)\n", argv[0]);
+		cli_say(&c, "error", CLIENT_EXIT_USAGE, "unknown command '%s' (see --help)", argv[0]);
 		return CLIENT_EXIT_USAGE;
 	}
 	if (argc - 1 != cmd->nargs) {
-		fprintf(stderr, "rsa-chat: usage: rsa-chat [OPTIONS] %s\n", cmd->usage);
+		cli_say(&c, "error", CLIENT_EXIT_USAGE, "usage: rsa-chat [OPTIONS] %s", cmd->usage);
 		return CLIENT_EXIT_USAGE;
 	}
-	memset(&c, 0, sizeof(c));
-	c.o = o;
 	c.s.fd = -1;
 	rsa_private_init(&c.key);
 	decrypt_cache_init(&c.cache);

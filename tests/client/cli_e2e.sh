@@ -79,6 +79,13 @@ chmod 644 "$RC_TMP/alice.key.pub"
 as alice --key "$RC_TMP/alice.key.pub" users
 expect_status "the public key file given as the key" 1
 expect_in "says it is the public key file" "$RC_TMP/err" "this is a public key file, not a private key"
+as alice --json send nobody "hi"
+expect_status "--json: an unknown user" 3
+rc_expect "--json: the error is a JSON object on stderr" '{"error":"send: no such user","exit":3}' "$(cat "$RC_TMP/err")"
+as alice --json nope
+expect_status "--json: an unknown command" 2
+rc_expect "--json: usage errors too" "{\"error\":\"unknown command 'nope' (see --help)\",\"exit\":2}" "$(cat "$RC_TMP/err")"
+
 as carol users
 expect_status "users while not registered" 3
 expect_in "no auth" "$RC_TMP/err" "no auth"
