@@ -279,7 +279,7 @@ static void conn_submit(struct conn *c, struct blocklist *request)
 static void conn_resume_wait(struct conn *c, int64_t now_ms)
 {
 	int64_t left = c->wait_deadline_ms - now_ms;
-	struct request_job *job;
+	struct request_job *job = NULL;
 
 	if (conn_new_job(c, &job) != RC_OK ||
 	    dispatch_wait_request(&c->wait, left > 0 ? (int)left : 0, &job->parsed) != RC_OK) {
@@ -499,7 +499,8 @@ void conn_sweep(struct conn_env *env, int64_t now_ms)
 			break;
 		case CONN_WAITING:
 			/* The wait, bounded by the server, stands for the idle timeout. */
-			if ((frame_reader_in_frame(&c->reader) || c->in.len) && now_ms - c->frame_started_ms > env->idle_timeout_ms)
+			if ((frame_reader_in_frame(&c->reader) || c->in.len) &&
+			    now_ms - c->frame_started_ms > env->idle_timeout_ms)
 				conn_close(c, "stalled in the middle of a frame");
 			else if (now_ms >= c->wait_deadline_ms)
 				conn_resume_wait(c, now_ms);
