@@ -466,8 +466,8 @@ static void dispatch_free_text(struct json_object *jso, void *userdata)
 /* What fills a message list: one store query. */
 typedef int (*dispatch_fill_fn)(struct dispatch_call *call, const void *query, struct dispatch_message_list *list);
 
-/* The answer holding the messages fill writes (*count of them), or the
- * error it met. */
+/* The answer holding the messages fill writes (*count of them, count may
+ * be NULL), or the error it met. */
 static struct json_object *dispatch_message_answer(struct dispatch_call *call, enum dispatch_message_shape shape,
                                                    dispatch_fill_fn fill, const void *query, size_t *count)
 {
@@ -489,7 +489,8 @@ static struct json_object *dispatch_message_answer(struct dispatch_call *call, e
 		dispatch_free_text(NULL, list.text);
 		return r == RC_ERR_DB ? dispatch_error(PROTO_ERR_DB_UNAVAILABLE) : NULL;
 	}
-	*count = list.count;
+	if (count)
+		*count = list.count;
 	/* Still an array to whoever inspects it; serialised, the messages. */
 	json_object_set_serializer(array, dispatch_write_text, list.text, dispatch_free_text);
 	return dispatch_ok(array);
@@ -553,7 +554,6 @@ static int dispatch_read_page(struct json_object *req, struct store_page *page, 
 static struct json_object *dispatch_get_messages(struct dispatch_call *call)
 {
 	struct dispatch_page_query q = { dispatch_nonempty_string(call->req, "user"), { 0, 0, 0, 0 } };
-	size_t count;
 	int exists, paged;
 
 	if (!q.other)
@@ -565,12 +565,11 @@ static struct json_object *dispatch_get_messages(struct dispatch_call *call)
 	if (!exists)
 		return dispatch_error(PROTO_ERR_NO_SUCH_USER);
 	if (paged)
-		return dispatch_message_answer(call, DISPATCH_MESSAGE_PAGE, dispatch_fill_page, &q, &count);
-	return dispatch_message_answer(call, DISPATCH_MESSAGE_V1, dispatch_fill_history, q.other, &count);
+		return dispatch_message_answer(call, DISPATCH_MESSAGE_PAGE, dispatch_fill_page, &q, NULL);
+	return dispatch_message_answer(call, DISPATCH_MESSAGE_V1, dispatch_fill_history, q.other, NULL);
 }
 
-/* wait_messages (the sync extension): every message for me after
- * after_id, or none yet: parked (dispatch.h), unless the time is up. */
+/* The messages for me after the wait's after_id. */
 static int dispatch_fill_inbox(struct dispatch_call *call, const void *query, struct dispatch_message_list *list)
 {
 	const struct dispatch_wait *w = query;
@@ -578,6 +577,8 @@ static int dispatch_fill_inbox(struct dispatch_call *call, const void *query, st
 	return store_list_inbox(call->st, call->id->login, w->after_id, w->limit, dispatch_add_message, list);
 }
 
+/* wait_messages (the sync extension): every message for me after
+ * after_id, or none yet: parked (dispatch.h), unless the time is up. */
 static struct json_object *dispatch_wait_messages(struct dispatch_call *call)
 {
 	struct dispatch_wait w;

@@ -3,7 +3,8 @@
 # other users' ids, bad values), wait_messages answered at once, timing
 # out, ended by a new request ([] first), woken by a message (one waiter
 # and 200), a waiter that hangs up, last_message_id, and the bounds of
-# every new field. Old requests are unchanged (commands.sh).
+# every new field, a wait parked at shutdown. Old requests are unchanged
+# (commands.sh).
 . "$top_srcdir/tests/lib/harness.sh"
 . "$top_srcdir/tests/server/synclib.sh"
 
@@ -166,4 +167,17 @@ await 10 "noticing the waiter hang up" more_than "$RC_SERVER_LOG" 'peer closed' 
 rc_expect "after the hang-up" "${SENT}
 ${OK}[$(wm 11 bob bob after)]}" "$(as bob '{"cmd":"send_message","user":"alice","content":"after"}')
 $(as alice '{"cmd":"wait_messages","after_id":10}')"
+
+# Shutting down with a wait parked: the waiter's connection is closed, the
+# server exits 0 at once (rc_server_stop) without waiting for the wait.
+before=$(count_in "$RC_SERVER_LOG" 'wait parked')
+$TC --timeout 60000 --key "$RC_TMP/alice" waiters 1 '{"cmd":"wait_messages","after_id":11,"timeout_ms":50000}' \
+	>"$RC_TMP/last" &
+last=$!
+parked "$before"
+start=$(date +%s)
 rc_server_stop
+wait $last
+rc_expect "a parked wait at shutdown" "waiting 1
+1 closed" "$(cat "$RC_TMP/last")"
+[ $(($(date +%s) - start)) -lt 20 ] || rc_fail "the shutdown waited for the parked wait"
