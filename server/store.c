@@ -50,8 +50,8 @@ struct store_statement {
 
 /* A page of a conversation: $1 = me, $2 = other, ids in ($3, $4), $5
  * rows, the first of the range in ORDER (" DESC": the newest), given back
- * ascending. list_history's two halves, each walked down its index
- * (migration 004). */
+ * ascending. list_history's two halves, each walked down
+ * message_history_idx (migration 002) from the end it wants. */
 #define STORE_PAGE_SQL(ORDER) \
 	"SELECT id, sender, receiver, to_char(created_on, 'YYYY-MM-DD\"T\"HH24:MI:SS.US'), content FROM (" \
 	"(SELECT * FROM message WHERE sender = $2 AND receiver = $1 AND self_copy IS NOT TRUE" \
@@ -119,7 +119,8 @@ static const struct store_statement store_statements[STMT_COUNT] = {
 		{ STORE_OID_TEXT, STORE_OID_TEXT, STORE_OID_INT8, STORE_OID_INT8, STORE_OID_INT4 } },
 	/* $1 = me, after $2, $3 rows: what others sent me, and my self copies
 	 * of what I sent others (a self copy to myself is the message itself,
-	 * listed once as in list_history). */
+	 * listed once as in list_history). Each half walks its index of
+	 * migration 004, as last_message_id's two maxima do. */
 	[STMT_LIST_INBOX] = { "list_inbox",
 		"SELECT id, sender, peer, to_char(created_on, 'YYYY-MM-DD\"T\"HH24:MI:SS.US'), content FROM ("
 		"(SELECT id, sender, sender AS peer, created_on, content FROM message"
