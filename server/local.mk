@@ -69,4 +69,4 @@ SERVER_TESTS = \
 	tests/server/sync.sh \
 	tests/server/sync-servers.sh
 TESTS += $(SERVER_TESTS)
-EXTRA_DIST += $(SERVER_TESTS) tests/server/synclib.sh
+EXTRA_DIST += $(SERVER_TESTS) tests/server/synclib

@@ -5,7 +5,7 @@
 # (catch-up): a message committed without a notification reaches its
 # waiter, and so does one sent after the outage.
 . "$top_srcdir/tests/lib/harness.sh"
-. "$top_srcdir/tests/server/synclib.sh"
+. "$top_srcdir/tests/server/synclib"
 
 rc_pg_start
 rc_server_start --log-level debug

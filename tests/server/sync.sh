@@ -6,7 +6,7 @@
 # every new field, a wait parked at shutdown. Old requests are unchanged
 # (commands.sh).
 . "$top_srcdir/tests/lib/harness.sh"
-. "$top_srcdir/tests/server/synclib.sh"
+. "$top_srcdir/tests/server/synclib"
 
 rc_pg_start
 rc_server_start --log-level debug --max-connections-per-address 300
