@@ -1119,6 +1119,7 @@ int main(int argc, char **argv)
 	}
 	if (!tc_port || optind >= argc)
 		tc_die("usage: test-client --port P [--key FILE] req JSON... | abuse SCENARIO | load CLIENTS ROUNDS\n"
+		       "       test-client --port P --key FILE pipe JSON... | waiters COUNT JSON | hangup JSON\n"
 		       "       test-client --port P --key FILE --present VICTIM.pub --witness VICTIM impostor JSON...");
 	if (secure_init() != RC_OK)
 		tc_die("secure_init failed");
