@@ -21,8 +21,7 @@ enum notify_listener_state {
 struct notify_listener {
 	struct event_loop *loop;
 	char *conninfo;
-	notify_listener_fn fn;
-	void *arg;
+	struct notify_listener_handlers h;
 	enum notify_listener_state state;
 	PGconn *pg;
 	int fd;                     /* watched socket, -1 when none */
@@ -87,7 +86,7 @@ static void notify_listener_start(struct notify_listener *l)
 	notify_listener_watch(l, EVENT_WRITABLE);
 }
 
-int notify_listener_new(struct event_loop *loop, const char *conninfo, notify_listener_fn fn, void *arg,
+int notify_listener_new(struct event_loop *loop, const char *conninfo, const struct notify_listener_handlers *h,
                         struct notify_listener **out)
 {
 	struct notify_listener *l;
@@ -102,8 +101,7 @@ int notify_listener_new(struct event_loop *loop, const char *conninfo, notify_li
 		return RC_ERR_NOMEM;
 	}
 	l->loop = loop;
-	l->fn = fn;
-	l->arg = arg;
+	l->h = *h;
 	l->fd = -1;
 	l->backoff_ms = STORE_BACKOFF_MIN_MS;
 	notify_listener_start(l);
@@ -169,7 +167,7 @@ static int notify_listener_read_results(struct notify_listener *l)
 				log_info(0, "notification listener: back, checking the parked waits again");
 			l->warned_down = 0;
 			l->backoff_ms = STORE_BACKOFF_MIN_MS;
-			l->fn(l->arg, NULL);
+			l->h.listening(l->h.arg);
 		}
 	}
 	return ok ? RC_OK : RC_ERR_DB;
@@ -192,7 +190,7 @@ static void notify_listener_handle_event(struct event_loop *loop, int fd, unsign
 		return;
 	}
 	while ((n = PQnotifies(l->pg)) != NULL) {
-		l->fn(l->arg, n->extra[0] ? n->extra : NULL);
+		l->h.notified(l->h.arg, n->extra[0] ? n->extra : NULL);
 		PQfreemem(n);
 	}
 	if (PQstatus(l->pg) != CONNECTION_OK)

@@ -15,14 +15,19 @@
 
 struct notify_listener;
 
-/* Called for each notification with its login, and with NULL ("everyone")
- * for an empty payload and each time LISTEN (re)starts: notifications
- * sent while the listener was away are lost, so every wait looks again. */
-typedef void (*notify_listener_fn)(void *arg, const char *login);
+/* What the listener tells its owner. */
+struct notify_listener_handlers {
+	/* A notification: its login, or NULL ("everyone") for an empty payload. */
+	void (*notified)(void *arg, const char *login);
+	/* LISTEN (re)started: the database is there, and notifications sent
+	 * while the listener was away are lost, so every wait looks again. */
+	void (*listening)(void *arg);
+	void *arg;
+};
 
-/* A listener for conninfo ("": the PG* environment); the first attempt to
- * connect starts at once. */
-int notify_listener_new(struct event_loop *loop, const char *conninfo, notify_listener_fn fn, void *arg,
+/* A listener for conninfo ("": the PG* environment) calling h (copied);
+ * the first attempt to connect starts at once. */
+int notify_listener_new(struct event_loop *loop, const char *conninfo, const struct notify_listener_handlers *h,
                         struct notify_listener **out);
 void notify_listener_free(struct notify_listener *l);
 /* Reconnects when the backoff has passed, gives up a stalled attempt. */

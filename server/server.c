@@ -152,6 +152,16 @@ static void server_wake_waiters(void *arg, const char *login)
 	conn_wake_waiters(&srv->env, login);
 }
 
+/* The listener is (back) on the database: workers in their reconnection
+ * backoff try at once, then every parked wait looks again. */
+static void server_catch_up(void *arg)
+{
+	struct server *srv = arg;
+
+	worker_pool_database_back(srv->env.pool);
+	conn_wake_waiters(&srv->env, NULL);
+}
+
 static void server_begin_shutdown(struct server *srv)
 {
 	if (srv->shutdown_deadline_ms)
@@ -290,6 +300,7 @@ int server_run(const struct server_config *cfg, const struct rsa_private *key, c
 {
 	struct server srv;
 	struct allowed_keys *allowed_keys = NULL;
+	struct notify_listener_handlers listener_handlers = { server_wake_waiters, server_catch_up, &srv };
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof ss;
 	char err[512], where[128], host[ADDRESS_HOST_MAX];
@@ -348,7 +359,7 @@ int server_run(const struct server_config *cfg, const struct rsa_private *key, c
 		log_error(0, "cannot start %u worker threads", cfg->workers);
 		goto out;
 	}
-	if ((r = notify_listener_new(srv.loop, conninfo, server_wake_waiters, &srv, &srv.listener)) != RC_OK)
+	if ((r = notify_listener_new(srv.loop, conninfo, &listener_handlers, &srv.listener)) != RC_OK)
 		goto out;
 	event_loop_set_wakeup(srv.loop, server_collect_jobs, &srv);
 	event_loop_set_before_poll(srv.loop, server_before_poll, &srv);

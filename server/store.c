@@ -193,6 +193,12 @@ int64_t store_next_attempt_ms(const struct store *st)
 	return st->next_attempt_ms;
 }
 
+void store_retry_now(struct store *st)
+{
+	st->next_attempt_ms = 0;
+	st->backoff_ms = STORE_BACKOFF_MIN_MS;
+}
+
 int store_message_len(const char *message)
 {
 	size_t len = strlen(message);

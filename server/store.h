@@ -33,6 +33,9 @@ int store_message_len(const char *message);
 int store_connected(const struct store *st);
 /* When store_ensure may try to connect again (monotonic ms). */
 int64_t store_next_attempt_ms(const struct store *st);
+/* Forgets the backoff: the database is known to be back, so the next
+ * store_ensure connects at once. */
+void store_retry_now(struct store *st);
 
 /* *login (malloc'd) is the login registered with this key, or NULL. */
 int store_find_login_by_key(struct store *st, const char *e_dec, const char *n_dec, char **login);
