@@ -23,6 +23,11 @@
  * like one get_users entry, or "no such user"); old servers answer
  * "incorrect cmd". */
 #define PROTO_CMD_GET_USER "get_user"
+/* Ours, the sync extension (issue 12) for registered users: a long poll for
+ * new messages and the newest message id; get_messages also takes a page
+ * (before_id, after_id, limit). Old servers answer "incorrect cmd". */
+#define PROTO_CMD_WAIT_MESSAGES "wait_messages"
+#define PROTO_CMD_LAST_MESSAGE_ID "last_message_id"
 
 /* Response data strings. */
 #define PROTO_DATA_PONG "pong"
@@ -52,6 +57,15 @@
 #define PROTO_ERR_INVALID_LOGIN "invalid login"
 #define PROTO_ERR_REGISTRATION_CLOSED "registration closed"
 #define PROTO_ERR_TOO_MANY_REGISTRATIONS "too many registrations"
+/* Ours, the sync extension: a page or wait field out of its bounds. */
+#define PROTO_ERR_BAD_PAGE "bad page"
+/* The sync extension's bounds: messages per answer (and its default), the
+ * largest id (2^53, exact in every JSON reader), a wait's time. */
+#define PROTO_PAGE_MAX_LIMIT 500
+#define PROTO_PAGE_DEFAULT_LIMIT 100
+#define PROTO_PAGE_MAX_ID 9007199254740992LL
+#define PROTO_WAIT_DEFAULT_MS 25000
+#define PROTO_WAIT_MAX_MS 60000
 /* The challenge: random bytes, sent as twice as many lowercase hex digits. */
 #define PROTO_KEY_CHALLENGE_BYTES 32u
 

@@ -34,6 +34,7 @@ static void conn_update_events(struct conn *c)
 	case CONN_HANDSHAKE_READ_E:
 	case CONN_HANDSHAKE_READ_N:
 	case CONN_REQUEST_READ:
+	case CONN_WAITING:
 		events = EVENT_READABLE;
 		break;
 	case CONN_REQUEST_PROCESSING:
@@ -222,6 +223,31 @@ static void conn_finish_handshake(struct conn *c, const struct block *n_block)
 	c->last_activity_ms = c->frame_started_ms = clock_now_ms();
 }
 
+/* A job for c's next request, carrying what the connection knows. */
+static int conn_new_job(struct conn *c, struct request_job **out)
+{
+	struct request_job *job;
+	int r;
+
+	if ((r = request_job_new(c, c->id, c->login, &job)) != RC_OK)
+		return r;
+	job->client_key = &c->client_key;
+	job->e_dec = c->e_dec;
+	job->n_dec = c->n_dec;
+	job->peer = c->peer;
+	job->proof = c->proof;
+	*out = job;
+	return RC_OK;
+}
+
+static void conn_hand_over(struct conn *c, struct request_job *job)
+{
+	c->job = job;
+	c->woken_while_busy = 0;
+	c->state = CONN_REQUEST_PROCESSING;
+	worker_pool_submit(c->env->pool, &c->addr->lane, job);
+}
+
 static void conn_submit(struct conn *c, struct blocklist *request)
 {
 	size_t total = blocklist_total(request), most = wire_max_blocks(c->env->server_modulus_bytes, total);
@@ -236,21 +262,71 @@ static void conn_submit(struct conn *c, struct blocklist *request)
 		conn_close(c, "protocol violation");
 		return;
 	}
-	if (request_job_new(c, c->id, c->login, &job) != RC_OK) {
+	if (conn_new_job(c, &job) != RC_OK) {
 		blocklist_free(request);
 		conn_close(c, "out of memory");
 		return;
 	}
 	job->request = *request;
 	blocklist_init(request);
-	job->client_key = &c->client_key;
-	job->e_dec = c->e_dec;
-	job->n_dec = c->n_dec;
-	job->peer = c->peer;
-	job->proof = c->proof;
-	c->job = job;
-	c->state = CONN_REQUEST_PROCESSING;
-	worker_pool_submit(c->env->pool, &c->addr->lane, job);
+	/* One answer per request, in order: the parked wait gets its [] first. */
+	job->end_parked_wait = c->state == CONN_WAITING;
+	conn_hand_over(c, job);
+}
+
+/* Takes a parked wait up again on a worker, with what is left of its time
+ * (0 when it is up: the worker answers whatever there is). */
+static void conn_resume_wait(struct conn *c, int64_t now_ms)
+{
+	int64_t left = c->wait_deadline_ms - now_ms;
+	struct request_job *job = NULL;
+
+	if (conn_new_job(c, &job) != RC_OK ||
+	    dispatch_wait_request(&c->wait, left > 0 ? (int)left : 0, &job->parsed) != RC_OK) {
+		request_job_free(job);
+		conn_close(c, "out of memory");
+		return;
+	}
+	job->resumed = 1;
+	conn_hand_over(c, job);
+}
+
+/* A wait_messages found nothing: park it until a wake or its deadline. */
+static void conn_park(struct conn *c, const struct dispatch_wait *wait)
+{
+	int64_t now = clock_now_ms();
+
+	c->wait = *wait;
+	c->wait_deadline_ms = now + wait->timeout_ms;
+	c->state = CONN_WAITING;
+	c->last_activity_ms = now;
+	log_debug(c->id, "wait parked for up to %d ms", wait->timeout_ms);
+	/* A message may have been announced while the worker looked. */
+	if (c->woken_while_busy) {
+		conn_resume_wait(c, now);
+		return;
+	}
+	conn_update_events(c);
+	/* Bytes read with the wait may hold the next request already. */
+	if (c->in.len > 0)
+		conn_process_input(c);
+}
+
+void conn_wake_waiters(struct conn_env *env, const char *login)
+{
+	int64_t now = clock_now_ms();
+
+	for (struct conn *c = env->all; c; c = c->next) {
+		/* A connection's login is known once its first request is answered. */
+		int for_c = !login || !c->login || strcmp(login, c->login) == 0;
+
+		if (!for_c)
+			continue;
+		if (c->state == CONN_WAITING)
+			conn_resume_wait(c, now);
+		else if (c->state == CONN_REQUEST_PROCESSING)
+			c->woken_while_busy = 1;
+	}
 }
 
 /* A complete frame for the current state. */
@@ -272,6 +348,7 @@ static void conn_handle_frame(struct conn *c)
 		conn_finish_handshake(c, &frame.v[0]);
 		break;
 	case CONN_REQUEST_READ:
+	case CONN_WAITING:
 		conn_submit(c, &frame);
 		break;
 	default:
@@ -284,14 +361,14 @@ static void conn_handle_frame(struct conn *c)
 static void conn_process_input(struct conn *c)
 {
 	while (c->in.len > 0 && (c->state == CONN_HANDSHAKE_READ_E || c->state == CONN_HANDSHAKE_READ_N ||
-	                         c->state == CONN_REQUEST_READ)) {
+	                         c->state == CONN_REQUEST_READ || c->state == CONN_WAITING)) {
 		size_t used = 0;
 		int r = frame_reader_feed(&c->reader, c->in.data, c->in.len, &used);
 
 		bytebuf_consume(&c->in, used);
 		if (r == RC_ERR_TOO_LARGE) {
 			log_warn(c->id, "limit violation: a %s frame over the configured limits",
-			         c->state == CONN_REQUEST_READ ? "request" : "handshake");
+			         c->state == CONN_REQUEST_READ || c->state == CONN_WAITING ? "request" : "handshake");
 			conn_close(c, "protocol violation");
 			return;
 		}
@@ -377,6 +454,12 @@ void conn_handle_job_done(struct request_job *job)
 		c->state = CONN_RESPONSE_WRITE;
 		conn_flush(c);
 		break;
+	case REQUEST_PARKED:
+		if (c->env->draining)
+			conn_close(c, "server shutting down");
+		else
+			conn_park(c, &job->wait);
+		break;
 	case REQUEST_VIOLATION:
 		conn_close(c, "protocol violation");
 		break;
@@ -413,6 +496,14 @@ void conn_sweep(struct conn_env *env, int64_t now_ms)
 		case CONN_RESPONSE_WRITE:
 			if (now_ms - c->last_activity_ms > env->write_timeout_ms)
 				conn_close(c, "peer does not read its response");
+			break;
+		case CONN_WAITING:
+			/* The wait, bounded by the server, stands for the idle timeout. */
+			if ((frame_reader_in_frame(&c->reader) || c->in.len) &&
+			    now_ms - c->frame_started_ms > env->idle_timeout_ms)
+				conn_close(c, "stalled in the middle of a frame");
+			else if (now_ms >= c->wait_deadline_ms)
+				conn_resume_wait(c, now_ms);
 			break;
 		case CONN_REQUEST_PROCESSING:
 		case CONN_CLOSING:

@@ -36,6 +36,11 @@ enum conn_state {
 	/* Writes the response; once flushed: REQUEST_READ (any bytes already
 	 * read are served first), or CLOSING after goodbye or at shutdown. */
 	CONN_RESPONSE_WRITE,
+	/* A wait_messages found nothing and is parked here, holding no
+	 * worker: a wake (conn_wake_waiters) or its deadline hands it to a
+	 * worker again (REQUEST_PROCESSING); reading goes on, and a new
+	 * request ends the wait (its answer starts with the wait's []). */
+	CONN_WAITING,
 	/* Marked to close: a queued request is dropped, a running one told to
 	 * stop; the socket is closed before the next poll(), the memory freed
 	 * then too, or when the running job comes back. */
@@ -84,6 +89,9 @@ struct conn {
 	struct dispatch_key_proof proof; /* travels with each job, like login */
 	struct request_job *job;         /* the request at the worker pool, or NULL */
 	int close_after_write;
+	struct dispatch_wait wait;       /* the parked wait (WAITING) */
+	int64_t wait_deadline_ms;
+	int woken_while_busy;            /* a wake came while the job was at a worker */
 	int64_t accepted_ms;
 	int64_t last_activity_ms;        /* last bytes in or out */
 	int64_t frame_started_ms;        /* first bytes of the frame being read */
@@ -95,7 +103,10 @@ struct conn {
 int conn_start(struct conn_env *env, int fd, const char *host, const char *peer);
 /* A finished job for its owner (which may be closing). */
 void conn_handle_job_done(struct request_job *job);
-/* Closes connections past their deadlines. */
+/* Hands the parked waits of login (NULL: everyone's) back to the workers
+ * to look for their messages. */
+void conn_wake_waiters(struct conn_env *env, const char *login);
+/* Closes connections past their deadlines, and times out parked waits. */
 void conn_sweep(struct conn_env *env, int64_t now_ms);
 /* Marks c to close at the next safe point; reason goes to the log. */
 void conn_close(struct conn *c, const char *reason);

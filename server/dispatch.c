@@ -61,7 +61,7 @@ struct dispatch_call {
 	struct json_object *req;        /* NULL when not a JSON object */
 	struct dispatch_identity *id;
 	uint64_t conn_id;
-	int close_after;                /* goodbye: close once answered */
+	struct dispatch_answer *answer; /* goodbye's close_after, a wait's park */
 };
 
 /* A string member that is present, a string, not empty and without NUL;
@@ -424,20 +424,62 @@ static int dispatch_append_json_string(struct bytebuf *b, const char *s)
 	return r;
 }
 
-/* One message of the array being written into arg (a bytebuf holding "[...). */
-static int dispatch_add_message(void *arg, const char *sender, const char *created_at, const char *content)
+/* One member of a JSON object being written: ,"key": and the value, a
+ * string or (number) digits as they are. */
+static int dispatch_append_member(struct bytebuf *b, const char *key, const char *value, int number)
 {
-	struct bytebuf *b = arg;
 	int r;
 
-	if ((r = bytebuf_append_str(b, b->len > 1 ? ",{\"user\":" : "{\"user\":")) == RC_OK &&
-	    (r = dispatch_append_json_string(b, sender)) == RC_OK &&
-	    (r = bytebuf_append_str(b, ",\"created_at\":")) == RC_OK &&
-	    (r = dispatch_append_json_string(b, created_at)) == RC_OK &&
-	    (r = bytebuf_append_str(b, ",\"content\":")) == RC_OK &&
-	    (r = dispatch_append_json_string(b, content)) == RC_OK)
-		r = bytebuf_put_u8(b, '}');
+	if ((r = bytebuf_append_str(b, b->data[b->len - 1] == '{' ? "\"" : ",\"")) == RC_OK &&
+	    (r = bytebuf_append_str(b, key)) == RC_OK && (r = bytebuf_append_str(b, "\":")) == RC_OK)
+		r = number ? bytebuf_append_str(b, value) : dispatch_append_json_string(b, value);
 	return r;
+}
+
+/* Which members a message of an answer has, in their order. */
+enum dispatch_message_shape {
+	DISPATCH_MESSAGE_V1,     /* user, created_at, content: get_messages as ever */
+	DISPATCH_MESSAGE_PAGE,   /* the same and id: a page of get_messages */
+	DISPATCH_MESSAGE_WAIT,   /* id, user, peer, created_at, content: wait_messages */
+};
+
+/* The array being written: "[..." and the shape of its elements. */
+struct dispatch_message_list {
+	struct bytebuf *text;
+	enum dispatch_message_shape shape;
+	size_t count;
+};
+
+/* One message of the array being written into arg (a dispatch_message_list). */
+static int dispatch_add_message(void *arg, const struct store_message *m)
+{
+	struct dispatch_message_list *list = arg;
+	struct bytebuf *b = list->text;
+	int wait = list->shape == DISPATCH_MESSAGE_WAIT, r;
+
+	if ((r = bytebuf_append_str(b, b->len > 1 ? ",{" : "{")) != RC_OK)
+		return r;
+	if (wait && (r = dispatch_append_member(b, "id", m->id, 1)) != RC_OK)
+		return r;
+	if ((r = dispatch_append_member(b, "user", m->sender, 0)) != RC_OK)
+		return r;
+	if (wait && (r = dispatch_append_member(b, "peer", m->peer, 0)) != RC_OK)
+		return r;
+	if ((r = dispatch_append_member(b, "created_at", m->created_at, 0)) != RC_OK ||
+	    (r = dispatch_append_member(b, "content", m->content, 0)) != RC_OK)
+		return r;
+	if (list->shape == DISPATCH_MESSAGE_PAGE && (r = dispatch_append_member(b, "id", m->id, 1)) != RC_OK)
+		return r;
+	list->count++;
+	return bytebuf_put_u8(b, '}');
+}
+
+/* A v1 history row, written like the others. */
+static int dispatch_add_history_message(void *arg, const char *sender, const char *created_at, const char *content)
+{
+	const struct store_message m = { NULL, sender, NULL, created_at, content };
+
+	return dispatch_add_message(arg, &m);
 }
 
 /* The array's serialiser: its prepared text (the userdata). */
@@ -457,37 +499,176 @@ static void dispatch_free_text(struct json_object *jso, void *userdata)
 	free(userdata);
 }
 
+/* What fills a message list: one store query. */
+typedef int (*dispatch_fill_fn)(struct dispatch_call *call, const void *query, struct dispatch_message_list *list);
+
+/* The answer holding the messages fill writes (*count of them, count may
+ * be NULL), or the error it met. */
+static struct json_object *dispatch_message_answer(struct dispatch_call *call, enum dispatch_message_shape shape,
+                                                   dispatch_fill_fn fill, const void *query, size_t *count)
+{
+	struct dispatch_message_list list = { malloc(sizeof *list.text), shape, 0 };
+	struct json_object *array;
+	int r;
+
+	if (!list.text)
+		return NULL;
+	/* printbuf_memappend takes an int length. */
+	bytebuf_init(list.text, INT_MAX - 1);
+	r = bytebuf_put_u8(list.text, '[');
+	if (r == RC_OK)
+		r = fill(call, query, &list);
+	if (r == RC_OK)
+		r = bytebuf_put_u8(list.text, ']');
+	array = r == RC_OK ? json_object_new_array() : NULL;
+	if (!array) {
+		dispatch_free_text(NULL, list.text);
+		return r == RC_ERR_DB ? dispatch_error(PROTO_ERR_DB_UNAVAILABLE) : NULL;
+	}
+	if (count)
+		*count = list.count;
+	/* Still an array to whoever inspects it; serialised, the messages. */
+	json_object_set_serializer(array, dispatch_write_text, list.text, dispatch_free_text);
+	return dispatch_ok(array);
+}
+
+/* A member of the sync extension: absent (*present 0, *value dflt), or a
+ * JSON integer in [min, max]; 0 when it is something else ("bad page"). */
+static int dispatch_bounded_int(struct json_object *req, const char *key, int64_t min, int64_t max, int64_t dflt,
+                                int *present, int64_t *value)
+{
+	struct json_object *v;
+
+	*present = json_object_object_get_ex(req, key, &v);
+	*value = dflt;
+	if (!*present)
+		return 1;
+	if (!json_object_is_type(v, json_type_int))
+		return 0;
+	*value = json_object_get_int64(v);
+	return *value >= min && *value <= max;
+}
+
+/* get_messages' page: the conversation and the range. */
+struct dispatch_page_query {
+	const char *other;
+	struct store_page page;
+};
+
+static int dispatch_fill_history(struct dispatch_call *call, const void *query, struct dispatch_message_list *list)
+{
+	return store_list_history(call->st, call->id->login, query, dispatch_add_history_message, list);
+}
+
+static int dispatch_fill_page(struct dispatch_call *call, const void *query, struct dispatch_message_list *list)
+{
+	const struct dispatch_page_query *q = query;
+
+	return store_list_page(call->st, call->id->login, q->other, &q->page, dispatch_add_message, list);
+}
+
+/* Reads before_id, after_id and limit: 1 and *paged when any is there,
+ * 0 when one is out of bounds. */
+static int dispatch_read_page(struct json_object *req, struct store_page *page, int *paged)
+{
+	int has_after, has_before, has_limit;
+	int64_t limit;
+
+	if (!dispatch_bounded_int(req, "after_id", 0, PROTO_PAGE_MAX_ID, 0, &has_after, &page->after_id) ||
+	    !dispatch_bounded_int(req, "before_id", 0, PROTO_PAGE_MAX_ID, PROTO_PAGE_MAX_ID + 1, &has_before,
+	                          &page->before_id) ||
+	    !dispatch_bounded_int(req, "limit", 1, PROTO_PAGE_MAX_LIMIT, PROTO_PAGE_DEFAULT_LIMIT, &has_limit, &limit))
+		return 0;
+	page->limit = (int)limit;
+	page->oldest_first = has_after && !has_before;
+	*paged = has_after || has_before || has_limit;
+	return 1;
+}
+
+/* Without before_id, after_id and limit, exactly v1's answer; with any of
+ * them a page (the sync extension), each message with its id. */
 static struct json_object *dispatch_get_messages(struct dispatch_call *call)
 {
-	const char *other = dispatch_nonempty_string(call->req, "user");
-	struct json_object *list;
-	struct bytebuf *text;
-	int exists, r;
+	struct dispatch_page_query q = { dispatch_nonempty_string(call->req, "user"), { 0, 0, 0, 0 } };
+	int exists, paged;
 
-	if (!other)
+	if (!q.other)
 		return dispatch_error(PROTO_ERR_NO_USER);
-	if (store_user_exists(call->st, other, &exists) != RC_OK)
+	if (!dispatch_read_page(call->req, &q.page, &paged))
+		return dispatch_error(PROTO_ERR_BAD_PAGE);
+	if (store_user_exists(call->st, q.other, &exists) != RC_OK)
 		return dispatch_error(PROTO_ERR_DB_UNAVAILABLE);
 	if (!exists)
 		return dispatch_error(PROTO_ERR_NO_SUCH_USER);
-	text = malloc(sizeof *text);
-	if (!text)
-		return NULL;
-	/* printbuf_memappend takes an int length. */
-	bytebuf_init(text, INT_MAX - 1);
-	r = bytebuf_put_u8(text, '[');
-	if (r == RC_OK)
-		r = store_list_history(call->st, call->id->login, other, dispatch_add_message, text);
-	if (r == RC_OK)
-		r = bytebuf_put_u8(text, ']');
-	list = r == RC_OK ? json_object_new_array() : NULL;
-	if (!list) {
-		dispatch_free_text(NULL, text);
-		return r == RC_ERR_DB ? dispatch_error(PROTO_ERR_DB_UNAVAILABLE) : NULL;
-	}
-	/* Still an array to whoever inspects it; serialised, the whole history. */
-	json_object_set_serializer(list, dispatch_write_text, text, dispatch_free_text);
-	return dispatch_ok(list);
+	if (paged)
+		return dispatch_message_answer(call, DISPATCH_MESSAGE_PAGE, dispatch_fill_page, &q, NULL);
+	return dispatch_message_answer(call, DISPATCH_MESSAGE_V1, dispatch_fill_history, q.other, NULL);
+}
+
+/* The messages for me after the wait's after_id. */
+static int dispatch_fill_inbox(struct dispatch_call *call, const void *query, struct dispatch_message_list *list)
+{
+	const struct dispatch_wait *w = query;
+
+	return store_list_inbox(call->st, call->id->login, w->after_id, w->limit, dispatch_add_message, list);
+}
+
+/* wait_messages (the sync extension): every message for me after
+ * after_id, or none yet: parked (dispatch.h), unless the time is up. */
+static struct json_object *dispatch_wait_messages(struct dispatch_call *call)
+{
+	struct dispatch_wait w;
+	struct json_object *resp;
+	int64_t after, limit, timeout;
+	size_t count = 0;
+	int has_after, present;
+
+	/* Longer waits are the server's bound, not an error. */
+	if (!dispatch_bounded_int(call->req, "after_id", 0, PROTO_PAGE_MAX_ID, 0, &has_after, &after) || !has_after ||
+	    !dispatch_bounded_int(call->req, "limit", 1, PROTO_PAGE_MAX_LIMIT, PROTO_PAGE_DEFAULT_LIMIT, &present,
+	                          &limit) ||
+	    !dispatch_bounded_int(call->req, "timeout_ms", 0, INT64_MAX, PROTO_WAIT_DEFAULT_MS, &present, &timeout))
+		return dispatch_error(PROTO_ERR_BAD_PAGE);
+	w.after_id = after;
+	w.limit = (int)limit;
+	w.timeout_ms = timeout > PROTO_WAIT_MAX_MS ? PROTO_WAIT_MAX_MS : (int)timeout;
+	resp = dispatch_message_answer(call, DISPATCH_MESSAGE_WAIT, dispatch_fill_inbox, &w, &count);
+	if (!resp || count > 0 || w.timeout_ms == 0 || !json_object_object_get_ex(resp, "data", NULL))
+		return resp;
+	json_object_put(resp);
+	call->answer->parked = 1;
+	call->answer->wait = w;
+	return NULL;
+}
+
+/* last_message_id (the sync extension): where "now" is for a new waiter. */
+static struct json_object *dispatch_last_message_id(struct dispatch_call *call)
+{
+	int64_t id;
+
+	if (store_last_message_id(call->st, call->id->login, &id) != RC_OK)
+		return dispatch_error(PROTO_ERR_DB_UNAVAILABLE);
+	return dispatch_ok(json_object_new_int64(id));
+}
+
+int dispatch_wait_request(const struct dispatch_wait *wait, int timeout_ms, struct json_object **req)
+{
+	struct json_object *o = json_object_new_object();
+
+	*req = NULL;
+	if (!o)
+		return RC_ERR_NOMEM;
+	json_object_object_add(o, "cmd", json_object_new_string(PROTO_CMD_WAIT_MESSAGES));
+	json_object_object_add(o, "after_id", json_object_new_int64(wait->after_id));
+	json_object_object_add(o, "limit", json_object_new_int(wait->limit));
+	json_object_object_add(o, "timeout_ms", json_object_new_int(timeout_ms));
+	*req = o;
+	return RC_OK;
+}
+
+struct json_object *dispatch_no_messages(void)
+{
+	return dispatch_ok(json_object_new_array());
 }
 
 /* A message to oneself is stored like any other (the original does the
@@ -612,7 +793,7 @@ static struct json_object *dispatch_ping(struct dispatch_call *call)
 
 static struct json_object *dispatch_goodbye(struct dispatch_call *call)
 {
-	call->close_after = 1;
+	call->answer->close_after = 1;
 	return dispatch_ok_string(PROTO_DATA_GOODBYE);
 }
 
@@ -642,6 +823,8 @@ static const struct dispatch_command dispatch_commands[] = {
 	{ PROTO_CMD_GET_USER, DISPATCH_REGISTERED, dispatch_get_user },
 	{ PROTO_CMD_GET_MESSAGES, DISPATCH_REGISTERED, dispatch_get_messages },
 	{ PROTO_CMD_SEND_MESSAGE, DISPATCH_REGISTERED, dispatch_send_message },
+	{ PROTO_CMD_WAIT_MESSAGES, DISPATCH_REGISTERED, dispatch_wait_messages },
+	{ PROTO_CMD_LAST_MESSAGE_ID, DISPATCH_REGISTERED, dispatch_last_message_id },
 };
 
 /* The table's entry for a request, or NULL when it is not an object with
@@ -686,24 +869,26 @@ int dispatch_needs_store(const struct dispatch_policy *policy, struct json_objec
 }
 
 int dispatch_request(struct store *st, const struct dispatch_policy *policy, struct json_object *req,
-                     struct dispatch_identity *id, uint64_t conn_id, struct json_object **resp, int *close_after)
+                     struct dispatch_identity *id, uint64_t conn_id, struct dispatch_answer *out)
 {
-	struct dispatch_call call = { st, policy, NULL, id, conn_id, 0 };
+	struct dispatch_call call = { st, policy, NULL, id, conn_id, out };
 	const struct dispatch_command *c;
+	struct json_object *resp;
 
+	memset(out, 0, sizeof *out);
 	if (json_object_is_type(req, json_type_object))
 		call.req = req;
 	c = dispatch_find(call.req);
 	if (c && c->caller == DISPATCH_ANYONE)
-		*resp = c->handler(&call);
+		resp = c->handler(&call);
 	else if (c && policy->require_key_proof && !id->proof.proven)
-		*resp = dispatch_error(PROTO_ERR_KEY_PROOF_REQUIRED);
+		resp = dispatch_error(PROTO_ERR_KEY_PROOF_REQUIRED);
 	else if (dispatch_resolve_identity(st, id) != RC_OK)
-		*resp = dispatch_error(PROTO_ERR_DB_UNAVAILABLE);
+		resp = dispatch_error(PROTO_ERR_DB_UNAVAILABLE);
 	else if (c && (c->caller == DISPATCH_REGISTERED) == (id->login != NULL))
-		*resp = c->handler(&call);
+		resp = c->handler(&call);
 	else
-		*resp = dispatch_refuse(c, id);
-	*close_after = call.close_after;
-	return *resp ? RC_OK : RC_ERR_NOMEM;
+		resp = dispatch_refuse(c, id);
+	out->resp = resp;
+	return resp || out->parked ? RC_OK : RC_ERR_NOMEM;
 }

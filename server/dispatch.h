@@ -48,11 +48,32 @@ struct dispatch_policy {
  * other command while the policy wants a key proof id has not given. */
 int dispatch_needs_store(const struct dispatch_policy *policy, struct json_object *req,
                          const struct dispatch_identity *id);
+/* A wait_messages that found nothing: the caller parks it and, when woken
+ * or after timeout_ms, asks again with dispatch_wait_request. */
+struct dispatch_wait {
+	int64_t after_id;
+	int limit;
+	int timeout_ms;   /* > 0 */
+};
+
+/* What dispatch_request made of a request: a response (the caller puts
+ * it), or nothing yet (parked: the wait to resume). */
+struct dispatch_answer {
+	struct json_object *resp;
+	int close_after;              /* goodbye: close once answered */
+	int parked;                   /* resp is NULL; wait says what to resume */
+	struct dispatch_wait wait;
+};
+
 /* Answers one request through the command table: req is the parsed JSON,
- * or NULL when the request was not JSON at all. *resp gets the response
- * (caller puts it); *close_after is set for goodbye. Database failures
- * become the "database unavailable" error; only RC_ERR_NOMEM is returned. */
+ * or NULL when the request was not JSON at all. Database failures become
+ * the "database unavailable" error; only RC_ERR_NOMEM is returned. */
 int dispatch_request(struct store *st, const struct dispatch_policy *policy, struct json_object *req,
-                     struct dispatch_identity *id, uint64_t conn_id, struct json_object **resp, int *close_after);
+                     struct dispatch_identity *id, uint64_t conn_id, struct dispatch_answer *out);
+/* *req: the wait_messages request that takes a parked wait up again with
+ * timeout_ms left (0: answer whatever there is now). */
+int dispatch_wait_request(const struct dispatch_wait *wait, int timeout_ms, struct json_object **req);
+/* The answer to a parked wait that a new request ended: no messages. */
+struct json_object *dispatch_no_messages(void);
 
 #endif

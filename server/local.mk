@@ -11,7 +11,8 @@ server_librsachatserver_a_SOURCES = \
 	server/request.h server/request.c \
 	server/dispatch.h server/dispatch.c \
 	server/allowed_keys.h server/allowed_keys.c \
-	server/store.h server/store.c
+	server/store.h server/store.c \
+	server/notify_listener.h server/notify_listener.c
 server_librsachatserver_a_CFLAGS = $(AM_CFLAGS) $(PQ_CFLAGS)
 SERVER_LIBS = server/librsachatserver.a $(COMMON_LIBS) $(PQ_LIBS)
 
@@ -23,7 +24,8 @@ migrationsdir = $(pkgdatadir)/migrations
 dist_migrations_DATA = \
 	migrations/001_original_schema.sql \
 	migrations/002_integrity.sql \
-	migrations/003_registrations.sql
+	migrations/003_registrations.sql \
+	migrations/004_sync.sql
 
 # The shared test harness (sourced by every part's shell tests).
 EXTRA_DIST += tests/lib/harness.sh
@@ -63,6 +65,8 @@ SERVER_TESTS = \
 	tests/server/key-proof.sh \
 	tests/server/registration.sh \
 	tests/server/statement-timeout.sh \
-	tests/server/admin.sh
+	tests/server/admin.sh \
+	tests/server/sync.sh \
+	tests/server/sync-servers.sh
 TESTS += $(SERVER_TESTS)
-EXTRA_DIST += $(SERVER_TESTS)
+EXTRA_DIST += $(SERVER_TESTS) tests/server/synclib

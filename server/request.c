@@ -83,46 +83,72 @@ void request_output_release(struct request_output *output, size_t reserved)
 		atomic_fetch_sub(&output->reserved, reserved);
 }
 
-/* Seals resp for the client into job->response (a long answer's blocks
- * encrypted on every core) if the output limits have room for its frame,
- * and sets job->outcome. */
-static void request_seal(const struct request_ctx *ctx, struct request_job *job, struct json_object *resp,
-                         int close_after)
+/* Seals resp for the client at the end of job->response (a long answer's
+ * blocks encrypted on every core) if the output limits have room for its
+ * frame, which then counts in job->output_reserved. */
+static int request_seal_one(const struct request_ctx *ctx, struct request_job *job, struct json_object *resp)
 {
 	const struct rsa_public *to = job->client_key;
-	size_t chunk = ctx->response_chunk_wide ? rsa_chunk_wide(to) : rsa_chunk_original(to), len, frame;
+	size_t chunk = ctx->response_chunk_wide ? rsa_chunk_wide(to) : rsa_chunk_original(to), len, frame, reserved;
 	const char *text;
 	int r;
+
+	text = jsonx_to_string(resp, &len);
+	/* The frame: its count, and per block a length and at most len(n) bytes. */
+	frame = 4 + (len / chunk + 1) * (4 + rsa_modulus_bytes(to));
+	if ((r = request_output_reserve(ctx, job, frame, &reserved)) != RC_OK)
+		return r;
+	job->output_reserved += reserved;
+	r = wire_seal_threads(to, chunk, ctx->encrypt_threads, text, len, &job->response);
+	if (r != RC_OK)
+		log_error(job->conn_id, "cannot encrypt the response: %s", rc_strerror(r));
+	return r;
+}
+
+/* Seals resp (after the [] that ends a parked wait, if this request ends
+ * one) and sets job->outcome; a parked wait has no response yet. */
+static void request_seal(const struct request_ctx *ctx, struct request_job *job, const struct dispatch_answer *a)
+{
+	struct json_object *none = NULL;
+	int r = RC_OK;
 
 	if (atomic_load(&job->gone)) {
 		job->outcome = REQUEST_GONE;
 		return;
 	}
-	text = jsonx_to_string(resp, &len);
-	/* The frame: its count, and per block a length and at most len(n) bytes. */
-	frame = 4 + (len / chunk + 1) * (4 + rsa_modulus_bytes(to));
-	if (request_output_reserve(ctx, job, frame, &job->output_reserved) != RC_OK) {
-		job->outcome = REQUEST_REFUSED;
+	if (a->parked) {
+		job->wait = a->wait;
+		job->outcome = REQUEST_PARKED;
 		return;
 	}
-	r = wire_seal_threads(to, chunk, ctx->encrypt_threads, text, len, &job->response);
-	if (r != RC_OK) {
-		log_error(job->conn_id, "cannot encrypt the response: %s", rc_strerror(r));
-		job->outcome = REQUEST_FAILED;
-		return;
+	if (job->end_parked_wait) {
+		none = dispatch_no_messages();
+		r = none ? request_seal_one(ctx, job, none) : RC_ERR_NOMEM;
+		json_object_put(none);
 	}
-	job->outcome = close_after ? REQUEST_GOODBYE : REQUEST_ANSWERED;
+	if (r == RC_OK)
+		r = request_seal_one(ctx, job, a->resp);
+	if (r == RC_OK)
+		job->outcome = a->close_after ? REQUEST_GOODBYE : REQUEST_ANSWERED;
+	else
+		job->outcome = r == RC_ERR_TOO_LARGE ? REQUEST_REFUSED : REQUEST_FAILED;
 }
 
 void request_open(const struct request_ctx *ctx, struct request_job *job)
 {
 	const struct rsa_decrypt_limits lim = { .full_chunks = 1, .gone = &job->gone };
 	struct dispatch_identity id = { job->e_dec, job->n_dec, job->peer, job->login, job->proof };
-	struct json_object *req = NULL, *resp = NULL;
+	struct dispatch_answer answer = { NULL, 0, 0, { 0, 0, 0 } };
+	struct json_object *req = NULL;
 	char *text = NULL;
 	size_t len = 0;
-	int close_after = 0, r;
+	int r;
 
+	/* A parked wait taken up again was read and parsed long ago. */
+	if (job->resumed) {
+		job->needs_store = 1;
+		return;
+	}
 	job->login = NULL;
 	job->needs_store = 0;
 	job->outcome = REQUEST_FAILED;
@@ -150,10 +176,10 @@ void request_open(const struct request_ctx *ctx, struct request_job *job)
 	/* ping, goodbye and the key proof are answered here, without waiting
 	 * for the database (a worker stuck there must not hold them up). */
 	if (!dispatch_needs_store(&ctx->policy, req, &id) &&
-	    dispatch_request(NULL, &ctx->policy, req, &id, job->conn_id, &resp, &close_after) != RC_OK)
+	    dispatch_request(NULL, &ctx->policy, req, &id, job->conn_id, &answer) != RC_OK)
 		goto out;
-	if (resp) {
-		request_seal(ctx, job, resp, close_after);
+	if (answer.resp) {
+		request_seal(ctx, job, &answer);
 	} else {
 		job->needs_store = 1;
 		job->parsed = req;
@@ -165,7 +191,7 @@ out:
 	secure_wipe(&id.proof, sizeof id.proof);
 	blocklist_free(&job->request);
 	json_object_put(req);
-	json_object_put(resp);
+	json_object_put(answer.resp);
 	if (text) {
 		secure_wipe(text, len);
 		free(text);
@@ -175,22 +201,21 @@ out:
 void request_answer(const struct request_ctx *ctx, struct store *st, struct request_job *job)
 {
 	struct dispatch_identity id = { job->e_dec, job->n_dec, job->peer, job->login, job->proof };
-	struct json_object *resp = NULL;
-	int close_after = 0;
+	struct dispatch_answer answer = { NULL, 0, 0, { 0, 0, 0 } };
 
 	job->login = NULL;
 	job->needs_store = 0;
 	job->outcome = REQUEST_FAILED;
 	if (atomic_load(&job->gone))
 		job->outcome = REQUEST_GONE;
-	else if (dispatch_request(st, &ctx->policy, job->parsed, &id, job->conn_id, &resp, &close_after) == RC_OK)
-		request_seal(ctx, job, resp, close_after);
+	else if (dispatch_request(st, &ctx->policy, job->parsed, &id, job->conn_id, &answer) == RC_OK)
+		request_seal(ctx, job, &answer);
 	job->login = id.login;
 	job->proof = id.proof;
 	secure_wipe(&id.proof, sizeof id.proof);
 	json_object_put(job->parsed);
 	job->parsed = NULL;
-	json_object_put(resp);
+	json_object_put(answer.resp);
 	if (job->response.len > REQUEST_TRIM_BYTES)
 		malloc_trim(0);
 }

@@ -45,6 +45,7 @@ struct request_ctx {
 enum request_outcome {
 	REQUEST_ANSWERED,   /* response holds a frame to send */
 	REQUEST_GOODBYE,    /* response holds a frame; close once it is sent */
+	REQUEST_PARKED,     /* a wait_messages found nothing: wait says what to resume */
 	REQUEST_VIOLATION,  /* protocol violation (block >= n, too large): close, no answer */
 	REQUEST_REFUSED,    /* the response is over the output limits: close, no answer */
 	REQUEST_GONE,       /* the connection closed while the request was served */
@@ -67,6 +68,9 @@ struct request_job {
 	struct blocklist request;   /* in: the request's blocks */
 	struct json_object *parsed; /* between the phases: the request, NULL if not JSON */
 	int needs_store;            /* request_open left it to request_answer */
+	int resumed;                /* in: a parked wait taken up: parsed is set, nothing to decrypt */
+	int end_parked_wait;        /* in: the response starts with [] for the wait this request ends */
+	struct dispatch_wait wait;  /* out: the parked wait (REQUEST_PARKED) */
 	struct bytebuf response;    /* out: the response's blocks frame */
 	size_t output_reserved;     /* out: its share of ctx->output->reserved */
 	enum request_outcome outcome;

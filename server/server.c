@@ -22,6 +22,7 @@
 #include "errors.h"
 #include "frame.h"
 #include "log.h"
+#include "notify_listener.h"
 #include "protocol.h"
 
 struct server {
@@ -30,6 +31,7 @@ struct server {
 	struct conn_env env;
 	struct request_ctx ctx;
 	struct request_output output;
+	struct notify_listener *listener;  /* wakes the parked waits */
 	int listen_fd;
 	int signal_fd;
 	unsigned max_connections;
@@ -140,6 +142,24 @@ static void server_sweep(struct event_loop *loop, void *arg)
 
 	(void)loop;
 	conn_sweep(&srv->env, now);
+	notify_listener_tick(srv->listener, now);
+}
+
+static void server_wake_waiters(void *arg, const char *login)
+{
+	struct server *srv = arg;
+
+	conn_wake_waiters(&srv->env, login);
+}
+
+/* The listener is (back) on the database: workers in their reconnection
+ * backoff try at once, then every parked wait looks again. */
+static void server_catch_up(void *arg)
+{
+	struct server *srv = arg;
+
+	worker_pool_database_back(srv->env.pool);
+	conn_wake_waiters(&srv->env, NULL);
 }
 
 static void server_begin_shutdown(struct server *srv)
@@ -280,6 +300,7 @@ int server_run(const struct server_config *cfg, const struct rsa_private *key, c
 {
 	struct server srv;
 	struct allowed_keys *allowed_keys = NULL;
+	struct notify_listener_handlers listener_handlers = { server_wake_waiters, server_catch_up, &srv };
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof ss;
 	char err[512], where[128], host[ADDRESS_HOST_MAX];
@@ -338,6 +359,8 @@ int server_run(const struct server_config *cfg, const struct rsa_private *key, c
 		log_error(0, "cannot start %u worker threads", cfg->workers);
 		goto out;
 	}
+	if ((r = notify_listener_new(srv.loop, conninfo, &listener_handlers, &srv.listener)) != RC_OK)
+		goto out;
 	event_loop_set_wakeup(srv.loop, server_collect_jobs, &srv);
 	event_loop_set_before_poll(srv.loop, server_before_poll, &srv);
 	event_loop_set_tick(srv.loop, server_sweep_interval_ms(cfg), server_sweep, &srv);
@@ -364,6 +387,7 @@ out:
 	if (worker_pool_stop(srv.env.pool, SERVER_STOP_WORKERS_MS) != RC_OK)
 		return RC_ERR_TIMEOUT; /* workers still use everything: leave it all */
 	srv.env.pool = NULL;
+	notify_listener_free(srv.listener);
 	if (srv.loop)
 		conn_free_all(&srv.env);
 	event_loop_free(srv.loop);

@@ -21,6 +21,8 @@
 /* Type OIDs from PostgreSQL's pg_type.dat (stable across versions). */
 #define STORE_OID_BOOL 16
 #define STORE_OID_TEXT 25
+#define STORE_OID_INT4 23
+#define STORE_OID_INT8 20
 
 enum store_stmt {
 	STMT_FIND_LOGIN_BY_KEY,
@@ -32,6 +34,10 @@ enum store_stmt {
 	STMT_LIST_UNSKELETONED_LOGINS,
 	STMT_LIST_HISTORY,
 	STMT_INSERT_MESSAGE,
+	STMT_LIST_PAGE_NEWEST,
+	STMT_LIST_PAGE_OLDEST,
+	STMT_LIST_INBOX,
+	STMT_LAST_MESSAGE_ID,
 	STMT_COUNT,
 };
 
@@ -41,6 +47,18 @@ struct store_statement {
 	int nparams;
 	Oid types[5];
 };
+
+/* A page of a conversation: $1 = me, $2 = other, ids in ($3, $4), $5
+ * rows, the first of the range in ORDER (" DESC": the newest), given back
+ * ascending. list_history's two halves, each walked down
+ * message_history_idx (migration 002) from the end it wants. */
+#define STORE_PAGE_SQL(ORDER) \
+	"SELECT id, sender, receiver, to_char(created_on, 'YYYY-MM-DD\"T\"HH24:MI:SS.US'), content FROM (" \
+	"(SELECT * FROM message WHERE sender = $2 AND receiver = $1 AND self_copy IS NOT TRUE" \
+	" AND id > $3 AND id < $4 ORDER BY id" ORDER " LIMIT $5)" \
+	" UNION ALL (SELECT * FROM message WHERE $1 <> $2 AND sender = $1 AND receiver = $2 AND self_copy IS TRUE" \
+	" AND id > $3 AND id < $4 ORDER BY id" ORDER " LIMIT $5)" \
+	" ORDER BY id" ORDER " LIMIT $5) page ORDER BY id"
 
 static const struct store_statement store_statements[STMT_COUNT] = {
 	/* The digest comparison uses the unique index user_key_digest_key
@@ -84,11 +102,38 @@ static const struct store_statement store_statements[STMT_COUNT] = {
 		" OR ($1 <> $2 AND sender = $1 AND receiver = $2 AND self_copy IS TRUE)"
 		" ORDER BY id",
 		2, { STORE_OID_TEXT, STORE_OID_TEXT } },
+	/* The notification is sent when the insert commits (one statement in
+	 * autocommit): its payload is the login whose waiters should look, the
+	 * receiver, or the sender of a self copy. A notification payload must
+	 * stay under 8000 bytes: a longer login wakes everyone (""). */
 	[STMT_INSERT_MESSAGE] = { "insert_message",
-		"INSERT INTO message (content, sender, receiver, self_copy)"
+		"WITH ins AS (INSERT INTO message (content, sender, receiver, self_copy)"
 		" SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM \"user\" WHERE login = $3)"
-		" RETURNING id",
+		" RETURNING id, CASE WHEN self_copy THEN sender ELSE receiver END AS reader)"
+		" SELECT id, pg_notify('" STORE_NOTIFY_CHANNEL "',"
+		" CASE WHEN octet_length(reader) > 7000 THEN '' ELSE reader END) FROM ins",
 		4, { STORE_OID_TEXT, STORE_OID_TEXT, STORE_OID_TEXT, STORE_OID_BOOL } },
+	[STMT_LIST_PAGE_NEWEST] = { "list_page_newest", STORE_PAGE_SQL(" DESC"), 5,
+		{ STORE_OID_TEXT, STORE_OID_TEXT, STORE_OID_INT8, STORE_OID_INT8, STORE_OID_INT4 } },
+	[STMT_LIST_PAGE_OLDEST] = { "list_page_oldest", STORE_PAGE_SQL(""), 5,
+		{ STORE_OID_TEXT, STORE_OID_TEXT, STORE_OID_INT8, STORE_OID_INT8, STORE_OID_INT4 } },
+	/* $1 = me, after $2, $3 rows: what others sent me, and my self copies
+	 * of what I sent others (a self copy to myself is the message itself,
+	 * listed once as in list_history). Each half walks its index of
+	 * migration 004, as last_message_id's two maxima do. */
+	[STMT_LIST_INBOX] = { "list_inbox",
+		"SELECT id, sender, peer, to_char(created_on, 'YYYY-MM-DD\"T\"HH24:MI:SS.US'), content FROM ("
+		"(SELECT id, sender, sender AS peer, created_on, content FROM message"
+		" WHERE receiver = $1 AND self_copy IS NOT TRUE AND id > $2 ORDER BY id LIMIT $3)"
+		" UNION ALL (SELECT id, sender, receiver, created_on, content FROM message"
+		" WHERE sender = $1 AND self_copy IS TRUE AND receiver <> $1 AND id > $2 ORDER BY id LIMIT $3)"
+		" ORDER BY id LIMIT $3) inbox ORDER BY id",
+		3, { STORE_OID_TEXT, STORE_OID_INT8, STORE_OID_INT4 } },
+	[STMT_LAST_MESSAGE_ID] = { "last_message_id",
+		"SELECT coalesce(greatest("
+		"(SELECT max(id) FROM message WHERE receiver = $1 AND self_copy IS NOT TRUE),"
+		" (SELECT max(id) FROM message WHERE sender = $1 AND self_copy IS TRUE AND receiver <> $1)), 0)",
+		1, { STORE_OID_TEXT } },
 };
 
 struct store {
@@ -148,14 +193,24 @@ int64_t store_next_attempt_ms(const struct store *st)
 	return st->next_attempt_ms;
 }
 
-/* libpq's messages end with a newline; log lines must not. */
-static void store_log_failure(struct store *st, const char *what, const char *message)
+void store_retry_now(struct store *st)
+{
+	st->next_attempt_ms = 0;
+	st->backoff_ms = STORE_BACKOFF_MIN_MS;
+}
+
+int store_message_len(const char *message)
 {
 	size_t len = strlen(message);
 
 	while (len > 0 && (message[len - 1] == '\n' || message[len - 1] == ' '))
 		len--;
-	log_warn(0, "worker %u: %s: %.*s", st->worker_id, what, (int)len, message);
+	return (int)len;
+}
+
+static void store_log_failure(struct store *st, const char *what, const char *message)
+{
+	log_warn(0, "worker %u: %s: %.*s", st->worker_id, what, store_message_len(message), message);
 }
 
 /* The database cancels a statement running past the timeout itself
@@ -216,7 +271,9 @@ static void store_drop_if_dead(struct store *st)
 	p.fd = PQsocket(st->pg);
 	p.events = POLLIN;
 	p.revents = 0;
-	if (p.fd >= 0 && poll(&p, 1, 0) > 0)
+	/* A server shutting down sends a FATAL message, then closes: the first
+	 * read takes the message, only a second one meets the end. */
+	for (int reads = 0; reads < 2 && p.fd >= 0 && poll(&p, 1, 0) > 0 && PQstatus(st->pg) == CONNECTION_OK; reads++)
 		PQconsumeInput(st->pg);
 	if (PQstatus(st->pg) != CONNECTION_OK) {
 		log_warn(0, "worker %u: lost the database connection", st->worker_id);
@@ -381,19 +438,29 @@ int store_insert_user(struct store *st, const char *login, const char *e_dec, co
 	return store_exec_found(st, STMT_INSERT_USER, params, inserted);
 }
 
-int store_count_recent_registrations(struct store *st, const char *from, long *count)
+/* Runs a statement that answers one number. */
+static int store_exec_number(struct store *st, enum store_stmt which, const char *const *params, long long *value)
 {
-	const char *params[] = { from };
 	PGresult *res;
 	int r;
 
-	*count = 0;
-	if ((r = store_exec(st, STMT_COUNT_RECENT_REGISTRATIONS, params, &res)) != RC_OK)
+	*value = 0;
+	if ((r = store_exec(st, which, params, &res)) != RC_OK)
 		return r;
 	if (PQntuples(res) == 1)
-		*count = strtol(PQgetvalue(res, 0, 0), NULL, 10);
+		*value = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 	PQclear(res);
 	return RC_OK;
+}
+
+int store_count_recent_registrations(struct store *st, const char *from, long *count)
+{
+	const char *params[] = { from };
+	long long value;
+	int r = store_exec_number(st, STMT_COUNT_RECENT_REGISTRATIONS, params, &value);
+
+	*count = (long)value;
+	return r;
 }
 
 int store_user_exists(struct store *st, const char *login, int *exists)
@@ -435,4 +502,57 @@ int store_insert_message(struct store *st, const char *sender, const char *recei
 	const char *params[] = { content, sender, receiver, self_copy ? "t" : "f" };
 
 	return store_exec_found(st, STMT_INSERT_MESSAGE, params, stored);
+}
+
+/* Runs a statement of the five columns of struct store_message. */
+static int store_exec_messages(struct store *st, enum store_stmt which, const char *const *params,
+                               store_message_row_fn fn, void *arg)
+{
+	PGresult *res;
+	int r;
+
+	if ((r = store_exec(st, which, params, &res)) != RC_OK)
+		return r;
+	for (int i = 0; i < PQntuples(res) && r == RC_OK; i++) {
+		struct store_message m = { PQgetvalue(res, i, 0), PQgetvalue(res, i, 1), PQgetvalue(res, i, 2),
+		                           PQgetvalue(res, i, 3), PQgetvalue(res, i, 4) };
+
+		r = fn(arg, &m);
+	}
+	PQclear(res);
+	return r;
+}
+
+int store_list_page(struct store *st, const char *me, const char *other, const struct store_page *page,
+                    store_message_row_fn fn, void *arg)
+{
+	char after[24], before[24], limit[16];
+	const char *params[] = { me, other, after, before, limit };
+
+	snprintf(after, sizeof after, "%lld", (long long)page->after_id);
+	snprintf(before, sizeof before, "%lld", (long long)page->before_id);
+	snprintf(limit, sizeof limit, "%d", page->limit);
+	return store_exec_messages(st, page->oldest_first ? STMT_LIST_PAGE_OLDEST : STMT_LIST_PAGE_NEWEST, params,
+	                           fn, arg);
+}
+
+int store_list_inbox(struct store *st, const char *me, int64_t after_id, int limit, store_message_row_fn fn,
+                     void *arg)
+{
+	char after[24], rows[16];
+	const char *params[] = { me, after, rows };
+
+	snprintf(after, sizeof after, "%lld", (long long)after_id);
+	snprintf(rows, sizeof rows, "%d", limit);
+	return store_exec_messages(st, STMT_LIST_INBOX, params, fn, arg);
+}
+
+int store_last_message_id(struct store *st, const char *me, int64_t *id)
+{
+	const char *params[] = { me };
+	long long value;
+	int r = store_exec_number(st, STMT_LAST_MESSAGE_ID, params, &value);
+
+	*id = value;
+	return r;
 }

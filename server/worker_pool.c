@@ -26,6 +26,7 @@ struct worker {
 	int finished;                /* the thread has left its loop */
 	unsigned id;
 	struct store *store;
+	unsigned database_back_seen;  /* the pool's database_back when last looked */
 };
 
 struct worker_pool {
@@ -38,6 +39,7 @@ struct worker_pool {
 	unsigned in_store;           /* workers inside the database */
 	unsigned store_slots;        /* most workers inside the database at once */
 	unsigned lane_slots;         /* most workers on one lane's jobs at once */
+	unsigned database_back;      /* counts worker_pool_database_back calls */
 	int stopping;
 	const struct request_ctx *ctx;
 	worker_notify_fn notify;
@@ -165,6 +167,10 @@ static void *worker_pool_thread_main(void *arg)
 	for (;;) {
 		struct request_job *job = NULL;
 
+		if (w->database_back_seen != pool->database_back) {
+			w->database_back_seen = pool->database_back;
+			store_retry_now(w->store);
+		}
 		/* Opened jobs first: they are further along. */
 		if (pool->store_wait.head && pool->in_store < pool->store_slots) {
 			job = worker_pool_fifo_pop(&pool->store_wait);
@@ -304,6 +310,14 @@ int worker_pool_unqueue(struct worker_pool *pool, struct request_job *job)
 	job->pool_place = WORKER_JOB_TAKEN;
 	pthread_mutex_unlock(&pool->lock);
 	return taken;
+}
+
+void worker_pool_database_back(struct worker_pool *pool)
+{
+	pthread_mutex_lock(&pool->lock);
+	pool->database_back++;
+	pthread_cond_broadcast(&pool->work_ready);
+	pthread_mutex_unlock(&pool->lock);
 }
 
 struct request_job *worker_pool_take_done(struct worker_pool *pool)

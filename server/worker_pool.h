@@ -46,6 +46,10 @@ void worker_pool_submit(struct worker_pool *pool, struct worker_lane *lane, stru
 /* Takes a job that no worker has started out of its lane: 1 and the caller
  * owns it again, or 0 when it is running or done (it will come back). */
 int worker_pool_unqueue(struct worker_pool *pool, struct request_job *job);
+/* The database is back (the notification listener reconnected): workers
+ * waiting out their reconnection backoff try at once, so the jobs that
+ * follow (the parked waits looking again) do not fail for nothing. */
+void worker_pool_database_back(struct worker_pool *pool);
 /* Takes every finished job, oldest first (a list linked by job->next). */
 struct request_job *worker_pool_take_done(struct worker_pool *pool);
 /* Stops the pool: queued jobs are dropped, running ones finish (they stop

@@ -7,6 +7,7 @@
 #include "errors.h"
 #include "fake_store.h"
 #include "fuzz_common.h"
+#include "protocol.h"
 #include "utf8.h"
 
 struct store {
@@ -234,10 +235,40 @@ int store_list_other_users(struct store *st, const char *me, store_user_fn fn, v
 
 /* store.c's history query: what `other` sent me (not self copies), and my
  * self copies of what I sent `other` (unless other is me). */
+static int fake_in_history(const struct fake_message *m, const char *me, const char *other)
+{
+	return (strcmp(m->sender, other) == 0 && strcmp(m->receiver, me) == 0 && !m->self_copy) ||
+	       (strcmp(me, other) != 0 && strcmp(m->sender, me) == 0 && strcmp(m->receiver, other) == 0 && m->self_copy);
+}
+
+/* Message i as a row; its id is i + 1, its time made up from i. */
+static int fake_emit(const struct store *st, size_t i, store_message_row_fn fn, void *arg)
+{
+	const struct fake_message *m = &st->messages[i];
+	char id[24], created_at[48];
+	struct store_message row = { id, m->sender, m->self_copy ? m->receiver : m->sender, created_at, m->content };
+
+	snprintf(id, sizeof(id), "%zu", i + 1);
+	snprintf(created_at, sizeof(created_at), "2026-11-24T16:30:%02zu.%06zu", i % 60, i % 1000000);
+	return fn(arg, &row);
+}
+
+/* A v1 history callback behind a row callback. */
+struct fake_history_target {
+	store_message_fn fn;
+	void *arg;
+};
+
+static int fake_emit_history(void *arg, const struct store_message *m)
+{
+	struct fake_history_target *t = arg;
+
+	return t->fn(t->arg, m->sender, m->created_at, m->content);
+}
+
 int store_list_history(struct store *st, const char *me, const char *other, store_message_fn fn, void *arg)
 {
-	const struct fake_message *m;
-	char created_at[48];
+	struct fake_history_target target = { fn, arg };
 	size_t i;
 	int r;
 
@@ -245,15 +276,75 @@ int store_list_history(struct store *st, const char *me, const char *other, stor
 	fake_check_text(other);
 	if (st->down)
 		return RC_ERR_DB;
-	for (i = 0; i < st->message_count; i++) {
-		m = &st->messages[i];
-		if ((strcmp(m->sender, other) == 0 && strcmp(m->receiver, me) == 0 && !m->self_copy) ||
-		    (strcmp(me, other) != 0 && strcmp(m->sender, me) == 0 && strcmp(m->receiver, other) == 0 && m->self_copy)) {
-			snprintf(created_at, sizeof(created_at), "2026-11-24T16:30:%02zu.%06zu", i % 60, i % 1000000);
-			if ((r = fn(arg, m->sender, created_at, m->content)) != 0)
-				return r;
-		}
+	for (i = 0; i < st->message_count; i++)
+		if (fake_in_history(&st->messages[i], me, other) && (r = fake_emit(st, i, fake_emit_history, &target)) != 0)
+			return r;
+	return RC_OK;
+}
+
+int store_list_page(struct store *st, const char *me, const char *other, const struct store_page *page,
+                    store_message_row_fn fn, void *arg)
+{
+	size_t i, first = 0, in_range = 0, taken = 0;
+	int r;
+
+	fake_check_text(me);
+	fake_check_text(other);
+	if (st->down)
+		return RC_ERR_DB;
+	FUZZ_CHECK(page->limit >= 1 && page->limit <= PROTO_PAGE_MAX_LIMIT);
+	for (i = 0; i < st->message_count; i++)
+		in_range += fake_in_history(&st->messages[i], me, other) && (int64_t)i + 1 > page->after_id &&
+		            (int64_t)i + 1 < page->before_id;
+	/* The newest `limit` of the range skip the older ones. */
+	if (!page->oldest_first && in_range > (size_t)page->limit)
+		first = in_range - (size_t)page->limit;
+	for (i = 0, in_range = 0; i < st->message_count && taken < (size_t)page->limit; i++) {
+		if (!fake_in_history(&st->messages[i], me, other) || (int64_t)i + 1 <= page->after_id ||
+		    (int64_t)i + 1 >= page->before_id || in_range++ < first)
+			continue;
+		taken++;
+		if ((r = fake_emit(st, i, fn, arg)) != 0)
+			return r;
 	}
+	return RC_OK;
+}
+
+int fake_store_in_inbox(const struct fake_message *m, const char *me)
+{
+	return (strcmp(m->receiver, me) == 0 && !m->self_copy) ||
+	       (strcmp(m->sender, me) == 0 && m->self_copy && strcmp(m->receiver, me) != 0);
+}
+
+int store_list_inbox(struct store *st, const char *me, int64_t after_id, int limit, store_message_row_fn fn,
+                     void *arg)
+{
+	size_t i;
+	int taken = 0, r;
+
+	fake_check_text(me);
+	if (st->down)
+		return RC_ERR_DB;
+	FUZZ_CHECK(limit >= 1 && limit <= PROTO_PAGE_MAX_LIMIT);
+	for (i = 0; i < st->message_count && taken < limit; i++) {
+		if ((int64_t)i + 1 <= after_id || !fake_store_in_inbox(&st->messages[i], me))
+			continue;
+		taken++;
+		if ((r = fake_emit(st, i, fn, arg)) != 0)
+			return r;
+	}
+	return RC_OK;
+}
+
+int store_last_message_id(struct store *st, const char *me, int64_t *id)
+{
+	*id = 0;
+	fake_check_text(me);
+	if (st->down)
+		return RC_ERR_DB;
+	for (size_t i = 0; i < st->message_count; i++)
+		if (fake_store_in_inbox(&st->messages[i], me))
+			*id = (int64_t)i + 1;
 	return RC_OK;
 }
 

@@ -32,5 +32,8 @@ size_t fake_store_user_count(const struct store *st);
 const struct fake_user *fake_store_user(const struct store *st, size_t i);
 size_t fake_store_message_count(const struct store *st);
 const struct fake_message *fake_store_message(const struct store *st, size_t i);
+/* Whether message m is for me in wait_messages and last_message_id (its id
+ * is its index + 1). */
+int fake_store_in_inbox(const struct fake_message *m, const char *me);
 
 #endif

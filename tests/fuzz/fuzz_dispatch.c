@@ -14,6 +14,8 @@
  *   bit 6     the server requires key proof (--require-key-proof)
  *   bit 7     the text is replaced by a key_proof answering the last
  *             challenge this client received
+ * A wait_messages that parks is taken up again at once with no time left
+ * (as the server does when its deadline passes).
  * Every response must be a well-formed protocol response that serialises to
  * valid UTF-8, give the answer the protocol prescribes for who is asking
  * (section 5, and the key proof extension of server/dispatch.c), and change
@@ -219,6 +221,46 @@ static void check_get_user(const struct store *st, const struct request_view *v,
 	check_bigint_member(data, "module", row->n_dec);
 }
 
+/* The messages of a page or a wait: ids ascending; a wait's (inbox set)
+ * each for me and after the request's after_id, the whole v1 array or
+ * none of it with ids. */
+static void check_ascending_ids(struct json_object *data, int inbox, const struct store *st, const char *me)
+{
+	int64_t last = 0, id;
+	size_t n = json_object_array_length(data), with_id = 0;
+	struct json_object *m, *v;
+
+	for (size_t i = 0; i < n; i++) {
+		m = json_object_array_get_idx(data, i);
+		if (!json_object_object_get_ex(m, "id", &v))
+			continue;
+		with_id++;
+		FUZZ_CHECK(json_object_is_type(v, json_type_int));
+		id = json_object_get_int64(v);
+		FUZZ_CHECK(id > last);
+		last = id;
+		if (inbox) {
+			FUZZ_CHECK(id >= 1 && (size_t)id <= fake_store_message_count(st));
+			FUZZ_CHECK(fake_store_in_inbox(fake_store_message(st, (size_t)id - 1), me));
+			FUZZ_CHECK(jsonx_get_string(m, "peer") != NULL);
+		}
+	}
+	FUZZ_CHECK(with_id == 0 || with_id == n);
+	FUZZ_CHECK(!inbox || with_id == n);
+}
+
+static void check_last_message_id(const struct store *st, const char *me, struct json_object *resp)
+{
+	struct json_object *data;
+	int64_t want = 0;
+
+	for (size_t i = 0; i < fake_store_message_count(st); i++)
+		if (fake_store_in_inbox(fake_store_message(st, i), me))
+			want = (int64_t)i + 1;
+	FUZZ_CHECK(streq(jsonx_get_string(resp, "state"), "ok"));
+	FUZZ_CHECK(json_object_object_get_ex(resp, "data", &data) && json_object_get_int64(data) == want);
+}
+
 static void check_registered(const struct store *st, const struct request_view *v, struct json_object *resp)
 {
 	const char *error = jsonx_get_string(resp, "error");
@@ -236,9 +278,17 @@ static void check_registered(const struct store *st, const struct request_view *
 		check_get_user(st, v, resp);
 	} else if (is_cmd(v, PROTO_CMD_GET_MESSAGES)) {
 		if (error)
-			FUZZ_CHECK(streq(error, PROTO_ERR_NO_USER) || streq(error, PROTO_ERR_NO_SUCH_USER));
+			FUZZ_CHECK(streq(error, PROTO_ERR_NO_USER) || streq(error, PROTO_ERR_NO_SUCH_USER) ||
+			           streq(error, PROTO_ERR_BAD_PAGE));
 		else
-			ok_array(resp);
+			check_ascending_ids(ok_array(resp), 0, NULL, NULL);
+	} else if (is_cmd(v, PROTO_CMD_WAIT_MESSAGES)) {
+		if (error)
+			check_error(resp, PROTO_ERR_BAD_PAGE);
+		else
+			check_ascending_ids(ok_array(resp), 1, st, me->login);
+	} else if (is_cmd(v, PROTO_CMD_LAST_MESSAGE_ID)) {
+		check_last_message_id(st, me->login, resp);
 	} else if (is_cmd(v, PROTO_CMD_SEND_MESSAGE)) {
 		if (error) {
 			FUZZ_CHECK(streq(error, PROTO_ERR_NO_USER_OR_CONTENT) || streq(error, PROTO_ERR_NO_SUCH_USER));
@@ -323,7 +373,8 @@ static int check_key_proof(struct identity *id, const struct request_view *v, in
 	}
 	if (required && !id->proven &&
 	    (is_cmd(v, PROTO_CMD_REGISTER) || is_cmd(v, PROTO_CMD_GET_USERS) || is_cmd(v, PROTO_CMD_GET_USER) ||
-	     is_cmd(v, PROTO_CMD_GET_MESSAGES) || is_cmd(v, PROTO_CMD_SEND_MESSAGE))) {
+	     is_cmd(v, PROTO_CMD_GET_MESSAGES) || is_cmd(v, PROTO_CMD_SEND_MESSAGE) ||
+	     is_cmd(v, PROTO_CMD_WAIT_MESSAGES) || is_cmd(v, PROTO_CMD_LAST_MESSAGE_ID))) {
 		check_error(resp, PROTO_ERR_KEY_PROOF_REQUIRED);
 		return 1;
 	}
@@ -353,7 +404,8 @@ static void check_response(const struct store *st, struct identity *id, const st
 		FUZZ_CHECK(streq(error, PROTO_ERR_DB_UNAVAILABLE) || streq(error, PROTO_ERR_INCORRECT_CMD) ||
 		           streq(error, PROTO_ERR_ALREADY_REGISTERED) || streq(error, PROTO_ERR_NO_USER) ||
 		           streq(error, PROTO_ERR_NO_USER_OR_CONTENT) || streq(error, PROTO_ERR_NO_LOGIN) ||
-		           streq(error, DISPATCH_ERR_LOGIN_TOO_LONG) || streq(error, PROTO_ERR_INVALID_LOGIN));
+		           streq(error, DISPATCH_ERR_LOGIN_TOO_LONG) || streq(error, PROTO_ERR_INVALID_LOGIN) ||
+		           streq(error, PROTO_ERR_BAD_PAGE));
 	} else if (v->me != NO_USER) {
 		check_registered(st, v, resp);
 	} else {
@@ -376,13 +428,21 @@ static struct json_object *serve_direct(struct store *st, struct identity *id, s
 {
 	const struct dispatch_policy policy = {.require_key_proof = required};
 	struct dispatch_identity did = {id->e_dec, id->n_dec, FUZZ_PEER, id->login, id->proof};
-	struct json_object *resp = NULL;
+	struct dispatch_answer answer;
+	struct json_object *resumed = NULL;
 
-	*close_after = 0;
-	FUZZ_CHECK(dispatch_request(st, &policy, req, &did, 1, &resp, close_after) == RC_OK);
+	FUZZ_CHECK(dispatch_request(st, &policy, req, &did, 1, &answer) == RC_OK);
+	if (answer.parked) {
+		FUZZ_CHECK(answer.wait.timeout_ms > 0 && answer.wait.timeout_ms <= PROTO_WAIT_MAX_MS);
+		FUZZ_CHECK(dispatch_wait_request(&answer.wait, 0, &resumed) == RC_OK);
+		FUZZ_CHECK(dispatch_request(st, &policy, resumed, &did, 1, &answer) == RC_OK);
+		FUZZ_CHECK(!answer.parked);
+		json_object_put(resumed);
+	}
+	*close_after = answer.close_after;
 	id->login = did.login;
 	id->proof = did.proof;
-	return resp;
+	return answer.resp;
 }
 
 /* request_process on the text encrypted for the server key; NULL when the
@@ -417,6 +477,12 @@ static struct json_object *serve_full(struct store *st, struct identity *id, con
 	if (!sealed)
 		FUZZ_CHECK(blocklist_push(&job->request, (const uint8_t *)"\x01", 1) == RC_OK);
 	request_process(&ctx, st, job);
+	if (job->outcome == REQUEST_PARKED) {
+		FUZZ_CHECK(job->wait.timeout_ms > 0);
+		job->resumed = 1;
+		FUZZ_CHECK(dispatch_wait_request(&job->wait, 0, &job->parsed) == RC_OK);
+		request_process(&ctx, st, job);
+	}
 	free(id->login);
 	id->login = job->login;
 	job->login = NULL;

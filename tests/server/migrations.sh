@@ -11,7 +11,8 @@ MIGRATE="$top_srcdir/utils/rsa-chat-migrate"
 rc_pg_start
 rc_expect "empty database: every migration applied" "001_original_schema
 002_integrity
-003_registrations" "$(rc_psql -A -t -c 'SELECT version FROM schema_migrations ORDER BY version')"
+003_registrations
+004_sync" "$(rc_psql -A -t -c 'SELECT version FROM schema_migrations ORDER BY version')"
 "$MIGRATE" --database "$DATABASE_URL" --dir "$top_srcdir/migrations" 2>"$RC_TMP/again.log" ||
 	rc_fail "second run failed"
 rc_expect "second run applies nothing" "rsa-chat-migrate: 0 migration(s) applied, database is up to date" \
@@ -66,6 +67,16 @@ rc_expect "old and new messages, in order" \
 	"$($TC --key "$RC_TMP/bob" req '{"cmd":"get_messages","user":"alice"}')"
 rc_expect "the original's timestamps are kept" "2021-10-28 19:37:38.46367" \
 	"$(legacy_psql -c "SELECT created_on FROM message WHERE content = 'old b1'")"
+
+# 004: the sync extension's indexes, and its queries over the original's rows.
+rc_expect "sync indexes exist" "message_receiver_id_idx
+message_sender_self_copy_id_idx" "$(legacy_psql -c "SELECT indexname FROM pg_indexes WHERE tablename = 'message' AND indexname IN ('message_receiver_id_idx', 'message_sender_self_copy_id_idx') ORDER BY 1")"
+rc_expect "pages and waits over the original's rows" \
+'{"state":"ok","data":[{"user":"bob","created_at":"T","content":"old b1 self","id":2},{"user":"alice","created_at":"T","content":"old a1","id":3},{"user":"alice","created_at":"T","content":"new a2","id":4}]}
+{"state":"ok","data":[{"id":2,"user":"bob","peer":"alice","created_at":"T","content":"old b1 self"},{"id":3,"user":"alice","peer":"alice","created_at":"T","content":"old a1"},{"id":4,"user":"alice","peer":"alice","created_at":"T","content":"new a2"}]}
+{"state":"ok","data":4}' \
+	"$($TC --key "$RC_TMP/bob" req '{"cmd":"get_messages","user":"alice","limit":10}' \
+	'{"cmd":"wait_messages","after_id":0}' '{"cmd":"last_message_id"}')"
 
 # 003: the original's rows have no registration record and no skeleton
 # (NULL, not the time of the migration); its kind of INSERT still works; a

@@ -31,6 +31,16 @@
  *   test-client ... abuse SCENARIO
  *       protocol abuse on a raw socket; prints what the server did
  *       ("closed", or the response text)
+ *   test-client ... pipe JSON...
+ *       one connection, every request sent before any answer is read (a
+ *       wait_messages followed by another request); then each response
+ *       printed as req prints it
+ *   test-client ... waiters COUNT JSON
+ *       COUNT connections each send JSON (a wait_messages); prints
+ *       "waiting COUNT" once all are sent, then reads every answer and
+ *       prints each distinct one (as req prints it) after its count
+ *   test-client ... hangup JSON
+ *       sends JSON and closes the connection without reading the answer
  *   test-client ... load CLIENTS ROUNDS
  *       CLIENTS concurrent connections (threads, fresh 1024-bit keys) that
  *       register, send ROUNDS messages to their neighbour and check what
@@ -184,18 +194,18 @@ static char *tc_expand(const char *req, const char *challenge)
 	return out;
 }
 
-/* Prints a response text for key (redacted, see tc_redact) on one line. */
-static void tc_print_response(const char *text, size_t len, const struct rsa_public *key,
+/* Prints a response text for key (redacted, see tc_redact) on one line of to. */
+static void tc_print_response(FILE *to, const char *text, size_t len, const struct rsa_public *key,
                               char challenge[2 * PROTO_KEY_CHALLENGE_BYTES + 1])
 {
 	struct json_object *resp = NULL;
 
 	if (jsonx_parse(text, len, &resp) != RC_OK) {
-		printf("unparsable: %s\n", text);
+		fprintf(to, "unparsable: %s\n", text);
 		return;
 	}
 	tc_redact(resp, key, challenge);
-	printf("%s\n", jsonx_to_string(resp, NULL));
+	fprintf(to, "%s\n", jsonx_to_string(resp, NULL));
 	json_object_put(resp);
 }
 
@@ -221,7 +231,7 @@ static int tc_cmd_req(const struct rsa_private *key, int argc, char **argv)
 			printf("error: %s\n", rc_strerror(r));
 			break;
 		}
-		tc_print_response(text, len, &key->pub, challenge);
+		tc_print_response(stdout, text, len, &key->pub, challenge);
 		free(text);
 	}
 	fflush(stdout);
@@ -440,6 +450,106 @@ static void tc_raw_request(int fd, const struct rsa_private *key, const struct r
 	tc_raw_print_response(fd, key);
 }
 
+/* ---- the sync extension: requests in flight together ---- */
+
+/* Reads one response of s's connection and prints it like req to to;
+ * non-zero when it did not come. */
+static int tc_read_print(FILE *to, struct session *s, const struct rsa_private *key)
+{
+	char challenge[2 * PROTO_KEY_CHALLENGE_BYTES + 1] = "";
+	struct blocklist in;
+	char *text;
+	size_t len;
+
+	if (tc_raw_read_frame(s->fd, FRAME_KIND_BLOCKS, &in) != RC_OK) {
+		fprintf(to, "closed\n");
+		return 1;
+	}
+	if (wire_open(key, &in, PROTO_CLIENT_MAX_RESPONSE_BYTES, &text, &len) != RC_OK)
+		tc_die("cannot decrypt the response");
+	tc_print_response(to, text, len, &key->pub, challenge);
+	free(text);
+	blocklist_free(&in);
+	return 0;
+}
+
+static int tc_cmd_pipe(const struct rsa_private *key, int argc, char **argv)
+{
+	struct session s;
+
+	if (tc_connect(&s, key) != RC_OK)
+		return 1;
+	for (int i = 0; i < argc; i++)
+		tc_raw_send_request(s.fd, &s.server_key, argv[i], strlen(argv[i]));
+	for (int i = 0; i < argc && tc_read_print(stdout, &s, key) == 0; i++)
+		;
+	fflush(stdout);
+	session_close(&s);
+	return 0;
+}
+
+static int tc_cmd_hangup(const struct rsa_private *key, const char *req)
+{
+	struct session s;
+
+	if (tc_connect(&s, key) != RC_OK)
+		return 1;
+	tc_raw_send_request(s.fd, &s.server_key, req, strlen(req));
+	session_close(&s);
+	printf("hung up\n");
+	return 0;
+}
+
+/* Each distinct answer of the waiters once, with how many got it. */
+struct tc_answer_count {
+	char *text;
+	int count;
+};
+
+static int tc_cmd_waiters(const struct rsa_private *key, int count, const char *req)
+{
+	struct session *s = calloc((size_t)(count > 0 ? count : 1), sizeof *s);
+	struct tc_answer_count *seen = calloc((size_t)(count > 0 ? count : 1), sizeof *seen);
+	int distinct = 0;
+	FILE *out;
+	char *line;
+	size_t line_len;
+
+	if (!s || !seen || count < 1 || count > TC_MAX_CLIENTS)
+		tc_die("waiters: want 1..%d connections", TC_MAX_CLIENTS);
+	for (int i = 0; i < count; i++) {
+		if (tc_connect(&s[i], key) != RC_OK)
+			tc_die("waiter %d cannot connect", i);
+		tc_raw_send_request(s[i].fd, &s[i].server_key, req, strlen(req));
+	}
+	printf("waiting %d\n", count);
+	fflush(stdout);
+	for (int i = 0; i < count; i++) {
+		int d;
+
+		/* One printed answer, caught in memory to be counted. */
+		if (!(out = open_memstream(&line, &line_len)))
+			tc_die("out of memory");
+		tc_read_print(out, &s[i], key);
+		fclose(out);
+		for (d = 0; d < distinct && strcmp(seen[d].text, line) != 0; d++)
+			;
+		if (d == distinct)
+			seen[distinct++].text = line;
+		else
+			free(line);
+		seen[d].count++;
+		session_close(&s[i]);
+	}
+	for (int d = 0; d < distinct; d++) {
+		printf("%d %s", seen[d].count, seen[d].text);
+		free(seen[d].text);
+	}
+	free(seen);
+	free(s);
+	return 0;
+}
+
 /* ---- an impostor presenting someone else's public key ---- */
 
 /* How an impostor tries to read an answer meant for the victim: *text
@@ -555,7 +665,7 @@ static int tc_cmd_impostor(const struct tc_reader *reader, const struct rsa_priv
 		}
 		if (wire_open(witness, &in, PROTO_CLIENT_MAX_RESPONSE_BYTES, &text, &len) != RC_OK)
 			tc_die("the witness cannot read the answer");
-		tc_print_response(text, len, &witness->pub, challenge);
+		tc_print_response(stdout, text, len, &witness->pub, challenge);
 		free(text);
 		blocklist_free(&in);
 	}
@@ -1009,6 +1119,7 @@ int main(int argc, char **argv)
 	}
 	if (!tc_port || optind >= argc)
 		tc_die("usage: test-client --port P [--key FILE] req JSON... | abuse SCENARIO | load CLIENTS ROUNDS\n"
+		       "       test-client --port P --key FILE pipe JSON... | waiters COUNT JSON | hangup JSON\n"
 		       "       test-client --port P --key FILE --present VICTIM.pub --witness VICTIM impostor JSON...");
 	if (secure_init() != RC_OK)
 		tc_die("secure_init failed");
@@ -1033,6 +1144,12 @@ int main(int argc, char **argv)
 		tc_load_key(key_path, &key);
 		if (strcmp(argv[optind], "req") == 0)
 			status = tc_cmd_req(&key, argc - optind - 1, argv + optind + 1);
+		else if (strcmp(argv[optind], "pipe") == 0)
+			status = tc_cmd_pipe(&key, argc - optind - 1, argv + optind + 1);
+		else if (strcmp(argv[optind], "hangup") == 0 && argc - optind == 2)
+			status = tc_cmd_hangup(&key, argv[optind + 1]);
+		else if (strcmp(argv[optind], "waiters") == 0 && argc - optind == 3)
+			status = tc_cmd_waiters(&key, atoi(argv[optind + 1]), argv[optind + 2]);
 		else if (strcmp(argv[optind], "abuse") == 0 && argc - optind == 2)
 			status = tc_cmd_abuse(&key, argv[optind + 1]);
 		else if ((strcmp(argv[optind], "impostor") == 0 || strcmp(argv[optind], "cuberoot") == 0) && present_path &&
