@@ -181,6 +181,10 @@ top_is_first() {
 none_queued() {
 	! screen | grep -qF queued
 }
+# parked_now: the fake server's last word is a wait parked.
+parked_now() {
+	tail -n 1 "$RC_TMP/hostile.log" | grep -q '^parked:'
+}
 # sent_while_parked: the fake server answered a parked wait [] for a send_message.
 sent_while_parked() {
 	grep -A1 '^unparked:' "$RC_TMP/hostile.log" | grep -q '^request: {"cmd":"send_message"'
@@ -203,6 +207,7 @@ $(screen)"
 	done
 	echo "ok - $mode: scrolled up to message 1"
 	$TMUX_CMD send-keys -t "$mode" End
+	[ "$mode" = store ] && poll_until "store: the TUI parks no wait" parked_now
 	$TMUX_CMD send-keys -t "$mode" "typed in the $mode TUI" Enter
 	wait_for "typed in the $mode TUI"
 	poll_until "$mode: the typed line was not sent" grep -q '"cmd":"send_message"' "$RC_TMP/hostile.log"
