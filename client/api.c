@@ -42,23 +42,18 @@ static void api_copy_server_text(char *err, size_t errlen, const char *text)
 	err[out] = '\0';
 }
 
-/* Sends req (consumed) and checks the answer's envelope. On RC_OK *resp
- * holds the answer (caller puts it) and *data borrows its "data" member;
- * on RC_ERR_SERVER *resp is kept too, for fields next to the error. */
-static int api_call(struct session *s, struct json_object *req, struct json_object **resp, struct json_object **data,
-                    char *err, size_t errlen)
+/* Checks the envelope of an answer r (taken) that the session returned
+ * with rc. On RC_OK *resp holds the answer (caller puts it) and *data
+ * borrows its "data" member; on RC_ERR_SERVER *resp is kept too, for
+ * fields next to the error. */
+static int api_envelope(int rc, struct json_object *r, struct json_object **resp, struct json_object **data, char *err,
+                        size_t errlen)
 {
-	struct json_object *r = NULL;
 	const char *state, *error;
-	int rc;
 
 	*resp = NULL;
 	*data = NULL;
 	rc_errf(err, errlen, "%s", "");
-	if (req == NULL)
-		return RC_ERR_NOMEM;
-	rc = session_request(s, req, &r);
-	json_object_put(req);
 	if (rc != RC_OK) {
 		rc_errf(err, errlen, "%s", rc == RC_ERR_PROTOCOL ? "the server sent an unreadable answer" : rc_strerror(rc));
 		return rc;
@@ -76,6 +71,20 @@ static int api_call(struct session *s, struct json_object *req, struct json_obje
 	rc_errf(err, errlen, "the server's answer has no state and data or error");
 	json_object_put(r);
 	return RC_ERR_PROTOCOL;
+}
+
+/* Sends req (consumed) and checks the answer's envelope (api_envelope). */
+static int api_call(struct session *s, struct json_object *req, struct json_object **resp, struct json_object **data,
+                    char *err, size_t errlen)
+{
+	struct json_object *r = NULL;
+	int rc = RC_ERR_NOMEM;
+
+	if (req != NULL) {
+		rc = session_request(s, req, &r);
+		json_object_put(req);
+	}
+	return api_envelope(rc, r, resp, data, err, errlen);
 }
 
 static struct json_object *api_new_request(const char *cmd)
@@ -207,23 +216,18 @@ int api_register(struct session *s, const char *login, char **registered, int *a
 	return rc;
 }
 
-/* A call whose ok data must be a list: *n gets its length and *items a
- * zeroed array of n + 1 elements of item_size bytes (caller frees). */
-static int api_call_list(struct session *s, struct json_object *req, const char *what, size_t item_size,
-                         struct json_object **resp, struct json_object **data, size_t *n, void **items,
-                         char *err, size_t errlen)
+/* Ok data that must be a list: *n gets its length and *items a zeroed
+ * array of n + 1 elements of item_size bytes (caller frees). */
+static int api_list_items(struct json_object *data, const char *what, size_t item_size, size_t *n, void **items,
+                          char *err, size_t errlen)
 {
-	int rc = api_call(s, req, resp, data, err, errlen);
-
 	*n = 0;
 	*items = NULL;
-	if (rc != RC_OK)
-		return rc;
-	if (!json_object_is_type(*data, json_type_array)) {
+	if (!json_object_is_type(data, json_type_array)) {
 		rc_errf(err, errlen, "%s: the server's data is not a list", what);
 		return RC_ERR_PROTOCOL;
 	}
-	*n = json_object_array_length(*data);
+	*n = json_object_array_length(data);
 	if ((*items = calloc(*n + 1, item_size)) == NULL)
 		return RC_ERR_NOMEM;
 	return RC_OK;
@@ -302,11 +306,14 @@ static int api_get_users_as(struct session *s, struct json_object *req, int list
                             size_t errlen)
 {
 	struct json_object *resp, *data;
-	size_t n;
+	size_t n = 0;
 	int rc;
 
 	out->count = 0;
-	rc = api_call_list(s, req, "get_users", sizeof(*out->v), &resp, &data, &n, (void **)&out->v, err, errlen);
+	out->v = NULL;
+	rc = api_call(s, req, &resp, &data, err, errlen);
+	if (rc == RC_OK)
+		rc = api_list_items(data, "get_users", sizeof(*out->v), &n, (void **)&out->v, err, errlen);
 	for (size_t i = 0; rc == RC_OK && i < n; i++) {
 		char what[32];
 
@@ -424,7 +431,7 @@ static uint64_t api_message_id(struct json_object *m, int *bad)
 	return (uint64_t)id;
 }
 
-/* Reads the n elements of a messages list into out (from api_call_list);
+/* Reads the n elements of a messages list into out (from api_list_items);
  * with want_peer each must carry a "peer" too. */
 static int api_messages_from_json(struct json_object *data, size_t n, const char *cmd, int want_peer,
                                   struct api_messages *out, char *err, size_t errlen)
@@ -457,22 +464,33 @@ static int api_messages_from_json(struct json_object *data, size_t n, const char
 	return RC_OK;
 }
 
-/* Sends a request answered with a list of messages and reads it into out. */
-static int api_fetch_messages(struct session *s, struct json_object *req, const char *cmd, int want_peer,
-                              struct api_messages *out, char *err, size_t errlen)
+/* Reads an answer that is a list of messages into out: rc, resp (taken)
+ * and data as api_envelope gave them. */
+static int api_messages_answer(int rc, struct json_object *resp, struct json_object *data, const char *cmd, int want_peer,
+                               struct api_messages *out, char *err, size_t errlen)
 {
-	struct json_object *resp, *data;
 	size_t n;
-	int rc;
 
 	out->count = 0;
-	rc = api_call_list(s, req, cmd, sizeof(*out->v), &resp, &data, &n, (void **)&out->v, err, errlen);
+	out->v = NULL;
+	if (rc == RC_OK)
+		rc = api_list_items(data, cmd, sizeof(*out->v), &n, (void **)&out->v, err, errlen);
 	if (rc == RC_OK)
 		rc = api_messages_from_json(data, n, cmd, want_peer, out, err, errlen);
 	if (rc != RC_OK)
 		api_messages_free(out);
 	json_object_put(resp);
 	return rc;
+}
+
+/* Sends a request answered with a list of messages and reads it into out. */
+static int api_fetch_messages(struct session *s, struct json_object *req, const char *cmd, int want_peer,
+                              struct api_messages *out, char *err, size_t errlen)
+{
+	struct json_object *resp, *data;
+	int rc = api_call(s, req, &resp, &data, err, errlen);
+
+	return api_messages_answer(rc, resp, data, cmd, want_peer, out, err, errlen);
 }
 
 int api_get_messages(struct session *s, const char *user, struct api_messages *out, char *err, size_t errlen)
@@ -554,27 +572,50 @@ static int api_maybe_v1(int rc, enum api_sync *sync, char *err, size_t errlen)
 	return RC_OK;
 }
 
-int api_wait_messages(struct session *s, enum api_sync *sync, uint64_t after_id, int timeout_ms, unsigned limit,
-                      struct api_messages *out, char *err, size_t errlen)
+int api_wait_send(struct session *s, uint64_t after_id, int timeout_ms, unsigned limit, char *err, size_t errlen)
 {
 	struct json_object *req = api_with_int(api_new_request(API_CMD_WAIT_MESSAGES), "after_id", (int64_t)after_id);
-	int saved_timeout = s->timeout_ms;
-	int rc;
+	const char *text;
+	size_t len;
+	int rc = RC_ERR_NOMEM;
 
-	out->count = 0;
-	out->v = NULL;
-	limit = api_page_limit(limit);
-	req = api_with_int(api_with_int(req, "timeout_ms", timeout_ms), "limit", limit);
-	/* The server may hold the answer for timeout_ms before the request's own time starts. */
-	if (s->timeout_ms > 0)
-		s->timeout_ms += timeout_ms;
-	rc = api_fetch_messages(s, req, API_CMD_WAIT_MESSAGES, 1, out, err, errlen);
-	s->timeout_ms = saved_timeout;
-	if (rc == RC_OK && (rc = api_check_ids(out, API_CMD_WAIT_MESSAGES, after_id, 0, limit, err, errlen)) != RC_OK)
+	rc_errf(err, errlen, "%s", "");
+	req = api_with_int(api_with_int(req, "timeout_ms", timeout_ms), "limit", api_page_limit(limit));
+	if (req != NULL && (text = jsonx_to_string(req, &len)) != NULL)
+		rc = session_send_request(s, text, len);
+	json_object_put(req);
+	if (rc != RC_OK)
+		rc_errf(err, errlen, "%s", rc_strerror(rc));
+	return rc;
+}
+
+int api_wait_read(struct session *s, enum api_sync *sync, uint64_t after_id, unsigned limit, int read_timeout_ms,
+                  struct api_messages *out, char *err, size_t errlen)
+{
+	struct json_object *r = NULL, *resp, *data;
+	int rc = session_read_json(s, read_timeout_ms, &r);
+
+	rc = api_envelope(rc, r, &resp, &data, err, errlen);
+	rc = api_messages_answer(rc, resp, data, API_CMD_WAIT_MESSAGES, 1, out, err, errlen);
+	if (rc == RC_OK &&
+	    (rc = api_check_ids(out, API_CMD_WAIT_MESSAGES, after_id, 0, api_page_limit(limit), err, errlen)) != RC_OK)
 		api_messages_free(out);
 	if (rc == RC_OK)
 		*sync = API_SYNC_YES;
 	return api_maybe_v1(rc, sync, err, errlen);
+}
+
+int api_wait_messages(struct session *s, enum api_sync *sync, uint64_t after_id, int timeout_ms, unsigned limit,
+                      struct api_messages *out, char *err, size_t errlen)
+{
+	int rc = api_wait_send(s, after_id, timeout_ms, limit, err, errlen);
+
+	out->count = 0;
+	out->v = NULL;
+	if (rc != RC_OK)
+		return rc;
+	/* The server may hold the answer for timeout_ms before the request's own time starts. */
+	return api_wait_read(s, sync, after_id, limit, s->timeout_ms > 0 ? s->timeout_ms + timeout_ms : 0, out, err, errlen);
 }
 
 int api_last_message_id(struct session *s, enum api_sync *sync, uint64_t *id, char *err, size_t errlen)

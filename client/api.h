@@ -115,6 +115,15 @@ int api_get_messages_page(struct session *s, enum api_sync *sync, const char *us
  * server: RC_OK, no messages, *sync API_SYNC_NO. */
 int api_wait_messages(struct session *s, enum api_sync *sync, uint64_t after_id, int timeout_ms, unsigned limit,
                       struct api_messages *out, char *err, size_t errlen);
+/* api_wait_messages in two halves, for a wait that stays parked at the
+ * server while other requests come and go on the session (the server then
+ * answers it [] first, and session_request keeps that answer for
+ * api_wait_read). api_wait_send only sends the request; api_wait_read reads
+ * its answer within read_timeout_ms (<= 0: no limit) and checks it against
+ * the same after_id and limit. */
+int api_wait_send(struct session *s, uint64_t after_id, int timeout_ms, unsigned limit, char *err, size_t errlen);
+int api_wait_read(struct session *s, enum api_sync *sync, uint64_t after_id, unsigned limit, int read_timeout_ms,
+                  struct api_messages *out, char *err, size_t errlen);
 /* The largest message id we can see (0: none); a v1 server: *id 0, *sync API_SYNC_NO. */
 int api_last_message_id(struct session *s, enum api_sync *sync, uint64_t *id, char *err, size_t errlen);
 

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -25,17 +26,16 @@
 /* Reconnection pauses grow from the first to the last, doubling. */
 #define NET_BACKOFF_FIRST_MS 1000
 #define NET_BACKOFF_MAX_MS 30000
-/* Every this many polls (or waits) the user list is fetched again. */
+/* Every this many polls (or waits answered) the user list is fetched again. */
 #define NET_USERS_EVERY_POLLS 5
 /* Without the sync extension the pause between polls doubles while they
  * bring nothing new, up to this; news or a key pressed bring it back. */
 #define NET_IDLE_POLL_MAX_MS 30000
 /* Messages in the page a conversation opens with, and in each older page. */
 #define NET_PAGE_MESSAGES 50
-/* A wait holds the session, so what the user types goes out only after it:
- * for this long after a key press waits are NET_WAIT_TYPING_MS short. */
-#define NET_TYPING_MS 10000
-#define NET_WAIT_TYPING_MS 200
+/* How long a parked wait lasts at the server (the extension's default).
+ * Requests do not wait for it: the server answers it [] when one comes. */
+#define NET_WAIT_MS 25000
 /* How long a stopping worker gets for a polite goodbye before its socket is cut. */
 #define NET_STOP_GRACE_MS 500
 
@@ -58,17 +58,18 @@ struct net_job {
 struct net_worker {
 	struct net_worker_config cfg;
 	pthread_t thread;
-	pthread_mutex_t lock;     /* guards everything below */
-	pthread_cond_t wake;      /* jobs, quit or a new open contact */
+	pthread_mutex_t lock;     /* guards everything below but the pipes */
+	/* Jobs, quit, a new open contact or a key pressed: one byte each, so
+	 * the thread can poll it beside the session's socket while a wait is parked. */
+	int wake_fds[2];
 	struct net_job *jobs;     /* FIFO; the head is removed only once done */
 	struct net_job *jobs_tail;
 	struct net_event *events; /* FIFO for the UI */
 	struct net_event *events_tail;
-	int pipe_fds[2];          /* one byte per batch of events */
+	int event_fds[2];         /* one byte per batch of events */
 	int quit;
 	int poll_now;             /* poll before the interval is over */
 	int activity;             /* the user pressed a key since the last poll */
-	int64_t typing_until;     /* waits are short until then (monotonic ms) */
 	uint64_t wait_after;      /* the newest message id a wait brought (kept across sessions) */
 	int session_fd;           /* the socket in use, for net_worker_stop to interrupt */
 	char *open_contact;       /* the conversation on screen, polled every time */
@@ -138,7 +139,7 @@ static void net_worker_post(struct net_worker *w, struct net_event *ev)
 	w->events_tail = ev;
 	pthread_mutex_unlock(&w->lock);
 	/* A full pipe already says "events wait". */
-	(void)!write(w->pipe_fds[1], "e", 1);
+	(void)!write(w->event_fds[1], "e", 1);
 }
 
 static void net_worker_post_text(struct net_worker *w, enum net_event_kind kind, const char *text)
@@ -189,6 +190,21 @@ static void net_worker_post_users(struct net_worker *w, const struct api_users *
 
 /* ---- jobs (UI -> worker) ---- */
 
+/* Wakes the thread; a full pipe already says "look". */
+static void net_worker_wake(struct net_worker *w)
+{
+	(void)!write(w->wake_fds[1], "w", 1);
+}
+
+/* Empties a non-blocking pipe. */
+static void net_worker_drain(int fd)
+{
+	char drain[64];
+
+	while (read(fd, drain, sizeof(drain)) > 0)
+		;
+}
+
 static void net_worker_job_free(struct net_job *job)
 {
 	if (job == NULL)
@@ -217,8 +233,8 @@ static int net_worker_push_job(struct net_worker *w, enum net_job_kind kind, con
 	else
 		w->jobs = job;
 	w->jobs_tail = job;
-	pthread_cond_signal(&w->wake);
 	pthread_mutex_unlock(&w->lock);
+	net_worker_wake(w);
 	return RC_OK;
 }
 
@@ -246,9 +262,8 @@ void net_worker_activity(struct net_worker *w)
 {
 	pthread_mutex_lock(&w->lock);
 	w->activity = 1;
-	w->typing_until = clock_now_ms() + NET_TYPING_MS;
-	pthread_cond_signal(&w->wake);
 	pthread_mutex_unlock(&w->lock);
+	net_worker_wake(w);
 }
 
 int net_worker_set_open(struct net_worker *w, const char *contact)
@@ -261,8 +276,8 @@ int net_worker_set_open(struct net_worker *w, const char *contact)
 	free(w->open_contact);
 	w->open_contact = copy;
 	w->poll_now = 1;
-	pthread_cond_signal(&w->wake);
 	pthread_mutex_unlock(&w->lock);
+	net_worker_wake(w);
 	return RC_OK;
 }
 
@@ -305,21 +320,44 @@ static void net_worker_remove_job(struct net_worker *w, struct net_job *job)
 	net_worker_job_free(job);
 }
 
+/* Something wakes the thread: quit, a runnable job, or with wake_on_poll
+ * a poll asked for (or a key pressed). */
+static int net_worker_woken(struct net_worker *w, int registered, int wake_on_poll)
+{
+	int woken;
+
+	pthread_mutex_lock(&w->lock);
+	woken = w->quit || net_worker_runnable_job(w, registered) != NULL ||
+	        (wake_on_poll && (w->poll_now || w->activity));
+	pthread_mutex_unlock(&w->lock);
+	return woken;
+}
+
+/* Polls the wake pipe and, unless -1, sock until deadline (monotonic ms;
+ * 0: none) or net_worker_woken. Returns 1 when sock became readable, 0
+ * otherwise. The pipe is drained before each check, so a wake written
+ * after one is seen by the next poll. */
+static int net_worker_sleep(struct net_worker *w, int sock, int64_t deadline, int registered, int wake_on_poll)
+{
+	struct pollfd fds[2] = { { .fd = w->wake_fds[0], .events = POLLIN }, { .fd = sock, .events = POLLIN } };
+
+	for (;;) {
+		int64_t left = deadline != 0 ? deadline - clock_now_ms() : -1;
+
+		net_worker_drain(w->wake_fds[0]);
+		if (net_worker_woken(w, registered, wake_on_poll) || (deadline != 0 && left <= 0))
+			return 0;
+		if (poll(fds, sock >= 0 ? 2 : 1, left > INT32_MAX ? INT32_MAX : (int)left) > 0 && sock >= 0 &&
+		    fds[1].revents != 0)
+			return 1;
+	}
+}
+
 /* Sleeps until deadline (monotonic ms), a runnable job, a poll request (or
  * a key pressed) or quit. */
 static void net_worker_wait_until(struct net_worker *w, int64_t deadline, int registered, int wake_on_poll)
 {
-	pthread_mutex_lock(&w->lock);
-	while (!w->quit && net_worker_runnable_job(w, registered) == NULL &&
-	       !(wake_on_poll && (w->poll_now || w->activity))) {
-		int64_t left = deadline - clock_now_ms();
-		struct timespec ts;
-		if (left <= 0)
-			break;
-		clock_timespec_after(CLOCK_MONOTONIC, left, &ts);
-		pthread_cond_timedwait(&w->wake, &w->lock, &ts);
-	}
-	pthread_mutex_unlock(&w->lock);
+	(void)net_worker_sleep(w, -1, deadline, registered, wake_on_poll);
 }
 
 static int net_worker_quitting(struct net_worker *w)
@@ -346,7 +384,7 @@ struct net_session {
 	struct session s;
 	struct api_users users;
 	int registered;
-	unsigned polls;
+	unsigned polls;      /* polls, or with the extension waits answered since the user list */
 	size_t next_other;   /* round robin over the contacts not on screen */
 	enum api_sync sync;  /* whether the server has the sync extension */
 	struct net_loaded *loaded; /* with it: the conversations loaded this session */
@@ -354,6 +392,9 @@ struct net_session {
 	size_t cap_loaded;
 	struct digest_set seen;    /* without it: digests polled so far, to tell news */
 	int news;            /* without it: the last poll brought messages not seen before */
+	int parked;          /* with it: a wait_messages is out, not yet answered */
+	uint64_t parked_after;     /* its after_id */
+	int64_t parked_deadline;   /* when its answer is overdue (monotonic ms; 0: never) */
 	char err[512];
 };
 
@@ -630,20 +671,33 @@ static int net_worker_detect_sync(struct net_worker *w, struct net_session *ns)
 	return RC_OK;
 }
 
-/* One wait_messages for every conversation; what it brings goes to the UI
- * per conversation. The session cannot send while the wait is parked, so
- * a wait lasts at most poll_ms, and NET_WAIT_TYPING_MS while the user types. */
-static int net_worker_wait_once(struct net_worker *w, struct net_session *ns, struct decrypt_cache *cache)
+/* Sends one wait_messages for every conversation and leaves it parked. */
+static int net_worker_park_wait(struct net_worker *w, struct net_session *ns)
 {
-	struct api_messages msgs;
-	uint64_t after;
-	int r, timeout, unknown = 0;
+	int r;
 
 	pthread_mutex_lock(&w->lock);
-	after = w->wait_after;
-	timeout = clock_now_ms() < w->typing_until && NET_WAIT_TYPING_MS < w->cfg.poll_ms ? NET_WAIT_TYPING_MS : w->cfg.poll_ms;
+	ns->parked_after = w->wait_after;
 	pthread_mutex_unlock(&w->lock);
-	r = api_wait_messages(&ns->s, &ns->sync, after, timeout, API_PAGE_MAX, &msgs, ns->err, sizeof(ns->err));
+	if ((r = api_wait_send(&ns->s, ns->parked_after, NET_WAIT_MS, API_PAGE_MAX, ns->err, sizeof(ns->err))) != RC_OK)
+		return net_worker_after_failure(w, ns, r, "wait");
+	ns->parked = 1;
+	/* The server holds it NET_WAIT_MS, then the answer has the session's own time. */
+	ns->parked_deadline = ns->s.timeout_ms > 0 ? clock_now_ms() + NET_WAIT_MS + ns->s.timeout_ms : 0;
+	return RC_OK;
+}
+
+/* Reads the parked wait's answer (read ahead when a request went out
+ * meanwhile, else arriving); what it brings goes to the UI per conversation. */
+static int net_worker_finish_wait(struct net_worker *w, struct net_session *ns, struct decrypt_cache *cache)
+{
+	struct api_messages msgs;
+	int r, unknown = 0;
+
+	ns->parked = 0;
+	ns->polls++;
+	r = api_wait_read(&ns->s, &ns->sync, ns->parked_after, API_PAGE_MAX, ns->s.timeout_ms, &msgs, ns->err,
+	                  sizeof(ns->err));
 	if (r != RC_OK) {
 		/* Refused or answered badly: polling still works. */
 		if (!net_worker_is_network_error(r))
@@ -672,9 +726,23 @@ static int net_worker_wait_once(struct net_worker *w, struct net_session *ns, st
 	return r;
 }
 
-/* With the sync extension, one step when no job waits: the open
- * conversation's newest page, then the other ones', now and then the user
- * list, else one wait for every conversation. */
+/* Holds the parked wait until its answer arrives (then reads it), the
+ * thread has something else to do (RC_OK, the wait still parked: a request
+ * sent now makes the server answer it; a key pressed only takes a turn of
+ * the loop) or the answer is overdue. */
+static int net_worker_hold_wait(struct net_worker *w, struct net_session *ns, struct decrypt_cache *cache)
+{
+	if (net_worker_sleep(w, session_fd(&ns->s), ns->parked_deadline, ns->registered, 1))
+		return net_worker_finish_wait(w, ns, cache);
+	if (ns->parked_deadline != 0 && clock_now_ms() >= ns->parked_deadline)
+		return RC_ERR_TIMEOUT;
+	return RC_OK;
+}
+
+/* With the sync extension, one step when no job waits: the wait's answer
+ * when it came with a request's, the open conversation's newest page, then
+ * the other ones', now and then the user list, else the wait for every
+ * conversation, parked and held. */
 static int net_worker_sync_step(struct net_worker *w, struct net_session *ns, struct decrypt_cache *cache)
 {
 	char *open = net_worker_open_contact_copy(w);
@@ -686,12 +754,17 @@ static int net_worker_sync_step(struct net_worker *w, struct net_session *ns, st
 	for (size_t i = 0; unloaded == NULL && i < ns->users.count; i++)
 		if (net_session_loaded(ns, ns->users.v[i].login) == NULL)
 			unloaded = ns->users.v[i].login;
-	if (unloaded != NULL)
+	if (ns->parked && session_answer_ready(&ns->s))
+		r = net_worker_finish_wait(w, ns, cache);
+	else if (unloaded != NULL)
 		r = net_worker_fetch_page(w, ns, cache, unloaded, 0);
-	else if (++ns->polls % NET_USERS_EVERY_POLLS == 0)
+	else if (!ns->parked && ns->polls >= NET_USERS_EVERY_POLLS) {
+		ns->polls = 0;
 		r = net_worker_fetch_users(w, ns);
+	} else if (!ns->parked)
+		r = net_worker_park_wait(w, ns);
 	else
-		r = net_worker_wait_once(w, ns, cache);
+		r = net_worker_hold_wait(w, ns, cache);
 	free(open);
 	return r;
 }
@@ -870,6 +943,18 @@ static void *net_worker_main(void *arg)
 	return NULL;
 }
 
+/* Frees w after closing its first n_pipes pipes (events, wake). */
+static void net_worker_discard(struct net_worker *w, int n_pipes)
+{
+	close(w->event_fds[0]);
+	close(w->event_fds[1]);
+	if (n_pipes > 1) {
+		close(w->wake_fds[0]);
+		close(w->wake_fds[1]);
+	}
+	free(w);
+}
+
 int net_worker_start(struct net_worker **out, const struct net_worker_config *cfg)
 {
 	struct net_worker *w = calloc(1, sizeof(*w));
@@ -879,24 +964,18 @@ int net_worker_start(struct net_worker **out, const struct net_worker_config *cf
 		return RC_ERR_NOMEM;
 	w->cfg = *cfg;
 	w->session_fd = -1;
-	if (pipe2(w->pipe_fds, O_CLOEXEC | O_NONBLOCK) != 0) {
+	if (pipe2(w->event_fds, O_CLOEXEC | O_NONBLOCK) != 0) {
 		free(w);
 		return RC_ERR_IO;
 	}
-	{
-		pthread_condattr_t ca;
-		pthread_condattr_init(&ca);
-		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-		pthread_cond_init(&w->wake, &ca);
-		pthread_condattr_destroy(&ca);
+	if (pipe2(w->wake_fds, O_CLOEXEC | O_NONBLOCK) != 0) {
+		net_worker_discard(w, 1);
+		return RC_ERR_IO;
 	}
 	pthread_mutex_init(&w->lock, NULL);
 	if (pthread_create(&w->thread, NULL, net_worker_main, w) != 0) {
-		close(w->pipe_fds[0]);
-		close(w->pipe_fds[1]);
 		pthread_mutex_destroy(&w->lock);
-		pthread_cond_destroy(&w->wake);
-		free(w);
+		net_worker_discard(w, 2);
 		return RC_ERR_IO;
 	}
 	*out = w;
@@ -920,8 +999,8 @@ int net_worker_stop(struct net_worker *w, int wait_ms)
 		return 1;
 	pthread_mutex_lock(&w->lock);
 	w->quit = 1;
-	pthread_cond_signal(&w->wake);
 	pthread_mutex_unlock(&w->lock);
+	net_worker_wake(w);
 	joined = net_worker_join_within(w, NET_STOP_GRACE_MS);
 	if (!joined) {
 		/* Stuck in a slow request: cut the socket so it returns at once. */
@@ -943,26 +1022,21 @@ int net_worker_stop(struct net_worker *w, int wait_ms)
 		w->jobs = next;
 	}
 	free(w->open_contact);
-	close(w->pipe_fds[0]);
-	close(w->pipe_fds[1]);
 	pthread_mutex_destroy(&w->lock);
-	pthread_cond_destroy(&w->wake);
-	free(w);
+	net_worker_discard(w, 2);
 	return 1;
 }
 
 int net_worker_event_fd(const struct net_worker *w)
 {
-	return w->pipe_fds[0];
+	return w->event_fds[0];
 }
 
 struct net_event *net_worker_take_events(struct net_worker *w)
 {
 	struct net_event *ev;
-	char drain[64];
 
-	while (read(w->pipe_fds[0], drain, sizeof(drain)) > 0)
-		;
+	net_worker_drain(w->event_fds[0]);
 	pthread_mutex_lock(&w->lock);
 	ev = w->events;
 	w->events = w->events_tail = NULL;

@@ -2,11 +2,13 @@
  * connects (with backoff 1, 2, 4 .. 30 s), checks the server key, learns
  * who we are, follows the conversations and sends the outbox in order.
  * With the sync extension it loads each conversation's newest page (older
- * pages on request) and then parks wait_messages for all of them; without
- * it, it polls get_messages, less often while nothing changes. The UI
- * thread talks to it through a job queue and receives events through a
- * queue plus a pipe it can poll, so a slow network never freezes the screen.
- * No curses here. */
+ * pages on request) and then parks wait_messages for all of them, polling
+ * the socket and its wake pipe together: a job that comes meanwhile (a line
+ * typed) goes out at once, and the server answers the parked wait first.
+ * Without it, it polls get_messages, less often while nothing changes. The
+ * UI thread talks to it through a job queue plus that wake pipe and
+ * receives events through a queue plus a pipe it can poll, so a slow
+ * network never freezes the screen. No curses here. */
 #ifndef RC_CLIENT_NET_WORKER_H
 #define RC_CLIENT_NET_WORKER_H
 

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "bigint.h"
 #include "clock.h"
 #include "errors.h"
@@ -268,6 +269,15 @@ out:
 	return rc;
 }
 
+static void session_free_early(struct session *s)
+{
+	for (size_t i = 0; i < s->n_early; i++)
+		free(s->early[i].text);
+	free(s->early);
+	s->early = NULL;
+	s->n_early = s->cap_early = 0;
+}
+
 /* Closes the connection after an error that leaves the stream out of step. */
 static void session_drop(struct session *s)
 {
@@ -275,43 +285,114 @@ static void session_drop(struct session *s)
 		close(s->fd);
 	s->fd = -1;
 	bytebuf_reset(&s->in);
+	s->on_wire = 0;
+	session_free_early(s);
 }
 
-int session_request_text(struct session *s, const char *req, size_t req_len, char **resp, size_t *resp_len)
+/* Reads and decrypts the next answer on the socket (one of s->on_wire). */
+static int session_receive(struct session *s, int64_t deadline, char **resp, size_t *resp_len)
 {
-	struct bytebuf out;
+	/* The deadline covers decrypting the answer too: a server choosing
+	 * millions of blocks must not keep us past it. */
+	const struct rsa_decrypt_limits lim = { .deadline_ms = deadline };
 	struct blocklist blocks;
-	int64_t deadline = session_deadline(s->timeout_ms);
 	int rc;
 
-	*resp = NULL;
-	*resp_len = 0;
-	blocklist_init(&blocks);
-	bytebuf_init(&out, BYTEBUF_UNBOUNDED);
-	if (!s->active || s->fd < 0)
-		return RC_ERR_EOF;
-	if ((rc = wire_seal(&s->server_key, s->chunk, req, req_len, &out)) != RC_OK)
-		goto out;
-	if ((rc = session_send_all(s, out.data, out.len, deadline)) != RC_OK ||
-	    (rc = session_read_frame(s, FRAME_KIND_BLOCKS, &s->limits, deadline, &blocks)) != RC_OK) {
+	s->on_wire--;
+	if ((rc = session_read_frame(s, FRAME_KIND_BLOCKS, &s->limits, deadline, &blocks)) != RC_OK) {
 		session_drop(s);
-		goto out;
-	}
-	/* The request's deadline covers decrypting the answer too: a server
-	 * choosing millions of blocks must not keep us past it. */
-	{
-		const struct rsa_decrypt_limits lim = { .deadline_ms = deadline };
-
-		rc = wire_open_limited(s->me, &blocks, &lim, PROTO_CLIENT_MAX_RESPONSE_BYTES, resp, resp_len);
-	}
-	if (rc != RC_OK && rc != RC_ERR_NOMEM) {
+	} else if ((rc = wire_open_limited(s->me, &blocks, &lim, PROTO_CLIENT_MAX_RESPONSE_BYTES, resp, resp_len)) != RC_OK &&
+	           rc != RC_ERR_NOMEM) {
 		if (rc != RC_ERR_TIMEOUT)
 			rc = RC_ERR_PROTOCOL;
 		session_drop(s);
 	}
-out:
 	blocklist_free(&blocks);
+	return rc;
+}
+
+int session_send_request(struct session *s, const char *req, size_t req_len)
+{
+	struct bytebuf out;
+	int rc;
+
+	bytebuf_init(&out, BYTEBUF_UNBOUNDED);
+	if (!s->active || s->fd < 0)
+		rc = RC_ERR_EOF;
+	else if ((rc = wire_seal(&s->server_key, s->chunk, req, req_len, &out)) == RC_OK &&
+	         (rc = session_send_all(s, out.data, out.len, session_deadline(s->timeout_ms))) != RC_OK)
+		session_drop(s);
+	if (rc == RC_OK)
+		s->on_wire++;
 	bytebuf_free(&out);
+	return rc;
+}
+
+/* Keeps an answer to an earlier request for session_read_response. */
+static int session_keep_early(struct session *s, char *text, size_t len)
+{
+	struct session_answer *v = array_grow(s->early, &s->cap_early, s->n_early, sizeof(*v), 2);
+
+	if (v == NULL) {
+		free(text);
+		session_drop(s);
+		return RC_ERR_NOMEM;
+	}
+	s->early = v;
+	s->early[s->n_early++] = (struct session_answer){ .text = text, .len = len };
+	return RC_OK;
+}
+
+int session_request_text(struct session *s, const char *req, size_t req_len, char **resp, size_t *resp_len)
+{
+	int64_t deadline = session_deadline(s->timeout_ms);
+	char *text;
+	size_t len;
+	int rc;
+
+	*resp = NULL;
+	*resp_len = 0;
+	if ((rc = session_send_request(s, req, req_len)) != RC_OK)
+		return rc;
+	/* Answers to earlier requests come first: a parked wait is answered
+	 * as soon as the server sees this request. */
+	while (s->on_wire > 1) {
+		if ((rc = session_receive(s, deadline, &text, &len)) != RC_OK) {
+			session_drop(s);
+			return rc;
+		}
+		if ((rc = session_keep_early(s, text, len)) != RC_OK)
+			return rc;
+	}
+	return session_receive(s, deadline, resp, resp_len);
+}
+
+int session_read_response(struct session *s, int timeout_ms, char **resp, size_t *resp_len)
+{
+	*resp = NULL;
+	*resp_len = 0;
+	if (s->n_early > 0) {
+		*resp = s->early[0].text;
+		*resp_len = s->early[0].len;
+		memmove(s->early, s->early + 1, --s->n_early * sizeof(*s->early));
+		return RC_OK;
+	}
+	if (!s->active || s->fd < 0)
+		return RC_ERR_EOF;
+	if (s->on_wire == 0)
+		return RC_ERR_INVAL;
+	return session_receive(s, session_deadline(timeout_ms), resp, resp_len);
+}
+
+/* An answer's text (taken) as JSON; what is not JSON is RC_ERR_PROTOCOL. */
+static int session_parse(int rc, char *answer, size_t answer_len, struct json_object **resp)
+{
+	if (rc == RC_OK) {
+		rc = jsonx_parse(answer, answer_len, resp);
+		if (rc != RC_OK && rc != RC_ERR_NOMEM)
+			rc = RC_ERR_PROTOCOL;
+	}
+	free(answer);
 	return rc;
 }
 
@@ -325,13 +406,29 @@ int session_request(struct session *s, struct json_object *req, struct json_obje
 	*resp = NULL;
 	if ((text = jsonx_to_string(req, &len)) == NULL)
 		return RC_ERR_NOMEM;
-	if ((rc = session_request_text(s, text, len, &answer, &answer_len)) != RC_OK)
-		return rc;
-	rc = jsonx_parse(answer, answer_len, resp);
-	if (rc != RC_OK && rc != RC_ERR_NOMEM)
-		rc = RC_ERR_PROTOCOL;
-	free(answer);
-	return rc;
+	rc = session_request_text(s, text, len, &answer, &answer_len);
+	return session_parse(rc, answer, answer_len, resp);
+}
+
+int session_read_json(struct session *s, int timeout_ms, struct json_object **resp)
+{
+	char *answer = NULL;
+	size_t answer_len = 0;
+	int rc;
+
+	*resp = NULL;
+	rc = session_read_response(s, timeout_ms, &answer, &answer_len);
+	return session_parse(rc, answer, answer_len, resp);
+}
+
+int session_fd(const struct session *s)
+{
+	return s->fd;
+}
+
+int session_answer_ready(const struct session *s)
+{
+	return s->n_early > 0 || (s->fd >= 0 && s->in.len > 0);
 }
 
 void session_close(struct session *s)
@@ -343,5 +440,6 @@ void session_close(struct session *s)
 	s->fd = -1;
 	rsa_public_clear(&s->server_key);
 	bytebuf_free(&s->in);
+	session_free_early(s);
 	s->active = 0;
 }

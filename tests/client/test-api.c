@@ -918,6 +918,41 @@ static void test_wait_and_last_id(void **state)
 	fake_free(&f);
 }
 
+/* A wait sent on its own, a request on the same session meanwhile (its
+ * answer comes after the wait's), then the wait's answer read and checked. */
+static void test_wait_halves(void **state)
+{
+	struct fake_server f = { 0 };
+	enum api_sync sync = API_SYNC_UNKNOWN;
+	struct api_messages msgs;
+	struct session s;
+	char err[256];
+
+	(void)state;
+	f.replies[0] = "{\"state\": \"ok\", \"data\": [" WAIT_MSG("9", "bob") "]}";
+	f.replies[1] = "{\"state\": \"ok\", \"data\": \"pong\"}";
+	f.replies[2] = "{\"state\": \"ok\", \"data\": [" WAIT_MSG("9", "bob") "]}";
+	f.replies[3] = "{\"state\": \"ok\", \"data\": \"pong\"}";
+	connect_to(&f, &s);
+	assert_int_equal(api_wait_send(&s, 8, 25000, 10, err, sizeof(err)), 0);
+	assert_int_equal(api_ping(&s, err, sizeof(err)), 0);
+	assert_int_equal(api_wait_read(&s, &sync, 8, 10, 5000, &msgs, err, sizeof(err)), 0);
+	assert_int_equal(sync, API_SYNC_YES);
+	assert_int_equal(msgs.count, 1);
+	assert_int_equal(msgs.v[0].id, 9);
+	api_messages_free(&msgs);
+	/* checked against the after_id it was sent with */
+	assert_int_equal(api_wait_send(&s, 9, 25000, 10, err, sizeof(err)), 0);
+	assert_int_equal(api_ping(&s, err, sizeof(err)), 0);
+	assert_int_equal(api_wait_read(&s, &sync, 9, 10, 5000, &msgs, err, sizeof(err)), RC_ERR_PROTOCOL);
+	assert_int_equal(msgs.count, 0);
+	session_close(&s);
+	fake_finish(&f);
+	assert_string_equal(f.requests[0], "{\"cmd\":\"wait_messages\",\"after_id\":8,\"timeout_ms\":25000,\"limit\":10}");
+	assert_string_equal(f.requests[1], "{\"cmd\":\"ping\"}");
+	fake_free(&f);
+}
+
 static void test_sync_fallback(void **state)
 {
 	struct fake_server f = { 0 };
@@ -991,6 +1026,7 @@ int main(void)
 		cmocka_unit_test(test_answer_bombs),
 		cmocka_unit_test(test_pages),
 		cmocka_unit_test(test_wait_and_last_id),
+		cmocka_unit_test(test_wait_halves),
 		cmocka_unit_test(test_sync_fallback),
 	};
 	return cmocka_run_group_tests(tests, setup_keys, teardown_keys);

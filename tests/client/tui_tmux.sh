@@ -169,7 +169,8 @@ rc_expect "exit status after a changed key" 5 "$(cat "$RC_TMP/tui.status")"
 # store:200, tests/client/hostile.sh): the conversation opens at its newest
 # page, scrolling up past the oldest loaded message loads the pages before
 # it down to message 1, messages arriving come by wait_messages (the only
-# get_messages are pages), and a line typed is sent while waits are parked.
+# get_messages are pages), and a line typed is sent at once while a wait is
+# parked (waits last 25 s: the server answers the parked one [] first).
 # Against the same conversation served as the original does (store-v1): the
 # same screen, from polls of the whole conversation.
 . "$top_srcdir/tests/client/hostile.sh"
@@ -179,6 +180,14 @@ top_is_first() {
 }
 none_queued() {
 	! screen | grep -qF queued
+}
+# parked_now: the fake server's last word is a wait parked.
+parked_now() {
+	tail -n 1 "$RC_TMP/hostile.log" | grep -q '^parked:'
+}
+# sent_while_parked: the fake server answered a parked wait [] for a send_message.
+sent_while_parked() {
+	grep -A1 '^unparked:' "$RC_TMP/hostile.log" | grep -q '^request: {"cmd":"send_message"'
 }
 for mode in store store-v1; do
 	: >"$RC_TMP/hostile.log"
@@ -198,10 +207,16 @@ $(screen)"
 	done
 	echo "ok - $mode: scrolled up to message 1"
 	$TMUX_CMD send-keys -t "$mode" End
+	[ "$mode" = store ] && poll_until "store: the TUI parks no wait" parked_now
 	$TMUX_CMD send-keys -t "$mode" "typed in the $mode TUI" Enter
 	wait_for "typed in the $mode TUI"
 	poll_until "$mode: the typed line was not sent" grep -q '"cmd":"send_message"' "$RC_TMP/hostile.log"
 	poll_until "$mode: the typed line stays queued" none_queued
+	screen | grep -qF "[not sent" && rc_fail "$mode: the typed line was refused: $(screen)"
+	if [ "$mode" = store ]; then
+		poll_until "store: the typed line did not go out during a parked wait" sent_while_parked
+		echo "ok - store: the typed line went out while a wait was parked"
+	fi
 	$TMUX_CMD send-keys -t "$mode" "/quit" Enter
 	poll_until "$mode: the TUI did not quit" test -s "$RC_TMP/tui.status"
 	rc_expect "$mode: TUI exit status" 0 "$(cat "$RC_TMP/tui.status")"

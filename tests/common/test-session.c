@@ -6,6 +6,7 @@
 #include <setjmp.h>
 #include <stddef.h>
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,7 +35,16 @@ enum peer_mode {
 	PEER_EVEN_E,        /* presents a key with an even exponent */
 	PEER_HUGE_FRAME,    /* announces a 0xFFFFFFFF-byte handshake frame */
 	PEER_BAD_RESPONSE,  /* answers with a block >= n */
+	PEER_PARK,          /* like the sync extension's server: parks a wait_messages */
 };
+
+/* How long PEER_PARK holds a wait that no request interrupts. */
+#define PEER_PARK_MS 3000
+/* PEER_PARK's answers: to a wait a request interrupted, to one that ran its time. */
+#define PEER_WAIT_EARLY "{\"state\": \"ok\", \"data\": []}"
+#define PEER_WAIT_LATE "{\"state\": \"ok\", \"data\": [\"late\"]}"
+#define PEER_PONG "{\"state\": \"ok\", \"data\": \"pong\"}"
+
 
 struct peer {
 	enum peer_mode mode;
@@ -94,6 +104,52 @@ static void peer_send_key(int fd, const mpz_t e, const mpz_t n)
 	bytebuf_free(&out);
 }
 
+/* The peer is another thread (no cmocka asserts there): an answer that
+ * could not be sealed is missing, which the client's checks see. */
+static void peer_seal(struct peer *p, const char *text, struct bytebuf *out)
+{
+	(void)wire_seal(&p->client_key, rsa_chunk_wide(&p->client_key), text, strlen(text), out);
+}
+
+/* PEER_PARK: one answer per request, in order. A wait_messages is held
+ * until the next request comes (then answered [] in the same send as that
+ * request's answer, so both arrive together) or PEER_PARK_MS pass. */
+static void peer_park(struct peer *p, int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN, .revents = 0 };
+	struct blocklist l;
+	struct bytebuf out;
+	char *text;
+	size_t len;
+	int parked = 0;
+
+	while (peer_read_frame(fd, FRAME_KIND_BLOCKS, &l) == RC_OK) {
+		int opened = wire_open(&server_key, &l, 65536, &text, &len), wait;
+
+		blocklist_free(&l);
+		if (opened != RC_OK)
+			break;
+		wait = strstr(text, "wait_messages") != NULL;
+		free(text);
+		bytebuf_init(&out, BYTEBUF_UNBOUNDED);
+		if (parked)
+			peer_seal(p, PEER_WAIT_EARLY, &out);
+		if (!wait)
+			peer_seal(p, PEER_PONG, &out);
+		parked = wait;
+		if (out.len > 0 && peer_send(fd, out.data, out.len, 0) != 0)
+			parked = 0;
+		bytebuf_reset(&out);
+		if (parked && poll(&pfd, 1, PEER_PARK_MS) == 0) {
+			peer_seal(p, PEER_WAIT_LATE, &out);
+			(void)peer_send(fd, out.data, out.len, 0);
+			parked = 0;
+		}
+		bytebuf_free(&out);
+		p->requests++;
+	}
+}
+
 static void peer_answer_requests(struct peer *p, int fd)
 {
 	static const char answer[] = "{\"state\": \"ok\", \"data\": \"pong\", \"module\": 123456789012345678901234567890}";
@@ -102,6 +158,10 @@ static void peer_answer_requests(struct peer *p, int fd)
 	char *text;
 	size_t len;
 
+	if (p->mode == PEER_PARK) {
+		peer_park(p, fd);
+		return;
+	}
 	while (peer_read_frame(fd, FRAME_KIND_BLOCKS, &l) == RC_OK) {
 		bytebuf_init(&out, BYTEBUF_UNBOUNDED);
 		if (p->mode == PEER_BAD_RESPONSE) {
@@ -112,7 +172,7 @@ static void peer_answer_requests(struct peer *p, int fd)
 			frame_write_bytes(&out, ff, sizeof(ff));
 		} else if (wire_open(&server_key, &l, 65536, &text, &len) == RC_OK) {
 			free(text);
-			wire_seal(&p->client_key, rsa_chunk_wide(&p->client_key), answer, strlen(answer), &out);
+			peer_seal(p, answer, &out);
 		}
 		blocklist_free(&l);
 		if (peer_send(fd, out.data, out.len, 0) != 0) {
@@ -346,6 +406,128 @@ static void test_bad_servers(void **state)
 	peer_stop(&p, NULL);
 }
 
+/* Reads the next answer with session_read_response and checks its text. */
+static void expect_answer(struct session *s, const char *want)
+{
+	char *text;
+	size_t len;
+
+	assert_int_equal(session_read_response(s, TEST_TIMEOUT_MS, &text, &len), RC_OK);
+	assert_string_equal(text, want);
+	assert_int_equal(len, strlen(want));
+	free(text);
+}
+
+/* The socket becomes readable within ms. */
+static int readable_within(const struct session *s, int ms)
+{
+	struct pollfd pfd = { .fd = session_fd(s), .events = POLLIN, .revents = 0 };
+
+	return poll(&pfd, 1, ms) == 1;
+}
+
+/* The parked-wait tests' state: a PEER_PARK peer and a session connected to it. */
+struct park_fixture {
+	struct peer p;
+	struct session s;
+};
+
+static int park_setup(void **state)
+{
+	struct park_fixture *f = calloc(1, sizeof(*f));
+	char err[256];
+
+	if (f == NULL)
+		return -1;
+	*state = f;
+	peer_start(&f->p, PEER_PARK);
+	return session_connect(&f->s, "127.0.0.1", f->p.port, &client_key, TEST_TIMEOUT_MS, err, sizeof(err)) == RC_OK ? 0 : -1;
+}
+
+static int park_teardown(void **state)
+{
+	struct park_fixture *f = *state;
+
+	session_close(&f->s);
+	peer_stop(&f->p, NULL);
+	free(f);
+	return 0;
+}
+
+static const char wait_req[] = "{\"cmd\": \"wait_messages\", \"after_id\": 0}";
+static const char ping_req[] = "{\"cmd\": \"ping\"}";
+
+/* A request sent while a wait is parked: its answer comes back from
+ * session_request_text, the wait's (read ahead) from session_read_response. */
+static void test_request_while_parked(void **state)
+{
+	struct park_fixture *f = *state;
+	struct session *s = &f->s;
+	char *text;
+	size_t len;
+
+	assert_true(session_fd(s) >= 0);
+	/* nothing waits to be read */
+	assert_int_equal(session_read_response(s, TEST_TIMEOUT_MS, &text, &len), RC_ERR_INVAL);
+	assert_null(text);
+	assert_int_equal(session_send_request(s, wait_req, strlen(wait_req)), RC_OK);
+	assert_false(session_answer_ready(s));
+	assert_int_equal(session_request_text(s, ping_req, strlen(ping_req), &text, &len), RC_OK);
+	assert_string_equal(text, PEER_PONG);
+	free(text);
+	assert_true(session_answer_ready(s));
+	expect_answer(s, PEER_WAIT_EARLY);
+	assert_false(session_answer_ready(s));
+	assert_int_equal(session_read_response(s, TEST_TIMEOUT_MS, &text, &len), RC_ERR_INVAL);
+	/* twice in a row, the JSON way */
+	for (int i = 0; i < 2; i++) {
+		struct json_object *req = json_object_new_object(), *resp;
+
+		assert_int_equal(session_send_request(s, wait_req, strlen(wait_req)), RC_OK);
+		json_object_object_add(req, "cmd", json_object_new_string("ping"));
+		assert_int_equal(session_request(s, req, &resp), RC_OK);
+		assert_string_equal(jsonx_get_string(resp, "data"), "pong");
+		json_object_put(resp);
+		json_object_put(req);
+		assert_int_equal(session_read_json(s, TEST_TIMEOUT_MS, &resp), RC_OK);
+		assert_true(json_object_is_type(json_object_object_get(resp, "data"), json_type_array));
+		json_object_put(resp);
+	}
+}
+
+/* Requests sent one after another are answered in order; a parked wait
+ * that nothing interrupts is answered by the server in its own time; one
+ * not answered in time ends the session. */
+static void test_send_then_read(void **state)
+{
+	struct park_fixture *f = *state;
+	struct session *s = &f->s;
+	char *text;
+	size_t len;
+
+	assert_int_equal(session_send_request(s, wait_req, strlen(wait_req)), RC_OK);
+	assert_int_equal(session_send_request(s, ping_req, strlen(ping_req)), RC_OK);
+	expect_answer(s, PEER_WAIT_EARLY);
+	/* The pong came in the same send: poll alone might not see it. */
+	assert_true(session_answer_ready(s) || readable_within(s, TEST_TIMEOUT_MS));
+	expect_answer(s, PEER_PONG);
+	assert_int_equal(session_send_request(s, wait_req, strlen(wait_req)), RC_OK);
+	assert_true(readable_within(s, 3 * PEER_PARK_MS));
+	expect_answer(s, PEER_WAIT_LATE);
+	/* a request that cannot be encrypted is not waited for */
+	s->chunk = 3;
+	assert_int_equal(session_send_request(s, "abc\0d", 5), RC_ERR_NUL);
+	assert_int_equal(session_read_response(s, TEST_TIMEOUT_MS, &text, &len), RC_ERR_INVAL);
+	/* an answer that does not come in time closes the session */
+	assert_int_equal(session_send_request(s, wait_req, strlen(wait_req)), RC_OK);
+	assert_int_equal(session_read_response(s, 100, &text, &len), RC_ERR_TIMEOUT);
+	assert_null(text);
+	assert_int_equal(session_fd(s), -1);
+	assert_false(session_answer_ready(s));
+	assert_int_equal(session_read_response(s, 100, &text, &len), RC_ERR_EOF);
+	assert_int_equal(session_send_request(s, ping_req, strlen(ping_req)), RC_ERR_EOF);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -355,6 +537,8 @@ int main(void)
 		cmocka_unit_test(test_timeout),
 		cmocka_unit_test(test_server_closes),
 		cmocka_unit_test(test_bad_servers),
+		cmocka_unit_test_setup_teardown(test_request_while_parked, park_setup, park_teardown),
+		cmocka_unit_test_setup_teardown(test_send_then_read, park_setup, park_teardown),
 	};
 
 	if (secure_init() != RC_OK)

@@ -34,9 +34,13 @@
  *                  conversation), goodbye; each request is logged to stderr
  *   store-v1:N     the same conversation served by an original (v1) server:
  *                  "incorrect cmd" to the extension's commands, pages ignored
+ * A wait_messages that finds nothing new is parked (logged "parked: ...")
+ * until its timeout, or until the client sends anything: then, as the
+ * extension's spec says, it is answered [] first (logged "unparked: ...")
+ * and the new request after it.
  * With --arrive K, K more messages from bob arrive one at a time: under
- * store, each one a moment into a wait_messages that finds nothing new;
- * under store-v1, one at each get_messages of bob after the first.
+ * store, each one a moment into a parked wait_messages that nothing
+ * interrupts; under store-v1, one at each get_messages of bob after the first.
  * The client's proof of key possession (key_challenge, key_proof) gets
  * --challenge ACTION instead, by default the original server's
  * "incorrect cmd", so the actions meet the commands themselves.
@@ -46,6 +50,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <gmp.h>
+#include <poll.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -53,7 +58,6 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "bigint.h"
@@ -439,11 +443,16 @@ static int hs_int_member(struct json_object *req, const char *key, int64_t lo, i
 	return 0;
 }
 
-static void hs_sleep_ms(long ms)
+/* Holds a parked wait up to ms: 1 when the client sends something first
+ * (a request, or it closes), which ends the wait at once. */
+static int hs_client_speaks_within(int fd, long ms)
 {
-	struct timespec ts = { ms / 1000, ms % 1000 * 1000000L };
+	struct pollfd pfd = { .fd = fd, .events = POLLIN, .revents = 0 };
+	int r;
 
-	nanosleep(&ts, NULL);
+	while ((r = poll(&pfd, 1, (int)ms)) < 0 && errno == EINTR)
+		;
+	return r > 0;
 }
 
 static void hs_store_users(int fd, const struct hs_store *st)
@@ -516,12 +525,20 @@ static void hs_store_wait(int fd, struct hs_store *st, struct json_object *req)
 		return;
 	}
 	if (after >= (int64_t)st->count) {
-		if (st->arrivals_left > 0 && timeout >= HS_ARRIVE_AFTER_MS) {
-			hs_sleep_ms(HS_ARRIVE_AFTER_MS);
+		int arrives = st->arrivals_left > 0 && timeout >= HS_ARRIVE_AFTER_MS;
+
+		fprintf(stderr, "parked: wait_messages after_id %lld\n", (long long)after);
+		/* One answer per request, in order: a request that comes while
+		 * the wait is parked gets it answered [] first (its message, if
+		 * one was to arrive, comes in a later wait). */
+		if (hs_client_speaks_within(fd, arrives ? HS_ARRIVE_AFTER_MS : (long)timeout)) {
+			fprintf(stderr, "unparked: [] for the request that came\n");
+			hs_store_reply(fd, st, json_object_new_array(), NULL);
+			return;
+		}
+		if (arrives) {
 			st->arrivals_left--;
 			hs_store_add(st, NULL);
-		} else {
-			hs_sleep_ms((long)timeout);
 		}
 	}
 	if ((list = json_object_new_array()) == NULL)
