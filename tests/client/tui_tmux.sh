@@ -108,9 +108,12 @@ rc_genkey 1024 "$RC_TMP/mallory.key"
 "$CHAT" --port "$RC_PORT" --key "$RC_TMP/mallory.key" register mallory >/dev/null 2>&1 || rc_fail "register mallory"
 rc_psql -c "UPDATE \"user\" SET login = U&'carol\200B' WHERE login = 'mallory';
 	INSERT INTO message (content, sender, receiver)
-	SELECT '[' || string_agg('\"Ag==\"', ', ') || ']', U&'carol\200B', 'bob' FROM generate_series(1, 110000)"
-# Without the sync extension idle polls slow down (up to 30 s apart); a key
-# press brings them back to --poll-interval.
+	SELECT '[' || string_agg('\"Ag==\"', ', ') || ']', U&'carol\200B', 'bob' FROM generate_series(1, 110000);
+	SELECT pg_notify('rsa_chat_message', 'bob')" >/dev/null
+# A row written straight into the database wakes no parked wait: the
+# notification is what the server's own insert sends. Without the sync
+# extension idle polls slow down (up to 30 s apart); a key press brings
+# them back to --poll-interval.
 $TMUX_CMD send-keys -t rc End
 wait_for ' ≈carol\u{200B} (1)'
 wait_for '>≈carol'

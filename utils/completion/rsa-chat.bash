@@ -82,7 +82,7 @@ _rsa_chat_complete_value() {
 
 _rsa_chat_client_options="--host --port --key --login --known-servers
 	--accept-new-server-key --poll-interval --no-bell --notify-cmd --json
-	--no-self-copy --count --help --version"
+	--no-self-copy --count -h --help -V --version"
 # Options of rsa-chat that take a value (the next word).
 _rsa_chat_client_valued=" --host --port --key --login --known-servers --poll-interval --notify-cmd --count "
 _rsa_chat_client_commands="register users send history unread tail fingerprint"
