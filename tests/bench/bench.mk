@@ -20,7 +20,7 @@ tests_bench_rsa_bench_SOURCES = tests/bench/rsa-bench.c \
 	tests/bench/benchlib.h tests/bench/benchlib.c
 tests_bench_rsa_bench_LDADD = $(COMMON_LIBS)
 
-dist_noinst_SCRIPTS += tests/bench/run-bench tests/bench/idle-beside-load tests/bench/sync-latency
+dist_noinst_SCRIPTS += tests/bench/run-bench tests/bench/idle-beside-load tests/bench/sync-client tests/bench/sync-latency
 EXTRA_DIST += tests/bench/results.md tests/bench/README.md
 TESTS += tests/bench/loadgen-smoke.sh tests/bench/syncbench-smoke.sh
 EXTRA_DIST += tests/bench/loadgen-smoke.sh tests/bench/syncbench-smoke.sh
