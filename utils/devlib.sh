@@ -50,7 +50,9 @@ dev_ensure_pg_user() {
 	[ "$(id -u)" -eq 0 ] || return 0
 	id -u "$pg_user" >/dev/null 2>&1 && return 0
 	say "creating the system user $pg_user to run PostgreSQL"
-	useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$pg_user"
+	# Parallel tests may race here: losing the race is fine.
+	useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$pg_user" 2>/dev/null ||
+		id -u "$pg_user" >/dev/null 2>&1 || die "cannot create the system user $pg_user"
 }
 
 # Makes folder $1 for a cluster's data, owned by the clusters' owner; prints

@@ -62,23 +62,18 @@ rc_init() {
 	trap 'exit 130' INT TERM
 }
 
-# Runs a command as the cluster's owner: ourselves, or rsachat-test as root.
+# Running as the clusters' owner (ourselves, or rsachat-test as root) is
+# utils/devlib.sh's, shared with quickstart and cluster.
+pg_user=$RC_PG_USER_SYSTEM
+dev_prog=harness
+. "$top_srcdir/utils/devlib.sh"
 rc_as_pg() {
-	if [ "$(id -u)" -eq 0 ]; then
-		# From /, which the user can enter (the build folder may be private).
-		(cd / && runuser -u "$RC_PG_USER_SYSTEM" -- "$@")
-	else
-		"$@"
-	fi
+	as_pg "$@"
 }
 
 rc_ensure_pg_user() {
-	[ "$(id -u)" -eq 0 ] || return 0
-	id -u "$RC_PG_USER_SYSTEM" >/dev/null 2>&1 && return 0
-	# Parallel tests may race here: losing the race is fine.
-	useradd --system --no-create-home --home-dir /nonexistent \
-		--shell /usr/sbin/nologin "$RC_PG_USER_SYSTEM" 2>/dev/null || true
-	id -u "$RC_PG_USER_SYSTEM" >/dev/null 2>&1 ||
+	(dev_ensure_pg_user) >/dev/null 2>&1
+	[ "$(id -u)" -ne 0 ] || id -u "$RC_PG_USER_SYSTEM" >/dev/null 2>&1 ||
 		rc_fail "cannot create the system user $RC_PG_USER_SYSTEM for PostgreSQL"
 }
 
