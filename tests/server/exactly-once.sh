@@ -2,7 +2,8 @@
 # The exactly-once extension (send_message's msg_id): a retry answers "sent"
 # and stores nothing, a reused name with another message is refused, names
 # are per sender, bad names are refused, a send without one is as before,
-# and two servers racing one name store one row.
+# two servers racing one name store one row, and rsa-chat send names its
+# copies (--msg-id for a script's retries).
 . "$top_srcdir/tests/lib/harness.sh"
 
 rc_pg_start
@@ -104,3 +105,22 @@ rc_expect "one row per raced name" "40|40|40" \
 	"$(rows "msg_id LIKE 'race%' OR msg_id LIKE 'clash%'")|$(rc_psql -A -t -c \
 	"SELECT count(DISTINCT (sender, msg_id)) FROM message WHERE msg_id LIKE 'race%' OR msg_id LIKE 'clash%'")|$(rows \
 	"(msg_id LIKE 'race%' AND content = 'r' || substr(msg_id, 5)) OR msg_id LIKE 'clash%'")"
+
+# rsa-chat send names every copy; --msg-id lets a script retry exactly once.
+HOME=$RC_TMP/home XDG_DATA_HOME=$RC_TMP/data
+export HOME XDG_DATA_HOME
+mkdir -p "$HOME"
+chat_as() {
+	who=$1
+	shift
+	"$top_builddir/client/rsa-chat" --port "$RC_PORT" --key "$RC_TMP/$who" "$@"
+}
+rc_expect "send --msg-id twice" "sent
+sent
+1|1" "$(chat_as carol send --msg-id script-1 bob "retried"; chat_as carol send bob "retried" --msg-id script-1
+	rows "sender = 'carol' AND msg_id = 'script-1-r'")|$(rows "sender = 'carol' AND msg_id = 'script-1-s'")"
+rc_expect "--json shows a fresh name" "1" \
+	"$(chat_as carol --json send bob "fresh" | sed -n 's/.*"msg_id":"\([0-9a-f]\{32\}\)".*/\1/p' | wc -l)"
+chat_as carol send --msg-id "no good" bob "x" 2>"$RC_TMP/err" && rc_fail "a bad --msg-id was sent"
+rc_expect "a bad --msg-id is a usage error" "2" "$(chat_as carol send --msg-id "no good" bob "x" 2>/dev/null; echo $?)"
+grep -q "bad message id" "$RC_TMP/err" || rc_fail "no reason for the bad --msg-id: $(cat "$RC_TMP/err")"
