@@ -66,6 +66,7 @@
  * differs (content, receiver or self_copy). Old servers ignore the field. */
 #define PROTO_FIELD_MSG_ID "msg_id"
 #define PROTO_MSG_ID_MAX 64
+#define PROTO_MSG_ID_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
 #define PROTO_ERR_BAD_MSG_ID "bad msg_id"
 #define PROTO_ERR_MSG_ID_REUSED "msg_id reused"
 /* The sync extension's bounds: messages per answer (and its default), the

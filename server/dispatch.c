@@ -683,7 +683,7 @@ static int dispatch_msg_id_ok(struct json_object *v)
 	len = (size_t)json_object_get_string_len(v);
 	if (len < 1 || len > PROTO_MSG_ID_MAX || strlen(s) != len)
 		return 0;
-	return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") == len;
+	return strspn(s, PROTO_MSG_ID_CHARS) == len;
 }
 
 /* A message to oneself is stored like any other (the original does the
