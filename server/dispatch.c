@@ -675,11 +675,12 @@ struct json_object *dispatch_no_messages(void)
  * file name or shell word, and short enough for the unique index. */
 static int dispatch_msg_id_ok(struct json_object *v)
 {
-	const char *s = json_object_get_string(v);
+	const char *s;
 	size_t len;
 
 	if (!json_object_is_type(v, json_type_string))
 		return 0;
+	s = json_object_get_string(v);
 	len = (size_t)json_object_get_string_len(v);
 	if (len < 1 || len > PROTO_MSG_ID_MAX || strlen(s) != len)
 		return 0;

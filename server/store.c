@@ -106,7 +106,9 @@ static const struct store_statement store_statements[STMT_COUNT] = {
 	/* The notification is sent when the insert commits (one statement in
 	 * autocommit): its payload is the login whose waiters should look, the
 	 * receiver, or the sender of a self copy. A notification payload must
-	 * stay under 8000 bytes: a longer login wakes everyone (""). */
+	 * stay under 8000 bytes: a longer login wakes everyone (""). A named
+	 * message already stored (migration 005's unique index) returns no row,
+	 * so it is neither stored nor announced again. */
 	[STMT_INSERT_MESSAGE] = { "insert_message",
 		"WITH ins AS (INSERT INTO message (content, sender, receiver, self_copy, msg_id)"
 		" SELECT $1, $2, $3, $4, $5 WHERE EXISTS (SELECT 1 FROM \"user\" WHERE login = $3)"
