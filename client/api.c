@@ -13,6 +13,7 @@
 #include "fingerprint.h"
 #include "jsonx.h"
 #include "protocol.h"
+#include "secure.h"
 #include "utf8.h"
 #include "wtext.h"
 
@@ -659,33 +660,62 @@ int api_check_text(const char *text, size_t len, char *err, size_t errlen)
 	return rc;
 }
 
-/* One send_message with content for `to`. */
+void api_msg_id_new(char *out, size_t outlen)
+{
+	static const char digits[] = "0123456789abcdef";
+	unsigned char raw[API_MSG_ID_RANDOM_BYTES];
+	size_t i;
+
+	secure_random(raw, sizeof raw);
+	for (i = 0; i < sizeof raw && 2 * i + 2 < outlen; i++) {
+		out[2 * i] = digits[raw[i] >> 4];
+		out[2 * i + 1] = digits[raw[i] & 0x0f];
+	}
+	if (outlen > 0)
+		out[2 * i] = '\0';
+}
+
+int api_msg_id_check(const char *base, char *err, size_t errlen)
+{
+	size_t len = strlen(base);
+
+	if (len < 1 || len > API_MSG_ID_BASE_MAX ||
+	    strspn(base, PROTO_MSG_ID_CHARS) != len) {
+		rc_errf(err, errlen, "bad message id: 1 to %d of the characters A-Z a-z 0-9 _ -", API_MSG_ID_BASE_MAX);
+		return RC_ERR_INVAL;
+	}
+	return RC_OK;
+}
+
+/* One send_message with content for `to`, named msg_id + suffix. */
 static int api_send_one(struct session *s, const char *user, const struct rsa_public *to, const char *text, size_t len,
-                        int self_copy, char *err, size_t errlen)
+                        int self_copy, const char *msg_id, char *err, size_t errlen)
 {
 	struct json_object *req;
 	char *content = NULL;
+	char name[PROTO_MSG_ID_MAX + 1];
 	int rc;
 
 	if ((rc = content_encode(to, text, len, rsa_chunk_wide(to), &content)) != RC_OK) {
 		rc_errf(err, errlen, "cannot encrypt the message: %s", rc_strerror(rc));
 		return rc;
 	}
+	snprintf(name, sizeof name, "%s%s", msg_id, self_copy ? "-s" : "-r");
 	req = api_with_string(api_with_string(api_new_request(PROTO_CMD_SEND_MESSAGE), "user", user), "content", content);
 	free(content);
 	if (req != NULL && self_copy && json_object_object_add(req, "self_copy", json_object_new_boolean(1)) != 0) {
 		json_object_put(req);
 		req = NULL;
 	}
-	return api_simple(s, req, PROTO_DATA_SENT, err, errlen);
+	return api_simple(s, api_with_string(req, PROTO_FIELD_MSG_ID, name), PROTO_DATA_SENT, err, errlen);
 }
 
 int api_send_text_resume(struct session *s, const char *user, const struct rsa_public *to, const char *text,
-                         size_t len, int self_copy, int *acked, char *err, size_t errlen)
+                         size_t len, int self_copy, const char *msg_id, int *acked, char *err, size_t errlen)
 {
 	int rc;
 
-	if ((rc = api_check_text(text, len, err, errlen)) != RC_OK)
+	if ((rc = api_check_text(text, len, err, errlen)) != RC_OK || (rc = api_msg_id_check(msg_id, err, errlen)) != RC_OK)
 		return rc;
 	/* The recipient's copy first: a self copy alone would show a message nobody got. */
 	if (*acked < 1) {
@@ -696,22 +726,27 @@ int api_send_text_resume(struct session *s, const char *user, const struct rsa_p
 			free(shown);
 			return rc;
 		}
-		if ((rc = api_send_one(s, user, to, text, len, 0, err, errlen)) != RC_OK)
+		if ((rc = api_send_one(s, user, to, text, len, 0, msg_id, err, errlen)) != RC_OK)
 			return rc;
 		*acked = 1;
 	}
 	if (!self_copy || *acked >= 2)
 		return RC_OK;
-	if ((rc = api_send_one(s, user, &s->me->pub, text, len, 1, err, errlen)) != RC_OK)
+	if ((rc = api_send_one(s, user, &s->me->pub, text, len, 1, msg_id, err, errlen)) != RC_OK)
 		return rc;
 	*acked = 2;
 	return RC_OK;
 }
 
 int api_send_text(struct session *s, const char *user, const struct rsa_public *to, const char *text, size_t len,
-                  int self_copy, char *err, size_t errlen)
+                  int self_copy, const char *msg_id, char *err, size_t errlen)
 {
+	char fresh[2 * API_MSG_ID_RANDOM_BYTES + 1];
 	int acked = 0;
 
-	return api_send_text_resume(s, user, to, text, len, self_copy, &acked, err, errlen);
+	if (msg_id == NULL) {
+		api_msg_id_new(fresh, sizeof fresh);
+		msg_id = fresh;
+	}
+	return api_send_text_resume(s, user, to, text, len, self_copy, msg_id, &acked, err, errlen);
 }

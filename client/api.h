@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "protocol.h"
 #include "rsa.h"
 #include "session.h"
 
@@ -130,18 +131,30 @@ int api_last_message_id(struct session *s, enum api_sync *sync, uint64_t *id, ch
 /* RC_OK when text may be sent: valid UTF-8, no NUL, not empty, at most
  * API_MAX_TEXT_BYTES; otherwise err says why. */
 int api_check_text(const char *text, size_t len, char *err, size_t errlen);
+/* The exactly-once extension (common/protocol.h): every copy we send is
+ * named by a base id and "-r" (the recipient's copy) or "-s" (our self
+ * copy), so the base has two characters less than a msg_id. A fresh base
+ * is API_MSG_ID_RANDOM_BYTES random bytes in hex. */
+#define API_MSG_ID_BASE_MAX (PROTO_MSG_ID_MAX - 2)
+#define API_MSG_ID_RANDOM_BYTES 16
+/* A fresh random base id into out (outlen > 2 * API_MSG_ID_RANDOM_BYTES). */
+void api_msg_id_new(char *out, size_t outlen);
+/* RC_OK for a base id we can send (1..API_MSG_ID_BASE_MAX of
+ * [A-Za-z0-9_-]); otherwise RC_ERR_INVAL and err says why. */
+int api_msg_id_check(const char *base, char *err, size_t errlen);
 /* Sends text to user encrypted for `to`, and with self_copy a second copy
- * encrypted for our own key so our history shows it. */
+ * encrypted for our own key so our history shows it. msg_id is the base id
+ * of the copies (NULL: a fresh one). */
 int api_send_text(struct session *s, const char *user, const struct rsa_public *to, const char *text, size_t len,
-                  int self_copy, char *err, size_t errlen);
+                  int self_copy, const char *msg_id, char *err, size_t errlen);
 /* api_send_text that can be retried on a new session without sending a copy
  * twice: *acked (0 at the first attempt) counts the copies the server has
  * acknowledged "sent" (1: the recipient's, 2: also ours) and the send resumes
- * after them. Delivery stays at least once, not exactly once: when the
- * connection drops after the server stored a copy but before we read its
- * "sent", *acked cannot know it, and the protocol has no idempotency key for
- * the server to recognise the retry, so that copy may arrive twice. */
+ * after them. A copy whose "sent" was lost with the connection is sent
+ * again under the same msg_id (every attempt passes the same base id):
+ * a server of the exactly-once extension answers "sent" without storing
+ * it twice; an older server (which ignores the field) may store it twice. */
 int api_send_text_resume(struct session *s, const char *user, const struct rsa_public *to, const char *text,
-                         size_t len, int self_copy, int *acked, char *err, size_t errlen);
+                         size_t len, int self_copy, const char *msg_id, int *acked, char *err, size_t errlen);
 
 #endif

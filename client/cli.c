@@ -402,11 +402,16 @@ static int cli_read_stdin_text(char **text, size_t *len)
 static int cli_cmd_send(struct cli *c, char **args)
 {
 	struct api_user to;
-	char *text = NULL;
+	char *text = NULL, fresh[2 * API_MSG_ID_RANDOM_BYTES + 1];
+	const char *msg_id = c->o->msg_id;
 	size_t len;
 	int r, status;
 
 	api_user_init(&to);
+	if (msg_id == NULL) {
+		api_msg_id_new(fresh, sizeof fresh);
+		msg_id = fresh;
+	}
 
 	if (strcmp(args[1], "-") == 0) {
 		if ((r = cli_read_stdin_text(&text, &len)) != RC_OK) {
@@ -418,7 +423,8 @@ static int cli_cmd_send(struct cli *c, char **args)
 	} else {
 		len = strlen(text);
 	}
-	if ((r = api_check_text(text, len, c->err, sizeof(c->err))) != RC_OK) {
+	if ((r = api_check_text(text, len, c->err, sizeof(c->err))) != RC_OK ||
+	    (r = api_msg_id_check(msg_id, c->err, sizeof(c->err))) != RC_OK) {
 		status = CLIENT_EXIT_USAGE;
 		cli_say(c, "error", status, "%s", c->err);
 		goto out;
@@ -434,7 +440,8 @@ static int cli_cmd_send(struct cli *c, char **args)
 		        args[0]);
 		goto out;
 	}
-	if ((r = api_send_text(&c->s, to.login, &to.key, text, len, c->o->self_copy, c->err, sizeof(c->err))) != RC_OK) {
+	if ((r = api_send_text(&c->s, to.login, &to.key, text, len, c->o->self_copy, msg_id, c->err, sizeof(c->err))) !=
+	    RC_OK) {
 		status = cli_fail(c, r, "send");
 		goto out;
 	}
@@ -443,6 +450,7 @@ static int cli_cmd_send(struct cli *c, char **args)
 		cli_json_add(o, "sent", json_object_new_boolean(1));
 		cli_json_add(o, "to", json_object_new_string(to.login));
 		cli_json_add(o, "self_copy", json_object_new_boolean(c->o->self_copy));
+		cli_json_add(o, "msg_id", json_object_new_string(msg_id));
 		cli_print_json(o);
 	} else {
 		puts("sent");

@@ -18,7 +18,7 @@
 
 enum {
 	OPT_HOST = 256, OPT_PORT, OPT_KEY, OPT_LOGIN, OPT_KNOWN, OPT_ACCEPT, OPT_POLL, OPT_NO_BELL, OPT_NOTIFY,
-	OPT_JSON, OPT_NO_SELF_COPY, OPT_COUNT, OPT_HELP, OPT_VERSION,
+	OPT_JSON, OPT_NO_SELF_COPY, OPT_MSG_ID, OPT_COUNT, OPT_HELP, OPT_VERSION,
 };
 
 static void main_usage(FILE *out)
@@ -43,7 +43,8 @@ static void main_usage(FILE *out)
 	      "  register LOGIN            register our key under LOGIN\n"
 	      "  users                     list the other users and their key fingerprints\n"
 	      "  send USER TEXT            send TEXT (\"-\": read it from stdin) to USER, with a copy\n"
-	      "                            for ourselves unless --no-self-copy\n"
+	      "                            for ourselves unless --no-self-copy; --msg-id ID names it,\n"
+	      "                            so a retry with the same ID is stored once\n"
 	      "  history USER              the conversation with USER, decrypted\n"
 	      "  unread                    per contact, messages since the last look\n"
 	      "  tail [--count N]          print new messages as they arrive (N: stop after N)\n"
@@ -114,6 +115,7 @@ int main(int argc, char **argv)
 		{ "notify-cmd", required_argument, NULL, OPT_NOTIFY },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "no-self-copy", no_argument, NULL, OPT_NO_SELF_COPY },
+		{ "msg-id", required_argument, NULL, OPT_MSG_ID },
 		{ "count", required_argument, NULL, OPT_COUNT },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ "version", no_argument, NULL, OPT_VERSION },
@@ -158,6 +160,7 @@ int main(int argc, char **argv)
 		case OPT_NOTIFY: o.notify_cmd = optarg; break;
 		case OPT_JSON: o.json = 1; break;
 		case OPT_NO_SELF_COPY: o.self_copy = 0; break;
+		case OPT_MSG_ID: o.msg_id = optarg; break;
 		case OPT_COUNT:
 			if (!main_parse_positive(optarg, 1e9, &v) || v != (double)(long)v) {
 				fprintf(stderr, "rsa-chat: --count wants a positive whole number, not '%s'\n", optarg);

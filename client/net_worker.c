@@ -53,6 +53,9 @@ struct net_job {
 	char *text;
 	uint64_t id;
 	int acked;                /* NET_JOB_SEND: copies the server acknowledged, kept across retries */
+	/* NET_JOB_SEND: the copies' base id, chosen once, so a retry after a
+	 * lost answer is recognised by the server and stored once. */
+	char msg_id[2 * API_MSG_ID_RANDOM_BYTES + 1];
 };
 
 struct net_worker {
@@ -222,6 +225,8 @@ static int net_worker_push_job(struct net_worker *w, enum net_job_kind kind, con
 		return RC_ERR_NOMEM;
 	job->kind = kind;
 	job->id = id;
+	if (kind == NET_JOB_SEND)
+		api_msg_id_new(job->msg_id, sizeof(job->msg_id));
 	if ((contact != NULL && (job->contact = strdup(contact)) == NULL) ||
 	    (text != NULL && (job->text = strdup(text)) == NULL)) {
 		net_worker_job_free(job);
@@ -637,10 +642,11 @@ static int net_worker_do_send(struct net_worker *w, struct net_session *ns, stru
 	/* A contact newer than our list: ask for that one user's key. */
 	if (to == NULL && (r = api_get_user(&ns->s, job->contact, &asked, ns->err, sizeof(ns->err))) == RC_OK)
 		to = &asked;
-	/* A retry after a lost connection resumes after the acknowledged copies. */
+	/* A retry after a lost connection resumes after the acknowledged
+	 * copies, under the same msg_id. */
 	if (to != NULL)
-		r = api_send_text_resume(&ns->s, to->login, &to->key, job->text, strlen(job->text), 1, &job->acked, ns->err,
-		                         sizeof(ns->err));
+		r = api_send_text_resume(&ns->s, to->login, &to->key, job->text, strlen(job->text), 1, job->msg_id,
+		                         &job->acked, ns->err, sizeof(ns->err));
 	api_user_free(&asked);
 	if (net_worker_is_network_error(r) || ns->s.fd < 0)
 		return net_worker_is_network_error(r) ? r : RC_ERR_EOF;

@@ -13,6 +13,7 @@ struct client_options {
 	const char *port;
 	const char *login;       /* --login: register under this name when needed */
 	const char *notify_cmd;  /* run through /bin/sh -c on new messages */
+	const char *msg_id;      /* send: the message's base id (NULL: a fresh one) */
 	char key_path[PATHS_MAX];
 	char known_servers[PATHS_MAX];
 	char seen_path[PATHS_MAX];

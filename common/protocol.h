@@ -59,6 +59,16 @@
 #define PROTO_ERR_TOO_MANY_REGISTRATIONS "too many registrations"
 /* Ours, the sync extension: a page or wait field out of its bounds. */
 #define PROTO_ERR_BAD_PAGE "bad page"
+/* Ours, the exactly-once extension (issue 14): send_message's optional
+ * "msg_id", the sender's name for the message (1..PROTO_MSG_ID_MAX of
+ * [A-Za-z0-9_-]); a send whose (sender, msg_id) is stored answers "sent"
+ * again and stores nothing, or "msg_id reused" when the stored message
+ * differs (content, receiver or self_copy). Old servers ignore the field. */
+#define PROTO_FIELD_MSG_ID "msg_id"
+#define PROTO_MSG_ID_MAX 64
+#define PROTO_MSG_ID_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
+#define PROTO_ERR_BAD_MSG_ID "bad msg_id"
+#define PROTO_ERR_MSG_ID_REUSED "msg_id reused"
 /* The sync extension's bounds: messages per answer (and its default), the
  * largest id (2^53, exact in every JSON reader), a wait's time. */
 #define PROTO_PAGE_MAX_LIMIT 500

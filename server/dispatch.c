@@ -671,22 +671,53 @@ struct json_object *dispatch_no_messages(void)
 	return dispatch_ok(json_object_new_array());
 }
 
+/* A msg_id of 1..PROTO_MSG_ID_MAX of [A-Za-z0-9_-]: safe in any log line,
+ * file name or shell word, and short enough for the unique index. */
+static int dispatch_msg_id_ok(struct json_object *v)
+{
+	const char *s;
+	size_t len;
+
+	if (!json_object_is_type(v, json_type_string))
+		return 0;
+	s = json_object_get_string(v);
+	len = (size_t)json_object_get_string_len(v);
+	if (len < 1 || len > PROTO_MSG_ID_MAX || strlen(s) != len)
+		return 0;
+	return strspn(s, PROTO_MSG_ID_CHARS) == len;
+}
+
 /* A message to oneself is stored like any other (the original does the
- * same: the receiver exists); get_messages with oneself shows it once. */
+ * same: the receiver exists); get_messages with oneself shows it once.
+ * A msg_id (the exactly-once extension, common/protocol.h) makes a retry
+ * of a stored message answer "sent" without storing it again. */
 static struct json_object *dispatch_send_message(struct dispatch_call *call)
 {
-	const char *to = dispatch_nonempty_string(call->req, "user");
-	const char *content = dispatch_nonempty_string(call->req, "content");
-	struct json_object *self_copy = NULL;
-	int stored;
+	struct store_outgoing m = { call->id->login, dispatch_nonempty_string(call->req, "user"),
+	                            dispatch_nonempty_string(call->req, "content"), 0, NULL };
+	struct json_object *self_copy = NULL, *msg_id = NULL;
+	enum store_send_outcome outcome;
 
-	if (!to || !content)
+	if (!m.receiver || !m.content)
 		return dispatch_error(PROTO_ERR_NO_USER_OR_CONTENT);
+	if (json_object_object_get_ex(call->req, PROTO_FIELD_MSG_ID, &msg_id)) {
+		if (!dispatch_msg_id_ok(msg_id))
+			return dispatch_error(PROTO_ERR_BAD_MSG_ID);
+		m.msg_id = json_object_get_string(msg_id);
+	}
 	json_object_object_get_ex(call->req, "self_copy", &self_copy);
-	if (store_insert_message(call->st, call->id->login, to, content, dispatch_truthy(self_copy), &stored) != RC_OK)
+	m.self_copy = dispatch_truthy(self_copy);
+	if (store_insert_message(call->st, &m, &outcome) != RC_OK)
 		return dispatch_error(PROTO_ERR_DB_UNAVAILABLE);
-	if (!stored)
+	switch (outcome) {
+	case STORE_SEND_NO_RECEIVER:
 		return dispatch_error(PROTO_ERR_NO_SUCH_USER);
+	case STORE_SEND_REUSED:
+		return dispatch_error(PROTO_ERR_MSG_ID_REUSED);
+	case STORE_SEND_STORED:
+	case STORE_SEND_DUPLICATE:
+		break;
+	}
 	return dispatch_ok_string(PROTO_DATA_SENT);
 }
 

@@ -25,7 +25,8 @@ dist_migrations_DATA = \
 	migrations/001_original_schema.sql \
 	migrations/002_integrity.sql \
 	migrations/003_registrations.sql \
-	migrations/004_sync.sql
+	migrations/004_sync.sql \
+	migrations/005_msg_id.sql
 
 # The shared test harness (sourced by every part's shell tests).
 EXTRA_DIST += tests/lib/harness.sh
@@ -67,6 +68,7 @@ SERVER_TESTS = \
 	tests/server/statement-timeout.sh \
 	tests/server/admin.sh \
 	tests/server/sync.sh \
-	tests/server/sync-servers.sh
+	tests/server/sync-servers.sh \
+	tests/server/exactly-once.sh
 TESTS += $(SERVER_TESTS)
 EXTRA_DIST += $(SERVER_TESTS) tests/server/synclib

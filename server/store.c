@@ -34,6 +34,7 @@ enum store_stmt {
 	STMT_LIST_UNSKELETONED_LOGINS,
 	STMT_LIST_HISTORY,
 	STMT_INSERT_MESSAGE,
+	STMT_SAME_NAMED_MESSAGE,
 	STMT_LIST_PAGE_NEWEST,
 	STMT_LIST_PAGE_OLDEST,
 	STMT_LIST_INBOX,
@@ -105,14 +106,24 @@ static const struct store_statement store_statements[STMT_COUNT] = {
 	/* The notification is sent when the insert commits (one statement in
 	 * autocommit): its payload is the login whose waiters should look, the
 	 * receiver, or the sender of a self copy. A notification payload must
-	 * stay under 8000 bytes: a longer login wakes everyone (""). */
+	 * stay under 8000 bytes: a longer login wakes everyone (""). A named
+	 * message already stored (migration 005's unique index) returns no row,
+	 * so it is neither stored nor announced again. */
 	[STMT_INSERT_MESSAGE] = { "insert_message",
-		"WITH ins AS (INSERT INTO message (content, sender, receiver, self_copy)"
-		" SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM \"user\" WHERE login = $3)"
+		"WITH ins AS (INSERT INTO message (content, sender, receiver, self_copy, msg_id)"
+		" SELECT $1, $2, $3, $4, $5 WHERE EXISTS (SELECT 1 FROM \"user\" WHERE login = $3)"
+		" ON CONFLICT (sender, msg_id) WHERE msg_id IS NOT NULL DO NOTHING"
 		" RETURNING id, CASE WHEN self_copy THEN sender ELSE receiver END AS reader)"
 		" SELECT id, pg_notify('" STORE_NOTIFY_CHANNEL "',"
 		" CASE WHEN octet_length(reader) > 7000 THEN '' ELSE reader END) FROM ins",
-		4, { STORE_OID_TEXT, STORE_OID_TEXT, STORE_OID_TEXT, STORE_OID_BOOL } },
+		5, { STORE_OID_TEXT, STORE_OID_TEXT, STORE_OID_TEXT, STORE_OID_BOOL, STORE_OID_TEXT } },
+	/* After an insert that stored nothing: whether (sender $1, msg_id $2)
+	 * holds this very message. A new statement sees what a racing insert
+	 * committed (the conflict waited for that commit). */
+	[STMT_SAME_NAMED_MESSAGE] = { "same_named_message",
+		"SELECT content = $3 AND receiver = $4 AND self_copy IS NOT DISTINCT FROM $5 FROM message"
+		" WHERE sender = $1 AND msg_id = $2",
+		5, { STORE_OID_TEXT, STORE_OID_TEXT, STORE_OID_TEXT, STORE_OID_TEXT, STORE_OID_BOOL } },
 	[STMT_LIST_PAGE_NEWEST] = { "list_page_newest", STORE_PAGE_SQL(" DESC"), 5,
 		{ STORE_OID_TEXT, STORE_OID_TEXT, STORE_OID_INT8, STORE_OID_INT8, STORE_OID_INT4 } },
 	[STMT_LIST_PAGE_OLDEST] = { "list_page_oldest", STORE_PAGE_SQL(""), 5,
@@ -496,12 +507,36 @@ int store_list_history(struct store *st, const char *me, const char *other, stor
 	return store_exec_rows(st, STMT_LIST_HISTORY, params, fn, arg);
 }
 
-int store_insert_message(struct store *st, const char *sender, const char *receiver, const char *content,
-                         int self_copy, int *stored)
+/* The outcome of an insert of a named message that stored nothing. */
+static int store_named_outcome(struct store *st, const struct store_outgoing *m, enum store_send_outcome *outcome)
 {
-	const char *params[] = { content, sender, receiver, self_copy ? "t" : "f" };
+	const char *params[] = { m->sender, m->msg_id, m->content, m->receiver, m->self_copy ? "t" : "f" };
+	PGresult *res;
+	int r;
 
-	return store_exec_found(st, STMT_INSERT_MESSAGE, params, stored);
+	if ((r = store_exec(st, STMT_SAME_NAMED_MESSAGE, params, &res)) != RC_OK)
+		return r;
+	if (PQntuples(res) == 0)
+		*outcome = STORE_SEND_NO_RECEIVER;
+	else
+		*outcome = strcmp(PQgetvalue(res, 0, 0), "t") == 0 ? STORE_SEND_DUPLICATE : STORE_SEND_REUSED;
+	PQclear(res);
+	return RC_OK;
+}
+
+int store_insert_message(struct store *st, const struct store_outgoing *m, enum store_send_outcome *outcome)
+{
+	const char *params[] = { m->content, m->sender, m->receiver, m->self_copy ? "t" : "f", m->msg_id };
+	int stored, r;
+
+	*outcome = STORE_SEND_NO_RECEIVER;
+	if ((r = store_exec_found(st, STMT_INSERT_MESSAGE, params, &stored)) != RC_OK)
+		return r;
+	if (stored)
+		*outcome = STORE_SEND_STORED;
+	else if (m->msg_id)
+		r = store_named_outcome(st, m, outcome);
+	return r;
 }
 
 /* Runs a statement of the five columns of struct store_message. */

@@ -94,9 +94,24 @@ int store_list_inbox(struct store *st, const char *me, int64_t after_id, int lim
                      void *arg);
 /* *id: the largest id store_list_inbox could return for `me` (0: none). */
 int store_last_message_id(struct store *st, const char *me, int64_t *id);
+/* A message to store: msg_id (the exactly-once extension) is NULL for an
+ * unnamed message, else the sender's name for it (checked by the caller). */
+struct store_outgoing {
+	const char *sender;
+	const char *receiver;
+	const char *content;
+	int self_copy;
+	const char *msg_id;
+};
+/* What store_insert_message did. */
+enum store_send_outcome {
+	STORE_SEND_STORED,       /* a new row, announced */
+	STORE_SEND_DUPLICATE,    /* this (sender, msg_id) holds this very message: nothing stored */
+	STORE_SEND_REUSED,       /* this (sender, msg_id) holds another message: nothing stored */
+	STORE_SEND_NO_RECEIVER,  /* the receiver does not exist: nothing stored */
+};
 /* Stores a message and notifies STORE_NOTIFY_CHANNEL in the same
- * transaction; *stored is 0 (nothing stored) when the receiver does not exist. */
-int store_insert_message(struct store *st, const char *sender, const char *receiver, const char *content,
-                         int self_copy, int *stored);
+ * transaction (a duplicate is not announced again). */
+int store_insert_message(struct store *st, const struct store_outgoing *m, enum store_send_outcome *outcome);
 
 #endif

@@ -342,8 +342,8 @@ static void test_send_with_self_copy(void **state)
 	struct fake_server f = { 0 };
 	struct session s;
 	struct json_object *req;
-	char err[256], *text, *big;
-	const char *content;
+	char err[256], *text, *big, base[2 * API_MSG_ID_RANDOM_BYTES + 1] = "";
+	const char *content, *msg_id;
 	size_t len;
 
 	(void)state;
@@ -352,20 +352,30 @@ static void test_send_with_self_copy(void **state)
 	f.replies[2] = "{\"state\": \"ok\", \"data\": \"sent\"}";
 	connect_to(&f, &s);
 	/* Refused locally, nothing sent. */
-	assert_int_equal(api_send_text(&s, "bob", &bob_key.pub, "a\0b", 3, 1, err, sizeof(err)), RC_ERR_NUL);
+	assert_int_equal(api_send_text(&s, "bob", &bob_key.pub, "a\0b", 3, 1, NULL, err, sizeof(err)), RC_ERR_NUL);
 	assert_non_null(strstr(err, "NUL"));
 	big = malloc(API_MAX_TEXT_BYTES + 1);
 	assert_non_null(big);
 	memset(big, 'x', API_MAX_TEXT_BYTES + 1);
-	assert_int_equal(api_send_text(&s, "bob", &bob_key.pub, big, API_MAX_TEXT_BYTES + 1, 1, err, sizeof(err)), RC_ERR_TOO_LARGE);
-	assert_int_equal(api_send_text(&s, "bob", &bob_key.pub, "", 0, 1, err, sizeof(err)), RC_ERR_INVAL);
-	assert_int_equal(api_send_text(&s, "bob", &bob_key.pub, "Привет 👋", strlen("Привет 👋"), 1, err, sizeof(err)), 0);
+	assert_int_equal(api_send_text(&s, "bob", &bob_key.pub, big, API_MAX_TEXT_BYTES + 1, 1, NULL, err, sizeof(err)),
+	                 RC_ERR_TOO_LARGE);
+	assert_int_equal(api_send_text(&s, "bob", &bob_key.pub, "", 0, 1, NULL, err, sizeof(err)), RC_ERR_INVAL);
+	/* A base id that would not make a valid msg_id with its suffix. */
+	assert_int_equal(api_send_text(&s, "bob", &bob_key.pub, "x", 1, 1, "a b", err, sizeof(err)), RC_ERR_INVAL);
+	assert_int_equal(api_send_text(&s, "bob", &bob_key.pub, "x", 1, 1, "", err, sizeof(err)), RC_ERR_INVAL);
+	memset(big, 'm', API_MSG_ID_BASE_MAX + 1);
+	big[API_MSG_ID_BASE_MAX + 1] = '\0';
+	assert_int_equal(api_send_text(&s, "bob", &bob_key.pub, "x", 1, 1, big, err, sizeof(err)), RC_ERR_INVAL);
+	assert_non_null(strstr(err, "message id"));
+	memset(big, 'x', API_MAX_TEXT_BYTES + 1);
+	assert_int_equal(api_send_text(&s, "bob", &bob_key.pub, "Привет 👋", strlen("Привет 👋"), 1, NULL, err, sizeof(err)), 0);
 	/* The longest text goes in one request per copy. */
-	assert_int_equal(api_send_text(&s, "bob", &bob_key.pub, big, API_MAX_TEXT_BYTES, 0, err, sizeof(err)), 0);
+	assert_int_equal(api_send_text(&s, "bob", &bob_key.pub, big, API_MAX_TEXT_BYTES, 0, "longest", err, sizeof(err)), 0);
 	session_close(&s);
 	fake_finish(&f);
 	assert_int_equal(f.n_requests, 3);
-	/* First the recipient's copy, then ours with self_copy. */
+	/* First the recipient's copy, then ours with self_copy, named by one
+	 * fresh random base id with "-r" and "-s"; the next send by its own. */
 	for (size_t i = 0; i < 3; i++) {
 		const struct rsa_private *reader = i == 1 ? &alice_key : &bob_key;
 		struct json_object *v;
@@ -373,6 +383,18 @@ static void test_send_with_self_copy(void **state)
 		assert_string_equal(jsonx_get_string(req, "cmd"), "send_message");
 		assert_string_equal(jsonx_get_string(req, "user"), "bob");
 		assert_int_equal(json_object_object_get_ex(req, "self_copy", &v), i == 1);
+		msg_id = jsonx_get_string(req, "msg_id");
+		assert_non_null(msg_id);
+		if (i < 2) {
+			assert_int_equal(strlen(msg_id), 2 * API_MSG_ID_RANDOM_BYTES + 2);
+			assert_string_equal(msg_id + 2 * API_MSG_ID_RANDOM_BYTES, i == 0 ? "-r" : "-s");
+			if (i == 0)
+				memcpy(base, msg_id, sizeof base - 1);
+			else
+				assert_memory_equal(msg_id, base, sizeof base - 1);
+		} else {
+			assert_string_equal(msg_id, "longest-r");
+		}
 		content = jsonx_get_string(req, "content");
 		assert_non_null(content);
 		assert_int_equal(content_decode(reader, content, strlen(content), &text, &len), 0);
@@ -388,7 +410,8 @@ static void test_send_with_self_copy(void **state)
 }
 
 /* A send cut off after the recipient's copy was acknowledged: the retry on a
- * new session sends only the self copy, so the recipient gets one message. */
+ * new session sends only the self copy, so the recipient gets one message,
+ * and sends it under the msg_id of the attempt whose answer was lost. */
 static void test_send_resumes_after_lost_connection(void **state)
 {
 	struct fake_server first = { 0 }, second = { 0 };
@@ -401,20 +424,23 @@ static void test_send_resumes_after_lost_connection(void **state)
 	/* Acknowledges the recipient's copy, then closes without answering ours. */
 	first.replies[0] = "{\"state\": \"ok\", \"data\": \"sent\"}";
 	connect_to(&first, &s);
-	assert_int_equal(api_send_text_resume(&s, "bob", &bob_key.pub, "once", 4, 1, &acked, err, sizeof(err)), RC_ERR_EOF);
+	assert_int_equal(api_send_text_resume(&s, "bob", &bob_key.pub, "once", 4, 1, "job7", &acked, err, sizeof(err)), RC_ERR_EOF);
 	assert_int_equal(acked, 1);
 	session_close(&s);
 	fake_finish(&first);
 	assert_int_equal(first.n_requests, 2);
+	assert_int_equal(jsonx_parse(first.requests[1], strlen(first.requests[1]), &req), 0);
+	assert_string_equal(jsonx_get_string(req, "msg_id"), "job7-s");
+	json_object_put(req);
 	fake_free(&first);
 
 	second.replies[0] = "{\"state\": \"ok\", \"data\": \"sent\"}";
 	second.replies[1] = "{\"state\": \"ok\", \"data\": \"sent\"}";
 	connect_to(&second, &s);
-	assert_int_equal(api_send_text_resume(&s, "bob", &bob_key.pub, "once", 4, 1, &acked, err, sizeof(err)), 0);
+	assert_int_equal(api_send_text_resume(&s, "bob", &bob_key.pub, "once", 4, 1, "job7", &acked, err, sizeof(err)), 0);
 	assert_int_equal(acked, 2);
 	/* Done: calling again sends nothing. */
-	assert_int_equal(api_send_text_resume(&s, "bob", &bob_key.pub, "once", 4, 1, &acked, err, sizeof(err)), 0);
+	assert_int_equal(api_send_text_resume(&s, "bob", &bob_key.pub, "once", 4, 1, "job7", &acked, err, sizeof(err)), 0);
 	session_close(&s);
 	fake_finish(&second);
 	assert_int_equal(second.n_requests, 1);
@@ -423,6 +449,8 @@ static void test_send_resumes_after_lost_connection(void **state)
 	assert_string_equal(jsonx_get_string(req, "user"), "bob");
 	assert_true(json_object_object_get_ex(req, "self_copy", &v));
 	assert_true(json_object_get_boolean(v));
+	/* The retry of the unacknowledged copy reuses its msg_id. */
+	assert_string_equal(jsonx_get_string(req, "msg_id"), "job7-s");
 	json_object_put(req);
 	fake_free(&second);
 }

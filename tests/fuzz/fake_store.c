@@ -60,6 +60,7 @@ void store_free(struct store *st)
 		free(st->messages[i].sender);
 		free(st->messages[i].receiver);
 		free(st->messages[i].content);
+		free(st->messages[i].msg_id);
 	}
 	free(st->users);
 	free(st->messages);
@@ -348,29 +349,50 @@ int store_last_message_id(struct store *st, const char *me, int64_t *id)
 	return RC_OK;
 }
 
-int store_insert_message(struct store *st, const char *sender, const char *receiver, const char *content,
-                         int self_copy, int *stored)
+/* The stored message named msg_id by sender, like the unique index of
+ * migration 005. */
+static const struct fake_message *fake_find_named(const struct store *st, const char *sender, const char *msg_id)
+{
+	for (size_t i = 0; i < st->message_count; i++)
+		if (st->messages[i].msg_id && strcmp(st->messages[i].msg_id, msg_id) == 0 &&
+		    strcmp(st->messages[i].sender, sender) == 0)
+			return &st->messages[i];
+	return NULL;
+}
+
+int store_insert_message(struct store *st, const struct store_outgoing *m, enum store_send_outcome *outcome)
 {
 	struct fake_message *messages;
+	const struct fake_message *named;
 
-	*stored = 0;
-	fake_check_text(sender);
-	fake_check_text(receiver);
-	fake_check_text(content);
+	*outcome = STORE_SEND_NO_RECEIVER;
+	fake_check_text(m->sender);
+	fake_check_text(m->receiver);
+	fake_check_text(m->content);
+	if (m->msg_id)
+		fake_check_text(m->msg_id);
 	if (st->down)
 		return RC_ERR_DB;
 	/* The message table's foreign key: only registered users send. */
-	FUZZ_CHECK(fake_find_login(st, sender) != NULL);
-	if (!fake_find_login(st, receiver))
+	FUZZ_CHECK(fake_find_login(st, m->sender) != NULL);
+	if (m->msg_id && (named = fake_find_named(st, m->sender, m->msg_id)) != NULL) {
+		*outcome = strcmp(named->content, m->content) == 0 && strcmp(named->receiver, m->receiver) == 0 &&
+		                   named->self_copy == (m->self_copy != 0)
+		                   ? STORE_SEND_DUPLICATE
+		                   : STORE_SEND_REUSED;
+		return RC_OK;
+	}
+	if (!fake_find_login(st, m->receiver))
 		return RC_OK;
 	messages = realloc(st->messages, (st->message_count + 1) * sizeof(*messages));
 	FUZZ_CHECK(messages != NULL);
 	st->messages = messages;
-	messages[st->message_count].sender = fake_strdup(sender);
-	messages[st->message_count].receiver = fake_strdup(receiver);
-	messages[st->message_count].content = fake_strdup(content);
-	messages[st->message_count].self_copy = self_copy != 0;
+	messages[st->message_count].sender = fake_strdup(m->sender);
+	messages[st->message_count].receiver = fake_strdup(m->receiver);
+	messages[st->message_count].content = fake_strdup(m->content);
+	messages[st->message_count].self_copy = m->self_copy != 0;
+	messages[st->message_count].msg_id = m->msg_id ? fake_strdup(m->msg_id) : NULL;
 	st->message_count++;
-	*stored = 1;
+	*outcome = STORE_SEND_STORED;
 	return RC_OK;
 }

@@ -24,6 +24,7 @@ struct fake_message {
 	char *receiver;
 	char *content;
 	int self_copy;
+	char *msg_id;  /* NULL: sent without one */
 };
 
 /* While set, every query fails with RC_ERR_DB (the database went away). */

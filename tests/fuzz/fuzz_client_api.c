@@ -124,7 +124,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		call_get_messages(&s, err);
 		break;
 	case CALL_SEND_TEXT:
-		rc = api_send_text(&s, "bob", &s.me->pub, "hello", 5, 1, err, sizeof(err));
+		rc = api_send_text(&s, "bob", &s.me->pub, "hello", 5, 1, NULL, err, sizeof(err));
 		check_err(rc, err);
 		/* The self copy only goes out once the recipient's copy is sent. */
 		FUZZ_CHECK(rc != RC_OK || fake_session_requests() == 2);

@@ -291,12 +291,19 @@ static void check_registered(const struct store *st, const struct request_view *
 		check_last_message_id(st, me->login, resp);
 	} else if (is_cmd(v, PROTO_CMD_SEND_MESSAGE)) {
 		if (error) {
-			FUZZ_CHECK(streq(error, PROTO_ERR_NO_USER_OR_CONTENT) || streq(error, PROTO_ERR_NO_SUCH_USER));
+			FUZZ_CHECK(streq(error, PROTO_ERR_NO_USER_OR_CONTENT) || streq(error, PROTO_ERR_NO_SUCH_USER) ||
+			           streq(error, PROTO_ERR_BAD_MSG_ID) || streq(error, PROTO_ERR_MSG_ID_REUSED));
 			return;
 		}
 		check_ok_string(resp, PROTO_DATA_SENT);
+		/* A named message already stored (a retry) is not stored again. */
+		if (fake_store_message_count(st) == v->message_count) {
+			FUZZ_CHECK(json_object_object_get_ex(v->req, PROTO_FIELD_MSG_ID, NULL));
+			return;
+		}
 		FUZZ_CHECK(fake_store_message_count(st) == v->message_count + 1);
 		m = fake_store_message(st, v->message_count);
+		FUZZ_CHECK(m->msg_id == NULL || same_as_member(m->msg_id, v->req, PROTO_FIELD_MSG_ID));
 		FUZZ_CHECK(streq(m->sender, me->login));
 		FUZZ_CHECK(same_as_member(m->receiver, v->req, "user"));
 		FUZZ_CHECK(same_as_member(m->content, v->req, "content"));

@@ -12,7 +12,8 @@ rc_pg_start
 rc_expect "empty database: every migration applied" "001_original_schema
 002_integrity
 003_registrations
-004_sync" "$(rc_psql -A -t -c 'SELECT version FROM schema_migrations ORDER BY version')"
+004_sync
+005_msg_id" "$(rc_psql -A -t -c 'SELECT version FROM schema_migrations ORDER BY version')"
 "$MIGRATE" --database "$DATABASE_URL" --dir "$top_srcdir/migrations" 2>"$RC_TMP/again.log" ||
 	rc_fail "second run failed"
 rc_expect "second run applies nothing" "rsa-chat-migrate: 0 migration(s) applied, database is up to date" \
@@ -77,6 +78,16 @@ rc_expect "pages and waits over the original's rows" \
 {"state":"ok","data":4}' \
 	"$($TC --key "$RC_TMP/bob" req '{"cmd":"get_messages","user":"alice","limit":10}' \
 	'{"cmd":"wait_messages","after_id":0}' '{"cmd":"last_message_id"}')"
+
+# 005: the original's rows have no msg_id, its kind of INSERT still works,
+# and a named send stores once over them.
+rc_expect "older rows: no msg_id" "0" "$(legacy_psql -c 'SELECT count(msg_id) FROM message')"
+legacy_psql -c "INSERT INTO message (content, sender, receiver) VALUES ('raw', 'bob', 'alice')" ||
+	rc_fail "the original's message insert fails after 005"
+rc_expect "a named send and its retry over the original's rows" '{"state":"ok","data":"sent"}
+{"state":"ok","data":"sent"}
+1' "$($TC --key "$RC_TMP/bob" req '{"cmd":"send_message","user":"alice","content":"named","msg_id":"n1"}' \
+	'{"cmd":"send_message","user":"alice","content":"named","msg_id":"n1"}'; legacy_psql -c "SELECT count(*) FROM message WHERE msg_id = 'n1'")"
 
 # 003: the original's rows have no registration record and no skeleton
 # (NULL, not the time of the migration); its kind of INSERT still works; a

@@ -64,7 +64,7 @@ _rsa_chat_complete_value() {
 	--bits | -b)
 		_rsa_chat_reply_words "1024 2048 3072 4096"
 		;;
-	--login | --notify-cmd | --poll-interval | --count | \
+	--login | --notify-cmd | --poll-interval | --count | --msg-id | \
 		--port | --database | --workers | --max-frame | --max-blocks | --max-request | \
 		--max-connections | --handshake-timeout | --idle-timeout | --registrations-per-hour | \
 		--statement-timeout | --max-connections-per-address | --max-output | --max-output-total | \
@@ -82,9 +82,9 @@ _rsa_chat_complete_value() {
 
 _rsa_chat_client_options="--host --port --key --login --known-servers
 	--accept-new-server-key --poll-interval --no-bell --notify-cmd --json
-	--no-self-copy --count -h --help -V --version"
+	--no-self-copy --msg-id --count -h --help -V --version"
 # Options of rsa-chat that take a value (the next word).
-_rsa_chat_client_valued=" --host --port --key --login --known-servers --poll-interval --notify-cmd --count "
+_rsa_chat_client_valued=" --host --port --key --login --known-servers --poll-interval --notify-cmd --msg-id --count "
 _rsa_chat_client_commands="register users send history unread tail fingerprint"
 
 _rsa_chat_client() {
