@@ -13,11 +13,9 @@
 rc_init
 command -v haproxy >/dev/null 2>&1 || rc_fail "haproxy is not installed (RC_WITH_CLUSTER=1 utils/install-deps)"
 dir=$RC_TMP/cluster
-port=$(rc_random_port)
-pg_port=$(rc_random_port)
 # Root runs the clusters as the tests' PostgreSQL user, as rc_as_pg does.
 export RSA_CHAT_PG_USER="$RC_PG_USER_SYSTEM"
-export RSA_CHAT_CLUSTER_DIR="$dir" RSA_CHAT_BUILD="$top_builddir" RSA_CHAT_PORT="$port" RSA_CHAT_PG_PORT="$pg_port"
+export RSA_CHAT_CLUSTER_DIR="$dir" RSA_CHAT_BUILD="$top_builddir"
 load_pids=
 cluster_stop() {
 	# rc_cleanup takes the script's status from $?: keep it for that call.
@@ -37,8 +35,24 @@ cluster_stop() {
 	rc_cleanup
 }
 trap cluster_stop EXIT
-"$top_srcdir/utils/cluster" start >"$RC_TMP/cluster-start.log" 2>&1 ||
-	rc_fail "utils/cluster start failed: $(cat "$RC_TMP/cluster-start.log")"
+# Six ports each time (HAProxy and three servers, the primary and the
+# standby): another test may hold one, so a start that fails is tried again
+# on fresh ports.
+started=
+for attempt in 1 2 3; do
+	port=$(rc_random_port)
+	pg_port=$(rc_random_port)
+	export RSA_CHAT_PORT="$port" RSA_CHAT_PG_PORT="$pg_port"
+	if "$top_srcdir/utils/cluster" start >"$RC_TMP/cluster-start.log" 2>&1; then
+		started=1
+		break
+	fi
+	rc_log "utils/cluster start failed on ports $port and $pg_port (attempt $attempt): $(tail -n 3 "$RC_TMP/cluster-start.log")"
+	"$top_srcdir/utils/cluster" stop >/dev/null 2>&1 || true
+	rc_as_pg rm -rf "$dir/primary" "$dir/standby"
+	rm -rf "$dir"
+done
+[ -n "$started" ] || rc_fail "utils/cluster start failed: $(cat "$RC_TMP/cluster-start.log")"
 . "$dir/cluster.env"
 echo "ok - utils/cluster start"
 

@@ -78,9 +78,13 @@ rc_ensure_pg_user() {
 }
 
 rc_random_port() {
-	# 20000..59999, from the kernel's randomness (POSIX sh has no $RANDOM).
+	# From 20000 up to the kernel's ephemeral ports (which any client socket
+	# may hold at any moment), from the kernel's randomness (POSIX sh has no
+	# $RANDOM); 10 ports below the range stay free for port + N.
+	low=$(cut -f 1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+	[ "$low" -gt 21000 ] 2>/dev/null || low=32768
 	n=$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')
-	echo $((20000 + n % 40000))
+	echo $((20000 + n % (low - 20010)))
 }
 
 rc_pg_ctl_start() {
