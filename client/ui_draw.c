@@ -20,6 +20,7 @@
 #define UI_INPUT_ROWS_MAX 5
 #define UI_MIN_COLS 40
 #define UI_MIN_ROWS 10
+#define UI_NOTE_ROWS_MAX 3
 /* Text of a message is indented under its header. */
 #define UI_TEXT_INDENT 2
 
@@ -337,19 +338,71 @@ static void ui_draw_status(struct ui *u, int y, int cols)
 {
 	char line[1600], queued[40] = "";
 	size_t pending = chat_model_outbox_pending(&u->model);
-	const char *note = u->info[0] ? u->info : u->last_error;
 	char *me = u->model.me ? ui_login_shown(u->model.me, 0) : NULL;
 
 	if (pending > 0)
 		snprintf(queued, sizeof(queued), ", %zu queued", pending);
-	snprintf(line, sizeof(line), " %s | %s (%.23s) | %s%s%s | %s", u->o->server_name,
+	snprintf(line, sizeof(line), " %s | %s (%.23s) | %s%s%s", u->o->server_name,
 	         u->model.me ? (me ? me : "?") : "not registered", u->own_fp, ui_state_name(u->net_state), queued,
-	         u->bell ? "" : ", bell off", note);
+	         u->bell ? "" : ", bell off");
 	free(me);
 	attron(ui_pair_attr(u, UI_PAIR_STATUS, A_REVERSE));
 	ui_fill_row(y, 0, cols);
 	ui_put_utf8(y, 0, line, cols);
 	attroff(ui_pair_attr(u, UI_PAIR_STATUS, A_REVERSE));
+}
+
+/* The notice (or the network's last complaint), wrapped to cols: on rows of
+ * its own above the status bar, which would cut it. segs is empty when there
+ * is none. */
+static void ui_note_wrap(const struct ui *u, int cols, wchar_t **w, struct wtext_segs *segs)
+{
+	const char *note = u->info[0] ? u->info : u->last_error;
+	size_t len;
+
+	*w = NULL;
+	segs->v = NULL;
+	segs->count = 0;
+	segs->cap = 0;
+	if (note[0] == '\0' || wtext_from_utf8(note, strlen(note), w, &len) != 0)
+		return;
+	if (wtext_wrap(*w, len, cols - 1, segs) != 0)
+		segs->count = 0;
+	if (segs->count > UI_NOTE_ROWS_MAX)
+		segs->count = UI_NOTE_ROWS_MAX;
+}
+
+static void ui_draw_note(const wchar_t *w, const struct wtext_segs *segs, int y0, int cols)
+{
+	attron(A_BOLD);
+	for (size_t r = 0; r < segs->count; r++)
+		ui_put_wide(y0 + (int)r, 0, w + segs->v[r].start, segs->v[r].len, cols - 1);
+	attroff(A_BOLD);
+}
+
+/* Below the minimum: what is needed and what there is, wrapped to the width. */
+static void ui_draw_too_small(int rows, int cols)
+{
+	char msg[200];
+	int y = 0;
+	size_t at = 0, len;
+
+	snprintf(msg, sizeof(msg), "Terminal too small for rsa-chat: need %dx%d, have %dx%d.", UI_MIN_COLS,
+	         UI_MIN_ROWS, cols, rows);
+	len = strlen(msg);
+	while (at < len && y < rows && cols > 0) {
+		size_t n = len - at, cut;
+		if (n > (size_t)cols) {
+			/* Break at the last space that fits, else mid-word. */
+			for (cut = (size_t)cols; cut > 0 && msg[at + cut] != ' '; cut--)
+				;
+			n = cut > 0 ? cut : (size_t)cols;
+		}
+		mvaddnstr(y++, 0, msg + at, (int)n);
+		at += n;
+		while (msg[at] == ' ')
+			at++;
+	}
 }
 
 static const char *const ui_help_lines[] = {
@@ -416,7 +469,8 @@ static void ui_draw_refused(struct ui *u, int rows, int cols)
 void ui_draw(struct ui *u)
 {
 	int rows = LINES, cols = COLS, input_rows, contacts_w, body_rows;
-	struct wtext_segs segs = { NULL, 0, 0 };
+	struct wtext_segs segs = { NULL, 0, 0 }, note_segs;
+	wchar_t *note;
 
 	if (u->ring_bell) {
 		beep();
@@ -431,7 +485,8 @@ void ui_draw(struct ui *u)
 		return;
 	}
 	if (rows < UI_MIN_ROWS || cols < UI_MIN_COLS) {
-		mvaddnstr(0, 0, "Terminal too small for rsa-chat.", cols);
+		ui_draw_too_small(rows, cols);
+		curs_set(0);
 		refresh();
 		return;
 	}
@@ -441,12 +496,16 @@ void ui_draw(struct ui *u)
 	free(segs.v);
 	if (input_rows > UI_INPUT_ROWS_MAX)
 		input_rows = UI_INPUT_ROWS_MAX;
-	body_rows = rows - input_rows - 2;
+	ui_note_wrap(u, cols, &note, &note_segs);
+	body_rows = rows - input_rows - 2 - (int)note_segs.count;
 	contacts_w = cols / 5 < UI_CONTACTS_WIDTH_MAX ? cols / 5 : UI_CONTACTS_WIDTH_MAX;
 	ui_draw_contacts(u, body_rows, contacts_w);
 	mvvline(0, contacts_w, ACS_VLINE, body_rows);
 	ui_draw_conversation(u, contacts_w + 2, body_rows, cols - contacts_w - 2);
 	ui_draw_status(u, rows - 1, cols);
+	ui_draw_note(note, &note_segs, body_rows + 1 + input_rows, cols);
+	free(note);
+	free(note_segs.v);
 	ui_draw_input(u, body_rows, input_rows, cols);
 	if (u->show_help)
 		ui_draw_help(rows, cols);

@@ -6,6 +6,7 @@
 #define RC_CLIENT_UI_INTERNAL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "chat_model.h"
 #include "fingerprint.h"
@@ -52,6 +53,7 @@ struct ui {
 	int color;
 	int dirty;
 	int quit;
+	int64_t quit_asked_ms;    /* when Ctrl-C asked before dropping a draft, 0: never */
 	char today[TIMEFMT_MAX];
 	int conv_rows;            /* rows of the conversation pane at the last draw */
 	size_t conv_total;        /* rows of the open conversation at the last draw */
