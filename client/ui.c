@@ -57,7 +57,8 @@ static void ui_on_interrupt(int sig)
 }
 
 /* Ctrl-C: quits at once when nothing would be lost; with a draft or queued
- * messages, only when pressed again within UI_QUIT_CONFIRM_MS. */
+ * messages, asks: pressed again within UI_QUIT_CONFIRM_MS (or y, see
+ * ui_read_keys) quits. */
 static int ui_interrupt_quits(struct ui *u)
 {
 	size_t pending = chat_model_outbox_pending(&u->model);
@@ -68,7 +69,7 @@ static int ui_interrupt_quits(struct ui *u)
 	    (u->quit_asked_ms != 0 && now - u->quit_asked_ms <= UI_QUIT_CONFIRM_MS))
 		return 1;
 	u->quit_asked_ms = now;
-	ui_info(u, "Quit and drop %s? Ctrl-C again within %d s quits, any other key stays.",
+	ui_info(u, "Quit and drop %s? y (or Ctrl-C within %d s) quits, any other key stays.",
 	        pending > 0 ? "the queued messages" : "the draft", UI_QUIT_CONFIRM_MS / 1000);
 	u->dirty = 1;
 	return 0;

@@ -300,6 +300,20 @@ static int ui_mouse_sgr(struct ui *u, const char *seq)
 	return 1;
 }
 
+/* Keys that move the help (ui_draw clamps it); 0 for the others. */
+static int ui_help_scroll(struct ui *u, int key)
+{
+	size_t page = u->help_rows > 1 ? (size_t)u->help_rows - 1 : 1;
+
+	switch (key) {
+	case KEY_UP: u->help_top -= u->help_top > 0; return 1;
+	case KEY_DOWN: u->help_top++; return 1;
+	case KEY_PPAGE: u->help_top -= u->help_top > page ? page : u->help_top; return 1;
+	case KEY_NPAGE: u->help_top += page; return 1;
+	default: return 0;
+	}
+}
+
 /* After ESC: Alt+key, a CSI sequence (bracketed paste markers) or Esc itself. */
 static void ui_handle_escape(struct ui *u)
 {
@@ -372,12 +386,22 @@ void ui_read_keys(struct ui *u)
 			continue;
 		}
 		if (u->show_help && !(r == KEY_CODE_YES && ch == KEY_RESIZE)) {
-			u->show_help = 0;
+			if (r != KEY_CODE_YES || !ui_help_scroll(u, (int)ch)) {
+				u->show_help = 0;
+				u->help_top = 0;
+			}
 			continue;
 		}
-		/* A new key replaces the previous notice. */
-		if (!u->paste)
+		if (u->quit_asked_ms != 0 && r == OK && (ch == L'y' || ch == L'Y')) {
+			u->quit = 1;
+			return;
+		}
+		/* A new key replaces the previous notice and answers "no" to a
+		 * Ctrl-C that asked; a resize is no answer. */
+		if (!u->paste && !(r == KEY_CODE_YES && ch == KEY_RESIZE)) {
 			u->info[0] = '\0';
+			u->quit_asked_ms = 0;
+		}
 		if (r == KEY_CODE_YES)
 			ui_handle_function_key(u, (int)ch);
 		else if (ch == 0x1b)

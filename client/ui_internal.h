@@ -49,6 +49,8 @@ struct ui {
 	long search_hit;          /* index of the message matched, -1: none */
 	int search_jump;          /* bring search_hit into view at the next draw */
 	int show_help;
+	size_t help_top;          /* the first row of the help shown */
+	int help_rows;            /* rows of help shown at the last draw */
 	int paste;                /* inside a bracketed paste */
 	int color;
 	int dirty;
