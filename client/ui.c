@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "errors.h"
 #include "keyfile.h"
 #include "notify.h"
@@ -36,7 +37,11 @@
 #define UI_STOP_WAIT_MS 1500
 
 
+/* A second Ctrl-C within this long quits although a draft would be lost. */
+#define UI_QUIT_CONFIRM_MS 2000
+
 static volatile sig_atomic_t ui_signalled;
+static volatile sig_atomic_t ui_interrupted;
 static int ui_curses_active;
 
 static void ui_on_signal(int sig)
@@ -45,13 +50,38 @@ static void ui_on_signal(int sig)
 	ui_signalled = 1;
 }
 
+static void ui_on_interrupt(int sig)
+{
+	(void)sig;
+	ui_interrupted = 1;
+}
+
+/* Ctrl-C: quits at once when nothing would be lost; with a draft or queued
+ * messages, asks: pressed again within UI_QUIT_CONFIRM_MS (or y, see
+ * ui_read_keys) quits. */
+static int ui_interrupt_quits(struct ui *u)
+{
+	size_t pending = chat_model_outbox_pending(&u->model);
+	int64_t now = clock_now_ms();
+
+	ui_interrupted = 0;
+	if ((u->ed.len == 0 && pending == 0) ||
+	    (u->quit_asked_ms != 0 && now - u->quit_asked_ms <= UI_QUIT_CONFIRM_MS))
+		return 1;
+	u->quit_asked_ms = now;
+	ui_info(u, "Quit and drop %s? y (or Ctrl-C within %d s) quits, any other key stays.",
+	        pending > 0 ? "the queued messages" : "the draft", UI_QUIT_CONFIRM_MS / 1000);
+	u->dirty = 1;
+	return 0;
+}
+
 /* Gives the terminal back, whatever way the program ends. */
 static void ui_restore_terminal(void)
 {
 	if (!ui_curses_active)
 		return;
 	ui_curses_active = 0;
-	fputs("\033[?2004l", stdout);
+	fputs("\033[?1006l\033[?2004l", stdout);
 	fflush(stdout);
 	endwin();
 }
@@ -121,8 +151,10 @@ static int ui_start_curses(struct ui *u)
 		init_pair(UI_PAIR_UNREAD, COLOR_YELLOW, -1);
 		init_pair(UI_PAIR_REFUSED, COLOR_WHITE, COLOR_RED);
 	}
-	/* Bracketed paste: a pasted block arrives between markers, as one message. */
-	fputs("\033[?2004h", stdout);
+	/* Bracketed paste: a pasted block arrives between markers, as one message.
+	 * SGR mouse reports (1006): terminals that send them for the wheel
+	 * (ui_input.c reads them); others ignore the request. */
+	fputs("\033[?2004h\033[?1006h", stdout);
 	fflush(stdout);
 	return RC_OK;
 }
@@ -137,6 +169,8 @@ static void ui_main_loop(struct ui *u)
 	fds[1].events = POLLIN;
 	u->dirty = 1;
 	while (!u->quit && !ui_signalled) {
+		if (ui_interrupted && ui_interrupt_quits(u))
+			break;
 		if (u->dirty) {
 			ui_draw(u);
 			u->dirty = 0;
@@ -192,8 +226,9 @@ int ui_run(const struct client_options *o)
 	cfg.auto_login = o->login;
 	cfg.poll_ms = o->poll_interval_ms;
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = ui_on_signal;
+	sa.sa_handler = ui_on_interrupt;
 	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = ui_on_signal;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
+#include <wctype.h>
 
 #include "array.h"
 #include "decrypt_cache.h"
@@ -20,12 +21,39 @@
 #define UI_INPUT_ROWS_MAX 5
 #define UI_MIN_COLS 40
 #define UI_MIN_ROWS 10
+#define UI_NOTE_ROWS_MAX 3
+#define UI_HELP_WIDTH_MAX 76
 /* Text of a message is indented under its header. */
 #define UI_TEXT_INDENT 2
 
+/* Search matches to show in reverse video: occurrences of term (any case)
+ * in the whole text a row is part of. */
+struct ui_marks {
+	const wchar_t *text;  /* the whole message */
+	size_t len;
+	const wchar_t *term;
+	size_t term_len;
+};
+
+/* Whether text[at] is inside an occurrence of the term. */
+static int ui_marked(const struct ui_marks *m, size_t at)
+{
+	size_t from = at + 1 > m->term_len ? at + 1 - m->term_len : 0;
+
+	for (size_t s = from; s <= at && s + m->term_len <= m->len; s++) {
+		size_t k = 0;
+		while (k < m->term_len && towlower((wint_t)m->text[s + k]) == towlower((wint_t)m->term[k]))
+			k++;
+		if (k == m->term_len)
+			return 1;
+	}
+	return 0;
+}
+
 /* Draws w[0..n) at (y, x) in at most maxw columns; control characters and
- * bidi controls (which would reorder the row) show as '?'. */
-static int ui_put_wide(int y, int x, const wchar_t *w, size_t n, int maxw)
+ * bidi controls (which would reorder the row) show as '?'. With marks, w
+ * lies inside marks->text and matches show in reverse video. */
+static int ui_put_marked(int y, int x, const wchar_t *w, size_t n, int maxw, const struct ui_marks *marks)
 {
 	int used = 0;
 
@@ -33,14 +61,24 @@ static int ui_put_wide(int y, int x, const wchar_t *w, size_t n, int maxw)
 	for (size_t i = 0; i < n; i++) {
 		wchar_t c = w[i];
 		int cw = wtext_char_width(c);
+		int mark = marks != NULL && marks->term_len > 0 && ui_marked(marks, (size_t)(w + i - marks->text));
 		if (used + cw > maxw)
 			break;
 		if (wtext_is_control(c) || wtext_is_bidi_control(c))
 			c = L'?';
+		if (mark)
+			attron(A_REVERSE);
 		addnwstr(&c, 1);
+		if (mark)
+			attroff(A_REVERSE);
 		used += cw;
 	}
 	return used;
+}
+
+static int ui_put_wide(int y, int x, const wchar_t *w, size_t n, int maxw)
+{
+	return ui_put_marked(y, x, w, n, maxw, NULL);
 }
 
 static int ui_put_utf8(int y, int x, const char *s, int maxw)
@@ -202,8 +240,9 @@ static void ui_draw_conversation(struct ui *u, int x, int rows, int width)
 {
 	const struct chat_contact *c;
 	struct conv_layout l;
-	size_t top, visible = (size_t)(rows > 1 ? rows - 1 : 1);
+	size_t top, visible = (size_t)(rows > 1 ? rows - 1 : 1), term_len;
 	char title[900], *shown;
+	wchar_t *term;
 
 	u->conv_rows = (int)visible;
 	if (u->selected < 0 || (size_t)u->selected >= u->model.count) {
@@ -255,6 +294,10 @@ static void ui_draw_conversation(struct ui *u, int x, int rows, int width)
 		u->search_jump = 0;
 	}
 	top = l.count > visible ? l.count - visible - u->scroll : 0;
+	if (u->search[0] == '\0' || wtext_from_utf8(u->search, strlen(u->search), &term, &term_len) != 0) {
+		term = NULL; /* no highlight: the header still marks the hit */
+		term_len = 0;
+	}
 	for (size_t i = top; i < l.count && i < top + visible; i++) {
 		const struct conv_row *row = &l.rows[i];
 		const struct chat_msg *m = &c->msgs[row->msg];
@@ -265,10 +308,9 @@ static void ui_draw_conversation(struct ui *u, int x, int rows, int width)
 			continue;
 		}
 		attr_t a = m->text == NULL ? ui_pair_attr(u, UI_PAIR_ERROR, A_DIM) : 0;
-		if (hit)
-			a |= A_BOLD;
+		struct ui_marks marks = { l.texts[row->msg], l.text_lens[row->msg], term, hit ? term_len : 0 };
 		attron(a);
-		ui_put_wide(y, x + UI_TEXT_INDENT, l.texts[row->msg] + row->start, row->len, width - UI_TEXT_INDENT);
+		ui_put_marked(y, x + UI_TEXT_INDENT, l.texts[row->msg] + row->start, row->len, width - UI_TEXT_INDENT, &marks);
 		attroff(a);
 	}
 	if (u->scroll > 0) {
@@ -278,6 +320,7 @@ static void ui_draw_conversation(struct ui *u, int x, int rows, int width)
 		mvaddnstr(rows - 1, x + (width > (int)strlen(more) ? width - (int)strlen(more) : 0), more, width);
 		attroff(A_REVERSE);
 	}
+	free(term);
 	ui_layout_free(&l);
 }
 
@@ -337,19 +380,71 @@ static void ui_draw_status(struct ui *u, int y, int cols)
 {
 	char line[1600], queued[40] = "";
 	size_t pending = chat_model_outbox_pending(&u->model);
-	const char *note = u->info[0] ? u->info : u->last_error;
 	char *me = u->model.me ? ui_login_shown(u->model.me, 0) : NULL;
 
 	if (pending > 0)
 		snprintf(queued, sizeof(queued), ", %zu queued", pending);
-	snprintf(line, sizeof(line), " %s | %s (%.23s) | %s%s%s | %s", u->o->server_name,
+	snprintf(line, sizeof(line), " %s | %s (%.23s) | %s%s%s", u->o->server_name,
 	         u->model.me ? (me ? me : "?") : "not registered", u->own_fp, ui_state_name(u->net_state), queued,
-	         u->bell ? "" : ", bell off", note);
+	         u->bell ? "" : ", bell off");
 	free(me);
 	attron(ui_pair_attr(u, UI_PAIR_STATUS, A_REVERSE));
 	ui_fill_row(y, 0, cols);
 	ui_put_utf8(y, 0, line, cols);
 	attroff(ui_pair_attr(u, UI_PAIR_STATUS, A_REVERSE));
+}
+
+/* The notice (or the network's last complaint), wrapped to cols: on rows of
+ * its own above the status bar, which would cut it. segs is empty when there
+ * is none. */
+static void ui_note_wrap(const struct ui *u, int cols, wchar_t **w, struct wtext_segs *segs)
+{
+	const char *note = u->info[0] ? u->info : u->last_error;
+	size_t len;
+
+	*w = NULL;
+	segs->v = NULL;
+	segs->count = 0;
+	segs->cap = 0;
+	if (note[0] == '\0' || wtext_from_utf8(note, strlen(note), w, &len) != 0)
+		return;
+	if (wtext_wrap(*w, len, cols - 1, segs) != 0)
+		segs->count = 0;
+	if (segs->count > UI_NOTE_ROWS_MAX)
+		segs->count = UI_NOTE_ROWS_MAX;
+}
+
+static void ui_draw_note(const wchar_t *w, const struct wtext_segs *segs, int y0, int cols)
+{
+	attron(A_BOLD);
+	for (size_t r = 0; r < segs->count; r++)
+		ui_put_wide(y0 + (int)r, 0, w + segs->v[r].start, segs->v[r].len, cols - 1);
+	attroff(A_BOLD);
+}
+
+/* Below the minimum: what is needed and what there is, wrapped to the width. */
+static void ui_draw_too_small(int rows, int cols)
+{
+	char msg[200];
+	int y = 0;
+	size_t at = 0, len;
+
+	snprintf(msg, sizeof(msg), "Terminal too small for rsa-chat: need %dx%d, have %dx%d.", UI_MIN_COLS,
+	         UI_MIN_ROWS, cols, rows);
+	len = strlen(msg);
+	while (at < len && y < rows && cols > 0) {
+		size_t n = len - at, cut;
+		if (n > (size_t)cols) {
+			/* Break at the last space that fits, else mid-word. */
+			for (cut = (size_t)cols; cut > 0 && msg[at + cut] != ' '; cut--)
+				;
+			n = cut > 0 ? cut : (size_t)cols;
+		}
+		mvaddnstr(y++, 0, msg + at, (int)n);
+		at += n;
+		while (msg[at] == ' ')
+			at++;
+	}
 }
 
 static const char *const ui_help_lines[] = {
@@ -367,23 +462,63 @@ static const char *const ui_help_lines[] = {
 	"/help /quit /refresh /users /open NAME /key /register NAME",
 	"/search WORD /bell on|off   (//text sends a text starting with /)",
 	"",
-	"Press any key to close.",
+	"Up/Down, PgUp/PgDn scroll this help; any other key closes it.",
 };
 
-static void ui_draw_help(int rows, int cols)
+/* Wraps the help to width columns and, when view > 0, draws its rows first..
+ * first + view - 1 from (y, x) on. Returns how many rows it takes. */
+static size_t ui_help_wrap(int width, size_t first, int view, int y, int x)
 {
-	int n = (int)(sizeof(ui_help_lines) / sizeof(ui_help_lines[0]));
-	int w = 76 < cols - 2 ? 76 : cols - 2, h = n + 2 < rows ? n + 2 : rows;
-	int y0 = (rows - h) / 2, x0 = (cols - w) / 2;
+	struct wtext_segs segs = { NULL, 0, 0 };
+	size_t total = 0;
 
+	for (size_t i = 0; i < sizeof(ui_help_lines) / sizeof(ui_help_lines[0]); i++) {
+		wchar_t *w;
+		size_t len;
+		if (wtext_from_utf8(ui_help_lines[i], strlen(ui_help_lines[i]), &w, &len) != 0)
+			continue;
+		if (wtext_wrap(w, len, width, &segs) == 0) {
+			for (size_t k = 0; k < segs.count; k++, total++)
+				if (total >= first && total < first + (size_t)view)
+					ui_put_wide(y + (int)(total - first), x, w + segs.v[k].start, segs.v[k].len, width);
+		}
+		free(w);
+	}
+	free(segs.v);
+	return total;
+}
+
+/* The help in a box, wrapped to its width; scrolled by help_top when it
+ * does not fit (ui_input.c moves it). */
+static void ui_draw_help(struct ui *u, int rows, int cols)
+{
+	int w = UI_HELP_WIDTH_MAX < cols - 2 ? UI_HELP_WIDTH_MAX : cols - 2;
+	size_t total = ui_help_wrap(w - 4, 0, 0, 0, 0);
+	int h = (int)total + 2 < rows ? (int)total + 2 : rows;
+	int view = h - 2, y0 = (rows - h) / 2, x0 = (cols - w) / 2;
+
+	if (u->help_top + (size_t)view > total)
+		u->help_top = total > (size_t)view ? total - (size_t)view : 0;
+	u->help_rows = view;
 	for (int y = 0; y < h; y++)
 		ui_fill_row(y0 + y, x0, w);
 	attron(A_BOLD);
-	mvhline(y0, x0, ACS_HLINE, w);
-	mvhline(y0 + h - 1, x0, ACS_HLINE, w);
+	mvhline(y0, x0 + 1, ACS_HLINE, w - 2);
+	mvhline(y0 + h - 1, x0 + 1, ACS_HLINE, w - 2);
+	mvvline(y0 + 1, x0, ACS_VLINE, h - 2);
+	mvvline(y0 + 1, x0 + w - 1, ACS_VLINE, h - 2);
+	mvaddch(y0, x0, ACS_ULCORNER);
+	mvaddch(y0, x0 + w - 1, ACS_URCORNER);
+	mvaddch(y0 + h - 1, x0, ACS_LLCORNER);
+	mvaddch(y0 + h - 1, x0 + w - 1, ACS_LRCORNER);
+	if (total > (size_t)view) {
+		char where[80];
+		snprintf(where, sizeof(where), " %zu-%zu of %zu, PgUp/PgDn ", u->help_top + 1, u->help_top + (size_t)view,
+		         total);
+		mvaddnstr(y0 + h - 1, x0 + 2, where, w - 4);
+	}
 	attroff(A_BOLD);
-	for (int i = 0; i < n && i + 1 < h - 1; i++)
-		mvaddnstr(y0 + 1 + i, x0 + 2, ui_help_lines[i], w - 4);
+	ui_help_wrap(w - 4, u->help_top, view, y0 + 1, x0 + 2);
 }
 
 static void ui_draw_refused(struct ui *u, int rows, int cols)
@@ -416,7 +551,8 @@ static void ui_draw_refused(struct ui *u, int rows, int cols)
 void ui_draw(struct ui *u)
 {
 	int rows = LINES, cols = COLS, input_rows, contacts_w, body_rows;
-	struct wtext_segs segs = { NULL, 0, 0 };
+	struct wtext_segs segs = { NULL, 0, 0 }, note_segs;
+	wchar_t *note;
 
 	if (u->ring_bell) {
 		beep();
@@ -431,7 +567,8 @@ void ui_draw(struct ui *u)
 		return;
 	}
 	if (rows < UI_MIN_ROWS || cols < UI_MIN_COLS) {
-		mvaddnstr(0, 0, "Terminal too small for rsa-chat.", cols);
+		ui_draw_too_small(rows, cols);
+		curs_set(0);
 		refresh();
 		return;
 	}
@@ -441,15 +578,19 @@ void ui_draw(struct ui *u)
 	free(segs.v);
 	if (input_rows > UI_INPUT_ROWS_MAX)
 		input_rows = UI_INPUT_ROWS_MAX;
-	body_rows = rows - input_rows - 2;
+	ui_note_wrap(u, cols, &note, &note_segs);
+	body_rows = rows - input_rows - 2 - (int)note_segs.count;
 	contacts_w = cols / 5 < UI_CONTACTS_WIDTH_MAX ? cols / 5 : UI_CONTACTS_WIDTH_MAX;
 	ui_draw_contacts(u, body_rows, contacts_w);
 	mvvline(0, contacts_w, ACS_VLINE, body_rows);
 	ui_draw_conversation(u, contacts_w + 2, body_rows, cols - contacts_w - 2);
 	ui_draw_status(u, rows - 1, cols);
+	ui_draw_note(note, &note_segs, body_rows + 1 + input_rows, cols);
+	free(note);
+	free(note_segs.v);
 	ui_draw_input(u, body_rows, input_rows, cols);
 	if (u->show_help)
-		ui_draw_help(rows, cols);
+		ui_draw_help(u, rows, cols);
 	curs_set(u->focus == UI_FOCUS_INPUT && !u->show_help ? 1 : 0);
 	refresh();
 }

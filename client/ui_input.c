@@ -92,7 +92,8 @@ static void ui_send_text(struct ui *u, const char *text)
 		return;
 	}
 	if (api_check_text(text, strlen(text), err, sizeof(err)) != RC_OK) {
-		ui_info(u, "%s", err);
+		/* The input line is cleared either way: say where the text went. */
+		ui_info(u, "%s; the text is kept in history (Up)", err);
 		return;
 	}
 	if (chat_model_outbox_add(&u->model, c->login, text, &id) != RC_OK ||
@@ -285,6 +286,34 @@ static void ui_handle_char(struct ui *u, wint_t ch)
 	ui_insert_char(u, (wchar_t)ch);
 }
 
+/* An SGR (1006) mouse report "<B;X;YM" (or m): the wheel scrolls.
+ * Returns 1 when seq is one. */
+static int ui_mouse_sgr(struct ui *u, const char *seq)
+{
+	unsigned button, x, y;
+	char final;
+
+	if (sscanf(seq, "<%u;%u;%u%c", &button, &x, &y, &final) != 4 || (final != 'M' && final != 'm'))
+		return 0;
+	if (final == 'M' && (button & ~3u) == 64)
+		ui_scroll_by(u, (button & 3u) == 0 ? UI_WHEEL_LINES : (button & 3u) == 1 ? -UI_WHEEL_LINES : 0);
+	return 1;
+}
+
+/* Keys that move the help (ui_draw clamps it); 0 for the others. */
+static int ui_help_scroll(struct ui *u, int key)
+{
+	size_t page = u->help_rows > 1 ? (size_t)u->help_rows - 1 : 1;
+
+	switch (key) {
+	case KEY_UP: u->help_top -= u->help_top > 0; return 1;
+	case KEY_DOWN: u->help_top++; return 1;
+	case KEY_PPAGE: u->help_top -= u->help_top > page ? page : u->help_top; return 1;
+	case KEY_NPAGE: u->help_top += page; return 1;
+	default: return 0;
+	}
+}
+
 /* After ESC: Alt+key, a CSI sequence (bracketed paste markers) or Esc itself. */
 static void ui_handle_escape(struct ui *u)
 {
@@ -328,11 +357,16 @@ static void ui_handle_escape(struct ui *u)
 			break;
 	}
 	seq[n] = '\0';
-	if (strcmp(seq, "200~") == 0)
+	if (strcmp(seq, "200~") == 0) {
 		u->paste = 1;
-	else if (strcmp(seq, "201~") == 0)
+	} else if (strcmp(seq, "201~") == 0) {
 		u->paste = 0;
-	else if (strcmp(seq, "1;3A") == 0 || strcmp(seq, "1;3B") == 0)
+		/* Copied lines end with a newline: it closes the block, it is not part of the message. */
+		if (u->ed.cursor > 0 && u->ed.buf[u->ed.cursor - 1] == L'\n')
+			line_editor_backspace(&u->ed);
+	} else if (ui_mouse_sgr(u, seq)) {
+		/* the wheel (or a click, ignored) */
+	} else if (strcmp(seq, "1;3A") == 0 || strcmp(seq, "1;3B") == 0)
 		ui_select_contact(u, u->selected + (seq[3] == 'A' ? -1 : 1));
 out:
 	timeout(0);
@@ -352,12 +386,22 @@ void ui_read_keys(struct ui *u)
 			continue;
 		}
 		if (u->show_help && !(r == KEY_CODE_YES && ch == KEY_RESIZE)) {
-			u->show_help = 0;
+			if (r != KEY_CODE_YES || !ui_help_scroll(u, (int)ch)) {
+				u->show_help = 0;
+				u->help_top = 0;
+			}
 			continue;
 		}
-		/* A new key replaces the previous notice. */
-		if (!u->paste)
+		if (u->quit_asked_ms != 0 && r == OK && (ch == L'y' || ch == L'Y')) {
+			u->quit = 1;
+			return;
+		}
+		/* A new key replaces the previous notice and answers "no" to a
+		 * Ctrl-C that asked; a resize is no answer. */
+		if (!u->paste && !(r == KEY_CODE_YES && ch == KEY_RESIZE)) {
 			u->info[0] = '\0';
+			u->quit_asked_ms = 0;
+		}
 		if (r == KEY_CODE_YES)
 			ui_handle_function_key(u, (int)ch);
 		else if (ch == 0x1b)

@@ -6,6 +6,7 @@
 #define RC_CLIENT_UI_INTERNAL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "chat_model.h"
 #include "fingerprint.h"
@@ -48,10 +49,13 @@ struct ui {
 	long search_hit;          /* index of the message matched, -1: none */
 	int search_jump;          /* bring search_hit into view at the next draw */
 	int show_help;
+	size_t help_top;          /* the first row of the help shown */
+	int help_rows;            /* rows of help shown at the last draw */
 	int paste;                /* inside a bracketed paste */
 	int color;
 	int dirty;
 	int quit;
+	int64_t quit_asked_ms;    /* when Ctrl-C asked before dropping a draft, 0: never */
 	char today[TIMEFMT_MAX];
 	int conv_rows;            /* rows of the conversation pane at the last draw */
 	size_t conv_total;        /* rows of the open conversation at the last draw */

@@ -103,6 +103,21 @@ void ui_select_contact(struct ui *u, long idx)
 	u->dirty = 1;
 }
 
+/* Where the hit is: its place among the messages and among the matches. */
+static void ui_search_say(struct ui *u, const struct chat_contact *c, long hit)
+{
+	size_t matches = 0, nth = 0;
+
+	for (size_t j = 0; j < c->count; j++) {
+		if (c->msgs[j].text == NULL || strcasestr(c->msgs[j].text, u->search) == NULL)
+			continue;
+		matches++;
+		if ((long)j <= hit)
+			nth = matches;
+	}
+	ui_info(u, "message %ld of %zu (match %zu of %zu)", hit + 1, c->count, nth, matches);
+}
+
 /* Moves to the next match older (dir < 0) or newer (dir > 0) than the current one. */
 void ui_search_step(struct ui *u, int dir)
 {
@@ -116,7 +131,7 @@ void ui_search_step(struct ui *u, int dir)
 		if (c->msgs[i].text != NULL && strcasestr(c->msgs[i].text, u->search) != NULL) {
 			u->search_hit = i;
 			u->search_jump = 1;
-			ui_info(u, "match %ld of the conversation", i + 1);
+			ui_search_say(u, c, i);
 			return;
 		}
 	}

@@ -7,24 +7,12 @@
 # cleanly (exit 0, nothing from the sanitizers); and a changed server key
 # stops everything behind a warning.
 . "$top_srcdir/tests/lib/harness.sh"
+. "$top_srcdir/tests/client/tmuxlib"
 
-command -v tmux >/dev/null || rc_fail "tmux is needed for the TUI test"
 rc_pg_start
 rc_server_start
-CHAT=$top_builddir/client/rsa-chat
-HOME=$RC_TMP/home
-XDG_DATA_HOME=$RC_TMP/data
-export HOME XDG_DATA_HOME
-mkdir -p "$HOME"
-rc_genkey 1024 "$RC_TMP/alice.key"
-rc_genkey 1024 "$RC_TMP/bob.key"
+tui_home
 "$CHAT" --port "$RC_PORT" --key "$RC_TMP/alice.key" register alice >/dev/null 2>&1 || rc_fail "register alice"
-
-SOCK=rc-test-$$
-# Our own tmux server even when the tests run inside tmux.
-unset TMUX
-TMUX_CMD="tmux -L $SOCK -f /dev/null"
-trap 'st=$?; $TMUX_CMD kill-server 2>/dev/null; (exit $st); rc_cleanup' EXIT
 
 # The client's own script, so the terminal and locale are set inside tmux.
 cat >"$RC_TMP/tui.sh" <<EOS
@@ -38,34 +26,6 @@ EOS
 $TMUX_CMD new-session -d -s rc -x 120 -y 40 "sh '$RC_TMP/tui.sh'" || rc_fail "tmux new-session"
 
 SESSION=rc
-screen() {
-	$TMUX_CMD capture-pane -p -t "$SESSION"
-}
-
-# poll_until WHAT COMMAND...: runs COMMAND every 0.1 s until it succeeds;
-# fails after 10 s saying WHAT did not happen.
-poll_until() {
-	what=$1
-	shift
-	n=0
-	until "$@"; do
-		n=$((n + 1))
-		[ $n -lt 100 ] || rc_fail "$what; the screen shows:
-$(screen)"
-		sleep 0.1
-	done
-}
-
-screen_has() {
-	screen | grep -qF -- "$1"
-}
-
-# wait_for TEXT: the screen shows TEXT within 10 s.
-wait_for() {
-	poll_until "the screen never showed '$1'" screen_has "$1"
-	echo "ok - screen shows '$1'"
-}
-
 wait_for "Choose a login"
 $TMUX_CMD send-keys -t rc "bob" Enter
 wait_for "registered as bob"
@@ -129,7 +89,7 @@ echo "ok - sending is not held up by the bomb"
 $TMUX_CMD send-keys -t rc "/open alice" Enter
 $TMUX_CMD send-keys -t rc "/search from the CLI" Enter
 wait_for "search: from the CLI"
-wait_for "match 2 of the conversation"
+wait_for "message 2 of 2 (match 1 of 1)"
 $TMUX_CMD send-keys -t rc Escape
 
 # Layout at 120x40: the status bar is the last row; after a resize to 80x24 too.
