@@ -220,7 +220,11 @@ static int session_handshake(struct session *s, int64_t deadline, char *err, siz
 	bytebuf_init(&num, BYTEBUF_UNBOUNDED);
 	if ((rc = session_read_number(s, deadline, s->server_key.e)) != RC_OK ||
 	    (rc = session_read_number(s, deadline, s->server_key.n)) != RC_OK) {
-		rc_errf(err, errlen, "handshake: reading the server's key: %s", rc_strerror(rc));
+		/* An rsa-chat server speaks first; most other servers (PostgreSQL,
+		 * HTTP) wait for the client, so silence means the wrong port. */
+		rc_errf(err, errlen, "handshake: reading the server's key: %s%s", rc_strerror(rc),
+		        rc == RC_ERR_TIMEOUT ? " (an rsa-chat server sends its key at once: is this the right host and port?)"
+		                             : "");
 		goto out;
 	}
 	if (rsa_public_check(&s->server_key) != RC_OK) {

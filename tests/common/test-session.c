@@ -357,6 +357,8 @@ static void test_timeout(void **state)
 	peer_start(&p, PEER_SILENT);
 	assert_int_equal(session_connect(&s, "127.0.0.1", p.port, &client_key, 200, err, sizeof(err)), RC_ERR_TIMEOUT);
 	assert_non_null(strstr(err, "handshake"));
+	/* A silent port is probably not an rsa-chat server (issue 15, item 10). */
+	assert_non_null(strstr(err, "is this the right host and port?"));
 	session_close(&s);
 	peer_stop(&p, NULL);
 }
