@@ -19,6 +19,7 @@
 #include "decrypt_cache.h"
 #include "digest_set.h"
 #include "errors.h"
+#include "paths.h"
 #include "fingerprint.h"
 #include "keyfile.h"
 #include "protocol.h"
@@ -202,7 +203,10 @@ static int cli_load_key(struct cli *c)
 	int r = keyfile_load_private(c->o->key_path, &c->key, c->err, sizeof(c->err));
 
 	if (r == RC_ERR_NOTFOUND) {
-		cli_say(c, "error", CLIENT_EXIT_OTHER, "no key at %s; make one with: generate-keys%s%s", c->o->key_path,
+		char generate_keys[PATHS_MAX];
+
+		paths_generate_keys(generate_keys, sizeof(generate_keys));
+		cli_say(c, "error", CLIENT_EXIT_OTHER, "no key at %s; make one with: %s%s%s", c->o->key_path, generate_keys,
 		        c->o->key_path[0] ? " -o " : "", c->o->key_path);
 		return CLIENT_EXIT_OTHER;
 	}

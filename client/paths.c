@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "errors.h"
 
@@ -76,4 +77,57 @@ int paths_data_dir(char *dir, size_t dirlen, int create)
 	if (create)
 		return paths_mkdirs(dir, 0700);
 	return RC_OK;
+}
+
+#define PATHS_GENERATE_KEYS "generate-keys"
+
+/* 1 when dir/name is an executable file. */
+static int paths_is_program(const char *dir, const char *name)
+{
+	char path[PATHS_MAX];
+
+	return paths_join(path, sizeof(path), dir, name) == RC_OK && access(path, X_OK) == 0;
+}
+
+static int paths_on_path(const char *name)
+{
+	const char *path = getenv("PATH");
+	char dir[PATHS_MAX];
+
+	while (path != NULL && *path != '\0') {
+		size_t n = strcspn(path, ":");
+		if (n > 0 && n < sizeof(dir)) {
+			memcpy(dir, path, n);
+			dir[n] = '\0';
+			if (paths_is_program(dir, name))
+				return 1;
+		}
+		path += n + (path[n] == ':');
+	}
+	return 0;
+}
+
+void paths_generate_keys(char *cmd, size_t cmdlen)
+{
+	static const char *const beside[] = { ".", "../utils" };
+	char self[PATHS_MAX], dir[PATHS_MAX], *slash;
+	ssize_t n;
+
+	snprintf(cmd, cmdlen, "%s", PATHS_GENERATE_KEYS);
+	if (paths_on_path(PATHS_GENERATE_KEYS))
+		return;
+	if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) <= 0)
+		return;
+	self[n] = '\0';
+	if ((slash = strrchr(self, '/')) == NULL)
+		return;
+	*slash = '\0';
+	for (size_t i = 0; i < sizeof(beside) / sizeof(beside[0]); i++) {
+		char found[PATHS_MAX];
+		if (paths_join(dir, sizeof(dir), self, beside[i]) == RC_OK && paths_is_program(dir, PATHS_GENERATE_KEYS) &&
+		    realpath(dir, found) != NULL && strlen(found) + sizeof("/" PATHS_GENERATE_KEYS) <= cmdlen) {
+			snprintf(cmd, cmdlen, "%s/%s", found, PATHS_GENERATE_KEYS);
+			return;
+		}
+	}
 }

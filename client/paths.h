@@ -18,5 +18,10 @@ int paths_join(char *path, size_t pathlen, const char *dir, const char *name);
 int paths_mkdirs(const char *dir, unsigned mode);
 /* Creates the folder holding path (mode 0700 for new folders). */
 int paths_mkdirs_parent(const char *path);
+/* Fills cmd with how to run generate-keys, for hints a user pastes:
+ * "generate-keys" when it is on PATH, else its full path beside this
+ * program (installed in the same folder, or the build tree's utils/, as
+ * after quickstart), else "generate-keys". */
+void paths_generate_keys(char *cmd, size_t cmdlen);
 
 #endif

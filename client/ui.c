@@ -97,7 +97,10 @@ static int ui_offer_new_key(struct ui *u)
 	printf("No key at %s.\nCreate a new %u-bit key there now? [y/N] ", u->o->key_path, RSA_DEFAULT_BITS);
 	fflush(stdout);
 	if (fgets(answer, sizeof(answer), stdin) == NULL || (answer[0] != 'y' && answer[0] != 'Y')) {
-		fprintf(stderr, "rsa-chat: no key; make one with: generate-keys\n");
+		char generate_keys[PATHS_MAX];
+
+		paths_generate_keys(generate_keys, sizeof(generate_keys));
+		fprintf(stderr, "rsa-chat: no key; make one with: %s -o %s\n", generate_keys, u->o->key_path);
 		return RC_ERR_NOTFOUND;
 	}
 	if ((r = paths_mkdirs_parent(u->o->key_path)) != RC_OK ||
