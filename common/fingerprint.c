@@ -7,6 +7,7 @@
 #include "errors.h"
 #include "fingerprint.h"
 #include "frame.h"
+#include "protocol.h"
 
 #define FINGERPRINT_PREFIX "SHA256:"
 
@@ -43,4 +44,17 @@ int fingerprint_public_short(const struct rsa_public *k, char out[FINGERPRINT_MA
 	if (rc == RC_OK)
 		out[sizeof(FINGERPRINT_PREFIX) - 1 + FINGERPRINT_SHORT_CHARS] = 0;
 	return rc;
+}
+
+int fingerprint_decimal(const char *e_dec, size_t e_len, const char *n_dec, size_t n_len, char out[FINGERPRINT_MAX])
+{
+	struct rsa_public k;
+	int r;
+
+	rsa_public_init(&k);
+	if ((r = bigint_from_decimal(k.e, e_dec, e_len, PROTO_MAX_KEY_DIGITS)) == RC_OK &&
+	    (r = bigint_from_decimal(k.n, n_dec, n_len, PROTO_MAX_KEY_DIGITS)) == RC_OK)
+		r = fingerprint_public(&k, out);
+	rsa_public_clear(&k);
+	return r;
 }

@@ -14,6 +14,9 @@
 
 /* Fills out (FINGERPRINT_MAX bytes) with the full fingerprint. */
 int fingerprint_public(const struct rsa_public *k, char out[FINGERPRINT_MAX]);
+/* The full fingerprint of a key written in decimal (stored keys, key
+ * lists): RC_ERR_FORMAT when e or n is not PROTO_MAX_KEY_DIGITS digits at most. */
+int fingerprint_decimal(const char *e_dec, size_t e_len, const char *n_dec, size_t n_len, char out[FINGERPRINT_MAX]);
 /* Fills out with the short form, for status bars. */
 int fingerprint_public_short(const struct rsa_public *k, char out[FINGERPRINT_MAX]);
 

@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "array.h"
-#include "bigint.h"
 #include "errors.h"
 #include "fingerprint.h"
 #include "protocol.h"
@@ -29,21 +28,6 @@ static int allowed_keys_compare(const void *a, const void *b)
 	return strcmp(a, b);
 }
 
-/* The fingerprint of a decimal key. */
-static int allowed_keys_fingerprint(const char *e_dec, size_t e_len, const char *n_dec, size_t n_len,
-                                    char out[FINGERPRINT_MAX])
-{
-	struct rsa_public k;
-	int r;
-
-	rsa_public_init(&k);
-	if ((r = bigint_from_decimal(k.e, e_dec, e_len, PROTO_MAX_KEY_DIGITS)) == RC_OK &&
-	    (r = bigint_from_decimal(k.n, n_dec, n_len, PROTO_MAX_KEY_DIGITS)) == RC_OK)
-		r = fingerprint_public(&k, out);
-	rsa_public_clear(&k);
-	return r;
-}
-
 /* One line's key as a fingerprint; RC_ERR_FORMAT when it is neither form. */
 static int allowed_keys_parse_line(const char *line, char out[FINGERPRINT_MAX])
 {
@@ -59,7 +43,7 @@ static int allowed_keys_parse_line(const char *line, char out[FINGERPRINT_MAX])
 	n_len = strspn(line + e_len + gap, "0123456789");
 	if (e_len == 0 || gap == 0 || n_len == 0 || line[e_len + gap + n_len] != '\0')
 		return RC_ERR_FORMAT;
-	return allowed_keys_fingerprint(line, e_len, line + e_len + gap, n_len, out);
+	return fingerprint_decimal(line, e_len, line + e_len + gap, n_len, out);
 }
 
 static int allowed_keys_add(struct allowed_keys *keys, const char fingerprint[FINGERPRINT_MAX])
@@ -160,7 +144,7 @@ int allowed_keys_contains(const struct allowed_keys *keys, const char *e_dec, co
 	int r;
 
 	*allowed = 0;
-	if ((r = allowed_keys_fingerprint(e_dec, strlen(e_dec), n_dec, strlen(n_dec), fp)) != RC_OK)
+	if ((r = fingerprint_decimal(e_dec, strlen(e_dec), n_dec, strlen(n_dec), fp)) != RC_OK)
 		return r;
 	*allowed = keys->count &&
 	           bsearch(fp, keys->fingerprints, keys->count, sizeof *keys->fingerprints, allowed_keys_compare);

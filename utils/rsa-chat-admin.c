@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bigint.h"
 #include "errors.h"
 #include "fingerprint.h"
 #include "login.h"
@@ -93,14 +92,8 @@ static PGresult *admin_exec(PGconn *pg, const char *sql, int nparams, const char
 /* A stored key's fingerprint, or "-" when the row holds no decimal key. */
 static void admin_fingerprint(const char *e_dec, const char *n_dec, char out[FINGERPRINT_MAX])
 {
-	struct rsa_public k;
-
-	rsa_public_init(&k);
-	if (bigint_from_decimal(k.e, e_dec, strlen(e_dec), PROTO_MAX_KEY_DIGITS) != RC_OK ||
-	    bigint_from_decimal(k.n, n_dec, strlen(n_dec), PROTO_MAX_KEY_DIGITS) != RC_OK ||
-	    fingerprint_public(&k, out) != RC_OK)
+	if (fingerprint_decimal(e_dec, strlen(e_dec), n_dec, strlen(n_dec), out) != RC_OK)
 		snprintf(out, FINGERPRINT_MAX, "-");
-	rsa_public_clear(&k);
 }
 
 /* A login as it is safe to print; NULL login (the original allowed it) is "-". */
