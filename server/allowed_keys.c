@@ -2,21 +2,24 @@
 
 #include "allowed_keys.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "array.h"
+#include "bytebuf.h"
 #include "errors.h"
 #include "fingerprint.h"
 #include "protocol.h"
 #include "rsa.h"
+#include "textfile.h"
 
 /* "SHA256:" and 43 base64 characters. */
 #define ALLOWED_KEYS_FINGERPRINT_CHARS 50u
 /* A line holding "E N" of the largest key we accept, and some blanks. */
 #define ALLOWED_KEYS_MAX_LINE_BYTES (2u * PROTO_MAX_KEY_DIGITS + 64u)
+/* The whole list: a hundred thousand fingerprint lines. */
+#define ALLOWED_KEYS_MAX_FILE_BYTES 8388608u
 
 struct allowed_keys {
 	char (*fingerprints)[FINGERPRINT_MAX];  /* sorted, for bsearch */
@@ -73,48 +76,49 @@ static char *allowed_keys_trim(char *s)
 int allowed_keys_load(const char *path, struct allowed_keys **out, char *err, size_t errlen)
 {
 	struct allowed_keys *keys;
-	char *line = NULL, fp[FINGERPRINT_MAX];
-	size_t line_cap = 0;
+	struct bytebuf buf;
+	uint8_t *data;
+	char *text, fp[FINGERPRINT_MAX];
+	const char *line;
+	size_t len = 0, pos = 0, line_len;
 	unsigned lineno = 0;
-	ssize_t got;
-	FILE *f;
-	int r = RC_OK;
+	int r;
 
 	*out = NULL;
-	f = fopen(path, "r");
-	if (!f) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return RC_ERR_IO;
-	}
+	bytebuf_init(&buf, ALLOWED_KEYS_MAX_FILE_BYTES);
+	if ((r = textfile_read_into(path, ALLOWED_KEYS_MAX_FILE_BYTES, TEXTFILE_ANY, &buf, err, errlen)) == RC_OK)
+		r = bytebuf_take(&buf, &data, &len);
+	bytebuf_free(&buf);
+	if (r != RC_OK)
+		return r;
+	text = (char *)data;
 	keys = calloc(1, sizeof *keys);
 	if (!keys) {
-		fclose(f);
+		free(text);
 		return RC_ERR_NOMEM;
 	}
-	while (r == RC_OK && (got = getline(&line, &line_cap, f)) >= 0) {
-		char *text;
+	while (r == RC_OK && textfile_next_line(text, len, &pos, &line, &line_len)) {
+		char *cut;
 
 		lineno++;
-		if ((size_t)got > ALLOWED_KEYS_MAX_LINE_BYTES) {
+		if (line_len > ALLOWED_KEYS_MAX_LINE_BYTES) {
 			snprintf(err, errlen, "%s:%u: line too long", path, lineno);
 			r = RC_ERR_FORMAT;
 			break;
 		}
-		text = allowed_keys_trim(line);
-		if (*text == '\0' || *text == '#')
+		/* The text is ours: end the line where its newline (or the text's NUL) is. */
+		cut = text + (line - text);
+		cut[line_len] = '\0';
+		cut = allowed_keys_trim(cut);
+		if (*cut == '\0' || *cut == '#')
 			continue;
-		r = allowed_keys_parse_line(text, fp);
+		r = allowed_keys_parse_line(cut, fp);
 		if (r == RC_ERR_FORMAT || r == RC_ERR_TOO_LARGE)
 			snprintf(err, errlen, "%s:%u: want a fingerprint (SHA256:...) or 'E N' in decimal", path, lineno);
 		if (r == RC_OK)
 			r = allowed_keys_add(keys, fp);
 	}
-	if (r == RC_OK && ferror(f)) {
-		snprintf(err, errlen, "%s: read error", path);
-		r = RC_ERR_IO;
-	}
-	free(line);
-	fclose(f);
+	free(text);
 	if (r != RC_OK) {
 		allowed_keys_free(keys);
 		return r;
