@@ -687,22 +687,55 @@ int api_msg_id_check(const char *base, char *err, size_t errlen)
 	return RC_OK;
 }
 
-/* One send_message with content for `to`, named msg_id + suffix. */
-static int api_send_one(struct session *s, const char *user, const struct rsa_public *to, const char *text, size_t len,
-                        int self_copy, const char *msg_id, char *err, size_t errlen)
+void api_sealed_free(struct api_sealed *sealed)
 {
-	struct json_object *req;
-	char *content = NULL;
-	char name[PROTO_MSG_ID_MAX + 1];
+	free(sealed->to_recipient);
+	free(sealed->to_self);
+	sealed->to_recipient = sealed->to_self = NULL;
+}
+
+/* A key check that names whose key it is: the recipient's key comes from the
+ * server, and an unusable one is worth telling the user about by name. */
+static int api_check_recipient_key(const char *user, const struct rsa_public *to, char *err, size_t errlen)
+{
+	char *shown = NULL;
+	int rc = rsa_public_check(to);
+
+	if (rc == RC_OK)
+		return RC_OK;
+	(void)wtext_login_display(user, &shown);
+	rc_errf(err, errlen, "%s's key is unusable (too small or malformed)", shown ? shown : "the recipient");
+	free(shown);
+	return rc;
+}
+
+int api_seal_v1(const char *user, const struct rsa_public *to, const struct rsa_public *me, const char *text,
+                size_t len, struct api_sealed *out, char *err, size_t errlen)
+{
 	int rc;
 
-	if ((rc = content_encode(to, text, len, rsa_chunk_wide(to), &content)) != RC_OK) {
-		rc_errf(err, errlen, "cannot encrypt the message: %s", rc_strerror(rc));
+	out->to_recipient = out->to_self = NULL;
+	if ((rc = api_check_text(text, len, err, errlen)) != RC_OK ||
+	    (rc = api_check_recipient_key(user, to, err, errlen)) != RC_OK)
 		return rc;
+	if ((rc = content_encode(to, text, len, rsa_chunk_wide(to), &out->to_recipient)) == RC_OK && me != NULL)
+		rc = content_encode(me, text, len, rsa_chunk_wide(me), &out->to_self);
+	if (rc != RC_OK) {
+		rc_errf(err, errlen, "cannot encrypt the message: %s", rc_strerror(rc));
+		api_sealed_free(out);
 	}
+	return rc;
+}
+
+/* One send_message with a sealed content, named msg_id + suffix. */
+static int api_send_one(struct session *s, const char *user, const char *content, int self_copy, const char *msg_id,
+                        char *err, size_t errlen)
+{
+	struct json_object *req;
+	char name[PROTO_MSG_ID_MAX + 1];
+
 	snprintf(name, sizeof name, "%s%s", msg_id, self_copy ? "-s" : "-r");
 	req = api_with_string(api_with_string(api_new_request(PROTO_CMD_SEND_MESSAGE), "user", user), "content", content);
-	free(content);
 	if (req != NULL && self_copy && json_object_object_add(req, "self_copy", json_object_new_boolean(1)) != 0) {
 		json_object_put(req);
 		req = NULL;
@@ -710,32 +743,39 @@ static int api_send_one(struct session *s, const char *user, const struct rsa_pu
 	return api_simple(s, api_with_string(req, PROTO_FIELD_MSG_ID, name), PROTO_DATA_SENT, err, errlen);
 }
 
-int api_send_text_resume(struct session *s, const char *user, const struct rsa_public *to, const char *text,
-                         size_t len, int self_copy, const char *msg_id, int *acked, char *err, size_t errlen)
+int api_send_sealed_resume(struct session *s, const char *user, const struct api_sealed *sealed, const char *msg_id,
+                           int *acked, char *err, size_t errlen)
 {
 	int rc;
 
-	if ((rc = api_check_text(text, len, err, errlen)) != RC_OK || (rc = api_msg_id_check(msg_id, err, errlen)) != RC_OK)
+	if ((rc = api_msg_id_check(msg_id, err, errlen)) != RC_OK)
 		return rc;
 	/* The recipient's copy first: a self copy alone would show a message nobody got. */
 	if (*acked < 1) {
-		if ((rc = rsa_public_check(to)) != RC_OK) {
-			char *shown = NULL;
-			(void)wtext_login_display(user, &shown);
-			rc_errf(err, errlen, "%s's key is unusable (too small or malformed)", shown ? shown : "the recipient");
-			free(shown);
-			return rc;
-		}
-		if ((rc = api_send_one(s, user, to, text, len, 0, msg_id, err, errlen)) != RC_OK)
+		if ((rc = api_send_one(s, user, sealed->to_recipient, 0, msg_id, err, errlen)) != RC_OK)
 			return rc;
 		*acked = 1;
 	}
-	if (!self_copy || *acked >= 2)
+	if (sealed->to_self == NULL || *acked >= 2)
 		return RC_OK;
-	if ((rc = api_send_one(s, user, &s->me->pub, text, len, 1, msg_id, err, errlen)) != RC_OK)
+	if ((rc = api_send_one(s, user, sealed->to_self, 1, msg_id, err, errlen)) != RC_OK)
 		return rc;
 	*acked = 2;
 	return RC_OK;
+}
+
+int api_send_text_resume(struct session *s, const char *user, const struct rsa_public *to, const char *text,
+                         size_t len, int self_copy, const char *msg_id, int *acked, char *err, size_t errlen)
+{
+	struct api_sealed sealed;
+	int rc;
+
+	if ((rc = api_msg_id_check(msg_id, err, errlen)) != RC_OK ||
+	    (rc = api_seal_v1(user, to, self_copy ? &s->me->pub : NULL, text, len, &sealed, err, errlen)) != RC_OK)
+		return rc;
+	rc = api_send_sealed_resume(s, user, &sealed, msg_id, acked, err, errlen);
+	api_sealed_free(&sealed);
+	return rc;
 }
 
 int api_send_text(struct session *s, const char *user, const struct rsa_public *to, const char *text, size_t len,

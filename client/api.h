@@ -142,6 +142,26 @@ void api_msg_id_new(char *out, size_t outlen);
 /* RC_OK for a base id we can send (1..API_MSG_ID_BASE_MAX of
  * [A-Za-z0-9_-]); otherwise RC_ERR_INVAL and err says why. */
 int api_msg_id_check(const char *base, char *err, size_t errlen);
+/* One message sealed for sending: the recipient's content and, for a self
+ * copy, our own (NULL: none). Sealed once and kept, so that every retry
+ * sends the same bytes under the same msg_id, whatever the format's
+ * randomness (format v2 pads at random; the server answers "msg_id reused"
+ * to other content under a stored id). */
+struct api_sealed {
+	char *to_recipient;
+	char *to_self;
+};
+void api_sealed_free(struct api_sealed *sealed);
+/* Seals text for user (key `to`) in the original's format (v1), and with me
+ * not NULL a self copy for our key `me`. Checks the text (api_check_text)
+ * and the recipient's key first; err says what is wrong. */
+int api_seal_v1(const char *user, const struct rsa_public *to, const struct rsa_public *me, const char *text,
+                size_t len, struct api_sealed *out, char *err, size_t errlen);
+/* Sends sealed contents to user under the base id msg_id, resuming after
+ * the *acked copies the server has already acknowledged (see
+ * api_send_text_resume). */
+int api_send_sealed_resume(struct session *s, const char *user, const struct api_sealed *sealed, const char *msg_id,
+                           int *acked, char *err, size_t errlen);
 /* Sends text to user encrypted for `to`, and with self_copy a second copy
  * encrypted for our own key so our history shows it. msg_id is the base id
  * of the copies (NULL: a fresh one). */

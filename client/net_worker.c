@@ -56,6 +56,9 @@ struct net_job {
 	/* NET_JOB_SEND: the copies' base id, chosen once, so a retry after a
 	 * lost answer is recognised by the server and stored once. */
 	char msg_id[2 * API_MSG_ID_RANDOM_BYTES + 1];
+	/* NET_JOB_SEND: the copies, sealed at the first attempt and resent as
+	 * they are by every retry (to_recipient NULL until then). */
+	struct api_sealed sealed;
 };
 
 struct net_worker {
@@ -214,6 +217,7 @@ static void net_worker_job_free(struct net_job *job)
 		return;
 	free(job->contact);
 	free(job->text);
+	api_sealed_free(&job->sealed);
 	free(job);
 }
 
@@ -642,11 +646,14 @@ static int net_worker_do_send(struct net_worker *w, struct net_session *ns, stru
 	/* A contact newer than our list: ask for that one user's key. */
 	if (to == NULL && (r = api_get_user(&ns->s, job->contact, &asked, ns->err, sizeof(ns->err))) == RC_OK)
 		to = &asked;
+	if (to != NULL && job->sealed.to_recipient == NULL)
+		r = api_seal_v1(to->login, &to->key, &w->cfg.key->pub, job->text, strlen(job->text), &job->sealed, ns->err,
+		                sizeof(ns->err));
 	/* A retry after a lost connection resumes after the acknowledged
-	 * copies, under the same msg_id. */
-	if (to != NULL)
-		r = api_send_text_resume(&ns->s, to->login, &to->key, job->text, strlen(job->text), 1, job->msg_id,
-		                         &job->acked, ns->err, sizeof(ns->err));
+	 * copies, with the same bytes under the same msg_id. */
+	if (to != NULL && r == RC_OK)
+		r = api_send_sealed_resume(&ns->s, to->login, &job->sealed, job->msg_id, &job->acked, ns->err,
+		                           sizeof(ns->err));
 	api_user_free(&asked);
 	if (net_worker_is_network_error(r) || ns->s.fd < 0)
 		return net_worker_is_network_error(r) ? r : RC_ERR_EOF;
