@@ -153,6 +153,14 @@ rc_expect() {
 	echo "ok - $label"
 }
 
+# rc_as WHO REQUEST...: test-client's requests ($TC, set by the test) made
+# with the key $RC_TMP/WHO; its output is the answers, one per line.
+rc_as() {
+	who=$1
+	shift
+	$TC --key "$RC_TMP/$who" req "$@" || rc_fail "test-client failed"
+}
+
 # psql on the test database, quiet and failing on errors.
 rc_psql() {
 	"$PG_BINDIR/psql" -X -q -v ON_ERROR_STOP=1 -d "$DATABASE_URL" "$@"

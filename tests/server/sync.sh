@@ -14,11 +14,6 @@ TC="$top_builddir/tests/server/test-client --port $RC_PORT"
 for u in alice bob carol; do
 	rc_genkey 1024 "$RC_TMP/$u"
 done
-as() {
-	who=$1
-	shift
-	$TC --key "$RC_TMP/$who" req "$@" || rc_fail "test-client failed"
-}
 BAD='{"state":"error","error":"bad page"}'
 SENT="${OK}\"sent\"}"
 # Waits until the server log shows more than N parked waits in all.
@@ -32,27 +27,27 @@ sent_all() {
 
 rc_expect "anonymous" '{"state":"error","error":"no auth"}
 {"state":"error","error":"no auth"}' \
-	"$(as alice '{"cmd":"wait_messages","after_id":0}' '{"cmd":"last_message_id"}')"
+	"$(rc_as alice '{"cmd":"wait_messages","after_id":0}' '{"cmd":"last_message_id"}')"
 for u in alice bob carol; do
-	as $u "{\"cmd\":\"register\",\"login\":\"$u\"}" >/dev/null
+	rc_as $u "{\"cmd\":\"register\",\"login\":\"$u\"}" >/dev/null
 done
 rc_expect "nothing yet" "${OK}0}
 ${OK}[]}
-${OK}[]}" "$(as alice '{"cmd":"last_message_id"}' '{"cmd":"get_messages","user":"bob","limit":5}' \
+${OK}[]}" "$(rc_as alice '{"cmd":"last_message_id"}' '{"cmd":"get_messages","user":"bob","limit":5}' \
 	'{"cmd":"wait_messages","after_id":0,"timeout_ms":0}')"
 
 # ids 1-5 bob to alice, 6 alice to bob and 7 its self copy, 8 carol to alice.
-as bob '{"cmd":"send_message","user":"alice","content":"m1"}' '{"cmd":"send_message","user":"alice","content":"m2"}' \
+rc_as bob '{"cmd":"send_message","user":"alice","content":"m1"}' '{"cmd":"send_message","user":"alice","content":"m2"}' \
 	'{"cmd":"send_message","user":"alice","content":"m3"}' '{"cmd":"send_message","user":"alice","content":"m4"}' \
 	'{"cmd":"send_message","user":"alice","content":"m5"}' >/dev/null
-as alice '{"cmd":"send_message","user":"bob","content":"a1"}' \
+rc_as alice '{"cmd":"send_message","user":"bob","content":"a1"}' \
 	'{"cmd":"send_message","user":"bob","content":"a1","self_copy":true}' >/dev/null
-as carol '{"cmd":"send_message","user":"alice","content":"c1"}' >/dev/null
+rc_as carol '{"cmd":"send_message","user":"alice","content":"c1"}' >/dev/null
 rc_expect "ids are what this test assumes" "8" "$(rc_psql -A -t -c 'SELECT max(id) FROM message')"
 
 rc_expect "v1 get_messages: no ids, as ever" \
 	"${OK}[{\"user\":\"bob\",\"created_at\":\"T\",\"content\":\"m1\"},{\"user\":\"bob\",\"created_at\":\"T\",\"content\":\"m2\"},{\"user\":\"bob\",\"created_at\":\"T\",\"content\":\"m3\"},{\"user\":\"bob\",\"created_at\":\"T\",\"content\":\"m4\"},{\"user\":\"bob\",\"created_at\":\"T\",\"content\":\"m5\"},{\"user\":\"alice\",\"created_at\":\"T\",\"content\":\"a1\"}]}" \
-	"$(as alice '{"cmd":"get_messages","user":"bob"}')"
+	"$(rc_as alice '{"cmd":"get_messages","user":"bob"}')"
 rc_expect "pages" "${OK}[$(pm bob m5 5),$(pm alice a1 7)]}
 ${OK}[$(pm bob m1 1),$(pm bob m2 2),$(pm bob m3 3)]}
 ${OK}[$(pm bob m1 1),$(pm bob m2 2)]}
@@ -60,7 +55,7 @@ ${OK}[$(pm bob m3 3),$(pm bob m4 4),$(pm bob m5 5)]}
 ${OK}[$(pm bob m4 4),$(pm bob m5 5)]}
 ${OK}[$(pm bob m1 1),$(pm bob m2 2),$(pm bob m3 3),$(pm bob m4 4),$(pm bob m5 5),$(pm alice a1 7)]}
 ${OK}[$(pm bob m1 1),$(pm bob m2 2),$(pm bob m3 3),$(pm bob m4 4),$(pm bob m5 5),$(pm alice a1 7)]}" \
-	"$(as alice '{"cmd":"get_messages","user":"bob","limit":2}' \
+	"$(rc_as alice '{"cmd":"get_messages","user":"bob","limit":2}' \
 		'{"cmd":"get_messages","user":"bob","after_id":0,"limit":3}' \
 		'{"cmd":"get_messages","user":"bob","before_id":3}' \
 		'{"cmd":"get_messages","user":"bob","after_id":2,"before_id":7}' \
@@ -74,7 +69,7 @@ ${OK}[]}
 ${OK}[$(pm alice a1 7)]}
 ${OK}[$(pm bob m4 4),$(pm bob m5 5)]}
 ${OK}[]}" \
-	"$(as alice '{"cmd":"get_messages","user":"bob","after_id":7}' \
+	"$(rc_as alice '{"cmd":"get_messages","user":"bob","after_id":7}' \
 		'{"cmd":"get_messages","user":"bob","after_id":8}' \
 		'{"cmd":"get_messages","user":"bob","before_id":1}' \
 		'{"cmd":"get_messages","user":"bob","after_id":1000}' \
@@ -82,7 +77,7 @@ ${OK}[]}" \
 		'{"cmd":"get_messages","user":"bob","after_id":3,"before_id":6}' \
 		'{"cmd":"get_messages","user":"bob","after_id":9007199254740992}')"
 rc_expect "another user's view: bob sees a1 once, not alice's self copy" "${OK}[$(pm alice a1 6)]}" \
-	"$(as bob '{"cmd":"get_messages","user":"alice","after_id":5}')"
+	"$(rc_as bob '{"cmd":"get_messages","user":"alice","after_id":5}')"
 rc_expect "bad pages" "$BAD
 $BAD
 $BAD
@@ -93,7 +88,7 @@ $BAD
 $BAD
 $BAD
 {\"state\":\"error\",\"error\":\"no such user\"}" \
-	"$(as alice '{"cmd":"get_messages","user":"bob","limit":0}' \
+	"$(rc_as alice '{"cmd":"get_messages","user":"bob","limit":0}' \
 		'{"cmd":"get_messages","user":"bob","limit":501}' \
 		'{"cmd":"get_messages","user":"bob","limit":"5"}' \
 		'{"cmd":"get_messages","user":"bob","limit":2.5}' \
@@ -106,25 +101,25 @@ $BAD
 
 rc_expect "waits answered at once" "${OK}[$(wm 1 bob bob m1),$(wm 2 bob bob m2),$(wm 3 bob bob m3)]}
 ${OK}[$(wm 7 alice bob a1),$(wm 8 carol carol c1)]}
-${OK}[]}" "$(as alice '{"cmd":"wait_messages","after_id":0,"limit":3}' \
+${OK}[]}" "$(rc_as alice '{"cmd":"wait_messages","after_id":0,"limit":3}' \
 	'{"cmd":"wait_messages","after_id":5}' '{"cmd":"wait_messages","after_id":8,"timeout_ms":0}')"
 rc_expect "bob's inbox" "${OK}[$(wm 6 alice alice a1)]}
-${OK}6}" "$(as bob '{"cmd":"wait_messages","after_id":0}' '{"cmd":"last_message_id"}')"
+${OK}6}" "$(rc_as bob '{"cmd":"wait_messages","after_id":0}' '{"cmd":"last_message_id"}')"
 rc_expect "last_message_id" "${OK}8}
-${OK}0}" "$(as alice '{"cmd":"last_message_id"}')
-$(as carol '{"cmd":"last_message_id"}')"
+${OK}0}" "$(rc_as alice '{"cmd":"last_message_id"}')
+$(rc_as carol '{"cmd":"last_message_id"}')"
 rc_expect "bad waits" "$BAD
 $BAD
 $BAD
 $BAD
 $BAD
 $BAD
-$BAD" "$(as alice '{"cmd":"wait_messages"}' '{"cmd":"wait_messages","after_id":"1"}' \
+$BAD" "$(rc_as alice '{"cmd":"wait_messages"}' '{"cmd":"wait_messages","after_id":"1"}' \
 	'{"cmd":"wait_messages","after_id":-1}' '{"cmd":"wait_messages","after_id":1,"timeout_ms":-1}' \
 	'{"cmd":"wait_messages","after_id":1,"timeout_ms":"x"}' '{"cmd":"wait_messages","after_id":1,"limit":0}' \
 	'{"cmd":"wait_messages","after_id":1,"limit":501}')"
 
-rc_expect "a wait that times out" "${OK}[]}" "$(as alice '{"cmd":"wait_messages","after_id":8,"timeout_ms":1000}')"
+rc_expect "a wait that times out" "${OK}[]}" "$(rc_as alice '{"cmd":"wait_messages","after_id":8,"timeout_ms":1000}')"
 parked 0
 
 # A wait ended by a new request: [] first, then the answer, long before
@@ -142,7 +137,7 @@ $TC --timeout 60000 --key "$RC_TMP/alice" waiters 1 '{"cmd":"wait_messages","aft
 	>"$RC_TMP/one" &
 one=$!
 sent_all "$RC_TMP/one"
-as bob '{"cmd":"send_message","user":"alice","content":"wake"}' >/dev/null
+rc_as bob '{"cmd":"send_message","user":"alice","content":"wake"}' >/dev/null
 wait $one
 rc_expect "a waiter woken by a message" "waiting 1
 1 ${OK}[$(wm 9 bob bob wake)]}" "$(cat "$RC_TMP/one")"
@@ -154,7 +149,7 @@ $TC --timeout 60000 --key "$RC_TMP/carol" waiters 200 '{"cmd":"wait_messages","a
 many=$!
 sent_all "$RC_TMP/many"
 parked $((before + 199))
-as alice '{"cmd":"send_message","user":"carol","content":"to all of you"}' >/dev/null
+rc_as alice '{"cmd":"send_message","user":"carol","content":"to all of you"}' >/dev/null
 wait $many
 rc_expect "200 waiters woken by one message" "waiting 200
 200 ${OK}[$(wm 10 alice alice "to all of you")]}" "$(cat "$RC_TMP/many")"
@@ -165,8 +160,8 @@ rc_expect "a waiter hangs up" "hung up" \
 	"$($TC --key "$RC_TMP/alice" hangup '{"cmd":"wait_messages","after_id":10,"timeout_ms":50000}')"
 await 10 "noticing the waiter hang up" more_than "$RC_SERVER_LOG" 'peer closed' "$before"
 rc_expect "after the hang-up" "${SENT}
-${OK}[$(wm 11 bob bob after)]}" "$(as bob '{"cmd":"send_message","user":"alice","content":"after"}')
-$(as alice '{"cmd":"wait_messages","after_id":10}')"
+${OK}[$(wm 11 bob bob after)]}" "$(rc_as bob '{"cmd":"send_message","user":"alice","content":"after"}')
+$(rc_as alice '{"cmd":"wait_messages","after_id":10}')"
 
 # Shutting down with a wait parked: the waiter's connection is closed, the
 # server exits 0 at once (rc_server_stop) without waiting for the wait.
