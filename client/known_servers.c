@@ -6,26 +6,10 @@
 #include <string.h>
 
 #include "atomic_file.h"
-#include "bigint.h"
 #include "bytebuf.h"
 #include "errors.h"
-#include "fingerprint.h"
-#include "protocol.h"
+#include "keyline.h"
 #include "textfile.h"
-
-/* The next space-separated field of line[*pos..len). */
-static int known_servers_next_field(const char *line, size_t len, size_t *pos, const char **f, size_t *flen)
-{
-	while (*pos < len && line[*pos] == ' ')
-		(*pos)++;
-	if (*pos >= len)
-		return 0;
-	*f = line + *pos;
-	while (*pos < len && line[*pos] != ' ')
-		(*pos)++;
-	*flen = (size_t)(line + *pos - *f);
-	return 1;
-}
 
 /* Does this line pin `server`? */
 static int known_servers_line_is_for(const char *line, size_t len, const char *server)
@@ -33,7 +17,7 @@ static int known_servers_line_is_for(const char *line, size_t len, const char *s
 	size_t pos = 0, flen;
 	const char *f;
 
-	if (len == 0 || line[0] == '#' || !known_servers_next_field(line, len, &pos, &f, &flen))
+	if (len == 0 || line[0] == '#' || !keyline_next_field(line, len, &pos, &f, &flen))
 		return 0;
 	return flen == strlen(server) && memcmp(f, server, flen) == 0;
 }
@@ -42,19 +26,10 @@ static int known_servers_line_parse_key(const char *line, size_t len, struct rsa
 {
 	size_t pos = 0, flen;
 	const char *f;
-	int r;
 
-	/* server, fingerprint, then e and n */
-	for (int i = 0; i < 2; i++)
-		if (!known_servers_next_field(line, len, &pos, &f, &flen))
-			return RC_ERR_FORMAT;
-	if (!known_servers_next_field(line, len, &pos, &f, &flen))
+	if (!keyline_next_field(line, len, &pos, &f, &flen))
 		return RC_ERR_FORMAT;
-	if ((r = bigint_from_decimal(key->e, f, flen, PROTO_MAX_KEY_DIGITS)) != RC_OK)
-		return r;
-	if (!known_servers_next_field(line, len, &pos, &f, &flen))
-		return RC_ERR_FORMAT;
-	return bigint_from_decimal(key->n, f, flen, PROTO_MAX_KEY_DIGITS);
+	return keyline_parse_key(line, len, &pos, key);
 }
 
 int known_servers_lookup(const char *path, const char *server, const struct rsa_public *key,
@@ -96,27 +71,12 @@ out:
 
 static int known_servers_append_entry(struct bytebuf *out, const char *server, const struct rsa_public *key)
 {
-	char fp[FINGERPRINT_MAX];
-	char *e = NULL, *n = NULL;
 	int r;
 
-	if ((r = fingerprint_public(key, fp)) != RC_OK)
-		return r;
-	e = bigint_to_decimal(key->e);
-	n = bigint_to_decimal(key->n);
-	if (e == NULL || n == NULL) {
-		r = RC_ERR_NOMEM;
-		goto out;
-	}
 	if ((r = bytebuf_append_str(out, server)) != RC_OK || (r = bytebuf_append_str(out, " ")) != RC_OK ||
-	    (r = bytebuf_append_str(out, fp)) != RC_OK || (r = bytebuf_append_str(out, " ")) != RC_OK ||
-	    (r = bytebuf_append_str(out, e)) != RC_OK || (r = bytebuf_append_str(out, " ")) != RC_OK ||
-	    (r = bytebuf_append_str(out, n)) != RC_OK || (r = bytebuf_append_str(out, "\n")) != RC_OK)
-		goto out;
-out:
-	free(e);
-	free(n);
-	return r;
+	    (r = keyline_append_key(out, key)) != RC_OK)
+		return r;
+	return bytebuf_append_str(out, "\n");
 }
 
 int known_servers_store(const char *path, const char *server, const struct rsa_public *key,

@@ -4,7 +4,9 @@
 noinst_LIBRARIES += client/librsachatclient.a
 client_librsachatclient_a_SOURCES = \
 	client/paths.h client/paths.c \
+	client/keyline.h client/keyline.c \
 	client/known_servers.h client/known_servers.c \
+	client/contacts.h client/contacts.c \
 	client/seen_state.h client/seen_state.c \
 	client/wtext.h client/wtext.c \
 	client/line_editor.h client/line_editor.c \
@@ -33,6 +35,7 @@ CLIENT_UNIT_TESTS = \
 	tests/client/test-chat-model \
 	tests/client/test-line-editor \
 	tests/client/test-known-servers \
+	tests/client/test-contacts \
 	tests/client/test-api \
 	tests/client/test-text
 check_PROGRAMS += $(CLIENT_UNIT_TESTS)
@@ -47,6 +50,9 @@ tests_client_test_line_editor_LDADD = $(CLIENT_LIBS) $(CMOCKA_LIBS)
 tests_client_test_known_servers_SOURCES = tests/client/test-known-servers.c
 tests_client_test_known_servers_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_client_test_known_servers_LDADD = $(CLIENT_LIBS) $(CMOCKA_LIBS)
+tests_client_test_contacts_SOURCES = tests/client/test-contacts.c
+tests_client_test_contacts_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_client_test_contacts_LDADD = $(CLIENT_LIBS) $(CMOCKA_LIBS)
 tests_client_test_api_SOURCES = tests/client/test-api.c
 tests_client_test_api_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_client_test_api_LDADD = client/librsachatclient.a $(TESTNET_LIBS) $(CMOCKA_LIBS)
@@ -58,6 +64,8 @@ tests_client_test_text_LDADD = $(CLIENT_LIBS) $(CMOCKA_LIBS)
 check_PROGRAMS += tests/client/jsonl_fields
 tests_client_jsonl_fields_SOURCES = tests/client/jsonl_fields.c
 tests_client_jsonl_fields_LDADD = $(JSONC_LIBS)
-TESTS += tests/client/cli_e2e.sh tests/client/tui_tmux.sh tests/client/tui-first-minutes.sh
-dist_noinst_SCRIPTS += tests/client/cli_e2e.sh tests/client/tui_tmux.sh tests/client/tui-first-minutes.sh
+TESTS += tests/client/cli_e2e.sh tests/client/tui_tmux.sh tests/client/tui-first-minutes.sh \
+	tests/client/contact_keys.sh tests/client/tui-contact-keys.sh
+dist_noinst_SCRIPTS += tests/client/cli_e2e.sh tests/client/tui_tmux.sh tests/client/tui-first-minutes.sh \
+	tests/client/contact_keys.sh tests/client/tui-contact-keys.sh
 EXTRA_DIST += tests/client/hostile.sh tests/client/tmuxlib

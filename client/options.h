@@ -16,6 +16,7 @@ struct client_options {
 	const char *msg_id;      /* send: the message's base id (NULL: a fresh one) */
 	char key_path[PATHS_MAX];
 	char known_servers[PATHS_MAX];
+	char contacts_path[PATHS_MAX]; /* pinned contact keys (contacts.h) */
 	char seen_path[PATHS_MAX];
 	char server_name[600];   /* "host:port" */
 	int accept_new_server_key;
@@ -34,6 +35,7 @@ enum client_exit {
 	CLIENT_EXIT_SERVER = 3,       /* the server answered state=error */
 	CLIENT_EXIT_NETWORK = 4,      /* connect, timeout, EOF */
 	CLIENT_EXIT_KEY_CHANGED = 5,  /* the server key differs from the pinned one */
+	CLIENT_EXIT_CONTACT_KEY_CHANGED = 6, /* a contact's key differs from the pinned one */
 };
 
 #endif

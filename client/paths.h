@@ -2,6 +2,8 @@
  * ($RSA_CHAT_HOME or ~/.rsa-chat). Everything else lives in one data folder,
  * $XDG_DATA_HOME/rsa-chat or else ~/.local/share/rsa-chat:
  *   known_servers   pinned server keys (see known_servers.h)
+ *   contacts        pinned contact keys, verified marks (see contacts.h),
+ *                   and contacts.lock, which orders its writers
  *   seen            what was last read per conversation (see seen_state.h) */
 #ifndef RC_CLIENT_PATHS_H
 #define RC_CLIENT_PATHS_H

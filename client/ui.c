@@ -227,6 +227,7 @@ int ui_run(const struct client_options *o)
 	cfg.connect.timeout_ms = OPTIONS_REQUEST_TIMEOUT_MS;
 	cfg.key = &u.key;
 	cfg.auto_login = o->login;
+	cfg.contacts_path = o->contacts_path;
 	cfg.poll_ms = o->poll_interval_ms;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = ui_on_interrupt;
@@ -258,6 +259,7 @@ int ui_run(const struct client_options *o)
 		return status; /* the thread still holds the key; the process ends now */
 out:
 	line_editor_free(&u.ed);
+	free(u.trust_of);
 	chat_model_free(&u.model);
 	rsa_private_clear(&u.key);
 	return status;
