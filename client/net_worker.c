@@ -403,6 +403,11 @@ struct net_session {
 	int news;            /* without it: the last poll brought messages not seen before */
 	int parked;          /* with it: a wait_messages is out, not yet answered */
 	uint64_t parked_after;     /* its after_id */
+	/* A failure is on the status bar: the next step whose requests all
+	 * succeed clears it (requests failed and succeeded so far count steps). */
+	int complaint;
+	unsigned failures;
+	unsigned successes;
 	int64_t parked_deadline;   /* when its answer is overdue (monotonic ms; 0: never) */
 	char err[512];
 };
@@ -432,7 +437,21 @@ static int net_worker_after_failure(struct net_worker *w, struct net_session *ns
 	if (net_worker_is_network_error(r) || ns->s.fd < 0)
 		return net_worker_is_network_error(r) ? r : RC_ERR_EOF;
 	net_worker_post_state(w, NET_STATE_ONLINE, "%s: %s", what, ns->err[0] ? ns->err : rc_strerror(r));
+	ns->complaint = 1;
+	ns->failures++;
 	return RC_OK;
+}
+
+/* After a step of the session (a job or a poll): when a failure was
+ * reported before and this step's requests all succeeded (at least one),
+ * its cause is gone (the database is back...) and so goes the report. */
+static void net_worker_note_recovery(struct net_worker *w, struct net_session *ns, unsigned failures_before,
+                                     unsigned successes_before)
+{
+	if (ns->complaint && ns->failures == failures_before && ns->successes > successes_before) {
+		ns->complaint = 0;
+		net_worker_post_state(w, NET_STATE_ONLINE, NULL);
+	}
 }
 
 static int net_worker_fetch_users(struct net_worker *w, struct net_session *ns)
@@ -442,6 +461,7 @@ static int net_worker_fetch_users(struct net_worker *w, struct net_session *ns)
 
 	if (r != RC_OK)
 		return net_worker_after_failure(w, ns, r, "users");
+	ns->successes++;
 	api_users_free(&ns->users);
 	ns->users = users;
 	net_worker_post_users(w, &ns->users);
@@ -511,6 +531,7 @@ static int net_worker_fetch_history(struct net_worker *w, struct net_session *ns
 
 	if (r != RC_OK)
 		return net_worker_contact_failure(w, ns, r, contact);
+	ns->successes++;
 	r = net_worker_post_history(w, ns, cache, contact, &msgs, NULL, 0);
 	api_messages_free(&msgs);
 	return r;
@@ -543,6 +564,7 @@ static int net_worker_fetch_page(struct net_worker *w, struct net_session *ns, s
 	}
 	if ((r = api_get_messages_page(&ns->s, &ns->sync, contact, &page, &msgs, ns->err, sizeof(ns->err))) != RC_OK)
 		return net_worker_contact_failure(w, ns, r, contact);
+	ns->successes++;
 	if (msgs.count > 0)
 		l->oldest_id = msgs.v[0].id;
 	l->complete = msgs.count < NET_PAGE_MESSAGES;
@@ -622,14 +644,26 @@ static int net_worker_do_register(struct net_worker *w, struct net_session *ns, 
 	int already = 0;
 	int r = api_register(&ns->s, login, &known, &already, ns->err, sizeof(ns->err));
 
-	if (r == RC_ERR_SERVER) {
-		net_worker_post_text(w, NET_EV_REGISTER_FAILED, ns->err);
+	struct net_event *ev;
+
+	/* Any refusal ends the UI's "registering"; a network error keeps the
+	 * job for the next session. */
+	if (r != RC_OK && !net_worker_is_network_error(r) && ns->s.fd >= 0) {
+		net_worker_post_text(w, NET_EV_REGISTER_FAILED, ns->err[0] ? ns->err : rc_strerror(r));
 		return RC_OK;
 	}
 	if (r != RC_OK)
-		return net_worker_after_failure(w, ns, r, "register");
+		return net_worker_is_network_error(r) ? r : RC_ERR_EOF;
 	ns->registered = 1;
-	net_worker_post_text(w, NET_EV_IDENTITY, known);
+	ns->successes++;
+	if ((ev = net_worker_event_new(NET_EV_IDENTITY, known)) != NULL) {
+		ev->already = already;
+		if ((ev->text2 = strdup(login)) == NULL) {
+			net_worker_event_free(ev);
+			ev = NULL;
+		}
+	}
+	net_worker_post(w, ev);
 	free(known);
 	net_worker_request_poll(w);
 	return net_worker_fetch_users(w, ns);
@@ -657,6 +691,7 @@ static int net_worker_do_send(struct net_worker *w, struct net_session *ns, stru
 	api_user_free(&asked);
 	if (net_worker_is_network_error(r) || ns->s.fd < 0)
 		return net_worker_is_network_error(r) ? r : RC_ERR_EOF;
+	ns->successes += r == RC_OK;
 	ev = net_worker_event_new(NET_EV_SEND_DONE, r == RC_OK ? NULL : ns->err);
 	if (ev != NULL)
 		ev->id = job->id;
@@ -677,6 +712,7 @@ static int net_worker_detect_sync(struct net_worker *w, struct net_session *ns)
 		ns->sync = API_SYNC_NO;
 		return net_worker_after_failure(w, ns, r, "last_message_id");
 	}
+	ns->successes++;
 	pthread_mutex_lock(&w->lock);
 	if (ns->sync == API_SYNC_YES && w->wait_after == 0)
 		w->wait_after = last;
@@ -717,6 +753,7 @@ static int net_worker_finish_wait(struct net_worker *w, struct net_session *ns, 
 			ns->sync = API_SYNC_NO;
 		return net_worker_after_failure(w, ns, r, "wait");
 	}
+	ns->successes++;
 	for (size_t i = 0; i < msgs.count && r == RC_OK; i++) {
 		const char *peer = msgs.v[i].peer;
 		int first = 1;
@@ -813,6 +850,7 @@ static int net_worker_run_session(struct net_worker *w, struct net_session *ns, 
 	struct api_users users;
 	int64_t next_poll;
 	int interval = w->cfg.poll_ms;
+	unsigned failures_before = 0, successes_before = 0;
 	int r;
 
 	r = api_get_users(&ns->s, &users, ns->err, sizeof(ns->err));
@@ -837,6 +875,10 @@ static int net_worker_run_session(struct net_worker *w, struct net_session *ns, 
 		struct net_job *job;
 		int poll_due;
 
+		/* Every step that failed on the network has returned: this one ended well. */
+		net_worker_note_recovery(w, ns, failures_before, successes_before);
+		failures_before = ns->failures;
+		successes_before = ns->successes;
 		pthread_mutex_lock(&w->lock);
 		if (w->quit) {
 			pthread_mutex_unlock(&w->lock);

@@ -381,11 +381,17 @@ static void ui_draw_status(struct ui *u, int y, int cols)
 	char line[1600], queued[40] = "";
 	size_t pending = chat_model_outbox_pending(&u->model);
 	char *me = u->model.me ? ui_login_shown(u->model.me, 0) : NULL;
+	/* Unknown until the server said: "not registered" only when it did
+	 * (a wrong port is no reason to think the key unregistered). */
+	const char *who = u->model.me ? (me ? me : "?")
+	                  : u->mode == UI_MODE_LOGIN          ? "not registered"
+	                  : u->net_state == NET_STATE_ONLINE  ? "identifying"
+	                                                      : "not connected";
 
 	if (pending > 0)
 		snprintf(queued, sizeof(queued), ", %zu queued", pending);
-	snprintf(line, sizeof(line), " %s | %s (%.23s) | %s%s%s", u->o->server_name,
-	         u->model.me ? (me ? me : "?") : "not registered", u->own_fp, ui_state_name(u->net_state), queued,
+	snprintf(line, sizeof(line), " %s | %s (%.23s) | %s%s%s", u->o->server_name, who, u->own_fp,
+	         ui_state_name(u->net_state), queued,
 	         u->bell ? "" : ", bell off");
 	free(me);
 	attron(ui_pair_attr(u, UI_PAIR_STATUS, A_REVERSE));

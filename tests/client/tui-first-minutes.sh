@@ -10,14 +10,7 @@
 . "$top_srcdir/tests/lib/harness.sh"
 . "$top_srcdir/tests/client/tmuxlib"
 
-rc_pg_start
-rc_server_start
-tui_home
-alice() {
-	"$CHAT" --port "$RC_PORT" --key "$RC_TMP/alice.key" "$@"
-}
-alice register alice >/dev/null 2>&1 || rc_fail "register alice"
-"$CHAT" --port "$RC_PORT" --key "$RC_TMP/bob.key" register bob >/dev/null 2>&1 || rc_fail "register bob"
+tui_alice_bob
 for word in "apple pie" banana "green apple"; do
 	alice send bob "$word" >/dev/null 2>&1 || rc_fail "send $word"
 done

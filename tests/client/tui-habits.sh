@@ -1,0 +1,91 @@
+#!/bin/sh
+# The TUI's remaining first-ten-minutes items and irssi/weechat habits
+# (issue 15), in tmux against a real server and PostgreSQL: /register with
+# a registered key says under which login; a "database unavailable" goes
+# from the screen once PostgreSQL is back, without a key pressed; a port
+# that is not an rsa-chat server says so and never "not registered".
+. "$top_srcdir/tests/lib/harness.sh"
+. "$top_srcdir/tests/client/tmuxlib"
+
+tui_alice_bob
+alice send bob "hello bob" >/dev/null 2>&1 || rc_fail "send hello"
+
+# tui_script NAME PORT [ARGS]: $RC_TMP/NAME.sh runs bob's TUI on PORT.
+tui_script() {
+	name=$1
+	port=$2
+	shift 2
+	cat >"$RC_TMP/$name.sh" <<EOS
+#!/bin/sh
+TERM=screen LC_ALL=C.UTF-8 HOME='$HOME' XDG_DATA_HOME='$XDG_DATA_HOME'
+export TERM LC_ALL HOME XDG_DATA_HOME
+'$CHAT' --port '$port' --key '$RC_TMP/bob.key' --poll-interval 0.5 $* 2>'$RC_TMP/$name.err'
+echo \$? >'$RC_TMP/$name.status'
+EOS
+}
+gone() {
+	! screen | grep -qF -- "$1"
+}
+flat_has() {
+	screen | tr '\n' ' ' | sed 's/  */ /g' | grep -qF -- "$1"
+}
+# slow_poll_until SECONDS WHAT COMMAND...: poll_until with a longer bound,
+# for what waits on the client's own timers (request timeout, backoff).
+slow_poll_until() {
+	limit=$(($1 * 10))
+	what=$2
+	shift 2
+	n=0
+	until "$@"; do
+		n=$((n + 1))
+		[ $n -lt $limit ] || rc_fail "$what (within $((limit / 10)) s); the screen shows:
+$(screen)"
+		sleep 0.1
+	done
+}
+
+tui_script tui "$RC_PORT"
+SESSION=tui
+$TMUX_CMD new-session -d -s tui -x 80 -y 24 "sh '$RC_TMP/tui.sh'" || rc_fail "tmux new-session"
+wait_for ">alice"
+wait_for "hello bob"
+
+# Item 3: /register with a key already registered says as whom, at once.
+$TMUX_CMD send-keys -t tui "/register bob2" Enter
+wait_for "register: already registered (as bob)"
+echo "ok - /register with a registered key says so"
+
+# Item 2: an error goes when its cause does. PostgreSQL stops: a refresh
+# reports the database; it starts again: the report goes by itself.
+rc_pg_stop
+$TMUX_CMD send-keys -t tui "/refresh" Enter
+wait_for "database unavailable"
+rc_pg_start_again
+# The parked wait (25 s) or the idle poll (at most 30 s) brings the first
+# answer after the outage.
+slow_poll_until 90 "database unavailable stays after PostgreSQL is back" gone "database unavailable"
+echo "ok - database unavailable goes once PostgreSQL is back"
+$TMUX_CMD send-keys -t tui "/quit" Enter
+poll_until "the TUI did not quit" test -s "$RC_TMP/tui.status"
+rc_expect "exit status after /quit" 0 "$(cat "$RC_TMP/tui.status")"
+
+# Item 10: PostgreSQL's port is no rsa-chat server: after the handshake's
+# timeout (15 s) the screen says so, and never "not registered".
+tui_script wrong "$PGPORT"
+SESSION=wrong
+$TMUX_CMD new-session -d -s wrong -x 80 -y 24 "sh '$RC_TMP/wrong.sh'" || rc_fail "tmux new-session"
+wait_for "not connected"
+slow_poll_until 60 "a silent port is not called the wrong port" \
+	flat_has "an rsa-chat server sends its key at once: is this the right host and port?"
+screen | grep -qF "not registered" && rc_fail "a wrong port shows 'not registered': $(screen)"
+echo "ok - a wrong port says it may not be an rsa-chat server"
+# It stays while the client tries again.
+wait_for "connecting"
+flat_has "is this the right host and port?" || rc_fail "the reason went while reconnecting: $(screen)"
+echo "ok - the reason stays while reconnecting"
+$TMUX_CMD send-keys -t wrong "/quit" Enter
+poll_until "the TUI on a wrong port did not quit" test -s "$RC_TMP/wrong.status"
+for f in "$RC_TMP/tui.err" "$RC_TMP/wrong.err"; do
+	grep -q "Sanitizer" "$f" && rc_fail "sanitizer report: $(cat "$f")"
+done
+exit 0
