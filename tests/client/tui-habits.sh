@@ -8,6 +8,13 @@
 . "$top_srcdir/tests/client/tmuxlib"
 
 tui_alice_bob
+rc_genkey 1024 "$RC_TMP/alex.key"
+rc_genkey 1024 "$RC_TMP/carol.key"
+alex() {
+	"$CHAT" --port "$RC_PORT" --key "$RC_TMP/alex.key" "$@"
+}
+alex register alex >/dev/null 2>&1 || rc_fail "register alex"
+"$CHAT" --port "$RC_PORT" --key "$RC_TMP/carol.key" register carol >/dev/null 2>&1 || rc_fail "register carol"
 alice send bob "hello bob" >/dev/null 2>&1 || rc_fail "send hello"
 
 # tui_script NAME PORT [ARGS]: $RC_TMP/NAME.sh runs bob's TUI on PORT.
@@ -49,6 +56,59 @@ SESSION=tui
 $TMUX_CMD new-session -d -s tui -x 80 -y 24 "sh '$RC_TMP/tui.sh'" || rc_fail "tmux new-session"
 wait_for ">alice"
 wait_for "hello bob"
+
+# title_is NAME: the open conversation is NAME's (its title, row 1).
+title_is() {
+	screen | head -n 1 | grep -q "│ $1\( \|\$\)"
+}
+# row_selected N: the N-th contact in the list is the open one.
+row_selected() {
+	screen | sed -n "$(($1 + 1))p" | grep -q "^>"
+}
+
+# Tab completes a command at the start of the line, then contact logins:
+# several matches cycle (irssi style).
+$TMUX_CMD send-keys -t tui "/op" Tab
+wait_for "> /open"
+$TMUX_CMD send-keys -t tui "al" Tab
+wait_for "Tab: 2 matches, Tab again for the next"
+first=$(screen | sed -n 's/^> \/open \(al[a-z]*\) *$/\1/p')
+case $first in alex | alice) ;; *) rc_fail "Tab did not complete al: $(screen)" ;; esac
+$TMUX_CMD send-keys -t tui Tab
+poll_until "a second Tab did not cycle" gone "> /open $first"
+second=$(screen | sed -n 's/^> \/open \(al[a-z]*\) *$/\1/p')
+[ "$second" = alex ] || [ "$second" = alice ] || rc_fail "the second Tab put '$second'"
+[ "$second" != "$first" ] || rc_fail "the second Tab put the same"
+$TMUX_CMD send-keys -t tui Tab
+wait_for "> /open $first"
+$TMUX_CMD send-keys -t tui Enter
+poll_until "/open after Tab did not open $first" title_is "$first"
+echo "ok - Tab completes commands and contacts, cycling"
+$TMUX_CMD send-keys -t tui "hi ca" Tab
+wait_for "> hi carol"
+$TMUX_CMD send-keys -t tui C-u
+
+# Alt+1..9 open the n-th contact; Alt+Left/Right the previous/next one.
+for n in 3 1 2; do
+	$TMUX_CMD send-keys -t tui "M-$n"
+	poll_until "Alt+$n did not open contact $n" row_selected "$n"
+done
+$TMUX_CMD send-keys -t tui M-Right
+poll_until "Alt+Right did not open the next contact" row_selected 3
+$TMUX_CMD send-keys -t tui M-Left
+poll_until "Alt+Left did not open the previous contact" row_selected 2
+echo "ok - Alt+digits and Alt+Left/Right switch contacts"
+# Alt+a: the next contact with unread messages.
+$TMUX_CMD send-keys -t tui M-3
+poll_until "Alt+3 did not open carol" title_is carol
+alex send bob "news from alex" >/dev/null 2>&1 || rc_fail "send news"
+wait_for "alex (1)"
+$TMUX_CMD send-keys -t tui M-a
+poll_until "Alt+a did not open alex" title_is alex
+wait_for "news from alex"
+$TMUX_CMD send-keys -t tui M-a
+wait_for "no unread messages"
+echo "ok - Alt+a opens the next contact with unread messages"
 
 # Item 3: /register with a key already registered says as whom, at once.
 $TMUX_CMD send-keys -t tui "/register bob2" Enter
