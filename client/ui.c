@@ -204,6 +204,7 @@ int ui_run(const struct client_options *o)
 	u.o = o;
 	u.selected = -1;
 	u.search_hit = -1;
+	u.marker_of = -1;
 	u.bell = o->bell;
 	u.net_state = NET_STATE_CONNECTING;
 	rsa_private_init(&u.key);
@@ -258,6 +259,7 @@ int ui_run(const struct client_options *o)
 		return status; /* the thread still holds the key; the process ends now */
 out:
 	line_editor_free(&u.ed);
+	free(u.marker_after);
 	chat_model_free(&u.model);
 	rsa_private_clear(&u.key);
 	return status;

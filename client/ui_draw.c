@@ -141,10 +141,16 @@ static void ui_draw_contacts(struct ui *u, int rows, int width)
 		mvaddnstr(1, 0, u->mode == UI_MODE_CHAT ? " (nobody yet)" : " ", width);
 }
 
-/* One row of the conversation: a message's header or a piece of its text. */
+enum conv_row_kind {
+	CONV_ROW_TEXT,    /* a piece of the message's text */
+	CONV_ROW_HEADER,  /* its time, sender and state */
+	CONV_ROW_MARKER,  /* the "new messages" line above it */
+};
+
+/* One row of the conversation. */
 struct conv_row {
 	size_t msg;
-	int header;
+	enum conv_row_kind kind;
 	size_t start;
 	size_t len;
 };
@@ -168,7 +174,7 @@ static void ui_layout_free(struct conv_layout *l)
 	memset(l, 0, sizeof(*l));
 }
 
-static int ui_layout_push(struct conv_layout *l, size_t msg, int header, size_t start, size_t len)
+static int ui_layout_push(struct conv_layout *l, size_t msg, enum conv_row_kind kind, size_t start, size_t len)
 {
 	struct conv_row *v = array_grow(l->rows, &l->cap, l->count, sizeof(*v), 64);
 
@@ -176,14 +182,16 @@ static int ui_layout_push(struct conv_layout *l, size_t msg, int header, size_t 
 		return -1;
 	l->rows = v;
 	l->rows[l->count].msg = msg;
-	l->rows[l->count].header = header;
+	l->rows[l->count].kind = kind;
 	l->rows[l->count].start = start;
 	l->rows[l->count].len = len;
 	l->count++;
 	return 0;
 }
 
-static int ui_layout_build(const struct chat_contact *c, int width, struct conv_layout *l)
+/* The rows of c's messages wrapped to width; the marker line above message
+ * marker (-1: none). */
+static int ui_layout_build(const struct chat_contact *c, int width, long marker, struct conv_layout *l)
 {
 	struct wtext_segs segs = { NULL, 0, 0 };
 	int r = 0;
@@ -200,12 +208,13 @@ static int ui_layout_build(const struct chat_contact *c, int width, struct conv_
 			break;
 		}
 		l->nmsgs = i + 1;
-		if (ui_layout_push(l, i, 1, 0, 0) != 0 || wtext_wrap(l->texts[i], l->text_lens[i], width - UI_TEXT_INDENT, &segs) != 0) {
+		if (((long)i == marker && ui_layout_push(l, i, CONV_ROW_MARKER, 0, 0) != 0) ||
+		    ui_layout_push(l, i, CONV_ROW_HEADER, 0, 0) != 0 || wtext_wrap(l->texts[i], l->text_lens[i], width - UI_TEXT_INDENT, &segs) != 0) {
 			r = -1;
 			break;
 		}
 		for (size_t k = 0; k < segs.count && r == 0; k++)
-			r = ui_layout_push(l, i, 0, segs.v[k].start, segs.v[k].len);
+			r = ui_layout_push(l, i, CONV_ROW_TEXT, segs.v[k].start, segs.v[k].len);
 	}
 	free(segs.v);
 	return r;
@@ -236,6 +245,19 @@ static void ui_draw_header(struct ui *u, const struct chat_msg *m, int y, int x,
 	attroff(a);
 }
 
+/* The "new messages" line, across the pane. */
+static void ui_draw_marker(struct ui *u, int y, int x, int width)
+{
+	static const char label[] = " new messages ";
+	attr_t a = ui_pair_attr(u, UI_PAIR_UNREAD, A_BOLD) | A_BOLD;
+
+	attron(a);
+	mvhline(y, x, ACS_HLINE, width);
+	if (width > (int)sizeof(label) + 2)
+		mvaddstr(y, x + 2, label);
+	attroff(a);
+}
+
 static void ui_draw_conversation(struct ui *u, int x, int rows, int width)
 {
 	const struct chat_contact *c;
@@ -262,7 +284,8 @@ static void ui_draw_conversation(struct ui *u, int x, int rows, int width)
 		snprintf(s, sizeof(s), " search: %s (n/N, Esc) ", u->search);
 		ui_put_utf8(0, x + width / 2, s, width - width / 2);
 	}
-	if (ui_layout_build(c, width, &l) != 0) {
+	if (ui_layout_build(c, width, u->marker_of == u->selected ? chat_model_first_unread(c, u->marker_after) : -1, &l) !=
+	    0) {
 		ui_layout_free(&l);
 		mvaddnstr(1, x, "(out of memory)", width);
 		return;
@@ -303,8 +326,12 @@ static void ui_draw_conversation(struct ui *u, int x, int rows, int width)
 		const struct chat_msg *m = &c->msgs[row->msg];
 		int y = 1 + (int)(i - top);
 		int hit = u->search[0] != '\0' && (long)row->msg == u->search_hit;
-		if (row->header) {
+		if (row->kind == CONV_ROW_HEADER) {
 			ui_draw_header(u, m, y, x, width, hit);
+			continue;
+		}
+		if (row->kind == CONV_ROW_MARKER) {
+			ui_draw_marker(u, y, x, width);
 			continue;
 		}
 		attr_t a = m->text == NULL ? ui_pair_attr(u, UI_PAIR_ERROR, A_DIM) : 0;

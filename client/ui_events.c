@@ -74,6 +74,9 @@ static void ui_apply_history(struct ui *u, const struct net_event *ev)
 			free(from);
 		}
 	}
+	/* Opened before its history came: the line goes where the unread begin. */
+	if (on_screen && !was_loaded)
+		ui_place_marker(u);
 	if (on_screen)
 		ui_mark_read(u);
 }

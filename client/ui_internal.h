@@ -61,6 +61,11 @@ struct ui {
 	size_t conv_total;        /* rows of the open conversation at the last draw */
 	long conv_total_of;       /* ... and whose they were (a contact index) */
 	int conv_grew_above;      /* an older page arrived: the rows below the view stay as they are */
+	/* The "new messages" line: in contact marker_of's conversation (-1:
+	 * none), above its first message newer than marker_after (NULL: the
+	 * first of all), frozen when the conversation was opened. */
+	long marker_of;
+	char *marker_after;
 };
 
 /* Color pairs (used only when the terminal has colors and NO_COLOR is unset). */
@@ -91,6 +96,9 @@ int ui_mark_lookalikes(struct ui *u);
 struct chat_contact *ui_open_contact(struct ui *u);
 /* The open conversation shows its newest message: records it as read. */
 void ui_mark_read(struct ui *u);
+/* Where the open conversation's unread messages start, before they are
+ * read: there the "new messages" line stays while it is open. */
+void ui_place_marker(struct ui *u);
 /* Opens contact idx (taken modulo the number of contacts). */
 void ui_select_contact(struct ui *u, long idx);
 /* Starts a search for term from the newest message. */

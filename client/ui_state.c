@@ -88,6 +88,21 @@ void ui_mark_read(struct ui *u)
 		ui_info(u, "cannot record what was read in %s", u->o->seen_path);
 }
 
+void ui_place_marker(struct ui *u)
+{
+	struct chat_contact *c = ui_open_contact(u);
+	char *after = NULL;
+
+	if (c == NULL || c->unread == 0 || (c->last_seen != NULL && (after = strdup(c->last_seen)) == NULL)) {
+		u->marker_of = -1;
+		after = NULL;
+	} else {
+		u->marker_of = u->selected;
+	}
+	free(u->marker_after);
+	u->marker_after = after;
+}
+
 void ui_select_contact(struct ui *u, long idx)
 {
 	if (u->model.count == 0)
@@ -99,6 +114,7 @@ void ui_select_contact(struct ui *u, long idx)
 	u->search_hit = -1;
 	if (net_worker_set_open(u->net, u->model.contacts[idx].login) != RC_OK)
 		ui_info(u, "out of memory");
+	ui_place_marker(u);
 	ui_mark_read(u);
 	u->dirty = 1;
 }

@@ -110,6 +110,30 @@ $TMUX_CMD send-keys -t tui M-a
 wait_for "no unread messages"
 echo "ok - Alt+a opens the next contact with unread messages"
 
+# Item: a "new messages" line where the unread begin, at 40x10; gone once
+# the conversation was left and opened again.
+alice send bob "after the line" >/dev/null 2>&1 || rc_fail "send after the line"
+wait_for "alice (1)"
+$TMUX_CMD resize-window -t tui -x 40 -y 10 || rc_fail "tmux resize-window"
+$TMUX_CMD send-keys -t tui M-1
+wait_for "after the line"
+# line_of TEXT: the first row showing TEXT.
+line_of() {
+	screen | grep -nF -- "$1" | head -n 1 | cut -d: -f1
+}
+wait_for "── new messages ──"
+[ "$(line_of "hello bob")" -lt "$(line_of "new messages")" ] &&
+	[ "$(line_of "new messages")" -lt "$(line_of "after the line")" ] ||
+	rc_fail "the new messages line is not between the read and the unread: $(screen)"
+echo "ok - the new messages line is where the unread begin (40x10)"
+$TMUX_CMD send-keys -t tui M-2
+poll_until "Alt+2 did not open alex" title_is alex
+$TMUX_CMD send-keys -t tui M-1
+wait_for "after the line"
+gone "new messages" || rc_fail "the new messages line stays after leaving: $(screen)"
+echo "ok - the new messages line goes once the conversation was left"
+$TMUX_CMD resize-window -t tui -x 80 -y 24 || rc_fail "tmux resize-window"
+
 # Item 3: /register with a key already registered says as whom, at once.
 $TMUX_CMD send-keys -t tui "/register bob2" Enter
 wait_for "register: already registered (as bob)"
@@ -128,6 +152,21 @@ echo "ok - database unavailable goes once PostgreSQL is back"
 $TMUX_CMD send-keys -t tui "/quit" Enter
 poll_until "the TUI did not quit" test -s "$RC_TMP/tui.status"
 rc_expect "exit status after /quit" 0 "$(cat "$RC_TMP/tui.status")"
+
+# The conversation open at start (alice, the first) gets its line too, when
+# its history arrives after it was opened.
+alice send bob "while away" >/dev/null 2>&1 || rc_fail "send while away"
+rm -f "$RC_TMP/tui.status"
+SESSION=again
+$TMUX_CMD new-session -d -s again -x 80 -y 24 "sh '$RC_TMP/tui.sh'" || rc_fail "tmux new-session"
+wait_for "while away"
+wait_for "── new messages ──"
+[ "$(line_of "after the line")" -lt "$(line_of "new messages")" ] &&
+	[ "$(line_of "new messages")" -lt "$(line_of "while away")" ] ||
+	rc_fail "the new messages line at start is not above the unread: $(screen)"
+echo "ok - the new messages line in the conversation open at start"
+$TMUX_CMD send-keys -t again "/quit" Enter
+poll_until "the TUI did not quit" test -s "$RC_TMP/tui.status"
 
 # Item 10: PostgreSQL's port is no rsa-chat server: after the handshake's
 # timeout (15 s) the screen says so, and never "not registered".
