@@ -143,16 +143,21 @@ static int ui_start_curses(struct ui *u)
 	timeout(0);
 	set_escdelay(UI_ESC_DELAY_MS);
 	mousemask(BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
-	u->color = has_colors() && getenv("NO_COLOR") == NULL;
+	static const short name_colors[UI_NAME_COLORS] = { COLOR_CYAN, COLOR_MAGENTA, COLOR_BLUE, COLOR_YELLOW };
+	const char *no_color = getenv("NO_COLOR");
+
+	/* no-color.org: set and not empty. */
+	u->color = has_colors() && (no_color == NULL || no_color[0] == '\0');
 	if (u->color) {
 		start_color();
 		use_default_colors();
-		init_pair(UI_PAIR_THEIRS, COLOR_CYAN, -1);
 		init_pair(UI_PAIR_MINE, COLOR_GREEN, -1);
 		init_pair(UI_PAIR_ERROR, COLOR_RED, -1);
 		init_pair(UI_PAIR_STATUS, COLOR_BLACK, COLOR_CYAN);
 		init_pair(UI_PAIR_UNREAD, COLOR_YELLOW, -1);
 		init_pair(UI_PAIR_REFUSED, COLOR_WHITE, COLOR_RED);
+		for (short i = 0; i < UI_NAME_COLORS; i++)
+			init_pair((short)(UI_PAIR_NAME_FIRST + i), name_colors[i], -1);
 	}
 	/* Bracketed paste: a pasted block arrives between markers, as one message.
 	 * SGR mouse reports (1006): terminals that send them for the wheel

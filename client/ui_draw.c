@@ -99,6 +99,21 @@ static attr_t ui_pair_attr(const struct ui *u, enum ui_pair pair, attr_t mono)
 	return u->color ? (attr_t)COLOR_PAIR(pair) : mono;
 }
 
+/* A login's colour: ours, or one of the palette by a hash of the login
+ * (FNV-1a), the same in every run; none without colours. */
+static attr_t ui_name_attr(const struct ui *u, const char *login)
+{
+	uint32_t h = 2166136261u;
+
+	if (!u->color)
+		return 0;
+	if (u->model.me != NULL && strcmp(login, u->model.me) == 0)
+		return (attr_t)COLOR_PAIR(UI_PAIR_MINE);
+	for (const unsigned char *p = (const unsigned char *)login; *p != '\0'; p++)
+		h = (h ^ *p) * 16777619u;
+	return (attr_t)COLOR_PAIR(UI_PAIR_NAME_FIRST + (int)(h % UI_NAME_COLORS));
+}
+
 static void ui_fill_row(int y, int x, int width)
 {
 	mvhline(y, x, ' ', width);
@@ -127,8 +142,10 @@ static void ui_draw_contacts(struct ui *u, int rows, int width)
 		mvaddstr(y, 0, (long)i == u->selected ? ">" : " ");
 		if (c->unread > 0)
 			snprintf(count, sizeof(count), " (%zu)", c->unread);
+		attron(ui_name_attr(u, c->login));
 		if ((shown = ui_login_shown(c->login, c->lookalike)) != NULL)
 			used = ui_put_utf8(y, 1, shown, width - 1 - (int)strlen(count));
+		attroff(ui_name_attr(u, c->login));
 		free(shown);
 		attroff(a);
 		if (count[0] != '\0') {
@@ -237,7 +254,8 @@ static void ui_draw_header(struct ui *u, const struct chat_msg *m, int y, int x,
 	         m->state == CHAT_MSG_FAILED && m->error ? m->error : "", m->state == CHAT_MSG_FAILED ? "]" : "");
 	free(sender);
 	a = A_BOLD | (m->state == CHAT_MSG_FAILED ? ui_pair_attr(u, UI_PAIR_ERROR, A_UNDERLINE)
-	                                          : m->mine ? ui_pair_attr(u, UI_PAIR_MINE, 0) : ui_pair_attr(u, UI_PAIR_THEIRS, 0));
+	              : m->mine                   ? ui_pair_attr(u, UI_PAIR_MINE, 0)
+	                                          : ui_name_attr(u, m->sender));
 	if (hit)
 		a |= A_REVERSE;
 	attron(a);

@@ -70,13 +70,16 @@ struct ui {
 
 /* Color pairs (used only when the terminal has colors and NO_COLOR is unset). */
 enum ui_pair {
-	UI_PAIR_THEIRS = 1,
-	UI_PAIR_MINE,
+	UI_PAIR_MINE = 1,
 	UI_PAIR_ERROR,
 	UI_PAIR_STATUS,
 	UI_PAIR_UNREAD,
 	UI_PAIR_REFUSED,
+	UI_PAIR_NAME_FIRST,   /* UI_NAME_COLORS pairs: other users' names, by a hash of the login */
 };
+
+/* Colours of other users' names (ours is UI_PAIR_MINE's). */
+#define UI_NAME_COLORS 4
 
 /* Paints the whole screen from u (ui_draw.c). */
 void ui_draw(struct ui *u);

@@ -1,9 +1,13 @@
 #!/bin/sh
 # The TUI's remaining first-ten-minutes items and irssi/weechat habits
-# (issue 15), in tmux against a real server and PostgreSQL: /register with
-# a registered key says under which login; a "database unavailable" goes
-# from the screen once PostgreSQL is back, without a key pressed; a port
-# that is not an rsa-chat server says so and never "not registered".
+# (issue 15), in tmux against a real server and PostgreSQL: Tab completes
+# commands and contacts (cycling); Alt+digits, Alt+Left/Right and Alt+a
+# switch contacts; a "new messages" line where the unread begin (40x10, and
+# at start); names in stable colours, none with NO_COLOR; dates in the
+# times of older messages; /register with a registered key says under
+# which login; a "database unavailable" goes once PostgreSQL is back,
+# without a key pressed; a port that is not an rsa-chat server says so and
+# never "not registered".
 . "$top_srcdir/tests/lib/harness.sh"
 . "$top_srcdir/tests/client/tmuxlib"
 
@@ -26,7 +30,7 @@ tui_script() {
 #!/bin/sh
 TERM=screen LC_ALL=C.UTF-8 HOME='$HOME' XDG_DATA_HOME='$XDG_DATA_HOME'
 export TERM LC_ALL HOME XDG_DATA_HOME
-'$CHAT' --port '$port' --key '$RC_TMP/bob.key' --poll-interval 0.5 $* 2>'$RC_TMP/$name.err'
+${TUI_ENV:-} '$CHAT' --port '$port' --key '$RC_TMP/bob.key' --poll-interval 0.5 $* 2>'$RC_TMP/$name.err'
 echo \$? >'$RC_TMP/$name.status'
 EOS
 }
@@ -133,6 +137,35 @@ wait_for "after the line"
 gone "new messages" || rc_fail "the new messages line stays after leaving: $(screen)"
 echo "ok - the new messages line goes once the conversation was left"
 $TMUX_CMD resize-window -t tui -x 80 -y 24 || rc_fail "tmux resize-window"
+wait_for "Alt+Enter new line, F1 help"
+
+# Names in colours: each login its own, the same in the list and in the
+# conversation (and in the next run, below).
+ESC=$(printf '\033')
+# list_colour NAME / header_colour NAME: the foreground colour (SGR 30-37)
+# NAME has in the contact list / in a message header; empty for none.
+list_colour() {
+	$TMUX_CMD capture-pane -e -p -t "$SESSION" | sed -n "s/^[^│]*$ESC\[3\([0-7]\)m$1\($ESC.*\)*\$/\1/p" | head -n 1
+}
+header_colour() {
+	$TMUX_CMD capture-pane -e -p -t "$SESSION" | sed -n "s/.*$ESC\[3\([0-7]\)m[0-9:]* $1\($ESC.*\)*\$/\1/p" | head -n 1
+}
+has_colour() {
+	[ -n "$("$1" "$2")" ]
+}
+poll_until "alice's header has no colour" has_colour header_colour alice
+for name in alice alex carol; do
+	poll_until "$name in the list has no colour" has_colour list_colour "$name"
+done
+alice_colour=$(header_colour alice)
+[ -n "$alice_colour" ] || rc_fail "alice's header has no colour: $($TMUX_CMD capture-pane -e -p -t tui | cat -v)"
+rc_expect "alice's colour in the list" "$alice_colour" "$(list_colour alice)"
+alex_colour=$(list_colour alex)
+carol_colour=$(list_colour carol)
+[ -n "$alex_colour" ] && [ -n "$carol_colour" ] || rc_fail "names in the list without colour: $($TMUX_CMD capture-pane -e -p -t tui | cat -v)"
+[ "$alex_colour" != "$alice_colour" ] && [ "$carol_colour" != "$alice_colour" ] && [ "$alex_colour" != "$carol_colour" ] ||
+	rc_fail "alice, alex and carol share colours: $alice_colour $alex_colour $carol_colour"
+echo "ok - each name its colour, the same in the list and the conversation"
 
 # Item 3: /register with a key already registered says as whom, at once.
 $TMUX_CMD send-keys -t tui "/register bob2" Enter
@@ -165,8 +198,37 @@ wait_for "── new messages ──"
 	[ "$(line_of "new messages")" -lt "$(line_of "while away")" ] ||
 	rc_fail "the new messages line at start is not above the unread: $(screen)"
 echo "ok - the new messages line in the conversation open at start"
+[ "$(header_colour alice)" = "$alice_colour" ] || rc_fail "alice's colour in the next run: $($TMUX_CMD capture-pane -e -p -t again | cat -v)"
+echo "ok - a name keeps its colour from run to run"
 $TMUX_CMD send-keys -t again "/quit" Enter
 poll_until "the TUI did not quit" test -s "$RC_TMP/tui.status"
+
+# Dates: a message of another day this year shows "Jan 01 10:00", of
+# another year "Nov 28 2025 10:00" (the server's clock: the stamps moved).
+first_id="(SELECT min(id) FROM message WHERE sender = 'alice' AND receiver = 'bob' AND NOT self_copy)"
+rc_psql -q -c "UPDATE message SET created_on = created_on - interval '400 days' WHERE id = $first_id"
+rc_psql -q -c "UPDATE message SET created_on = date_trunc('year', now()) + interval '10 hours'
+	WHERE id = (SELECT min(id) FROM message WHERE sender = 'alice' AND receiver = 'bob' AND NOT self_copy AND id > $first_id)"
+stamps=$(rc_psql -At -c "SELECT to_char(created_on, 'Mon DD YYYY HH24:MI') FROM message
+	WHERE sender = 'alice' AND receiver = 'bob' AND NOT self_copy ORDER BY id LIMIT 2")
+last_year=$(echo "$stamps" | head -n 1)
+this_year=$(echo "$stamps" | sed -n 2p | sed 's/ [0-9]\{4\} / /')
+
+# NO_COLOR set (not empty): no colours at all (https://no-color.org).
+TUI_ENV=NO_COLOR=1 tui_script mono "$RC_PORT"
+SESSION=mono
+$TMUX_CMD new-session -d -s mono -x 80 -y 24 "sh '$RC_TMP/mono.sh'" || rc_fail "tmux new-session"
+wait_for "while away"
+wait_for "carol"
+wait_for "$last_year alice"
+# (On January 1st the second message is from today: "10:00".)
+[ "$(date +%m%d)" = 0101 ] || wait_for "$this_year alice"
+echo "ok - dates in the times of messages not from today"
+$TMUX_CMD capture-pane -e -p -t mono | grep -q "$ESC\[\(3[0-7]\|4[0-7]\)m" &&
+	rc_fail "colours with NO_COLOR=1: $($TMUX_CMD capture-pane -e -p -t mono | cat -v)"
+echo "ok - NO_COLOR: no colours"
+$TMUX_CMD send-keys -t mono "/quit" Enter
+poll_until "the TUI did not quit" test -s "$RC_TMP/mono.status"
 
 # Item 10: PostgreSQL's port is no rsa-chat server: after the handshake's
 # timeout (15 s) the screen says so, and never "not registered".
