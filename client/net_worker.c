@@ -403,12 +403,10 @@ struct net_session {
 	int news;            /* without it: the last poll brought messages not seen before */
 	int parked;          /* with it: a wait_messages is out, not yet answered */
 	uint64_t parked_after;     /* its after_id */
-	/* A failure is on the status bar: the next step whose requests all
-	 * succeed clears it (requests failed and succeeded so far count steps). */
-	int complaint;
-	unsigned failures;
-	unsigned successes;
 	int64_t parked_deadline;   /* when its answer is overdue (monotonic ms; 0: never) */
+	int complaint;       /* a failure is on the status bar, until a step whose requests all succeed */
+	unsigned failures;   /* requests that failed (not on the network) this session */
+	unsigned successes;  /* requests answered well this session */
 	char err[512];
 };
 
@@ -643,7 +641,6 @@ static int net_worker_do_register(struct net_worker *w, struct net_session *ns, 
 	char *known = NULL;
 	int already = 0;
 	int r = api_register(&ns->s, login, &known, &already, ns->err, sizeof(ns->err));
-
 	struct net_event *ev;
 
 	/* Any refusal ends the UI's "registering"; a network error keeps the

@@ -130,6 +130,9 @@ static int ui_load_key(struct ui *u)
 
 static int ui_start_curses(struct ui *u)
 {
+	static const short name_colors[UI_NAME_COLORS] = { COLOR_CYAN, COLOR_MAGENTA, COLOR_BLUE, COLOR_YELLOW };
+	const char *no_color = getenv("NO_COLOR");
+
 	/* newterm, unlike initscr, reports failure instead of exiting. */
 	if (!ui_term_usable() || newterm(NULL, stdout, stdin) == NULL) {
 		fprintf(stderr, "rsa-chat: cannot use the terminal (TERM=%s)\n", getenv("TERM") ? getenv("TERM") : "");
@@ -143,9 +146,6 @@ static int ui_start_curses(struct ui *u)
 	timeout(0);
 	set_escdelay(UI_ESC_DELAY_MS);
 	mousemask(BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
-	static const short name_colors[UI_NAME_COLORS] = { COLOR_CYAN, COLOR_MAGENTA, COLOR_BLUE, COLOR_YELLOW };
-	const char *no_color = getenv("NO_COLOR");
-
 	/* no-color.org: set and not empty. */
 	u->color = has_colors() && (no_color == NULL || no_color[0] == '\0');
 	if (u->color) {

@@ -131,7 +131,7 @@ static void ui_draw_contacts(struct ui *u, int rows, int width)
 		const struct chat_contact *c = &u->model.contacts[i];
 		char count[32] = "", *shown;
 		int y = (int)(i - first) + 1, used = 0;
-		attr_t a = 0;
+		attr_t a = 0, name = ui_name_attr(u, c->login);
 
 		if ((long)i == u->selected)
 			a |= u->focus == UI_FOCUS_CONTACTS ? A_REVERSE : A_BOLD;
@@ -142,10 +142,10 @@ static void ui_draw_contacts(struct ui *u, int rows, int width)
 		mvaddstr(y, 0, (long)i == u->selected ? ">" : " ");
 		if (c->unread > 0)
 			snprintf(count, sizeof(count), " (%zu)", c->unread);
-		attron(ui_name_attr(u, c->login));
+		attron(name);
 		if ((shown = ui_login_shown(c->login, c->lookalike)) != NULL)
 			used = ui_put_utf8(y, 1, shown, width - 1 - (int)strlen(count));
-		attroff(ui_name_attr(u, c->login));
+		attroff(name);
 		free(shown);
 		attroff(a);
 		if (count[0] != '\0') {
@@ -283,6 +283,7 @@ static void ui_draw_conversation(struct ui *u, int x, int rows, int width)
 	size_t top, visible = (size_t)(rows > 1 ? rows - 1 : 1), term_len;
 	char title[900], *shown;
 	wchar_t *term;
+	long marker;
 
 	u->conv_rows = (int)visible;
 	if (u->selected < 0 || (size_t)u->selected >= u->model.count) {
@@ -302,8 +303,8 @@ static void ui_draw_conversation(struct ui *u, int x, int rows, int width)
 		snprintf(s, sizeof(s), " search: %s (n/N, Esc) ", u->search);
 		ui_put_utf8(0, x + width / 2, s, width - width / 2);
 	}
-	if (ui_layout_build(c, width, u->marker_of == u->selected ? chat_model_first_unread(c, u->marker_after) : -1, &l) !=
-	    0) {
+	marker = u->marker_of == u->selected ? chat_model_first_unread(c, u->marker_after) : -1;
+	if (ui_layout_build(c, width, marker, &l) != 0) {
 		ui_layout_free(&l);
 		mvaddnstr(1, x, "(out of memory)", width);
 		return;

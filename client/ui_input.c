@@ -150,13 +150,14 @@ static char **ui_completion_words(struct ui *u, size_t *n)
 			;
 	if ((words = calloc(max + 1, sizeof(*words))) == NULL)
 		return NULL;
-	for (size_t i = 0; i < max; i++) {
-		if (command ? asprintf(&words[*n], "/%s", command_name_at(i)) < 0
-		            : (words[*n] = ui_login_shown(u->model.contacts[i].login, 0)) == NULL) {
-			words[*n] = NULL;
-			continue;
+	for (; *n < max; (*n)++) {
+		if (command ? asprintf(&words[*n], "/%s", command_name_at(*n)) < 0
+		            : (words[*n] = ui_login_shown(u->model.contacts[*n].login, 0)) == NULL) {
+			while (*n > 0)
+				free(words[--*n]);
+			free(words);
+			return NULL;
 		}
-		(*n)++;
 	}
 	return words;
 }
@@ -176,7 +177,7 @@ static void ui_complete(struct ui *u)
 	    line_editor_complete(&u->ed, (const char *const *)words, n, &matches) != RC_OK) {
 		ui_info(u, "out of memory");
 	} else if (matches == 0) {
-		ui_info(u, "Tab: no contact or command starts so");
+		ui_info(u, "Tab: no contact or command starts like that");
 	} else if (matches > 1) {
 		ui_info(u, "Tab: %zu matches, Tab again for the next", matches);
 	}
@@ -422,7 +423,7 @@ static void ui_handle_escape(struct ui *u)
 		ui_select_nth(u, c);
 		goto out;
 	}
-	if (c == L'a') {
+	if (c == L'a' || c == L'A') {
 		ui_select_next_unread(u);
 		goto out;
 	}

@@ -91,16 +91,16 @@ void ui_mark_read(struct ui *u)
 void ui_place_marker(struct ui *u)
 {
 	struct chat_contact *c = ui_open_contact(u);
-	char *after = NULL;
 
-	if (c == NULL || c->unread == 0 || (c->last_seen != NULL && (after = strdup(c->last_seen)) == NULL)) {
-		u->marker_of = -1;
-		after = NULL;
-	} else {
-		u->marker_of = u->selected;
-	}
 	free(u->marker_after);
-	u->marker_after = after;
+	u->marker_after = NULL;
+	u->marker_of = -1;
+	if (c == NULL || c->unread == 0)
+		return;
+	/* Out of memory: no line rather than one in the wrong place. */
+	if (c->last_seen != NULL && (u->marker_after = strdup(c->last_seen)) == NULL)
+		return;
+	u->marker_of = u->selected;
 }
 
 void ui_select_contact(struct ui *u, long idx)
