@@ -81,8 +81,10 @@ struct net_worker {
 	char *open_contact;       /* the conversation on screen, polled every time */
 };
 
-/* What run_session ends with besides a network error. */
+/* What run_session ends with besides a network error: quit, or the
+ * server could not say who we are (ns->err says why). */
 #define NET_QUIT 1
+#define NET_UNIDENTIFIED 2
 
 static int net_worker_is_network_error(int r)
 {
@@ -841,7 +843,8 @@ static void net_worker_take_activity(struct net_worker *w, int *interval, int64_
 		*next_poll = soonest;
 }
 
-/* Runs one connected session until quit (NET_QUIT) or a network error. */
+/* Runs one connected session until quit (NET_QUIT), a server that cannot
+ * say who we are (NET_UNIDENTIFIED) or a network error. */
 static int net_worker_run_session(struct net_worker *w, struct net_session *ns, struct decrypt_cache *cache)
 {
 	struct api_users users;
@@ -862,8 +865,9 @@ static int net_worker_run_session(struct net_worker *w, struct net_session *ns, 
 		r = w->cfg.auto_login != NULL ? net_worker_do_register(w, ns, w->cfg.auto_login) : RC_OK;
 	} else if (!net_worker_is_network_error(r)) {
 		/* Without knowing who we are nothing else works: try again later. */
-		net_worker_post_state(w, NET_STATE_ONLINE, "identify: %s", ns->err[0] ? ns->err : rc_strerror(r));
-		r = RC_ERR_PROTOCOL;
+		if (ns->err[0] == '\0')
+			snprintf(ns->err, sizeof(ns->err), "%s", rc_strerror(r));
+		r = NET_UNIDENTIFIED;
 	}
 	if (r != RC_OK)
 		return r;
@@ -984,9 +988,14 @@ static void *net_worker_main(void *arg)
 		net_worker_set_session_fd(w, -1);
 		session_close(&ns.s);
 		net_session_free(&ns);
-		if (r != NET_QUIT) {
+		if (r == NET_UNIDENTIFIED) {
+			/* Not a lost connection: the server's reason (database unavailable...). */
+			net_worker_post_state(w, NET_STATE_OFFLINE, "identify: %s (retrying in %d s)", ns.err, backoff_ms / 1000);
+		} else if (r != NET_QUIT) {
 			net_worker_post_state(w, NET_STATE_OFFLINE, "connection lost: %s (reconnecting in %d s)", rc_strerror(r),
-			           backoff_ms / 1000);
+			                      backoff_ms / 1000);
+		}
+		if (r != NET_QUIT) {
 			net_worker_wait_until(w, clock_now_ms() + backoff_ms, 0, 0);
 			backoff_ms = clock_backoff_next(backoff_ms, NET_BACKOFF_MAX_MS);
 		}

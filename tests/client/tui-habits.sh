@@ -5,7 +5,8 @@
 # switch contacts; a "new messages" line where the unread begin (40x10, and
 # at start); names in stable colours, none with NO_COLOR; dates in the
 # times of older messages; /register with a registered key says under
-# which login; a "database unavailable" goes once PostgreSQL is back,
+# which login; a "database unavailable" (in a session, or at start when
+# the server cannot say who we are) goes once PostgreSQL is back,
 # without a key pressed; a port that is not an rsa-chat server says so and
 # never "not registered".
 . "$top_srcdir/tests/lib/harness.sh"
@@ -201,6 +202,22 @@ echo "ok - the new messages line in the conversation open at start"
 [ "$(header_colour alice)" = "$alice_colour" ] || rc_fail "alice's colour in the next run: $($TMUX_CMD capture-pane -e -p -t again | cat -v)"
 echo "ok - a name keeps its colour from run to run"
 $TMUX_CMD send-keys -t again "/quit" Enter
+poll_until "the TUI did not quit" test -s "$RC_TMP/tui.status"
+
+# PostgreSQL down when the TUI starts: the server cannot say who we are;
+# the screen says why (not "connection lost"), and it goes once PostgreSQL
+# is back and the next attempt (backoff at most 30 s) gets through.
+rc_pg_stop
+rm -f "$RC_TMP/tui.status"
+SESSION=nodb
+$TMUX_CMD new-session -d -s nodb -x 80 -y 24 "sh '$RC_TMP/tui.sh'" || rc_fail "tmux new-session"
+wait_for "identify: database unavailable (retrying in"
+gone "connection lost" || rc_fail "a database down is called a lost connection: $(screen)"
+rc_pg_start_again
+slow_poll_until 90 "identify: database unavailable stays after PostgreSQL is back" gone "database unavailable"
+wait_for ">alice"
+echo "ok - PostgreSQL down at start: said so, gone once it is back"
+$TMUX_CMD send-keys -t nodb "/quit" Enter
 poll_until "the TUI did not quit" test -s "$RC_TMP/tui.status"
 
 # Dates: a message of another day this year shows "Jan 01 10:00", of
