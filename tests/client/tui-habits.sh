@@ -22,7 +22,8 @@ alex register alex >/dev/null 2>&1 || rc_fail "register alex"
 "$CHAT" --port "$RC_PORT" --key "$RC_TMP/carol.key" register carol >/dev/null 2>&1 || rc_fail "register carol"
 alice send bob "hello bob" >/dev/null 2>&1 || rc_fail "send hello"
 
-# tui_script NAME PORT [ARGS]: $RC_TMP/NAME.sh runs bob's TUI on PORT.
+# tui_script NAME PORT [ARGS]: $RC_TMP/NAME.sh runs bob's TUI (or
+# $TUI_KEY's) on PORT.
 tui_script() {
 	name=$1
 	port=$2
@@ -31,7 +32,7 @@ tui_script() {
 #!/bin/sh
 TERM=screen LC_ALL=C.UTF-8 HOME='$HOME' XDG_DATA_HOME='$XDG_DATA_HOME'
 export TERM LC_ALL HOME XDG_DATA_HOME
-${TUI_ENV:-} '$CHAT' --port '$port' --key '$RC_TMP/bob.key' --poll-interval 0.5 $* 2>'$RC_TMP/$name.err'
+${TUI_ENV:-} '$CHAT' --port '$port' --key '$RC_TMP/${TUI_KEY:-bob}.key' --poll-interval 0.5 $* 2>'$RC_TMP/$name.err'
 echo \$? >'$RC_TMP/$name.status'
 EOS
 }
@@ -172,6 +173,23 @@ echo "ok - each name its colour, the same in the list and the conversation"
 $TMUX_CMD send-keys -t tui "/register bob2" Enter
 wait_for "register: already registered (as bob)"
 echo "ok - /register with a registered key says so"
+
+# A refused registration ends "registering as ..." (here at 40x10): the
+# reason shows, another login registers.
+rc_genkey 1024 "$RC_TMP/dave.key"
+TUI_KEY=dave tui_script dave "$RC_PORT"
+SESSION=dave
+$TMUX_CMD new-session -d -s dave -x 40 -y 10 "sh '$RC_TMP/dave.sh'" || rc_fail "tmux new-session"
+wait_for "not registered"
+$TMUX_CMD send-keys -t dave "alice" Enter
+poll_until "a refused login does not say why" flat_has "register: login exists - pick another login"
+gone "registering as" || rc_fail "still registering after a refusal: $(screen)"
+$TMUX_CMD send-keys -t dave "dave" Enter
+wait_for "registered as dave"
+echo "ok - a refused registration says why and ends; another login registers"
+$TMUX_CMD send-keys -t dave "/quit" Enter
+poll_until "the TUI did not quit" test -s "$RC_TMP/dave.status"
+SESSION=tui
 
 # Item 2: an error goes when its cause does. PostgreSQL stops: a refresh
 # reports the database; it starts again: the report goes by itself.
