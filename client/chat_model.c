@@ -114,6 +114,14 @@ static void chat_model_count_unread(struct chat_contact *c)
 			c->unread++;
 }
 
+long chat_model_first_unread(const struct chat_contact *c, const char *seen)
+{
+	for (size_t i = 0; i < c->count; i++)
+		if (!c->msgs[i].mine && chat_model_is_newer(c->msgs[i].created_at, seen))
+			return (long)i;
+	return -1;
+}
+
 static int chat_model_same_message(const struct chat_msg *msg, const struct chat_incoming *in)
 {
 	return msg->created_at != NULL && strcmp(msg->created_at, in->created_at) == 0 &&

@@ -108,5 +108,8 @@ int chat_model_set_last_seen(struct chat_model *m, const char *login, const char
  * gets the new last_seen when it changed, for the caller to persist. */
 int chat_model_mark_read(struct chat_model *m, const char *login, const char **newest);
 size_t chat_model_total_unread(const struct chat_model *m);
+/* The first message from the contact that would be unread had seen been
+ * its last_seen (NULL: nothing read), or -1. */
+long chat_model_first_unread(const struct chat_contact *c, const char *seen);
 
 #endif

@@ -28,6 +28,11 @@ static const struct {
 	{ "accept-key", COMMAND_ACCEPT_KEY, ARGS_NONE, "/accept-key" },
 };
 
+const char *command_name_at(size_t i)
+{
+	return i < sizeof(command_table) / sizeof(command_table[0]) ? command_table[i].name : NULL;
+}
+
 static const char *command_skip_spaces(const char *s)
 {
 	while (*s == ' ' || *s == '\t')

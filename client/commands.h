@@ -2,6 +2,8 @@
 #ifndef RC_CLIENT_COMMANDS_H
 #define RC_CLIENT_COMMANDS_H
 
+#include <stddef.h>
+
 enum command_kind {
 	COMMAND_NONE,      /* not a command: a message to send */
 	COMMAND_UNKNOWN,   /* starts with '/' but names no command */
@@ -26,6 +28,9 @@ struct command {
 	const char *usage;
 	char arg[1024];    /* the argument, trimmed */
 };
+
+/* The name of the i-th command (for Tab completion), NULL past the last. */
+const char *command_name_at(size_t i);
 
 /* Parses line; "//text" sends "/text" (arg holds it, kind COMMAND_NONE
  * with arg set) so messages may start with a slash. */

@@ -28,6 +28,7 @@ void line_editor_free(struct line_editor *e)
 		line_editor_entry_free(&e->hist[i]);
 	free(e->hist);
 	line_editor_entry_free(&e->draft);
+	line_editor_complete_end(e);
 	line_editor_init(e);
 }
 
@@ -260,5 +261,104 @@ int line_editor_commit(struct line_editor *e)
 	}
 	line_editor_entry_free(&e->draft);
 	line_editor_clear(e);
+	return r;
+}
+
+/* ---- Tab completion ---- */
+
+void line_editor_complete_end(struct line_editor *e)
+{
+	free(e->completion.typed);
+	memset(&e->completion, 0, sizeof(e->completion));
+}
+
+size_t line_editor_completion_start(const struct line_editor *e)
+{
+	size_t at = e->cursor;
+
+	if (e->completion.typed != NULL)
+		return e->completion.start;
+	while (at > 0 && !line_editor_is_space(e->buf[at - 1]))
+		at--;
+	return at;
+}
+
+/* Whether w[0..len) starts with prefix[0..plen), in any case. */
+static int line_editor_starts_with(const wchar_t *w, size_t len, const wchar_t *prefix, size_t plen)
+{
+	if (len < plen)
+		return 0;
+	for (size_t i = 0; i < plen; i++)
+		if (towlower((wint_t)w[i]) != towlower((wint_t)prefix[i]))
+			return 0;
+	return 1;
+}
+
+/* Puts w[0..len) and a space in place of buf[at..at+old), the cursor after them. */
+static int line_editor_replace(struct line_editor *e, size_t at, size_t old, const wchar_t *w, size_t len)
+{
+	int r;
+
+	if ((r = line_editor_reserve(e, e->len - old + len + 1)) != RC_OK)
+		return r;
+	memmove(e->buf + at + len + 1, e->buf + at + old, (e->len - at - old) * sizeof(*e->buf));
+	memcpy(e->buf + at, w, len * sizeof(*w));
+	e->buf[at + len] = L' ';
+	e->len = e->len - old + len + 1;
+	e->cursor = at + len + 1;
+	return RC_OK;
+}
+
+/* The first Tab of a round: remembers the word before the cursor. */
+static int line_editor_complete_begin(struct line_editor *e)
+{
+	struct line_completion *c = &e->completion;
+	size_t start = line_editor_completion_start(e);
+
+	c->typed = malloc((e->cursor - start + 1) * sizeof(*c->typed));
+	if (c->typed == NULL)
+		return RC_ERR_NOMEM;
+	memcpy(c->typed, e->buf + start, (e->cursor - start) * sizeof(*c->typed));
+	c->typed_len = e->cursor - start;
+	c->start = start;
+	c->put_len = c->typed_len;
+	c->turn = 0;
+	return RC_OK;
+}
+
+int line_editor_complete(struct line_editor *e, const char *const *words, size_t n, size_t *matches)
+{
+	struct line_completion *c = &e->completion;
+	wchar_t *w = NULL, *pick = NULL;
+	size_t len, pick_len = 0, count = 0;
+	int r = RC_OK;
+
+	*matches = 0;
+	if (c->typed == NULL && (r = line_editor_complete_begin(e)) != RC_OK)
+		return r;
+	for (size_t i = 0; i < n && r == RC_OK; i++) {
+		if ((r = wtext_from_utf8(words[i], strlen(words[i]), &w, &len)) != RC_OK)
+			break;
+		if (line_editor_starts_with(w, len, c->typed, c->typed_len) && count++ == c->turn) {
+			pick = w;
+			pick_len = len;
+			w = NULL;
+		}
+		free(w);
+		w = NULL;
+	}
+	/* Past the last match: round again from the first. */
+	if (r == RC_OK && pick == NULL && count > 0 && c->turn > 0) {
+		c->turn = 0;
+		return line_editor_complete(e, words, n, matches);
+	}
+	if (r == RC_OK && pick != NULL && (r = line_editor_replace(e, c->start, c->put_len, pick, pick_len)) == RC_OK) {
+		c->put_len = pick_len + 1;
+		c->turn++;
+		*matches = count;
+	}
+	free(pick);
+	if (r != RC_OK || count <= 1)
+		line_editor_complete_end(e);
 	return r;
 }

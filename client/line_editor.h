@@ -17,6 +17,16 @@ struct line_history_entry {
 	size_t len;
 };
 
+/* A round of Tab completion (irssi style): each Tab puts the next word
+ * that starts with what was typed in place of the last one put. */
+struct line_completion {
+	wchar_t *typed;     /* the word before the cursor at the first Tab, NULL: no round */
+	size_t typed_len;
+	size_t start;       /* where it starts in the buffer */
+	size_t put_len;     /* characters the last Tab put there */
+	size_t turn;        /* Tabs so far in this round */
+};
+
 struct line_editor {
 	wchar_t *buf;       /* len characters, not NUL-terminated */
 	size_t len;
@@ -26,6 +36,7 @@ struct line_editor {
 	size_t hist_count;
 	size_t hist_pos;    /* hist_count while editing a fresh line */
 	struct line_history_entry draft; /* the fresh line, kept while browsing history */
+	struct line_completion completion;
 };
 
 void line_editor_init(struct line_editor *e);
@@ -56,6 +67,17 @@ void line_editor_clear(struct line_editor *e);
  * line being typed). Return 0 when there is nowhere to go. */
 int line_editor_history_prev(struct line_editor *e);
 int line_editor_history_next(struct line_editor *e);
+
+/* Where the word being completed starts: the round's word, else the one
+ * before the cursor (the UI picks the candidates by it: a command at 0). */
+size_t line_editor_completion_start(const struct line_editor *e);
+/* Tab: puts in place of the word before the cursor the next of words[0..n)
+ * (UTF-8) that starts with it (any case) and a space; with one match the
+ * round ends there, with several each Tab cycles on. *matches: how many
+ * words match (0: nothing changed). */
+int line_editor_complete(struct line_editor *e, const char *const *words, size_t n, size_t *matches);
+/* Any other key: the next Tab starts a new round. */
+void line_editor_complete_end(struct line_editor *e);
 
 /* The text as UTF-8 (caller frees). */
 int line_editor_text(const struct line_editor *e, char **utf8, size_t *len);

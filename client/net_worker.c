@@ -88,8 +88,10 @@ struct net_worker {
 	int contacts_loaded;
 };
 
-/* What run_session ends with besides a network error. */
+/* What run_session ends with besides a network error: quit, or the
+ * server could not say who we are (ns->err says why). */
 #define NET_QUIT 1
+#define NET_UNIDENTIFIED 2
 
 static int net_worker_is_network_error(int r)
 {
@@ -418,6 +420,9 @@ struct net_session {
 	uint64_t parked_after;     /* its after_id */
 	int64_t parked_deadline;   /* when its answer is overdue (monotonic ms; 0: never) */
 	char *key_checked;   /* the open contact whose key was checked (and pinned) last */
+	int complaint;       /* a failure is on the status bar, until a step whose requests all succeed */
+	unsigned failures;   /* requests that failed (not on the network) this session */
+	unsigned successes;  /* requests answered well this session */
 	char err[512];
 };
 
@@ -447,6 +452,8 @@ static int net_worker_after_failure(struct net_worker *w, struct net_session *ns
 	if (net_worker_is_network_error(r) || ns->s.fd < 0)
 		return net_worker_is_network_error(r) ? r : RC_ERR_EOF;
 	net_worker_post_state(w, NET_STATE_ONLINE, "%s: %s", what, ns->err[0] ? ns->err : rc_strerror(r));
+	ns->complaint = 1;
+	ns->failures++;
 	return RC_OK;
 }
 
@@ -565,6 +572,18 @@ static void net_worker_take_users(struct net_worker *w, struct net_session *ns, 
 	net_worker_check_users(w, ns);
 }
 
+/* After a step of the session (a job or a poll): when a failure was
+ * reported before and this step's requests all succeeded (at least one),
+ * its cause is gone (the database is back...) and so goes the report. */
+static void net_worker_note_recovery(struct net_worker *w, struct net_session *ns, unsigned failures_before,
+                                     unsigned successes_before)
+{
+	if (ns->complaint && ns->failures == failures_before && ns->successes > successes_before) {
+		ns->complaint = 0;
+		net_worker_post_state(w, NET_STATE_ONLINE, NULL);
+	}
+}
+
 static int net_worker_fetch_users(struct net_worker *w, struct net_session *ns)
 {
 	struct api_users users;
@@ -572,6 +591,7 @@ static int net_worker_fetch_users(struct net_worker *w, struct net_session *ns)
 
 	if (r != RC_OK)
 		return net_worker_after_failure(w, ns, r, "users");
+	ns->successes++;
 	net_worker_take_users(w, ns, &users);
 	return RC_OK;
 }
@@ -639,6 +659,7 @@ static int net_worker_fetch_history(struct net_worker *w, struct net_session *ns
 
 	if (r != RC_OK)
 		return net_worker_contact_failure(w, ns, r, contact);
+	ns->successes++;
 	r = net_worker_post_history(w, ns, cache, contact, &msgs, NULL, 0);
 	api_messages_free(&msgs);
 	return r;
@@ -671,6 +692,7 @@ static int net_worker_fetch_page(struct net_worker *w, struct net_session *ns, s
 	}
 	if ((r = api_get_messages_page(&ns->s, &ns->sync, contact, &page, &msgs, ns->err, sizeof(ns->err))) != RC_OK)
 		return net_worker_contact_failure(w, ns, r, contact);
+	ns->successes++;
 	if (msgs.count > 0)
 		l->oldest_id = msgs.v[0].id;
 	l->complete = msgs.count < NET_PAGE_MESSAGES;
@@ -750,15 +772,26 @@ static int net_worker_do_register(struct net_worker *w, struct net_session *ns, 
 	char *known = NULL;
 	int already = 0;
 	int r = api_register(&ns->s, login, &known, &already, ns->err, sizeof(ns->err));
+	struct net_event *ev;
 
-	if (r == RC_ERR_SERVER) {
-		net_worker_post_text(w, NET_EV_REGISTER_FAILED, ns->err);
+	/* Any refusal ends the UI's "registering"; a network error keeps the
+	 * job for the next session. */
+	if (r != RC_OK && !net_worker_is_network_error(r) && ns->s.fd >= 0) {
+		net_worker_post_text(w, NET_EV_REGISTER_FAILED, ns->err[0] ? ns->err : rc_strerror(r));
 		return RC_OK;
 	}
 	if (r != RC_OK)
-		return net_worker_after_failure(w, ns, r, "register");
+		return net_worker_is_network_error(r) ? r : RC_ERR_EOF;
 	ns->registered = 1;
-	net_worker_post_text(w, NET_EV_IDENTITY, known);
+	ns->successes++;
+	if ((ev = net_worker_event_new(NET_EV_IDENTITY, known)) != NULL) {
+		ev->already = already;
+		if ((ev->text2 = strdup(login)) == NULL) {
+			net_worker_event_free(ev);
+			ev = NULL;
+		}
+	}
+	net_worker_post(w, ev);
 	free(known);
 	net_worker_request_poll(w);
 	return net_worker_fetch_users(w, ns);
@@ -820,6 +853,7 @@ static int net_worker_do_send(struct net_worker *w, struct net_session *ns, stru
 	api_user_free(&asked);
 	if (net_worker_is_network_error(r) || ns->s.fd < 0)
 		return net_worker_is_network_error(r) ? r : RC_ERR_EOF;
+	ns->successes += r == RC_OK;
 	ev = net_worker_event_new(NET_EV_SEND_DONE, r == RC_OK ? NULL : ns->err);
 	if (ev != NULL)
 		ev->id = job->id;
@@ -880,6 +914,7 @@ static int net_worker_detect_sync(struct net_worker *w, struct net_session *ns)
 		ns->sync = API_SYNC_NO;
 		return net_worker_after_failure(w, ns, r, "last_message_id");
 	}
+	ns->successes++;
 	pthread_mutex_lock(&w->lock);
 	if (ns->sync == API_SYNC_YES && w->wait_after == 0)
 		w->wait_after = last;
@@ -920,6 +955,7 @@ static int net_worker_finish_wait(struct net_worker *w, struct net_session *ns, 
 			ns->sync = API_SYNC_NO;
 		return net_worker_after_failure(w, ns, r, "wait");
 	}
+	ns->successes++;
 	for (size_t i = 0; i < msgs.count && r == RC_OK; i++) {
 		const char *peer = msgs.v[i].peer;
 		int first = 1;
@@ -1011,12 +1047,14 @@ static void net_worker_take_activity(struct net_worker *w, int *interval, int64_
 		*next_poll = soonest;
 }
 
-/* Runs one connected session until quit (NET_QUIT) or a network error. */
+/* Runs one connected session until quit (NET_QUIT), a server that cannot
+ * say who we are (NET_UNIDENTIFIED) or a network error. */
 static int net_worker_run_session(struct net_worker *w, struct net_session *ns, struct decrypt_cache *cache)
 {
 	struct api_users users;
 	int64_t next_poll;
 	int interval = w->cfg.poll_ms;
+	unsigned failures_before = 0, successes_before = 0;
 	int r;
 
 	r = api_get_users(&ns->s, &users, ns->err, sizeof(ns->err));
@@ -1030,8 +1068,9 @@ static int net_worker_run_session(struct net_worker *w, struct net_session *ns, 
 		r = w->cfg.auto_login != NULL ? net_worker_do_register(w, ns, w->cfg.auto_login) : RC_OK;
 	} else if (!net_worker_is_network_error(r)) {
 		/* Without knowing who we are nothing else works: try again later. */
-		net_worker_post_state(w, NET_STATE_ONLINE, "identify: %s", ns->err[0] ? ns->err : rc_strerror(r));
-		r = RC_ERR_PROTOCOL;
+		if (ns->err[0] == '\0')
+			snprintf(ns->err, sizeof(ns->err), "%s", rc_strerror(r));
+		r = NET_UNIDENTIFIED;
 	}
 	if (r != RC_OK)
 		return r;
@@ -1040,6 +1079,10 @@ static int net_worker_run_session(struct net_worker *w, struct net_session *ns, 
 		struct net_job *job;
 		int poll_due;
 
+		/* Every step that failed on the network has returned: this one ended well. */
+		net_worker_note_recovery(w, ns, failures_before, successes_before);
+		failures_before = ns->failures;
+		successes_before = ns->successes;
 		pthread_mutex_lock(&w->lock);
 		if (w->quit) {
 			pthread_mutex_unlock(&w->lock);
@@ -1151,9 +1194,14 @@ static void *net_worker_main(void *arg)
 		net_worker_set_session_fd(w, -1);
 		session_close(&ns.s);
 		net_session_free(&ns);
-		if (r != NET_QUIT) {
+		if (r == NET_UNIDENTIFIED) {
+			/* Not a lost connection: the server's reason (database unavailable...). */
+			net_worker_post_state(w, NET_STATE_OFFLINE, "identify: %s (retrying in %d s)", ns.err, backoff_ms / 1000);
+		} else if (r != NET_QUIT) {
 			net_worker_post_state(w, NET_STATE_OFFLINE, "connection lost: %s (reconnecting in %d s)", rc_strerror(r),
-			           backoff_ms / 1000);
+			                      backoff_ms / 1000);
+		}
+		if (r != NET_QUIT) {
 			net_worker_wait_until(w, clock_now_ms() + backoff_ms, 0, 0);
 			backoff_ms = clock_backoff_next(backoff_ms, NET_BACKOFF_MAX_MS);
 		}

@@ -31,10 +31,10 @@ enum net_state {
 };
 
 enum net_event_kind {
-	NET_EV_STATE,           /* state changed; text: the last error, if any */
+	NET_EV_STATE,           /* state changed; text: the last error, if any (ONLINE without one: requests work again) */
 	NET_EV_SERVER_KEY,      /* text: the server's fingerprint; text2: the pinned one when it changed */
 	NET_EV_NEED_LOGIN,      /* our key is not registered: ask for a login */
-	NET_EV_IDENTITY,        /* text: our login */
+	NET_EV_IDENTITY,        /* text: our login; already: a registration found the key registered (text2: the login asked for) */
 	NET_EV_REGISTER_FAILED, /* text: the server's reason (e.g. "login exists") */
 	NET_EV_USERS,           /* logins: the other users */
 	NET_EV_HISTORY,         /* messages of contact's conversation, decrypted: all of it (v1), a page or what a wait brought */
@@ -77,6 +77,7 @@ struct net_event {
 	int older;              /* NET_EV_HISTORY: a page older than what was loaded */
 	char *safety;           /* NET_EV_CONTACT_KEY */
 	int asked;              /* NET_EV_CONTACT_KEY */
+	int already;            /* NET_EV_IDENTITY: see there */
 };
 
 struct net_worker_config {

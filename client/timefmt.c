@@ -38,10 +38,19 @@ void timefmt_short(const char *created_at, const char *today, char out[TIMEFMT_M
 		timefmt_copy_raw(created_at, 16, out);
 		return;
 	}
+	static const char months[12][4] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+	                                    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	int month = (created_at[5] - '0') * 10 + (created_at[6] - '0');
+
 	if (today != NULL && strncmp(created_at, today, 10) == 0)
 		snprintf(out, TIMEFMT_MAX, "%.5s", created_at + 11);
-	else
+	else if (month < 1 || month > 12)
 		snprintf(out, TIMEFMT_MAX, "%.10s %.5s", created_at, created_at + 11);
+	else if (today != NULL && strncmp(created_at, today, 4) == 0)
+		snprintf(out, TIMEFMT_MAX, "%s %.2s %.5s", months[month - 1], created_at + 8, created_at + 11);
+	else
+		snprintf(out, TIMEFMT_MAX, "%s %.2s %.4s %.5s", months[month - 1], created_at + 8, created_at,
+		         created_at + 11);
 }
 
 void timefmt_long(const char *created_at, char out[TIMEFMT_MAX])

@@ -8,8 +8,10 @@
 
 #define TIMEFMT_MAX 32
 
-/* "HH:MM" when the stamp's date is today ("YYYY-MM-DD"), else
- * "YYYY-MM-DD HH:MM"; a stamp of another shape is shown cut to fit. */
+/* "HH:MM" when the stamp's date is today ("YYYY-MM-DD"), "Nov 28 14:05"
+ * in today's year, else "Nov 28 2025 14:05" (English month names, as the
+ * stamps are not localised either); a stamp of another shape is shown cut
+ * to fit. today NULL: the year is always shown. */
 void timefmt_short(const char *created_at, const char *today, char out[TIMEFMT_MAX]);
 /* "YYYY-MM-DD HH:MM:SS", or the stamp cut to fit. */
 void timefmt_long(const char *created_at, char out[TIMEFMT_MAX]);

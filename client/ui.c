@@ -130,6 +130,9 @@ static int ui_load_key(struct ui *u)
 
 static int ui_start_curses(struct ui *u)
 {
+	static const short name_colors[UI_NAME_COLORS] = { COLOR_CYAN, COLOR_MAGENTA, COLOR_BLUE, COLOR_YELLOW };
+	const char *no_color = getenv("NO_COLOR");
+
 	/* newterm, unlike initscr, reports failure instead of exiting. */
 	if (!ui_term_usable() || newterm(NULL, stdout, stdin) == NULL) {
 		fprintf(stderr, "rsa-chat: cannot use the terminal (TERM=%s)\n", getenv("TERM") ? getenv("TERM") : "");
@@ -143,16 +146,18 @@ static int ui_start_curses(struct ui *u)
 	timeout(0);
 	set_escdelay(UI_ESC_DELAY_MS);
 	mousemask(BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
-	u->color = has_colors() && getenv("NO_COLOR") == NULL;
+	/* no-color.org: set and not empty. */
+	u->color = has_colors() && (no_color == NULL || no_color[0] == '\0');
 	if (u->color) {
 		start_color();
 		use_default_colors();
-		init_pair(UI_PAIR_THEIRS, COLOR_CYAN, -1);
 		init_pair(UI_PAIR_MINE, COLOR_GREEN, -1);
 		init_pair(UI_PAIR_ERROR, COLOR_RED, -1);
 		init_pair(UI_PAIR_STATUS, COLOR_BLACK, COLOR_CYAN);
 		init_pair(UI_PAIR_UNREAD, COLOR_YELLOW, -1);
 		init_pair(UI_PAIR_REFUSED, COLOR_WHITE, COLOR_RED);
+		for (short i = 0; i < UI_NAME_COLORS; i++)
+			init_pair((short)(UI_PAIR_NAME_FIRST + i), name_colors[i], -1);
 	}
 	/* Bracketed paste: a pasted block arrives between markers, as one message.
 	 * SGR mouse reports (1006): terminals that send them for the wheel
@@ -204,6 +209,7 @@ int ui_run(const struct client_options *o)
 	u.o = o;
 	u.selected = -1;
 	u.search_hit = -1;
+	u.marker_of = -1;
 	u.bell = o->bell;
 	u.net_state = NET_STATE_CONNECTING;
 	rsa_private_init(&u.key);
@@ -260,6 +266,7 @@ int ui_run(const struct client_options *o)
 out:
 	line_editor_free(&u.ed);
 	free(u.trust_of);
+	free(u.marker_after);
 	chat_model_free(&u.model);
 	rsa_private_clear(&u.key);
 	return status;

@@ -99,6 +99,21 @@ static attr_t ui_pair_attr(const struct ui *u, enum ui_pair pair, attr_t mono)
 	return u->color ? (attr_t)COLOR_PAIR(pair) : mono;
 }
 
+/* A login's colour: ours, or one of the palette by a hash of the login
+ * (FNV-1a), the same in every run; none without colours. */
+static attr_t ui_name_attr(const struct ui *u, const char *login)
+{
+	uint32_t h = 2166136261u;
+
+	if (!u->color)
+		return 0;
+	if (u->model.me != NULL && strcmp(login, u->model.me) == 0)
+		return (attr_t)COLOR_PAIR(UI_PAIR_MINE);
+	for (const unsigned char *p = (const unsigned char *)login; *p != '\0'; p++)
+		h = (h ^ *p) * 16777619u;
+	return (attr_t)COLOR_PAIR(UI_PAIR_NAME_FIRST + (int)(h % UI_NAME_COLORS));
+}
+
 static void ui_fill_row(int y, int x, int width)
 {
 	mvhline(y, x, ' ', width);
@@ -117,7 +132,7 @@ static void ui_draw_contacts(struct ui *u, int rows, int width)
 		char count[32] = "", *shown;
 		const char *mark = NULL;
 		int y = (int)(i - first) + 1, used = 0;
-		attr_t a = 0;
+		attr_t a = 0, name = ui_name_attr(u, c->login);
 
 		if ((long)i == u->selected)
 			a |= u->focus == UI_FOCUS_CONTACTS ? A_REVERSE : A_BOLD;
@@ -131,8 +146,10 @@ static void ui_draw_contacts(struct ui *u, int rows, int width)
 		/* Marks that need no color (NO_COLOR): ! a changed key, a check mark a verified one. */
 		if (c->key_state == CHAT_KEY_CHANGED || c->key_state == CHAT_KEY_VERIFIED)
 			mark = c->key_state == CHAT_KEY_CHANGED ? "!" : "\xe2\x9c\x93";
+		attron(name);
 		if ((shown = ui_login_shown(c->login, c->lookalike)) != NULL)
 			used = ui_put_utf8(y, 1, shown, width - 1 - (int)strlen(count) - (mark != NULL ? 2 : 0));
+		attroff(name);
 		free(shown);
 		attroff(a);
 		if (mark != NULL) {
@@ -152,10 +169,16 @@ static void ui_draw_contacts(struct ui *u, int rows, int width)
 		mvaddnstr(1, 0, u->mode == UI_MODE_CHAT ? " (nobody yet)" : " ", width);
 }
 
-/* One row of the conversation: a message's header or a piece of its text. */
+enum conv_row_kind {
+	CONV_ROW_TEXT,    /* a piece of the message's text */
+	CONV_ROW_HEADER,  /* its time, sender and state */
+	CONV_ROW_MARKER,  /* the "new messages" line above it */
+};
+
+/* One row of the conversation. */
 struct conv_row {
 	size_t msg;
-	int header;
+	enum conv_row_kind kind;
 	size_t start;
 	size_t len;
 };
@@ -179,7 +202,7 @@ static void ui_layout_free(struct conv_layout *l)
 	memset(l, 0, sizeof(*l));
 }
 
-static int ui_layout_push(struct conv_layout *l, size_t msg, int header, size_t start, size_t len)
+static int ui_layout_push(struct conv_layout *l, size_t msg, enum conv_row_kind kind, size_t start, size_t len)
 {
 	struct conv_row *v = array_grow(l->rows, &l->cap, l->count, sizeof(*v), 64);
 
@@ -187,14 +210,16 @@ static int ui_layout_push(struct conv_layout *l, size_t msg, int header, size_t 
 		return -1;
 	l->rows = v;
 	l->rows[l->count].msg = msg;
-	l->rows[l->count].header = header;
+	l->rows[l->count].kind = kind;
 	l->rows[l->count].start = start;
 	l->rows[l->count].len = len;
 	l->count++;
 	return 0;
 }
 
-static int ui_layout_build(const struct chat_contact *c, int width, struct conv_layout *l)
+/* The rows of c's messages wrapped to width; the marker line above message
+ * marker (-1: none). */
+static int ui_layout_build(const struct chat_contact *c, int width, long marker, struct conv_layout *l)
 {
 	struct wtext_segs segs = { NULL, 0, 0 };
 	int r = 0;
@@ -211,12 +236,13 @@ static int ui_layout_build(const struct chat_contact *c, int width, struct conv_
 			break;
 		}
 		l->nmsgs = i + 1;
-		if (ui_layout_push(l, i, 1, 0, 0) != 0 || wtext_wrap(l->texts[i], l->text_lens[i], width - UI_TEXT_INDENT, &segs) != 0) {
+		if (((long)i == marker && ui_layout_push(l, i, CONV_ROW_MARKER, 0, 0) != 0) ||
+		    ui_layout_push(l, i, CONV_ROW_HEADER, 0, 0) != 0 || wtext_wrap(l->texts[i], l->text_lens[i], width - UI_TEXT_INDENT, &segs) != 0) {
 			r = -1;
 			break;
 		}
 		for (size_t k = 0; k < segs.count && r == 0; k++)
-			r = ui_layout_push(l, i, 0, segs.v[k].start, segs.v[k].len);
+			r = ui_layout_push(l, i, CONV_ROW_TEXT, segs.v[k].start, segs.v[k].len);
 	}
 	free(segs.v);
 	return r;
@@ -239,7 +265,8 @@ static void ui_draw_header(struct ui *u, const struct chat_msg *m, int y, int x,
 	         m->state == CHAT_MSG_FAILED && m->error ? m->error : "", m->state == CHAT_MSG_FAILED ? "]" : "");
 	free(sender);
 	a = A_BOLD | (m->state == CHAT_MSG_FAILED ? ui_pair_attr(u, UI_PAIR_ERROR, A_UNDERLINE)
-	                                          : m->mine ? ui_pair_attr(u, UI_PAIR_MINE, 0) : ui_pair_attr(u, UI_PAIR_THEIRS, 0));
+	              : m->mine                   ? ui_pair_attr(u, UI_PAIR_MINE, 0)
+	                                          : ui_name_attr(u, m->sender));
 	if (hit)
 		a |= A_REVERSE;
 	attron(a);
@@ -293,6 +320,19 @@ static int ui_draw_key_notes(struct ui *u, const struct chat_contact *c, int y, 
 	return used;
 }
 
+/* The "new messages" line, across the pane. */
+static void ui_draw_marker(struct ui *u, int y, int x, int width)
+{
+	static const char label[] = " new messages ";
+	attr_t a = ui_pair_attr(u, UI_PAIR_UNREAD, A_BOLD) | A_BOLD;
+
+	attron(a);
+	mvhline(y, x, ACS_HLINE, width);
+	if (width > (int)sizeof(label) + 2)
+		mvaddstr(y, x + 2, label);
+	attroff(a);
+}
+
 static void ui_draw_conversation(struct ui *u, int x, int rows, int width)
 {
 	const struct chat_contact *c;
@@ -301,6 +341,7 @@ static void ui_draw_conversation(struct ui *u, int x, int rows, int width)
 	char title[900], *shown;
 	wchar_t *term;
 	int notes;
+	long marker;
 
 	u->conv_rows = (int)visible;
 	if (u->selected < 0 || (size_t)u->selected >= u->model.count) {
@@ -324,7 +365,8 @@ static void ui_draw_conversation(struct ui *u, int x, int rows, int width)
 		snprintf(s, sizeof(s), " search: %s (n/N, Esc) ", u->search);
 		ui_put_utf8(0, x + width / 2, s, width - width / 2);
 	}
-	if (ui_layout_build(c, width, &l) != 0) {
+	marker = u->marker_of == u->selected ? chat_model_first_unread(c, u->marker_after) : -1;
+	if (ui_layout_build(c, width, marker, &l) != 0) {
 		ui_layout_free(&l);
 		mvaddnstr(1, x, "(out of memory)", width);
 		return;
@@ -365,8 +407,12 @@ static void ui_draw_conversation(struct ui *u, int x, int rows, int width)
 		const struct chat_msg *m = &c->msgs[row->msg];
 		int y = 1 + notes + (int)(i - top);
 		int hit = u->search[0] != '\0' && (long)row->msg == u->search_hit;
-		if (row->header) {
+		if (row->kind == CONV_ROW_HEADER) {
 			ui_draw_header(u, m, y, x, width, hit);
+			continue;
+		}
+		if (row->kind == CONV_ROW_MARKER) {
+			ui_draw_marker(u, y, x, width);
 			continue;
 		}
 		attr_t a = m->text == NULL ? ui_pair_attr(u, UI_PAIR_ERROR, A_DIM) : 0;
@@ -443,11 +489,17 @@ static void ui_draw_status(struct ui *u, int y, int cols)
 	char line[1600], queued[40] = "";
 	size_t pending = chat_model_outbox_pending(&u->model);
 	char *me = u->model.me ? ui_login_shown(u->model.me, 0) : NULL;
+	/* Unknown until the server said: "not registered" only when it did
+	 * (a wrong port is no reason to think the key unregistered). */
+	const char *who = u->model.me ? (me ? me : "?")
+	                  : u->mode == UI_MODE_LOGIN          ? "not registered"
+	                  : u->net_state == NET_STATE_ONLINE  ? "identifying"
+	                                                      : "not connected";
 
 	if (pending > 0)
 		snprintf(queued, sizeof(queued), ", %zu queued", pending);
-	snprintf(line, sizeof(line), " %s | %s (%.23s) | %s%s%s", u->o->server_name,
-	         u->model.me ? (me ? me : "?") : "not registered", u->own_fp, ui_state_name(u->net_state), queued,
+	snprintf(line, sizeof(line), " %s | %s (%.23s) | %s%s%s", u->o->server_name, who, u->own_fp,
+	         ui_state_name(u->net_state), queued,
 	         u->bell ? "" : ", bell off");
 	free(me);
 	attron(ui_pair_attr(u, UI_PAIR_STATUS, A_REVERSE));
@@ -514,10 +566,12 @@ static const char *const ui_help_lines[] = {
 	"",
 	"Enter            send the message (or run a /command)",
 	"Alt+Enter        new line in the message; pastes stay one message",
-	"Tab, Ctrl-N      next contact        Shift-Tab, Ctrl-P  previous",
-	"Alt+Up/Down      previous/next contact; F2 focuses the contact list",
+	"Tab              complete a contact or /command; again: the next match",
+	"Ctrl-N, Ctrl-P   next/previous contact (Tab, Shift-Tab on an empty line)",
+	"Alt+Left/Right, Alt+Up/Down  previous/next contact; F2: the contact list",
+	"Alt+1..9, Alt+0  the n-th contact    Alt+A  the next with unread messages",
 	"Up/Down          recall sent lines   PgUp/PgDn, wheel  scroll",
-	"Left/Right, Home/End, Ctrl-A/E, Alt+B/F (words), Ctrl-W, Ctrl-K, Ctrl-U",
+	"Left/Right, Home/End, Ctrl-A/E, Ctrl+Left/Right, Alt+B/F (words), Ctrl-W, Ctrl-K, Ctrl-U",
 	"Ctrl-R           search (the typed text; again: next match), n/N, Esc",
 	"Ctrl-L           redraw              Ctrl-C, /quit  quit",
 	"",

@@ -75,6 +75,9 @@ static void ui_apply_history(struct ui *u, const struct net_event *ev)
 			free(from);
 		}
 	}
+	/* Opened before its history came: the line goes where the unread begin. */
+	if (on_screen && !was_loaded)
+		ui_place_marker(u);
 	if (on_screen)
 		ui_mark_read(u);
 }
@@ -123,7 +126,13 @@ static void ui_apply_event(struct ui *u, const struct net_event *ev)
 	switch (ev->kind) {
 	case NET_EV_STATE:
 		u->net_state = ev->state;
-		snprintf(u->last_error, sizeof(u->last_error), "%s", ev->text ? ev->text : "");
+		/* While connecting again, why the last attempt failed stays (a
+		 * wrong port would otherwise show nothing for most of each try). */
+		if (ev->state != NET_STATE_CONNECTING || ev->text != NULL)
+			snprintf(u->last_error, sizeof(u->last_error), "%s", ev->text ? ev->text : "");
+		/* A new complaint is the newest news: an older notice ("refreshing") would hide it. */
+		if (ev->text != NULL)
+			u->info[0] = '\0';
 		if (ev->state == NET_STATE_REFUSED)
 			u->mode = UI_MODE_REFUSED;
 		break;
@@ -141,7 +150,15 @@ static void ui_apply_event(struct ui *u, const struct net_event *ev)
 	case NET_EV_IDENTITY:
 		if (chat_model_set_me(&u->model, ev->text) != RC_OK || ui_mark_lookalikes(u) != RC_OK) {
 			ui_info(u, "out of memory");
-		} else if (u->mode == UI_MODE_LOGIN) {
+		} else if (ev->already) {
+			/* Worded as the command line words it: the login asked for was not given. */
+			char *shown = ui_login_shown(ev->text, 0);
+			if (ev->text2 != NULL && strcmp(ev->text2, ev->text) == 0)
+				ui_info(u, "already registered as %s", shown != NULL ? shown : "?");
+			else
+				ui_info(u, "register: already registered (as %s)", shown != NULL ? shown : "?");
+			free(shown);
+		} else if (ev->text2 != NULL) {
 			ui_info_login(u, "registered as ", ev->text);
 		}
 		if (u->mode == UI_MODE_LOGIN)

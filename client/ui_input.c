@@ -108,7 +108,7 @@ static void ui_send_text(struct ui *u, const char *text)
 	uint64_t id;
 
 	if (c == NULL) {
-		ui_info(u, "no conversation open: pick a contact first (Tab, /open NAME)");
+		ui_info(u, "no conversation open: pick a contact first (Ctrl-N, /open NAME)");
 		return;
 	}
 	if (c->key_state == CHAT_KEY_CHANGED) {
@@ -163,6 +163,57 @@ static void ui_submit(struct ui *u)
 }
 
 /* ---- keys ---- */
+
+/* The words Tab may put at the cursor: "/name" for a command word at the
+ * start of the line, else the contacts' logins as shown. malloc'd, *n of
+ * them; NULL when out of memory. */
+static char **ui_completion_words(struct ui *u, size_t *n)
+{
+	int command = line_editor_completion_start(&u->ed) == 0 && u->ed.len > 0 && u->ed.buf[0] == L'/';
+	size_t max = u->model.count;
+	char **words;
+
+	*n = 0;
+	if (command)
+		for (max = 0; command_name_at(max) != NULL; max++)
+			;
+	if ((words = calloc(max + 1, sizeof(*words))) == NULL)
+		return NULL;
+	for (; *n < max; (*n)++) {
+		if (command ? asprintf(&words[*n], "/%s", command_name_at(*n)) < 0
+		            : (words[*n] = ui_login_shown(u->model.contacts[*n].login, 0)) == NULL) {
+			while (*n > 0)
+				free(words[--*n]);
+			free(words);
+			return NULL;
+		}
+	}
+	return words;
+}
+
+/* Tab: completes the word before the cursor (irssi style: again for the
+ * next match); on an empty line opens the next contact, as it always did. */
+static void ui_complete(struct ui *u)
+{
+	size_t n = 0, matches = 0;
+	char **words;
+
+	if (u->ed.len == 0) {
+		ui_select_contact(u, u->selected + 1);
+		return;
+	}
+	if ((words = ui_completion_words(u, &n)) == NULL ||
+	    line_editor_complete(&u->ed, (const char *const *)words, n, &matches) != RC_OK) {
+		ui_info(u, "out of memory");
+	} else if (matches == 0) {
+		ui_info(u, "Tab: no contact or command starts like that");
+	} else if (matches > 1) {
+		ui_info(u, "Tab: %zu matches, Tab again for the next", matches);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(words[i]);
+	free(words);
+}
 
 static void ui_insert_char(struct ui *u, wchar_t c)
 {
@@ -243,13 +294,14 @@ static void ui_handle_function_key(struct ui *u, int key)
 		break;
 	}
 	default:
-		if (ui_named_key(key, "kUP3"))
+		/* Alt+arrows switch contacts (irssi's windows); Ctrl+Left/Right move by words. */
+		if (ui_named_key(key, "kUP3") || ui_named_key(key, "kLFT3"))
 			ui_select_contact(u, u->selected - 1);
-		else if (ui_named_key(key, "kDN3"))
+		else if (ui_named_key(key, "kDN3") || ui_named_key(key, "kRIT3"))
 			ui_select_contact(u, u->selected + 1);
-		else if (ui_named_key(key, "kLFT5") || ui_named_key(key, "kLFT3"))
+		else if (ui_named_key(key, "kLFT5"))
 			line_editor_word_left(&u->ed);
-		else if (ui_named_key(key, "kRIT5") || ui_named_key(key, "kRIT3"))
+		else if (ui_named_key(key, "kRIT5"))
 			line_editor_word_right(&u->ed);
 		break;
 	}
@@ -273,7 +325,7 @@ static void ui_handle_char(struct ui *u, wint_t ch)
 	switch (ch) {
 	case L'\r':
 	case L'\n': ui_submit(u); return;
-	case L'\t':
+	case L'\t': ui_complete(u); return;
 	case CTRL('n'): ui_select_contact(u, u->selected + 1); return;
 	case CTRL('p'): ui_select_contact(u, u->selected - 1); return;
 	case CTRL('a'): line_editor_home(&u->ed); return;
@@ -343,6 +395,32 @@ static int ui_help_scroll(struct ui *u, int key)
 	}
 }
 
+/* Alt+a: the next contact after the open one with unread messages. */
+static void ui_select_next_unread(struct ui *u)
+{
+	long n = (long)u->model.count;
+
+	for (long k = 1; k <= n; k++) {
+		long i = ((u->selected < 0 ? -1 : u->selected) + k) % n;
+		if (u->model.contacts[i].unread > 0) {
+			ui_select_contact(u, i);
+			return;
+		}
+	}
+	ui_info(u, "no unread messages");
+}
+
+/* Alt+1..9, Alt+0: the n-th contact of the list (Alt+0 the tenth), as irssi's windows. */
+static void ui_select_nth(struct ui *u, wint_t digit)
+{
+	long i = digit == L'0' ? 9 : (long)(digit - L'1');
+
+	if ((size_t)i < u->model.count)
+		ui_select_contact(u, i);
+	else
+		ui_info(u, "no contact %ld (%zu in the list)", i + 1, u->model.count);
+}
+
 /* After ESC: Alt+key, a CSI sequence (bracketed paste markers) or Esc itself. */
 static void ui_handle_escape(struct ui *u)
 {
@@ -360,14 +438,22 @@ static void ui_handle_escape(struct ui *u)
 		goto out;
 	}
 	if (r == KEY_CODE_YES) {
-		if (c == KEY_UP || c == KEY_DOWN)
-			ui_select_contact(u, u->selected + (c == KEY_UP ? -1 : 1));
+		if (c == KEY_UP || c == KEY_DOWN || c == KEY_LEFT || c == KEY_RIGHT)
+			ui_select_contact(u, u->selected + (c == KEY_UP || c == KEY_LEFT ? -1 : 1));
 		else if (c == KEY_ENTER)
 			ui_insert_char(u, L'\n');
 		goto out;
 	}
 	if (c == L'\r' || c == L'\n') {
 		ui_insert_char(u, L'\n');
+		goto out;
+	}
+	if (c >= L'0' && c <= L'9') {
+		ui_select_nth(u, c);
+		goto out;
+	}
+	if (c == L'a' || c == L'A') {
+		ui_select_next_unread(u);
 		goto out;
 	}
 	if (c == L'b' || c == L'f') {
@@ -395,8 +481,9 @@ static void ui_handle_escape(struct ui *u)
 			line_editor_backspace(&u->ed);
 	} else if (ui_mouse_sgr(u, seq)) {
 		/* the wheel (or a click, ignored) */
-	} else if (strcmp(seq, "1;3A") == 0 || strcmp(seq, "1;3B") == 0)
-		ui_select_contact(u, u->selected + (seq[3] == 'A' ? -1 : 1));
+	} else if (strcmp(seq, "1;3A") == 0 || strcmp(seq, "1;3B") == 0 || strcmp(seq, "1;3C") == 0 ||
+	           strcmp(seq, "1;3D") == 0)
+		ui_select_contact(u, u->selected + (seq[3] == 'A' || seq[3] == 'D' ? -1 : 1));
 out:
 	timeout(0);
 }
@@ -430,6 +517,9 @@ void ui_read_keys(struct ui *u)
 		if (!u->paste && !(r == KEY_CODE_YES && ch == KEY_RESIZE)) {
 			u->info[0] = '\0';
 			u->quit_asked_ms = 0;
+			/* Any key but Tab ends a round of completion. */
+			if (r == KEY_CODE_YES || ch != L'\t')
+				line_editor_complete_end(&u->ed);
 		}
 		if (r == KEY_CODE_YES)
 			ui_handle_function_key(u, (int)ch);

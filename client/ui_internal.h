@@ -63,17 +63,25 @@ struct ui {
 	int conv_grew_above;      /* an older page arrived: the rows below the view stay as they are */
 	char *trust_of;           /* the contact whose key trust_panel is about (NULL: none) */
 	char trust_panel[900];    /* the answer to /safety, /verify or /accept-key, atop its conversation */
+	/* The "new messages" line: in contact marker_of's conversation (-1:
+	 * none), above its first message newer than marker_after (NULL: the
+	 * first of all), frozen when the conversation was opened. */
+	long marker_of;
+	char *marker_after;
 };
 
 /* Color pairs (used only when the terminal has colors and NO_COLOR is unset). */
 enum ui_pair {
-	UI_PAIR_THEIRS = 1,
-	UI_PAIR_MINE,
+	UI_PAIR_MINE = 1,
 	UI_PAIR_ERROR,
 	UI_PAIR_STATUS,
 	UI_PAIR_UNREAD,
 	UI_PAIR_REFUSED,
+	UI_PAIR_NAME_FIRST,   /* UI_NAME_COLORS pairs: other users' names, by a hash of the login */
 };
+
+/* Colours of other users' names (ours is UI_PAIR_MINE's). */
+#define UI_NAME_COLORS 4
 
 /* Paints the whole screen from u (ui_draw.c). */
 void ui_draw(struct ui *u);
@@ -93,6 +101,9 @@ int ui_mark_lookalikes(struct ui *u);
 struct chat_contact *ui_open_contact(struct ui *u);
 /* The open conversation shows its newest message: records it as read. */
 void ui_mark_read(struct ui *u);
+/* Where the open conversation's unread messages start, before they are
+ * read: there the "new messages" line stays while it is open. */
+void ui_place_marker(struct ui *u);
 /* Opens contact idx (taken modulo the number of contacts). */
 void ui_select_contact(struct ui *u, long idx);
 /* Starts a search for term from the newest message. */

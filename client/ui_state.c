@@ -98,6 +98,21 @@ void ui_trust_panel(struct ui *u, const char *contact, const char *text)
 	u->dirty = 1;
 }
 
+void ui_place_marker(struct ui *u)
+{
+	struct chat_contact *c = ui_open_contact(u);
+
+	free(u->marker_after);
+	u->marker_after = NULL;
+	u->marker_of = -1;
+	if (c == NULL || c->unread == 0)
+		return;
+	/* Out of memory: no line rather than one in the wrong place. */
+	if (c->last_seen != NULL && (u->marker_after = strdup(c->last_seen)) == NULL)
+		return;
+	u->marker_of = u->selected;
+}
+
 void ui_select_contact(struct ui *u, long idx)
 {
 	if (u->model.count == 0)
@@ -112,6 +127,7 @@ void ui_select_contact(struct ui *u, long idx)
 	u->search_hit = -1;
 	if (net_worker_set_open(u->net, u->model.contacts[idx].login) != RC_OK)
 		ui_info(u, "out of memory");
+	ui_place_marker(u);
 	ui_mark_read(u);
 	u->dirty = 1;
 }

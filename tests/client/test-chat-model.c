@@ -217,6 +217,12 @@ static void test_unread(void **state)
 	assert_int_equal(chat_model_set_last_seen(&m, "bob", NULL), 0);
 	assert_int_equal(contact(&m, "bob")->unread, 3);
 	assert_int_equal(chat_model_set_last_seen(&m, "zed", NULL), RC_ERR_NOTFOUND);
+	/* Where the "new messages" line goes: the contact's first message after
+	 * a read position (our own ones never start it). */
+	assert_int_equal(chat_model_first_unread(contact(&m, "bob"), NULL), 0);
+	assert_int_equal(chat_model_first_unread(contact(&m, "bob"), "2026-11-24T10:00:00.000001"), 2);
+	assert_int_equal(chat_model_first_unread(contact(&m, "bob"), "2026-11-24T10:00:02.000001"), 3);
+	assert_int_equal(chat_model_first_unread(contact(&m, "bob"), "2026-11-24T10:00:03.000001"), -1);
 	chat_model_free(&m);
 }
 

@@ -179,6 +179,62 @@ static void test_limits(void **state)
 	free(big);
 }
 
+/* Tab completion: a unique prefix completes, several cycle (irssi style),
+ * text after the cursor stays, any other key starts a new round. */
+static void test_completion(void **state)
+{
+	static const char *const words[] = { "alice", "Алёна", "alex", "bob", "al" };
+	struct line_editor e;
+	size_t matches;
+
+	(void)state;
+	line_editor_init(&e);
+	type(&e, "hi b");
+	assert_int_equal(line_editor_completion_start(&e), 3);
+	assert_int_equal(line_editor_complete(&e, words, 5, &matches), 0);
+	assert_int_equal(matches, 1);
+	assert_text(&e, "hi bob ");
+	assert_int_equal(e.cursor, 7);
+	/* The round ended with the unique match: the word now is empty, all match. */
+	assert_null(e.completion.typed);
+
+	line_editor_clear(&e);
+	type(&e, "/open AL and more");
+	e.cursor = 8;
+	assert_int_equal(line_editor_completion_start(&e), 6);
+	assert_int_equal(line_editor_complete(&e, words, 5, &matches), 0);
+	assert_int_equal(matches, 3);
+	assert_text(&e, "/open alice  and more");
+	assert_int_equal(line_editor_completion_start(&e), 6);
+	assert_int_equal(line_editor_complete(&e, words, 5, &matches), 0);
+	assert_text(&e, "/open alex  and more");
+	assert_int_equal(line_editor_complete(&e, words, 5, &matches), 0);
+	assert_text(&e, "/open al  and more");
+	/* Past the last: the first again. */
+	assert_int_equal(line_editor_complete(&e, words, 5, &matches), 0);
+	assert_text(&e, "/open alice  and more");
+	assert_int_equal(e.cursor, 12);
+	/* Another key: a new round from the word now before the cursor. */
+	line_editor_complete_end(&e);
+	line_editor_backspace(&e);
+	assert_int_equal(line_editor_complete(&e, words, 5, &matches), 0);
+	assert_int_equal(matches, 1);
+	assert_text(&e, "/open alice  and more");
+
+	/* Any case, multi-byte; nothing matching changes nothing. */
+	line_editor_clear(&e);
+	type(&e, "алё");
+	assert_int_equal(line_editor_complete(&e, words, 5, &matches), 0);
+	assert_int_equal(matches, 1);
+	assert_text(&e, "Алёна ");
+	type(&e, "zz");
+	assert_int_equal(line_editor_complete(&e, words, 5, &matches), 0);
+	assert_int_equal(matches, 0);
+	assert_text(&e, "Алёна zz");
+	assert_null(e.completion.typed);
+	line_editor_free(&e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -187,6 +243,7 @@ int main(void)
 		cmocka_unit_test(test_multiline),
 		cmocka_unit_test(test_history),
 		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_completion),
 	};
 	/* Display widths come from the C library's tables. */
 	if (setlocale(LC_ALL, "C.UTF-8") == NULL)

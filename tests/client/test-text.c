@@ -223,8 +223,19 @@ static void test_timefmt(void **state)
 	(void)state;
 	timefmt_short("2021-10-28T19:37:38.463670", "2021-10-28", out);
 	assert_string_equal(out, "19:37");
+	/* Another day of the same year: the date without the year. */
 	timefmt_short("2021-10-28T19:37:38.463670", "2021-10-29", out);
-	assert_string_equal(out, "2021-10-28 19:37");
+	assert_string_equal(out, "Oct 28 19:37");
+	timefmt_short("2021-01-05 08:00:00", "2021-12-31", out);
+	assert_string_equal(out, "Jan 05 08:00");
+	/* Another year (or no today): with the year. */
+	timefmt_short("2020-12-31T23:59:59", "2021-01-01", out);
+	assert_string_equal(out, "Dec 31 2020 23:59");
+	timefmt_short("2020-12-31T23:59:59", NULL, out);
+	assert_string_equal(out, "Dec 31 2020 23:59");
+	/* No such month: the date as it is. */
+	timefmt_short("2021-13-01T10:00:00", "2021-10-29", out);
+	assert_string_equal(out, "2021-13-01 10:00");
 	timefmt_long("2021-10-28 19:37:38", out);
 	assert_string_equal(out, "2021-10-28 19:37:38");
 	/* Anything else is shown cut short and printable. */
