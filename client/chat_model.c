@@ -8,6 +8,11 @@
 #include "array.h"
 #include "errors.h"
 
+int chat_flagged(enum chat_unreadable why)
+{
+	return why == CHAT_FORGED || why == CHAT_WRONG_RECIPIENT || why == CHAT_SUSPECT_V1 || why == CHAT_FOREIGN_SENDER;
+}
+
 void chat_model_init(struct chat_model *m)
 {
 	memset(m, 0, sizeof(*m));

@@ -18,7 +18,20 @@ enum chat_unreadable {
 	CHAT_UNREADABLE_KEY,          /* not for our key, or corrupted */
 	CHAT_UNREADABLE_TOO_MANY_BLOCKS, /* refused unread: more blocks than its length or the
 	                                  * message limit can need (a decryption bomb) */
+	CHAT_UNREADABLE_VERSION,      /* a newer message format than ours */
+	CHAT_UNCHECKED,               /* format v2, but the contact's key or our login is
+	                               * unknown, so its signature cannot be checked */
+	/* Flagged (chat_flagged): shown as a warning, never as the sender's text. */
+	CHAT_FORGED,                  /* format v2 not signed by the sender's pinned key */
+	CHAT_WRONG_RECIPIENT,         /* format v2 signed for someone else: passed on */
+	CHAT_SUSPECT_V1,              /* format v1 from a contact after its v2 messages: a
+	                               * downgrade (the server can write v1 in anyone's name) */
+	CHAT_FOREIGN_SENDER,          /* its sender is neither party of the conversation */
 };
+
+/* 1 when why is a warning about the message rather than a reason it cannot
+ * be read: the UI shows it in its alert style. */
+int chat_flagged(enum chat_unreadable why);
 
 enum chat_msg_state {
 	CHAT_MSG_RECEIVED, /* from the contact, listed by the server */

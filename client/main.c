@@ -75,6 +75,8 @@ static int main_fill_defaults(struct client_options *o, int have_key, int have_k
 		return r;
 	if ((r = paths_join(o->seen_path, sizeof(o->seen_path), dir, "seen")) != RC_OK)
 		return r;
+	if ((r = paths_join(o->contacts_path, sizeof(o->contacts_path), dir, "contacts")) != RC_OK)
+		return r;
 	if ((size_t)snprintf(o->server_name, sizeof(o->server_name), "%s:%s", o->host, o->port) >= sizeof(o->server_name))
 		return RC_ERR_TOO_LARGE;
 	return RC_OK;

@@ -67,6 +67,7 @@ struct net_worker_config {
 	struct connect_params connect;
 	const struct rsa_private *key; /* borrowed; must outlive the worker */
 	const char *auto_login;        /* register under this login if needed (may be NULL) */
+	const char *contacts_path;     /* pinned contact keys (contacts.h); NULL: none kept */
 	int poll_ms;
 };
 

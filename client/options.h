@@ -16,6 +16,7 @@ struct client_options {
 	const char *msg_id;      /* send: the message's base id (NULL: a fresh one) */
 	char key_path[PATHS_MAX];
 	char known_servers[PATHS_MAX];
+	char contacts_path[PATHS_MAX]; /* pinned contact keys (contacts.h) */
 	char seen_path[PATHS_MAX];
 	char server_name[600];   /* "host:port" */
 	int accept_new_server_key;

@@ -227,6 +227,7 @@ int ui_run(const struct client_options *o)
 	cfg.connect.timeout_ms = OPTIONS_REQUEST_TIMEOUT_MS;
 	cfg.key = &u.key;
 	cfg.auto_login = o->login;
+	cfg.contacts_path = o->contacts_path;
 	cfg.poll_ms = o->poll_interval_ms;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = ui_on_interrupt;
