@@ -354,17 +354,29 @@ static int cli_contacts_ready(struct cli *c)
 	return r;
 }
 
+/* Only a lost connection (or memory) stops a command that asks for what
+ * merely refines its output (our login, a key to check signatures with). */
+static int cli_is_fatal(int rc)
+{
+	return rc == RC_ERR_IO || rc == RC_ERR_EOF || rc == RC_ERR_TIMEOUT || rc == RC_ERR_NOMEM;
+}
+
 /* Our login, which v2 signs and which tells our own messages from foreign
  * ones: asking to register our (registered) key again names it ("already
  * registered") and registers nothing. Call once a request needing
- * registration has succeeded. */
+ * registration has succeeded. A server that answers otherwise leaves it
+ * unknown (NULL): then v1 only, and no foreign sender is told. */
 static int cli_me(struct cli *c)
 {
-	int already = 0;
+	int already = 0, r;
 
 	if (c->me != NULL)
 		return RC_OK;
-	return api_register(&c->s, "?", &c->me, &already, c->err, sizeof(c->err));
+	if ((r = api_register(&c->s, "?", &c->me, &already, c->err, sizeof(c->err))) == RC_OK || cli_is_fatal(r))
+		return r;
+	c->me = NULL;
+	c->err[0] = '\0';
+	return RC_OK;
 }
 
 /* The contacts store, or NULL (warned) when it cannot be read. */
@@ -449,10 +461,13 @@ static int cli_seal_and_send(struct cli *c, const struct api_user *to, const cha
 	struct api_sealed sealed;
 	int acked = 0, r;
 
-	/* Without our login, v1 (which needs none) still goes. */
-	if (cli_me(c) != RC_OK)
-		cli_say(c, "warning", -1, "our login is unknown (%s): sending in format v1", c->err);
-	r = envelope_seal_for_contact(cli_contacts(c), &c->key, c->me, to->login, &to->key, c->o->self_copy, text, len,
+	struct contacts *store = cli_contacts(c);
+	const struct contact *ct = store != NULL ? contacts_find(store, to->login) : NULL;
+
+	/* Our login is signed in v2; v1 (and a login left unknown) needs none. */
+	if (ct != NULL && ct->v2_capable && (r = cli_me(c)) != RC_OK)
+		return r;
+	r = envelope_seal_for_contact(store, &c->key, c->me, to->login, &to->key, c->o->self_copy, text, len,
 	                              &sealed, v2, c->err, sizeof(c->err));
 	if (r == RC_OK)
 		r = api_send_sealed_resume(&c->s, to->login, &sealed, msg_id, &acked, c->err, sizeof(c->err));
@@ -534,34 +549,50 @@ static void cli_conv_free(struct cli_conv *cv)
 	envelope_contact_free(&cv->contact);
 }
 
-/* The conversation with contact: our login and the key pinned for contact
- * (envelope_contact_lookup: the server's key, asked for when none is
- * pinned, is pinned now). A deleted user has none: its v2 messages stay
- * unchecked. */
-static int cli_conv_open(struct cli *c, const char *contact, struct cli_conv *cv)
+/* The key for contact from the server, pinned now when none is
+ * (envelope_contact_lookup); a deleted user or an odd answer leaves none,
+ * and its v2 messages unchecked. */
+static int cli_conv_fetch_key(struct cli *c, struct cli_conv *cv)
 {
-	struct contacts *store;
 	struct api_user asked;
 	int r;
 
+	api_user_init(&asked);
+	if ((r = api_get_user(&c->s, cv->conv.contact, &asked, c->err, sizeof(c->err))) == RC_OK)
+		r = envelope_contact_lookup(c->contacts_loaded ? &c->contacts : NULL, cv->conv.contact, &asked.key,
+		                            &cv->contact, c->err, sizeof(c->err));
+	if (r == RC_OK && cv->contact.has_key)
+		r = envelope_conv_init(&cv->conv, cv->conv.me_key, cv->conv.me, cv->conv.contact, &cv->contact.key);
+	api_user_free(&asked);
+	if (!cli_is_fatal(r))
+		r = RC_OK;
+	return r;
+}
+
+/* The conversation with contact, for reading msgs[0..n): the key pinned
+ * for contact; asked from the server only when none is pinned and a
+ * message needs it (format v2), and our login only when a message is not
+ * the contact's or is v2: plain v1 from the contact needs neither. */
+static int cli_conv_open(struct cli *c, const char *contact, const struct api_message *const *msgs, size_t n,
+                         struct cli_conv *cv)
+{
+	int need_me = 0, need_key = 0, r;
+
 	memset(cv, 0, sizeof(*cv));
 	envelope_contact_init(&cv->contact);
-	api_user_init(&asked);
-	if ((r = cli_me(c)) != RC_OK) {
-		cli_conv_free(cv);
-		return r;
+	for (size_t i = 0; i < n; i++) {
+		need_key |= envelope_looks_v2(msgs[i]->content);
+		need_me |= strcmp(msgs[i]->sender, contact) != 0;
 	}
-	store = cli_contacts(c);
-	if ((r = envelope_contact_lookup(store, contact, NULL, &cv->contact, c->err, sizeof(c->err))) == RC_OK &&
-	    !cv->contact.has_key) {
-		if ((r = api_get_user(&c->s, contact, &asked, c->err, sizeof(c->err))) == RC_OK)
-			r = envelope_contact_lookup(store, contact, &asked.key, &cv->contact, c->err, sizeof(c->err));
-		else if (r == RC_ERR_SERVER)
-			r = RC_OK;
-	}
-	if (r == RC_OK)
-		r = envelope_conv_init(&cv->conv, &c->key, c->me, contact, cv->contact.has_key ? &cv->contact.key : NULL);
-	api_user_free(&asked);
+	if ((need_me || need_key) && (r = cli_me(c)) != RC_OK)
+		goto out;
+	if ((r = envelope_contact_lookup(cli_contacts(c), contact, NULL, &cv->contact, c->err, sizeof(c->err))) != RC_OK ||
+	    (r = envelope_conv_init(&cv->conv, &c->key, c->me, contact, cv->contact.has_key ? &cv->contact.key : NULL)) !=
+	        RC_OK)
+		goto out;
+	if (need_key && !cv->contact.has_key)
+		r = cli_conv_fetch_key(c, cv);
+out:
 	if (r != RC_OK)
 		cli_conv_free(cv);
 	return r;
@@ -584,6 +615,13 @@ static int cli_judge(struct cli *c, struct cli_conv *cv, const struct api_messag
 		                            digest, &o)) != RC_OK)
 			return r;
 		v[i] = (struct envelope_judged){ msgs[i]->sender, o->why, o->v2, o->marker };
+	}
+	/* A marker from a contact not pinned yet: its key is pinned now, so
+	 * that the flag has a key to belong to. */
+	if (!cv->contact.pinned && c->contacts_loaded) {
+		for (size_t i = 0; i < n && !cv->contact.has_key; i++)
+			if (v[i].marker && strcmp(v[i].sender, cv->conv.contact) == 0 && (r = cli_conv_fetch_key(c, cv)) != RC_OK)
+				return r;
 	}
 	if (envelope_contact_judge(c->contacts_loaded ? &c->contacts : NULL, cv->conv.contact, &cv->contact, listing, v,
 	                           n, c->err, sizeof(c->err)) != RC_OK)
@@ -697,7 +735,7 @@ static int cli_print_listing(struct cli *c, const char *contact, const struct ap
 
 	if (v == NULL)
 		return RC_ERR_NOMEM;
-	if ((r = cli_conv_open(c, contact, &cv)) != RC_OK) {
+	if ((r = cli_conv_open(c, contact, msgs, n, &cv)) != RC_OK) {
 		free(v);
 		return r;
 	}

@@ -21,6 +21,12 @@
  * fingerprints and the largest key's signature. */
 #define ENVELOPE_V2_OVERHEAD_BYTES (64u + 2u * MSGV2_MAX_LOGIN_BYTES + 2u * FINGERPRINT_MAX + PROTO_MAX_MODULUS_BITS / 8u)
 
+int envelope_looks_v2(const char *content)
+{
+	/* v1 is a JSON array, v2 an object (msgv2.h). */
+	return content[strspn(content, " \t\r\n")] == '{';
+}
+
 int envelope_conv_init(struct envelope_conv *conv, const struct rsa_private *me_key, const char *me,
                        const char *contact, const struct rsa_public *contact_key)
 {
@@ -151,7 +157,8 @@ static enum chat_unreadable envelope_v2_verdict(enum msgv2_status status)
 int envelope_open(const struct envelope_conv *conv, const char *sender, const char *content, size_t len,
                   struct envelope_opened *out)
 {
-	int from_me = conv->me != NULL && strcmp(sender, conv->me) == 0;
+	/* Without our login, whoever is not the contact is taken for us. */
+	int from_me = conv->me != NULL ? strcmp(sender, conv->me) == 0 : strcmp(sender, conv->contact) != 0;
 	struct msgv2_party me = { conv->me, &conv->me_key->pub }, contact = { conv->contact, conv->contact_key };
 	enum msgv2_status status = MSGV2_NOT_V2;
 	size_t text_len;
@@ -172,7 +179,7 @@ int envelope_open(const struct envelope_conv *conv, const char *sender, const ch
 	if (!envelope_can_v2(conv)) {
 		/* Nothing to check a signature with: a v2 object stays unread. */
 		if ((rc = envelope_open_v1(conv->me_key, content, len, out)) == RC_OK && out->why == CHAT_UNREADABLE_KEY &&
-		    content[strspn(content, " \t\r\n")] == '{')
+		    envelope_looks_v2(content))
 			out->why = CHAT_UNCHECKED;
 		return rc;
 	}

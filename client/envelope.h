@@ -20,7 +20,8 @@
 struct envelope_conv {
 	const struct rsa_private *me_key;
 	const char *me;      /* our login; NULL when unknown: v2 is then neither sent nor read, and
-	                      * our own messages cannot be told from foreign ones */
+	                      * any sender but the contact is taken for us (no foreign sender
+	                      * can be told) */
 	const char *contact;
 	const struct rsa_public *contact_key; /* the pinned key; NULL when unknown */
 	char contact_fp[FINGERPRINT_MAX];     /* its fingerprint ("" without a key) */
@@ -37,6 +38,10 @@ int envelope_conv_init(struct envelope_conv *conv, const struct rsa_private *me_
  * checked as api_check_text does; err says what is wrong. */
 int envelope_seal(const struct envelope_conv *conv, int contact_v2_capable, int self_copy, const char *text,
                   size_t len, struct api_sealed *out, int *v2, char *err, size_t errlen);
+
+/* 1 when the NUL-terminated content is a JSON object (format v2 or
+ * later), 0 for anything else (v1 is an array): a guess before opening. */
+int envelope_looks_v2(const char *content);
 
 /* One content opened on its own: what the bytes and the signature say,
  * before its place in the conversation is judged. */

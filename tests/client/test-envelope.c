@@ -20,6 +20,7 @@
 #include "msgv2.h"
 #include "rsa.h"
 #include "secure.h"
+#include "tests/common/testutil.h"
 #include "tests/lib/reseal.h"
 
 static struct rsa_private alice_key, bob_key, carol_key, mallory_key, tiny_key;
@@ -340,6 +341,64 @@ static void test_cache_keyed_by_inputs(void **state)
 	decrypt_cache_free(&cache);
 }
 
+static struct json_object *member(struct json_object *o, const char *key)
+{
+	struct json_object *v = NULL;
+
+	assert_true(json_object_object_get_ex(o, key, &v));
+	return v;
+}
+
+/* The original client's contents (tests/vectors) read as v1 from a fresh
+ * contact, not suspect; ours in v1 decode with the original's codec to the
+ * text and the invisible marker. */
+static void test_interop_with_the_original(void **state)
+{
+	struct json_object *vectors = test_vectors_load(), *list = member(vectors, "encrypt_original");
+	size_t n = json_object_array_length(list);
+
+	(void)state;
+	assert_true(n > 0);
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *vec = json_object_array_get_idx(list, i);
+		const char *content = json_object_get_string(member(vec, "content_field"));
+		struct rsa_private k;
+		struct envelope_conv conv;
+		struct envelope_opened o;
+		struct envelope_judged j;
+		struct envelope_learnt l;
+
+		rsa_private_init(&k);
+		test_vector_key(vectors, (size_t)json_object_get_int(member(vec, "key")), &k);
+		conv_of(&conv, &k, "original", "bob", &bob_key.pub);
+		assert_int_equal(envelope_open(&conv, "bob", content, strlen(content), &o), RC_OK);
+		assert_int_equal(o.why, CHAT_READABLE);
+		assert_string_equal(o.text, json_object_get_string(member(vec, "plaintext_utf8")));
+		assert_int_equal(o.marker, 0);
+		j = (struct envelope_judged){ "bob", o.why, o.v2, o.marker };
+		envelope_judge("bob", 0, ENVELOPE_LISTING_NEWEST, &j, 1, &l);
+		assert_int_equal(j.why, CHAT_READABLE);
+		assert_int_equal(l.v2_capable, 0);
+		envelope_opened_free(&o);
+		/* Ours to the original's key, even if it were thought v2-capable: */
+		{
+			struct api_sealed s;
+			char err[200], *plain;
+			size_t plain_len;
+			int v2;
+			conv_of(&conv, &alice_key, "alice", "original", &k.pub);
+			assert_int_equal(envelope_seal(&conv, 0, 0, "привет", strlen("привет"), &s, &v2, err, sizeof err), RC_OK);
+			assert_int_equal(v2, 0);
+			assert_int_equal(content_decode(&k, s.to_recipient, strlen(s.to_recipient), &plain, &plain_len), RC_OK);
+			assert_string_equal(plain, "привет" MSGV2_MARKER);
+			free(plain);
+			api_sealed_free(&s);
+		}
+		rsa_private_clear(&k);
+	}
+	json_object_put(vectors);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -383,6 +442,7 @@ int main(void)
 		cmocka_unit_test(test_judge_downgrade),
 		cmocka_unit_test(test_judge_listings),
 		cmocka_unit_test(test_cache_keyed_by_inputs),
+		cmocka_unit_test(test_interop_with_the_original),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
