@@ -24,6 +24,7 @@
 #include "fingerprint.h"
 #include "keyfile.h"
 #include "protocol.h"
+#include "safety.h"
 #include "seen_state.h"
 #include "timefmt.h"
 #include "wtext.h"
@@ -388,6 +389,250 @@ static struct contacts *cli_contacts(struct cli *c)
 	return NULL;
 }
 
+/* Reports a failure of the contacts file (local: CLIENT_EXIT_OTHER). */
+static int cli_fail_contacts(struct cli *c, int rc)
+{
+	cli_say(c, "error", CLIENT_EXIT_OTHER, "contacts: %s", c->err[0] ? c->err : rc_strerror(rc));
+	return CLIENT_EXIT_OTHER;
+}
+
+/* What we know of a contact's key: the server's current one against the pin. */
+struct cli_trust {
+	char *shown;                       /* the login as displayed */
+	enum contact_key_verdict verdict;
+	int verified;                      /* of the pin */
+	int damaged;                       /* the pinned entry is unreadable */
+	char our_fp[FINGERPRINT_MAX];
+	char pinned_fp[FINGERPRINT_MAX];   /* "" when damaged */
+	char server_fp[FINGERPRINT_MAX];
+	char safety_pinned[SAFETY_NUMBER_MAX]; /* "" when damaged */
+	char safety_server[SAFETY_NUMBER_MAX];
+};
+
+static void cli_trust_free(struct cli_trust *t)
+{
+	free(t->shown);
+	t->shown = NULL;
+}
+
+/* Checks key, which the server gives for login, against the pin (pinning it
+ * on first sight) and fills t for the messages about it. */
+static int cli_trust_check(struct cli *c, const char *login, const struct rsa_public *key, struct cli_trust *t)
+{
+	const struct contact *ct;
+	int r;
+
+	memset(t, 0, sizeof(*t));
+	if ((r = cli_contacts_ready(c)) != RC_OK ||
+	    (r = contacts_check_key(&c->contacts, login, key, &t->verdict, c->err, sizeof(c->err))) != RC_OK)
+		return r;
+	if ((ct = contacts_find(&c->contacts, login)) == NULL)
+		return RC_ERR_NOTFOUND;
+	t->verified = ct->verified;
+	t->damaged = ct->damaged;
+	if ((r = wtext_login_display(login, &t->shown)) != RC_OK || (r = fingerprint_public(&c->key.pub, t->our_fp)) != RC_OK ||
+	    (r = fingerprint_public(key, t->server_fp)) != RC_OK ||
+	    (r = safety_number(&c->key.pub, key, t->safety_server)) != RC_OK)
+		goto fail;
+	if (!ct->damaged && ((r = fingerprint_public(&ct->key, t->pinned_fp)) != RC_OK ||
+	                     (r = safety_number(&c->key.pub, &ct->key, t->safety_pinned)) != RC_OK))
+		goto fail;
+	return RC_OK;
+fail:
+	cli_trust_free(t);
+	return r;
+}
+
+/* Prints a safety number in two rows of groups, each row after indent. */
+static void cli_print_safety_rows(FILE *out, const char *indent, const char *number)
+{
+	size_t half = (SAFETY_NUMBER_GROUPS / 2) * (SAFETY_NUMBER_GROUP_DIGITS + 1);
+
+	fprintf(out, "%s%.*s\n%s%s\n", indent, (int)(half - 1), number, indent, number + half);
+}
+
+/* The command line that accepts login's new key, for hints a user pastes. */
+static void cli_accept_hint(const struct cli *c, const char *shown, char *hint, size_t hintlen)
+{
+	int defaults = strcmp(c->o->host, PROTO_DEFAULT_HOST) == 0 && strcmp(c->o->port, PROTO_DEFAULT_PORT) == 0;
+
+	if (defaults)
+		snprintf(hint, hintlen, "rsa-chat accept-key %s", shown);
+	else
+		snprintf(hint, hintlen, "rsa-chat --host %s --port %s accept-key %s", c->o->host, c->o->port, shown);
+}
+
+/* Says loudly that login's key changed, what was not done (refused), and how
+ * to check and accept the new key; returns CLIENT_EXIT_CONTACT_KEY_CHANGED. */
+static int cli_say_key_changed(struct cli *c, const char *login, const struct cli_trust *t, const char *refused)
+{
+	char hint[PATHS_MAX];
+
+	cli_accept_hint(c, t->shown, hint, sizeof(hint));
+	if (c->o->json) {
+		struct json_object *o = json_object_new_object();
+		char text[512];
+
+		snprintf(text, sizeof(text), "the key of %s changed: %s", t->shown, refused);
+		cli_json_add(o, "error", json_object_new_string(text));
+		cli_json_add(o, "exit", json_object_new_int(CLIENT_EXIT_CONTACT_KEY_CHANGED));
+		cli_json_add(o, "contact", json_object_new_string(login));
+		cli_json_add(o, "pinned_fingerprint", t->damaged ? NULL : json_object_new_string(t->pinned_fp));
+		cli_json_add(o, "fingerprint", json_object_new_string(t->server_fp));
+		cli_json_add(o, "safety_number", json_object_new_string(t->safety_server));
+		cli_json_add(o, "accept", json_object_new_string(hint));
+		cli_print_json_to(stderr, o);
+		return CLIENT_EXIT_CONTACT_KEY_CHANGED;
+	}
+	fprintf(stderr,
+	        "rsa-chat: THE KEY OF %s CHANGED: %s.\n"
+	        "  pinned key:       %s\n"
+	        "  the server gives: %s\n"
+	        "  The server (or someone in its place) may be reading what you send to %s.\n"
+	        "  If %s really has a new key, compare this safety number with them\n"
+	        "  (in person or by a call you trust):\n",
+	        t->shown, refused, t->damaged ? "(its entry in the contacts file is unreadable)" : t->pinned_fp,
+	        t->server_fp, t->shown, t->shown);
+	cli_print_safety_rows(stderr, "    ", t->safety_server);
+	fprintf(stderr, "  and only then accept the new key: %s\n", hint);
+	return CLIENT_EXIT_CONTACT_KEY_CHANGED;
+}
+
+static void cli_say_pinned(const struct cli *c, const struct cli_trust *t)
+{
+	cli_say(c, "note", -1, "pinned the key of %s: %s (to compare safety numbers: rsa-chat safety %s)", t->shown,
+	        t->server_fp, t->shown);
+}
+
+/* Gets login's key from the server and checks it against the pin: RC_OK
+ * with *status CLIENT_EXIT_OK when the key is the pinned one or pinned now
+ * (said in a note), else *status is what the command exits with. */
+static int cli_contact_key(struct cli *c, const char *login, const char *refused, struct api_user *to,
+                           struct cli_trust *t, int *status)
+{
+	int r;
+
+	memset(t, 0, sizeof(*t));
+	if ((r = api_get_user(&c->s, login, to, c->err, sizeof(c->err))) != RC_OK) {
+		*status = cli_fail(c, r, NULL);
+		return r;
+	}
+	if ((r = cli_trust_check(c, to->login, &to->key, t)) != RC_OK) {
+		*status = cli_fail_contacts(c, r);
+		return r;
+	}
+	*status = CLIENT_EXIT_OK;
+	if (t->verdict == CONTACT_KEY_CHANGED)
+		*status = cli_say_key_changed(c, to->login, t, refused);
+	else if (t->verdict == CONTACT_KEY_NEW)
+		cli_say_pinned(c, t);
+	return RC_OK;
+}
+
+/* Prints the pinned key of a contact beside our own, the safety number to
+ * compare and whether it is verified; accepted: the key was pinned by
+ * accept-key just now; verified: marked verified just now. */
+static void cli_print_trust(const struct cli *c, const struct api_user *to, const struct cli_trust *t, int accepted,
+                            int verified)
+{
+	verified = verified || t->verified;
+	if (c->o->json) {
+		struct json_object *o = json_object_new_object();
+
+		cli_json_add(o, "contact", json_object_new_string(to->login));
+		cli_json_add(o, "our_fingerprint", json_object_new_string(t->our_fp));
+		cli_json_add(o, "fingerprint", json_object_new_string(t->pinned_fp));
+		cli_json_add(o, "safety_number", json_object_new_string(t->safety_pinned));
+		cli_json_add(o, "verified", json_object_new_boolean(verified));
+		cli_json_add(o, "key_changed", json_object_new_boolean(t->verdict == CONTACT_KEY_CHANGED));
+		cli_print_json(o);
+		return;
+	}
+	if (accepted)
+		printf("pinned the key the server gives for %s; it is not verified.\n", t->shown);
+	printf("you:  %s\n%s: %s (pinned)\nsafety number:\n", t->our_fp, t->shown, t->pinned_fp);
+	cli_print_safety_rows(stdout, "  ", t->safety_pinned);
+	if (verified)
+		printf("%s is verified\n", t->shown);
+	else
+		printf("not verified: compare the number with %s, then: rsa-chat verify %s\n", t->shown, t->shown);
+}
+
+/* safety (verify == 0) and verify: the pinned key and the safety number,
+ * after marking the contact verified for verify; neither while the server
+ * gives another key than the pinned one. */
+static int cli_show_trust(struct cli *c, const char *login, int verify)
+{
+	struct api_user to;
+	struct cli_trust t;
+	int status, r;
+
+	api_user_init(&to);
+	if (cli_contact_key(c, login, verify ? "not marked verified" : "it is not the key you pinned", &to, &t, &status) !=
+	    RC_OK)
+		goto out;
+	if (status == CLIENT_EXIT_OK && verify &&
+	    (r = contacts_set_verified(&c->contacts, to.login, 1, c->err, sizeof(c->err))) != RC_OK)
+		status = cli_fail_contacts(c, r);
+	else if (!t.damaged && (status == CLIENT_EXIT_OK || !verify))
+		cli_print_trust(c, &to, &t, 0, verify);
+	cli_trust_free(&t);
+out:
+	api_user_free(&to);
+	return status;
+}
+
+static int cli_cmd_safety(struct cli *c, char **args)
+{
+	return cli_show_trust(c, args[0], 0);
+}
+
+static int cli_cmd_verify(struct cli *c, char **args)
+{
+	return cli_show_trust(c, args[0], 1);
+}
+
+static int cli_cmd_accept_key(struct cli *c, char **args)
+{
+	struct api_user to;
+	struct cli_trust t;
+	int status, r;
+
+	api_user_init(&to);
+	memset(&t, 0, sizeof(t));
+	if ((r = api_get_user(&c->s, args[0], &to, c->err, sizeof(c->err))) != RC_OK) {
+		status = cli_fail(c, r, "accept-key");
+		goto out;
+	}
+	if ((r = cli_contacts_ready(c)) != RC_OK ||
+	    (r = contacts_accept_key(&c->contacts, to.login, &to.key, c->err, sizeof(c->err))) != RC_OK ||
+	    (r = cli_trust_check(c, to.login, &to.key, &t)) != RC_OK) {
+		status = cli_fail_contacts(c, r);
+		goto out;
+	}
+	cli_print_trust(c, &to, &t, 1, 0);
+	status = CLIENT_EXIT_OK;
+out:
+	cli_trust_free(&t);
+	api_user_free(&to);
+	return status;
+}
+
+/* How a listed user's key stands against the pin: "unpinned", "pinned",
+ * "verified" or "changed". Compared by fingerprint, as a listing from our
+ * server holds no keys; nothing is pinned from a listing. */
+static const char *cli_listed_key_state(const struct cli *c, const struct api_user *u)
+{
+	const struct contact *ct = c->contacts_loaded ? contacts_find(&c->contacts, u->login) : NULL;
+	char fp[FINGERPRINT_MAX];
+
+	if (ct == NULL)
+		return "unpinned";
+	if (ct->damaged || fingerprint_public(&ct->key, fp) != RC_OK || strcmp(fp, u->fingerprint) != 0)
+		return "changed";
+	return ct->verified ? "verified" : "pinned";
+}
+
 static int cli_cmd_users(struct cli *c, char **args)
 {
 	struct api_users users;
@@ -397,18 +642,23 @@ static int cli_cmd_users(struct cli *c, char **args)
 	(void)args;
 	if ((r = cli_get_users(c, &users, &lookalike)) != RC_OK)
 		return cli_fail(c, r, "users");
+	if (cli_contacts_ready(c) != RC_OK)
+		cli_say(c, "warning", -1, "no key marks: %s", c->err);
 	for (size_t i = 0; i < users.count; i++) {
-		const char *fp = users.v[i].fingerprint;
+		const char *fp = users.v[i].fingerprint, *state = cli_listed_key_state(c, &users.v[i]);
 
 		if (c->o->json) {
 			struct json_object *o = json_object_new_object();
 			cli_json_add(o, "login", json_object_new_string(users.v[i].login));
 			cli_json_add(o, "fingerprint", json_object_new_string(fp));
 			cli_json_add(o, "lookalike", json_object_new_boolean(lookalike[i]));
+			cli_json_add(o, "key", json_object_new_string(state));
 			cli_print_json(o);
 		} else {
+			/* Marked only when it matters, so unmarked lines stay "LOGIN FINGERPRINT". */
 			cli_print_login(stdout, users.v[i].login, lookalike[i]);
-			printf(" %s\n", fp);
+			printf(" %s%s\n", fp,
+			       strcmp(state, "changed") == 0 ? " !key-changed" : strcmp(state, "verified") == 0 ? " verified" : "");
 		}
 	}
 	free(lookalike);
@@ -478,6 +728,7 @@ static int cli_seal_and_send(struct cli *c, const struct api_user *to, const cha
 static int cli_cmd_send(struct cli *c, char **args)
 {
 	struct api_user to;
+	struct cli_trust t = { 0 };
 	char *text = NULL, fresh[2 * API_MSG_ID_RANDOM_BYTES + 1];
 	const char *msg_id = c->o->msg_id;
 	size_t len;
@@ -516,6 +767,17 @@ static int cli_cmd_send(struct cli *c, char **args)
 		        args[0]);
 		goto out;
 	}
+	/* Nothing is encrypted for a key that is not the one pinned for to. */
+	if ((r = cli_trust_check(c, to.login, &to.key, &t)) != RC_OK) {
+		status = cli_fail_contacts(c, r);
+		goto out;
+	}
+	if (t.verdict == CONTACT_KEY_CHANGED) {
+		status = cli_say_key_changed(c, to.login, &t, "nothing was sent");
+		goto out;
+	}
+	if (t.verdict == CONTACT_KEY_NEW)
+		cli_say_pinned(c, &t);
 	if ((r = cli_seal_and_send(c, &to, text, len, msg_id, &v2)) != RC_OK) {
 		status = cli_fail(c, r, "send");
 		goto out;
@@ -533,6 +795,7 @@ static int cli_cmd_send(struct cli *c, char **args)
 	}
 	status = CLIENT_EXIT_OK;
 out:
+	cli_trust_free(&t);
 	api_user_free(&to);
 	free(text);
 	return status;
@@ -1041,6 +1304,9 @@ static const struct cli_command cli_commands[] = {
 	{ "unread", 0, 1, cli_cmd_unread, "unread" },
 	{ "tail", 0, 1, cli_cmd_tail, "tail [--count N]" },
 	{ "fingerprint", 0, 0, cli_cmd_fingerprint, "fingerprint" },
+	{ "safety", 1, 1, cli_cmd_safety, "safety USER" },
+	{ "verify", 1, 1, cli_cmd_verify, "verify USER" },
+	{ "accept-key", 1, 1, cli_cmd_accept_key, "accept-key USER" },
 };
 
 int cli_run(const struct client_options *o, int argc, char **argv)

@@ -448,12 +448,32 @@ out:
 	return r;
 }
 
+int contacts_refresh(struct contacts *c, char *err, size_t errlen)
+{
+	struct bytebuf text;
+	int r;
+
+	if (errlen > 0)
+		err[0] = '\0';
+	bytebuf_init(&text, CONTACTS_MAX_BYTES);
+	r = contacts_reload(c, &text, err, errlen);
+	bytebuf_free(&text);
+	return r;
+}
+
+enum contact_key_verdict contacts_compare(const struct contacts *c, const char *login, const struct rsa_public *key)
+{
+	const struct contact *ct = contacts_find(c, login);
+
+	if (ct == NULL)
+		return CONTACT_KEY_NEW;
+	return rsa_public_equal(&ct->key, key) ? CONTACT_KEY_SAME : CONTACT_KEY_CHANGED;
+}
+
 int contacts_check_key(struct contacts *c, const char *login, const struct rsa_public *key,
                        enum contact_key_verdict *verdict, char *err, size_t errlen)
 {
 	struct contacts_edit edit = { .change = CONTACTS_PIN_NEW, .key = key };
-	struct bytebuf text;
-	const struct contact *cur;
 	int r, existed = 0, pinned_now = 0;
 
 	if (errlen > 0)
@@ -461,24 +481,20 @@ int contacts_check_key(struct contacts *c, const char *login, const struct rsa_p
 	if ((r = contacts_login_usable(login, err, errlen)) != RC_OK)
 		return r;
 	/* Another client may have pinned or accepted a key since we last looked. */
-	bytebuf_init(&text, CONTACTS_MAX_BYTES);
-	r = contacts_reload(c, &text, err, errlen);
-	bytebuf_free(&text);
-	if (r != RC_OK)
+	if ((r = contacts_refresh(c, err, errlen)) != RC_OK)
 		return r;
 	if (contacts_find(c, login) == NULL) {
 		if ((r = contacts_edit(c, login, &edit, &existed, err, errlen)) != RC_OK)
 			return r;
 		pinned_now = !existed;
 	}
-	if ((cur = contacts_find(c, login)) == NULL) {
+	if (contacts_find(c, login) == NULL) {
 		rc_errf(err, errlen, "%s: the new entry did not read back", c->path);
 		return RC_ERR_FORMAT;
 	}
-	if (!rsa_public_equal(&cur->key, key))
-		*verdict = CONTACT_KEY_CHANGED;
-	else
-		*verdict = pinned_now ? CONTACT_KEY_NEW : CONTACT_KEY_SAME;
+	*verdict = contacts_compare(c, login, key);
+	if (*verdict == CONTACT_KEY_SAME && pinned_now)
+		*verdict = CONTACT_KEY_NEW;
 	return RC_OK;
 }
 

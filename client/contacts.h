@@ -55,6 +55,11 @@ void contacts_free(struct contacts *c);
 /* The contact pinned for login, or NULL; valid until the next call that
  * takes c non-const. */
 const struct contact *contacts_find(const struct contacts *c, const char *login);
+/* Re-reads the file, which another client may have changed. */
+int contacts_refresh(struct contacts *c, char *err, size_t errlen);
+/* Compares key with login's pin as loaded, pinning nothing: NEW when login
+ * has no pin. For lists of many users: one contacts_refresh, then this. */
+enum contact_key_verdict contacts_compare(const struct contacts *c, const char *login, const struct rsa_public *key);
 /* Compares key with the pinned one (re-reading the file, which another
  * client may have changed); a new login is pinned and saved. */
 int contacts_check_key(struct contacts *c, const char *login, const struct rsa_public *key,

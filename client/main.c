@@ -49,11 +49,16 @@ static void main_usage(FILE *out)
 	      "  unread                    per contact, messages since the last look\n"
 	      "  tail [--count N]          print new messages as they arrive (N: stop after N)\n"
 	      "  fingerprint               our key's fingerprint (no network)\n"
+	      "  safety USER               our and USER's key fingerprints and the safety number to\n"
+	      "                            compare with USER (pins USER's key when first seen)\n"
+	      "  verify USER               mark USER verified (after comparing the safety number)\n"
+	      "  accept-key USER           pin the key the server now gives for USER after a change\n"
 	      "\n"
-	      "DATA is $XDG_DATA_HOME/rsa-chat or ~/.local/share/rsa-chat (known servers, read state).\n"
+	      "DATA is $XDG_DATA_HOME/rsa-chat or ~/.local/share/rsa-chat (known servers, contacts'\n"
+	      "pinned keys, read state).\n"
 	      "Messages are at most 8192 bytes of UTF-8 without NUL.\n"
 	      "Exit status: 0 ok, 1 other error, 2 usage, 3 server error, 4 network or protocol\n"
-	      "error, 5 server key changed.\n",
+	      "error, 5 server key changed, 6 a contact's key changed (nothing was sent).\n",
 	      out);
 }
 

@@ -35,6 +35,7 @@ enum client_exit {
 	CLIENT_EXIT_SERVER = 3,       /* the server answered state=error */
 	CLIENT_EXIT_NETWORK = 4,      /* connect, timeout, EOF */
 	CLIENT_EXIT_KEY_CHANGED = 5,  /* the server key differs from the pinned one */
+	CLIENT_EXIT_CONTACT_KEY_CHANGED = 6, /* a contact's key differs from the pinned one */
 };
 
 #endif

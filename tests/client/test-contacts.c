@@ -248,6 +248,13 @@ static void test_two_writers_merge(void **state)
 	assert_int_equal(check(f, &c1, "bob", &f->a), CONTACT_KEY_NEW);
 	assert_int_equal(contacts_set_verified(&c2, "bob", 1, f->err, sizeof(f->err)), RC_OK);
 	assert_int_equal(check(f, &c2, "carol", &f->b), CONTACT_KEY_NEW);
+	/* Comparing pins nothing and sees the file as last read. */
+	assert_int_equal(contacts_compare(&c1, "carol", &f->b), CONTACT_KEY_NEW);
+	assert_int_equal(contacts_refresh(&c1, f->err, sizeof(f->err)), RC_OK);
+	assert_int_equal(contacts_compare(&c1, "carol", &f->b), CONTACT_KEY_SAME);
+	assert_int_equal(contacts_compare(&c1, "carol", &f->a), CONTACT_KEY_CHANGED);
+	assert_int_equal(contacts_compare(&c1, "dave", &f->a), CONTACT_KEY_NEW);
+	assert_null(contacts_find(&c1, "dave"));
 	/* c2 pinned bob's key first seen by c1: c2 sees bob as c1 pinned him. */
 	assert_int_equal(check(f, &c2, "bob", &f->b), CONTACT_KEY_CHANGED);
 	assert_int_equal(contacts_note_v2(&c1, "carol", 1, 0, f->err, sizeof(f->err)), RC_OK);

@@ -3,7 +3,8 @@
  * hostile-client.sh.
  *
  *   hostile-server --key FILE --port-file FILE [--handshake KIND]
- *                  [--challenge ACTION] ACTION...
+ *                  [--challenge ACTION] [--inject KINDS] [--swap-key LOGIN:KEYFILE]
+ *                  ACTION...
  *
  * Listens on 127.0.0.1 (a free port, written to --port-file once ready) and
  * serves connections one after another until killed. The handshake sends
@@ -49,6 +50,10 @@
  *                  and encrypted again for us ("bob to carol")
  *   from-carol     a v1 message listed with sender carol in bob's
  *                  conversation ("carol in bob's conversation")
+ * With --swap-key LOGIN:KEYFILE, the store hands out the public key of
+ * KEYFILE for LOGIN (one of its users) instead of the true one, as a server
+ * swapping a contact's key would (issue 13); each SIGUSR1 turns the swap
+ * off or on again, so a client can meet both keys on one server address.
  * With --arrive K, K more messages from bob arrive one at a time: under
  * store, each one a moment into a parked wait_messages that nothing
  * interrupts; under store-v1, one at each get_messages of bob after the first.
@@ -470,6 +475,18 @@ static int hs_client_speaks_within(int fd, long ms)
 	return r > 0;
 }
 
+/* --swap-key: the login whose key the store swaps (NULL: none), the key,
+ * and whether the swap is off (flipped by SIGUSR1). */
+static const char *hs_swap_login;
+static struct rsa_public hs_swap_key;
+static volatile sig_atomic_t hs_swap_off;
+
+static void hs_on_usr1(int sig)
+{
+	(void)sig;
+	hs_swap_off = !hs_swap_off;
+}
+
 static void hs_store_users(int fd, const struct hs_store *st)
 {
 	struct json_object *list = json_object_new_array();
@@ -479,9 +496,13 @@ static void hs_store_users(int fd, const struct hs_store *st)
 		struct json_object *u = json_object_new_object();
 		if (u == NULL || json_object_array_add(list, u) != 0)
 			stress_die("out of memory");
+		const struct rsa_public *k =
+			hs_swap_login != NULL && !hs_swap_off && strcmp(hs_swap_login, logins[i]) == 0 ? &hs_swap_key
+			                                                                               : &st->key->pub;
+
 		hs_add(u, "login", json_object_new_string(logins[i]));
-		hs_add(u, "open_exponent", jsonx_new_bigint(st->key->pub.e));
-		hs_add(u, "module", jsonx_new_bigint(st->key->pub.n));
+		hs_add(u, "open_exponent", jsonx_new_bigint(k->e));
+		hs_add(u, "module", jsonx_new_bigint(k->n));
 	}
 	hs_store_reply(fd, st, list, NULL);
 }
@@ -738,9 +759,10 @@ int main(int argc, char **argv)
 		{ "challenge", required_argument, NULL, 'c' },
 		{ "arrive", required_argument, NULL, 'a' },
 		{ "inject", required_argument, NULL, 'i' },
+		{ "swap-key", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *key_path = NULL, *port_file = NULL, *handshake = "normal", *inject = NULL;
+	const char *key_path = NULL, *port_file = NULL, *handshake = "normal", *inject = NULL, *swap = NULL;
 	/* What the original server says to commands it does not know. */
 	const char *challenge = "json:{\"state\":\"error\",\"error\":\"incorrect cmd\"}";
 	struct rsa_private key;
@@ -748,6 +770,7 @@ int main(int argc, char **argv)
 	char err[256], tmp[4096];
 	FILE *f;
 	unsigned arrive = 0;
+	struct sigaction sa;
 	int opt, lfd;
 
 	stress_prog = "hostile-server";
@@ -759,11 +782,13 @@ int main(int argc, char **argv)
 		case 'c': challenge = optarg; break;
 		case 'a': arrive = (unsigned)strtoul(optarg, NULL, 10); break;
 		case 'i': inject = optarg; break;
+		case 's': swap = optarg; break;
 		default: stress_die("bad option (see the comment at the top of hostile-server.c)");
 		}
 	}
 	if (!key_path || !port_file || optind >= argc)
-		stress_die("usage: hostile-server --key FILE --port-file FILE [--handshake KIND] [--arrive K] [--inject KINDS] ACTION...");
+		stress_die("usage: hostile-server --key FILE --port-file FILE [--handshake KIND] [--arrive K] "
+		           "[--inject KINDS] [--swap-key LOGIN:KEYFILE] ACTION...");
 	if (secure_init() != RC_OK)
 		stress_die("secure_init failed");
 	/* Gone with the test script, however that ends. */
@@ -775,6 +800,26 @@ int main(int argc, char **argv)
 	if (keyfile_load_private(key_path, &key, err, sizeof err) != RC_OK)
 		stress_die("cannot load %s: %s", key_path, err);
 
+	rsa_public_init(&hs_swap_key);
+	if (swap != NULL) {
+		const char *colon = strchr(swap, ':');
+		static char login[256];
+		struct rsa_private other;
+
+		if (colon == NULL || (size_t)(colon - swap) >= sizeof login)
+			stress_die("--swap-key wants LOGIN:KEYFILE");
+		memcpy(login, swap, (size_t)(colon - swap));
+		login[colon - swap] = '\0';
+		rsa_private_init(&other);
+		if (keyfile_load_private(colon + 1, &other, err, sizeof err) != RC_OK ||
+		    rsa_public_copy(&hs_swap_key, &other.pub) != RC_OK)
+			stress_die("cannot load %s: %s", colon + 1, err);
+		rsa_private_clear(&other);
+		hs_swap_login = login;
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = hs_on_usr1;
+		sigaction(SIGUSR1, &sa, NULL);
+	}
 	if ((lfd = testnet_listen_loopback(8, &port)) < 0)
 		stress_die("cannot listen: %s", strerror(errno));
 	/* Written whole, then renamed: the script never reads half a number. */

@@ -85,7 +85,7 @@ _rsa_chat_client_options="--host --port --key --login --known-servers
 	--no-self-copy --msg-id --count -h --help -V --version"
 # Options of rsa-chat that take a value (the next word).
 _rsa_chat_client_valued=" --host --port --key --login --known-servers --poll-interval --notify-cmd --msg-id --count "
-_rsa_chat_client_commands="register users send history unread tail fingerprint"
+_rsa_chat_client_commands="register users send history unread tail fingerprint safety verify accept-key"
 
 _rsa_chat_client() {
 	# shellcheck disable=SC2034 # words, cword, split: set by _init_completion
