@@ -284,13 +284,17 @@ int envelope_contact_judge(struct contacts *store, const char *contact, struct e
                            size_t errlen)
 {
 	struct envelope_learnt learnt;
+	int raised;
 
 	envelope_judge(contact, ec->v2_seen, listing, v, n, &learnt);
+	/* The store is written (under its lock) only when a flag rises: a
+	 * poll that lists the same messages again costs no file access. */
+	raised = (learnt.v2_capable && !ec->v2_capable) || (learnt.v2_seen && !ec->v2_seen);
 	ec->v2_seen |= learnt.v2_seen;
 	ec->v2_capable |= learnt.v2_capable;
-	if (!ec->pinned || store == NULL || (!learnt.v2_capable && !learnt.v2_seen))
+	if (!ec->pinned || store == NULL || !raised)
 		return RC_OK;
-	return contacts_note_v2(store, contact, learnt.v2_capable, learnt.v2_seen, err, errlen);
+	return contacts_note_v2(store, contact, ec->v2_capable, ec->v2_seen, err, errlen);
 }
 
 int envelope_seal_for_contact(struct contacts *store, const struct rsa_private *me_key, const char *me,

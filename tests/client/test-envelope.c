@@ -7,8 +7,10 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -341,6 +343,58 @@ static void test_cache_keyed_by_inputs(void **state)
 	decrypt_cache_free(&cache);
 }
 
+/* The pin and its v2 flags in a real contacts file. */
+static void test_contact_store(void **state)
+{
+	char dir[] = "/tmp/rc-envelope-XXXXXX", path[64], err[200];
+	struct contacts store, again;
+	struct envelope_contact ec;
+	struct envelope_judged v[] = { { "bob", CHAT_READABLE, 1, 0 } };
+	struct api_sealed s;
+	const struct contact *ct;
+	int v2;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/contacts", dir);
+	assert_int_equal(contacts_load(&store, path, "127.0.0.1:1", err, sizeof err), RC_OK);
+	envelope_contact_init(&ec);
+	/* No pin and no key fetched: nothing to read v2 with yet. */
+	assert_int_equal(envelope_contact_lookup(&store, "bob", NULL, &ec, err, sizeof err), RC_OK);
+	assert_int_equal(ec.has_key, 0);
+	/* The server's key is pinned on first sight. */
+	assert_int_equal(envelope_contact_lookup(&store, "bob", &bob_key.pub, &ec, err, sizeof err), RC_OK);
+	assert_int_equal(ec.pinned, 1);
+	assert_int_equal(ec.v2_seen, 0);
+	/* A valid v2 message from bob raises both flags, in the file. */
+	assert_int_equal(envelope_contact_judge(&store, "bob", &ec, ENVELOPE_LISTING_NEWEST, v, 1, err, sizeof err), RC_OK);
+	assert_int_equal(contacts_load(&again, path, "127.0.0.1:1", err, sizeof err), RC_OK);
+	assert_non_null(ct = contacts_find(&again, "bob"));
+	assert_int_equal(ct->v2_capable, 1);
+	assert_int_equal(ct->v2_seen, 1);
+	contacts_free(&again);
+	/* Another key offered for bob: the pin is what reads and what v2 goes to. */
+	assert_int_equal(envelope_contact_lookup(&store, "bob", &mallory_key.pub, &ec, err, sizeof err), RC_OK);
+	assert_true(rsa_public_equal(&ec.key, &bob_key.pub));
+	envelope_contact_free(&ec);
+	assert_int_equal(envelope_seal_for_contact(&store, &alice_key, "alice", "bob", &bob_key.pub, 1, "x", 1, &s, &v2,
+	                                           err, sizeof err),
+	                 RC_OK);
+	assert_int_equal(v2, 1);
+	assert_non_null(s.to_self);
+	api_sealed_free(&s);
+	assert_int_equal(envelope_seal_for_contact(&store, &alice_key, "alice", "bob", &mallory_key.pub, 0, "x", 1, &s,
+	                                           &v2, err, sizeof err),
+	                 RC_OK);
+	assert_int_equal(v2, 0);
+	api_sealed_free(&s);
+	contacts_free(&store);
+	unlink(path);
+	snprintf(path, sizeof path, "%s/contacts.lock", dir);
+	unlink(path);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 static struct json_object *member(struct json_object *o, const char *key)
 {
 	struct json_object *v = NULL;
@@ -443,6 +497,7 @@ int main(void)
 		cmocka_unit_test(test_judge_listings),
 		cmocka_unit_test(test_cache_keyed_by_inputs),
 		cmocka_unit_test(test_interop_with_the_original),
+		cmocka_unit_test(test_contact_store),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
