@@ -708,11 +708,10 @@ static int cli_read_stdin_text(char **text, size_t *len)
 static int cli_seal_and_send(struct cli *c, const struct api_user *to, const char *text, size_t len,
                              const char *msg_id, int *v2)
 {
-	struct api_sealed sealed;
-	int acked = 0, r;
-
 	struct contacts *store = cli_contacts(c);
 	const struct contact *ct = store != NULL ? contacts_find(store, to->login) : NULL;
+	struct api_sealed sealed;
+	int acked = 0, r;
 
 	/* Our login is signed in v2; v1 (and a login left unknown) needs none. */
 	if (ct != NULL && ct->v2_capable && (r = cli_me(c)) != RC_OK)

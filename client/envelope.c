@@ -170,11 +170,10 @@ int envelope_open(const struct envelope_conv *conv, const char *sender, const ch
 		out->why = CHAT_FOREIGN_SENDER;
 		return RC_OK;
 	}
-	if (len > envelope_v2_max_content(&conv->me_key->pub)) {
-		/* Too long for v2 from our clients: v1 or nothing. */
-		if ((rc = envelope_open_v1(conv->me_key, content, len, out)) == RC_OK && out->why == CHAT_UNREADABLE_KEY)
-			out->why = CHAT_UNREADABLE_TOO_MANY_BLOCKS;
-		return rc;
+	if (envelope_looks_v2(content) && len > envelope_v2_max_content(&conv->me_key->pub)) {
+		/* More blocks than a text of ours can need: refused unread. */
+		out->why = CHAT_UNREADABLE_TOO_MANY_BLOCKS;
+		return RC_OK;
 	}
 	if (!envelope_can_v2(conv)) {
 		/* Nothing to check a signature with: a v2 object stays unread. */
