@@ -132,6 +132,19 @@ static int chat_model_is_local_twin(const struct chat_msg *msg, const struct cha
 	       in->text != NULL && strcmp(msg->text, in->text) == 0;
 }
 
+/* The verdict just made on a known message replaces the old one: when it
+ * differs, except that a flagged message stays flagged (a later listing
+ * may lack what made it suspect, e.g. a page without the v2 messages before
+ * it). */
+static int chat_model_takes_verdict(const struct chat_msg *msg, const struct chat_incoming *in)
+{
+	if (chat_flagged(msg->unreadable) && in->text != NULL)
+		return 0;
+	if (msg->text == NULL || in->text == NULL)
+		return msg->text != in->text || msg->unreadable != in->unreadable;
+	return strcmp(msg->text, in->text) != 0;
+}
+
 /* Index of an unused old message matching in (trying `hint` first, as
  * answers mostly repeat the known history in order), or -1. */
 static long chat_model_find_old(const struct chat_contact *c, const unsigned char *used, size_t hint,
@@ -200,6 +213,7 @@ int chat_model_merge_history(struct chat_model *m, const char *login, const stru
 	struct chat_msg *v = NULL;
 	long *origin = NULL;   /* per slot of v: the old message it takes, or -1 for a new one */
 	unsigned char *used = NULL;
+	unsigned char *rejudged = NULL; /* per slot of v: an old message whose verdict changed */
 	size_t count = 0, hint = 0, cap, new_from_contact = 0;
 	int r = RC_OK;
 
@@ -214,7 +228,8 @@ int chat_model_merge_history(struct chat_model *m, const char *login, const stru
 	v = calloc(cap, sizeof(*v));
 	origin = calloc(cap, sizeof(*origin));
 	used = calloc(c->count + 1, 1);
-	if (v == NULL || origin == NULL || used == NULL) {
+	rejudged = calloc(cap, 1);
+	if (v == NULL || origin == NULL || used == NULL || rejudged == NULL) {
 		r = RC_ERR_NOMEM;
 		goto out;
 	}
@@ -234,6 +249,16 @@ int chat_model_merge_history(struct chat_model *m, const char *login, const stru
 		if (old >= 0) {
 			used[old] = 1;
 			hint = (size_t)old + 1;
+			/* A server message judged anew (e.g. its sender's key became
+			 * known): the latest verdict and text replace the old ones. */
+			if (c->msgs[old].created_at != NULL && chat_model_takes_verdict(&c->msgs[old], &in[i])) {
+				v[count].unreadable = in[i].text != NULL ? CHAT_READABLE : in[i].unreadable;
+				if (in[i].text != NULL && (v[count].text = strdup(in[i].text)) == NULL) {
+					r = RC_ERR_NOMEM;
+					goto out;
+				}
+				rejudged[count] = 1;
+			}
 			/* A local message adopts its server copy's identity (in phase two). */
 			if (c->msgs[old].created_at == NULL) {
 				if ((v[count].created_at = strdup(in[i].created_at)) == NULL) {
@@ -257,6 +282,11 @@ int chat_model_merge_history(struct chat_model *m, const char *login, const stru
 		if (origin[k] < 0)
 			continue;
 		msg = &c->msgs[origin[k]];
+		if (rejudged[k]) {
+			free(msg->text);
+			msg->text = v[k].text;
+			msg->unreadable = v[k].unreadable;
+		}
 		if (v[k].created_at != NULL) {
 			msg->created_at = v[k].created_at;
 			memcpy(msg->digest, v[k].digest, CHAT_DIGEST_BYTES);
@@ -281,15 +311,18 @@ int chat_model_merge_history(struct chat_model *m, const char *login, const stru
 out:
 	if (v != NULL) {
 		for (size_t k = 0; k < count; k++) {
-			if (origin[k] < 0)
+			if (origin[k] < 0) {
 				chat_model_msg_free(&v[k]);
-			else
+			} else {
 				free(v[k].created_at);
+				free(v[k].text);
+			}
 		}
 	}
 	free(v);
 	free(origin);
 	free(used);
+	free(rejudged);
 	return r;
 }
 

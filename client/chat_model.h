@@ -92,9 +92,11 @@ int chat_model_set_contacts(struct chat_model *m, const char *const *logins, siz
 long chat_model_find(const struct chat_model *m, const char *login);
 
 /* Merges a get_messages answer (oldest first) into the contact's history:
- * known messages stay, new ones take the server's order, own messages still
- * waiting locally are matched with their copies from the server. *fresh gets
- * the number of messages from the contact that were not there before. */
+ * known messages stay (taking the answer's verdict and text when they
+ * changed, but a flagged one stays flagged), new ones take the server's
+ * order, own messages still waiting locally are matched with their copies
+ * from the server. *fresh gets the number of messages from the contact that
+ * were not there before. */
 int chat_model_merge_history(struct chat_model *m, const char *login, const struct chat_incoming *in, size_t n,
                              size_t *fresh);
 
