@@ -52,6 +52,14 @@ struct chat_msg {
 	uint64_t outbox_id; /* 0 unless typed here */
 };
 
+/* A contact's key against the one pinned for it (contacts.h), as the TUI shows it. */
+enum chat_key_state {
+	CHAT_KEY_UNPINNED, /* not checked or pinned yet */
+	CHAT_KEY_PINNED,
+	CHAT_KEY_VERIFIED, /* pinned, and the user compared the safety number */
+	CHAT_KEY_CHANGED,  /* the server gives another key: nothing is sent */
+};
+
 struct chat_contact {
 	char *login;
 	struct chat_msg *msgs; /* in conversation order */
@@ -62,6 +70,7 @@ struct chat_contact {
 	int listed;        /* in the latest get_users answer */
 	int lookalike;     /* its login looks like another one (set by the UI) */
 	int loaded;        /* its history was merged at least once */
+	enum chat_key_state key_state; /* set by the UI from the network worker's checks */
 };
 
 /* One message of a get_messages answer, decrypted by the caller. */

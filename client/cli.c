@@ -446,9 +446,8 @@ fail:
 /* Prints a safety number in two rows of groups, each row after indent. */
 static void cli_print_safety_rows(FILE *out, const char *indent, const char *number)
 {
-	size_t half = (SAFETY_NUMBER_GROUPS / 2) * (SAFETY_NUMBER_GROUP_DIGITS + 1);
-
-	fprintf(out, "%s%.*s\n%s%s\n", indent, (int)(half - 1), number, indent, number + half);
+	fprintf(out, "%s%.*s\n%s%s\n", indent, (int)SAFETY_NUMBER_ROW_CHARS - 1, number, indent,
+	        number + SAFETY_NUMBER_ROW_CHARS);
 }
 
 /* The command line that accepts login's new key, for hints a user pastes. */

@@ -23,6 +23,9 @@ static const struct {
 	{ "register", COMMAND_REGISTER, ARGS_WORD, "/register NAME" },
 	{ "search", COMMAND_SEARCH, ARGS_REST, "/search WORD" },
 	{ "bell", COMMAND_BELL, ARGS_WORD, "/bell on|off" },
+	{ "safety", COMMAND_SAFETY, ARGS_NONE, "/safety" },
+	{ "verify", COMMAND_VERIFY, ARGS_NONE, "/verify" },
+	{ "accept-key", COMMAND_ACCEPT_KEY, ARGS_NONE, "/accept-key" },
 };
 
 static const char *command_skip_spaces(const char *s)

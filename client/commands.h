@@ -15,6 +15,9 @@ enum command_kind {
 	COMMAND_REGISTER,  /* arg: login */
 	COMMAND_SEARCH,    /* arg: the words to look for */
 	COMMAND_BELL,      /* arg: "on" or "off" */
+	COMMAND_SAFETY,    /* the open contact's safety number */
+	COMMAND_VERIFY,    /* mark the open contact verified */
+	COMMAND_ACCEPT_KEY, /* pin the open contact's new key */
 };
 
 struct command {

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "contacts.h"
 #include "decrypt_cache.h"
 #include "array.h"
 #include "clock.h"
@@ -22,7 +23,9 @@
 #include "digest_set.h"
 #include "envelope.h"
 #include "errors.h"
+#include "fingerprint.h"
 #include "protocol.h"
+#include "safety.h"
 #include "secure.h"
 #include "wtext.h"
 
@@ -47,6 +50,7 @@ enum net_job_kind {
 	NET_JOB_SEND,     /* contact, text, id */
 	NET_JOB_REFRESH,  /* users and every conversation, now */
 	NET_JOB_OLDER,    /* contact: the page before its oldest loaded message */
+	NET_JOB_TRUST,    /* contact, id: an enum net_trust_action */
 };
 
 struct net_job {
@@ -82,10 +86,11 @@ struct net_worker {
 	uint64_t wait_after;      /* the newest message id a wait brought (kept across sessions) */
 	int session_fd;           /* the socket in use, for net_worker_stop to interrupt */
 	char *open_contact;       /* the conversation on screen, polled every time */
-	/* The thread's own (no lock): our login and the contacts store. */
-	char *me;
+	/* Used by the thread alone (never under the lock): the pinned contact
+	 * keys (with their v2 flags) and our login. */
 	struct contacts contacts;
-	int contacts_state;       /* 0 not read yet, 1 read, -1 unreadable (not tried again) */
+	int contacts_loaded;
+	char *me;
 };
 
 /* What run_session ends with besides a network error. */
@@ -102,6 +107,7 @@ static void net_worker_event_free(struct net_event *ev)
 {
 	free(ev->text);
 	free(ev->text2);
+	free(ev->safety);
 	free(ev->contact);
 	for (size_t i = 0; i < ev->n_logins; i++)
 		free(ev->logins[i]);
@@ -274,6 +280,11 @@ int net_worker_load_older(struct net_worker *w, const char *contact)
 	return net_worker_push_job(w, NET_JOB_OLDER, contact, NULL, 0);
 }
 
+int net_worker_trust(struct net_worker *w, const char *contact, enum net_trust_action action)
+{
+	return net_worker_push_job(w, NET_JOB_TRUST, contact, NULL, (uint64_t)action);
+}
+
 void net_worker_activity(struct net_worker *w)
 {
 	pthread_mutex_lock(&w->lock);
@@ -411,12 +422,14 @@ struct net_session {
 	int parked;          /* with it: a wait_messages is out, not yet answered */
 	uint64_t parked_after;     /* its after_id */
 	int64_t parked_deadline;   /* when its answer is overdue (monotonic ms; 0: never) */
+	char *key_checked;   /* the open contact whose key was checked (and pinned) last */
 	char err[512];
 };
 
 static void net_session_free(struct net_session *ns)
 {
 	api_users_free(&ns->users);
+	free(ns->key_checked);
 	for (size_t i = 0; i < ns->n_loaded; i++)
 		free(ns->loaded[i].login);
 	free(ns->loaded);
@@ -442,6 +455,121 @@ static int net_worker_after_failure(struct net_worker *w, struct net_session *ns
 	return RC_OK;
 }
 
+/* ---- contact keys ---- */
+
+static enum chat_key_state net_worker_key_state(enum contact_key_verdict verdict, const struct contact *pinned)
+{
+	if (verdict == CONTACT_KEY_CHANGED)
+		return CHAT_KEY_CHANGED;
+	if (pinned == NULL)
+		return CHAT_KEY_UNPINNED;
+	return pinned->verified ? CHAT_KEY_VERIFIED : CHAT_KEY_PINNED;
+}
+
+/* Tells the UI how contact's key (the one the server gives) stands against
+ * its pin (NULL: none); asked: the enum net_trust_action it answers, or 0. */
+static void net_worker_post_key(struct net_worker *w, const char *contact, enum contact_key_verdict verdict,
+                                const struct rsa_public *key, const struct contact *pinned, int asked)
+{
+	struct net_event *ev = net_worker_event_new(NET_EV_CONTACT_KEY, NULL);
+	char fp[FINGERPRINT_MAX], number[SAFETY_NUMBER_MAX];
+
+	if (ev == NULL)
+		return;
+	ev->trust = (int)net_worker_key_state(verdict, pinned);
+	ev->asked = asked;
+	if ((ev->contact = strdup(contact)) == NULL || fingerprint_public(key, fp) != RC_OK ||
+	    (ev->text = strdup(fp)) == NULL || safety_number(&w->cfg.key->pub, key, number) != RC_OK ||
+	    (ev->safety = strdup(number)) == NULL ||
+	    (pinned != NULL && !pinned->damaged &&
+	     (fingerprint_public(&pinned->key, fp) != RC_OK || (ev->text2 = strdup(fp)) == NULL))) {
+		net_worker_event_free(ev);
+		return;
+	}
+	net_worker_post(w, ev);
+}
+
+/* The store, loaded on first use (and after a failure, on the next). */
+static int net_worker_contacts_ready(struct net_worker *w, struct net_session *ns)
+{
+	int r;
+
+	if (w->contacts_loaded)
+		return RC_OK;
+	r = contacts_load(&w->contacts, w->cfg.contacts_path, w->cfg.connect.server_name, ns->err, sizeof(ns->err));
+	w->contacts_loaded = r == RC_OK;
+	return r;
+}
+
+/* The store failed: the status bar says so (nothing is encrypted meanwhile). */
+static void net_worker_contacts_failed(struct net_worker *w, struct net_session *ns, int r)
+{
+	char text[600];
+
+	snprintf(text, sizeof(text), "contacts: %s", ns->err[0] ? ns->err : rc_strerror(r));
+	net_worker_post_text(w, NET_EV_ERROR, text);
+}
+
+/* Compares every pinned contact of a user list with its pin, with one read
+ * of the file; a list pins nothing. */
+static void net_worker_check_users(struct net_worker *w, struct net_session *ns)
+{
+	int r;
+
+	if ((r = net_worker_contacts_ready(w, ns)) != RC_OK ||
+	    (r = contacts_refresh(&w->contacts, ns->err, sizeof(ns->err))) != RC_OK) {
+		net_worker_contacts_failed(w, ns, r);
+		return;
+	}
+	for (size_t i = 0; i < ns->users.count; i++) {
+		const struct api_user *u = &ns->users.v[i];
+		const struct contact *pinned = contacts_find(&w->contacts, u->login);
+
+		if (pinned != NULL)
+			net_worker_post_key(w, u->login, contacts_compare(&w->contacts, u->login, &u->key), &u->key, pinned,
+			                    0);
+	}
+}
+
+/* Checks key, which the server gives for login, against the pin (pinning
+ * it on first sight) and tells the UI (asked: as net_worker_post_key). */
+static int net_worker_check_key(struct net_worker *w, struct net_session *ns, const char *login,
+                                const struct rsa_public *key, int asked, enum contact_key_verdict *verdict)
+{
+	int r;
+
+	if ((r = net_worker_contacts_ready(w, ns)) != RC_OK ||
+	    (r = contacts_check_key(&w->contacts, login, key, verdict, ns->err, sizeof(ns->err))) != RC_OK)
+		return r;
+	net_worker_post_key(w, login, *verdict, key, contacts_find(&w->contacts, login), asked);
+	return RC_OK;
+}
+
+/* The conversation on screen is a contact the user deals with: its key is
+ * pinned when first seen, once per opening. */
+static void net_worker_check_open(struct net_worker *w, struct net_session *ns, const char *open)
+{
+	const struct api_user *u = open != NULL ? api_users_find(&ns->users, open) : NULL;
+	enum contact_key_verdict verdict;
+	int r;
+
+	if (u == NULL || (ns->key_checked != NULL && strcmp(ns->key_checked, open) == 0))
+		return;
+	free(ns->key_checked);
+	ns->key_checked = strdup(open);
+	if ((r = net_worker_check_key(w, ns, u->login, &u->key, 0, &verdict)) != RC_OK)
+		net_worker_contacts_failed(w, ns, r);
+}
+
+/* A new user list: kept, shown and checked against the pins. */
+static void net_worker_take_users(struct net_worker *w, struct net_session *ns, struct api_users *users)
+{
+	api_users_free(&ns->users);
+	ns->users = *users;
+	net_worker_post_users(w, &ns->users);
+	net_worker_check_users(w, ns);
+}
+
 static int net_worker_fetch_users(struct net_worker *w, struct net_session *ns)
 {
 	struct api_users users;
@@ -449,35 +577,25 @@ static int net_worker_fetch_users(struct net_worker *w, struct net_session *ns)
 
 	if (r != RC_OK)
 		return net_worker_after_failure(w, ns, r, "users");
-	api_users_free(&ns->users);
-	ns->users = users;
-	net_worker_post_users(w, &ns->users);
+	net_worker_take_users(w, ns, &users);
 	return RC_OK;
 }
 
-/* The contacts store, read on first use; NULL (said once) when it cannot be. */
-static struct contacts *net_worker_contacts(struct net_worker *w)
-{
-	char err[300];
-
-	if (w->contacts_state == 0 && w->cfg.contacts_path != NULL) {
-		w->contacts_state = contacts_load(&w->contacts, w->cfg.contacts_path, w->cfg.connect.server_name, err,
-		                                  sizeof(err)) == RC_OK
-		                        ? 1
-		                        : -1;
-		if (w->contacts_state < 0)
-			net_worker_post_text(w, NET_EV_ERROR, err);
-	}
-	return w->contacts_state > 0 ? &w->contacts : NULL;
-}
-
-/* What we hold for contact (envelope_contact_lookup with the listed key). */
+/* What we hold for reading contact's messages: its pin and v2 flags, or
+ * unpinned the listed key (a list pins nothing: a contact is pinned when
+ * its conversation is opened or written to). */
 static int net_worker_contact(struct net_worker *w, struct net_session *ns, const char *contact,
                               struct envelope_contact *ec)
 {
 	const struct api_user *listed = api_users_find(&ns->users, contact);
+	struct contacts *store = NULL;
+	int r;
 
-	return envelope_contact_lookup(net_worker_contacts(w), contact, listed != NULL ? &listed->key : NULL, ec, ns->err,
+	if ((r = net_worker_contacts_ready(w, ns)) != RC_OK)
+		net_worker_contacts_failed(w, ns, r);
+	else if (contacts_find(&w->contacts, contact) != NULL)
+		store = &w->contacts;
+	return envelope_contact_lookup(store, contact, listed != NULL ? &listed->key : NULL, ec, ns->err,
 	                               sizeof(ns->err));
 }
 
@@ -525,8 +643,8 @@ static int net_worker_post_history(struct net_worker *w, struct net_session *ns,
 			goto out;
 		ns->news |= ns->sync != API_SYNC_YES && added;
 	}
-	if (envelope_contact_judge(net_worker_contacts(w), contact, &ec, listing, judged, ev->n_msgs, ns->err,
-	                           sizeof(ns->err)) != RC_OK)
+	if (envelope_contact_judge(w->contacts_loaded ? &w->contacts : NULL, contact, &ec, listing, judged, ev->n_msgs,
+	                           ns->err, sizeof(ns->err)) != RC_OK)
 		net_worker_post_text(w, NET_EV_ERROR, ns->err);
 	/* A text goes to the UI only where the judgement lets it be shown. */
 	for (size_t i = 0; i < ev->n_msgs; i++) {
@@ -629,6 +747,7 @@ static int net_worker_poll_once(struct net_worker *w, struct net_session *ns, st
 	if (all || ns->polls % NET_USERS_EVERY_POLLS == 0)
 		r = net_worker_fetch_users(w, ns);
 	ns->polls++;
+	net_worker_check_open(w, ns, open);
 	if (r == RC_OK && open != NULL)
 		r = net_worker_fetch_history(w, ns, cache, open);
 	for (size_t k = 0; r == RC_OK && k < ns->users.count; k++) {
@@ -693,20 +812,54 @@ static int net_worker_do_register(struct net_worker *w, struct net_session *ns, 
 	return net_worker_fetch_users(w, ns);
 }
 
+/* The key the server gives for login: from the user list, or for a contact
+ * newer than the list, asked for alone (into *asked). *to is NULL on error. */
+static int net_worker_user_key(struct net_session *ns, const char *login, struct api_user *asked,
+                               const struct api_user **to)
+{
+	int r;
+
+	if ((*to = api_users_find(&ns->users, login)) != NULL)
+		return RC_OK;
+	if ((r = api_get_user(&ns->s, login, asked, ns->err, sizeof(ns->err))) == RC_OK)
+		*to = asked;
+	return r;
+}
+
+/* Nothing is encrypted for a key that is not the one pinned for to, nor
+ * while the store cannot tell: RC_OK to go on, else RC_ERR_KEY with ns->err
+ * saying why. */
+static int net_worker_send_allowed(struct net_worker *w, struct net_session *ns, const struct api_user *to)
+{
+	enum contact_key_verdict verdict;
+	char *shown = NULL;
+	int r = net_worker_check_key(w, ns, to->login, &to->key, 0, &verdict);
+
+	/* A store that cannot say (even RC_ERR_IO of its file) is no network error to retry on. */
+	if (r != RC_OK)
+		return RC_ERR_KEY;
+	if (verdict != CONTACT_KEY_CHANGED)
+		return RC_OK;
+	(void)wtext_login_display(to->login, &shown);
+	rc_errf(ns->err, sizeof(ns->err), "the key of %s changed (see /safety)", shown != NULL ? shown : "this contact");
+	free(shown);
+	return RC_ERR_KEY;
+}
+
 static int net_worker_do_send(struct net_worker *w, struct net_session *ns, struct net_job *job)
 {
-	const struct api_user *to = api_users_find(&ns->users, job->contact);
+	const struct api_user *to;
 	struct api_user asked;
 	struct net_event *ev;
-	int r = RC_OK, v2;
+	int r, v2;
 
 	api_user_init(&asked);
-	/* A contact newer than our list: ask for that one user's key. */
-	if (to == NULL && (r = api_get_user(&ns->s, job->contact, &asked, ns->err, sizeof(ns->err))) == RC_OK)
-		to = &asked;
+	r = net_worker_user_key(ns, job->contact, &asked, &to);
+	if (to != NULL)
+		r = net_worker_send_allowed(w, ns, to);
 	/* Sealed once, in the format the contact's client reads. */
-	if (to != NULL && job->sealed.to_recipient == NULL)
-		r = envelope_seal_for_contact(net_worker_contacts(w), w->cfg.key, w->me, to->login, &to->key, 1, job->text,
+	if (to != NULL && r == RC_OK && job->sealed.to_recipient == NULL)
+		r = envelope_seal_for_contact(&w->contacts, w->cfg.key, w->me, to->login, &to->key, 1, job->text,
 		                              strlen(job->text), &job->sealed, &v2, ns->err, sizeof(ns->err));
 	/* A retry after a lost connection resumes after the acknowledged
 	 * copies, with the same bytes under the same msg_id. */
@@ -721,6 +874,46 @@ static int net_worker_do_send(struct net_worker *w, struct net_session *ns, stru
 		ev->id = job->id;
 	net_worker_post(w, ev);
 	net_worker_request_poll(w);
+	return RC_OK;
+}
+
+/* NET_JOB_TRUST: what the user asked about a contact's key, answered with
+ * NET_EV_CONTACT_KEY (or an error). */
+static int net_worker_do_trust(struct net_worker *w, struct net_session *ns, const struct net_job *job)
+{
+	const struct api_user *to;
+	struct api_user asked;
+	enum contact_key_verdict verdict = CONTACT_KEY_SAME;
+	int r;
+
+	api_user_init(&asked);
+	r = net_worker_user_key(ns, job->contact, &asked, &to);
+	if (to == NULL) {
+		api_user_free(&asked);
+		return net_worker_after_failure(w, ns, r, "key");
+	}
+	if ((r = net_worker_contacts_ready(w, ns)) == RC_OK) {
+		switch ((enum net_trust_action)job->id) {
+		case NET_TRUST_ACCEPT:
+			r = contacts_accept_key(&w->contacts, to->login, &to->key, ns->err, sizeof(ns->err));
+			break;
+		case NET_TRUST_VERIFY:
+			if ((r = contacts_check_key(&w->contacts, to->login, &to->key, &verdict, ns->err, sizeof(ns->err))) ==
+			        RC_OK &&
+			    verdict != CONTACT_KEY_CHANGED)
+				r = contacts_set_verified(&w->contacts, to->login, 1, ns->err, sizeof(ns->err));
+			break;
+		case NET_TRUST_SHOW:
+			r = contacts_check_key(&w->contacts, to->login, &to->key, &verdict, ns->err, sizeof(ns->err));
+			break;
+		}
+	}
+	if (r == RC_OK)
+		net_worker_post_key(w, to->login, verdict == CONTACT_KEY_CHANGED ? verdict : CONTACT_KEY_SAME, &to->key,
+		                    contacts_find(&w->contacts, to->login), (int)job->id);
+	else
+		net_worker_contacts_failed(w, ns, r);
+	api_user_free(&asked);
 	return RC_OK;
 }
 
@@ -821,6 +1014,7 @@ static int net_worker_sync_step(struct net_worker *w, struct net_session *ns, st
 	const char *unloaded = NULL;
 	int r;
 
+	net_worker_check_open(w, ns, open);
 	if (open != NULL && net_session_loaded(ns, open) == NULL)
 		unloaded = open;
 	for (size_t i = 0; unloaded == NULL && i < ns->users.count; i++)
@@ -876,8 +1070,7 @@ static int net_worker_run_session(struct net_worker *w, struct net_session *ns, 
 
 	r = api_get_users(&ns->s, &users, ns->err, sizeof(ns->err));
 	if (r == RC_OK) {
-		ns->users = users;
-		net_worker_post_users(w, &ns->users);
+		net_worker_take_users(w, ns, &users);
 		r = net_worker_learn_identity(w, ns);
 	} else if (r == RC_ERR_SERVER && strcmp(ns->err, PROTO_ERR_NO_AUTH) == 0) {
 		/* Our key is not registered yet: the UI asks for a login, unless
@@ -915,6 +1108,9 @@ static int net_worker_run_session(struct net_worker *w, struct net_session *ns, 
 				break;
 			case NET_JOB_REFRESH:
 				r = net_worker_refresh_all(w, ns, cache);
+				break;
+			case NET_JOB_TRUST:
+				r = net_worker_do_trust(w, ns, job);
 				break;
 			case NET_JOB_OLDER:
 				r = ns->sync == API_SYNC_YES ? net_worker_fetch_page(w, ns, cache, job->contact, 1) : RC_OK;
@@ -1012,9 +1208,6 @@ static void *net_worker_main(void *arg)
 		}
 	}
 	decrypt_cache_free(&cache);
-	contacts_free(&w->contacts);
-	free(w->me);
-	w->me = NULL;
 	return NULL;
 }
 
@@ -1097,6 +1290,8 @@ int net_worker_stop(struct net_worker *w, int wait_ms)
 		w->jobs = next;
 	}
 	free(w->open_contact);
+	free(w->me);
+	contacts_free(&w->contacts);
 	pthread_mutex_destroy(&w->lock);
 	net_worker_discard(w, 2);
 	return 1;

@@ -8,7 +8,10 @@
  * Without it, it polls get_messages, less often while nothing changes. The
  * UI thread talks to it through a job queue plus that wake pipe and
  * receives events through a queue plus a pipe it can poll, so a slow
- * network never freezes the screen. No curses here. */
+ * network never freezes the screen. The thread also owns the pinned contact
+ * keys (contacts.h): it compares every user list with them, pins a contact
+ * when its conversation is opened or written to, and encrypts nothing for a
+ * key that is not the pinned one. No curses here. */
 #ifndef RC_CLIENT_NET_WORKER_H
 #define RC_CLIENT_NET_WORKER_H
 
@@ -37,6 +40,17 @@ enum net_event_kind {
 	NET_EV_HISTORY,         /* messages of contact's conversation, decrypted: all of it (v1), a page or what a wait brought */
 	NET_EV_SEND_DONE,       /* outbox message id accepted (text NULL) or refused (text says why) */
 	NET_EV_ERROR,           /* text: a problem worth the status bar (bad answer...) */
+	NET_EV_CONTACT_KEY,     /* contact's key against its pin: trust (enum chat_key_state), text: the
+	                         * server's fingerprint for it, text2: the pinned one (NULL: none readable),
+	                         * safety: the safety number with the server's key, asked: what the user
+	                         * asked (enum net_trust_action) or 0 */
+};
+
+/* What the user asks about a contact's key (net_worker_trust). */
+enum net_trust_action {
+	NET_TRUST_SHOW = 1, /* the fingerprints and the safety number (pins a key seen first) */
+	NET_TRUST_VERIFY,   /* mark verified, unless the key is not the pinned one */
+	NET_TRUST_ACCEPT,   /* pin the key the server now gives instead of the old one */
 };
 
 struct net_msg {
@@ -61,13 +75,15 @@ struct net_event {
 	size_t n_msgs;
 	uint64_t id;
 	int older;              /* NET_EV_HISTORY: a page older than what was loaded */
+	char *safety;           /* NET_EV_CONTACT_KEY */
+	int asked;              /* NET_EV_CONTACT_KEY */
 };
 
 struct net_worker_config {
 	struct connect_params connect;
 	const struct rsa_private *key; /* borrowed; must outlive the worker */
 	const char *auto_login;        /* register under this login if needed (may be NULL) */
-	const char *contacts_path;     /* pinned contact keys (contacts.h); NULL: none kept */
+	const char *contacts_path;     /* pinned contact keys (contacts.h): only the worker's thread uses them */
 	int poll_ms;
 };
 
@@ -91,6 +107,8 @@ void net_event_free_all(struct net_event *ev);
 int net_worker_register(struct net_worker *w, const char *login);
 int net_worker_send(struct net_worker *w, uint64_t id, const char *contact, const char *text);
 int net_worker_refresh(struct net_worker *w);
+/* Acts on contact's key; the answer comes as NET_EV_CONTACT_KEY with asked set. */
+int net_worker_trust(struct net_worker *w, const char *contact, enum net_trust_action action);
 /* The page before the oldest loaded message of contact (sync extension;
  * nothing without it, where the whole conversation is loaded). */
 int net_worker_load_older(struct net_worker *w, const char *contact);

@@ -259,6 +259,7 @@ int ui_run(const struct client_options *o)
 		return status; /* the thread still holds the key; the process ends now */
 out:
 	line_editor_free(&u.ed);
+	free(u.trust_of);
 	chat_model_free(&u.model);
 	rsa_private_clear(&u.key);
 	return status;

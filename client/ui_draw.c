@@ -115,6 +115,7 @@ static void ui_draw_contacts(struct ui *u, int rows, int width)
 	for (size_t i = first; i < u->model.count && (int)(i - first) + 1 < rows; i++) {
 		const struct chat_contact *c = &u->model.contacts[i];
 		char count[32] = "", *shown;
+		const char *mark = NULL;
 		int y = (int)(i - first) + 1, used = 0;
 		attr_t a = 0;
 
@@ -127,10 +128,20 @@ static void ui_draw_contacts(struct ui *u, int rows, int width)
 		mvaddstr(y, 0, (long)i == u->selected ? ">" : " ");
 		if (c->unread > 0)
 			snprintf(count, sizeof(count), " (%zu)", c->unread);
+		/* Marks that need no color (NO_COLOR): ! a changed key, a check mark a verified one. */
+		if (c->key_state == CHAT_KEY_CHANGED || c->key_state == CHAT_KEY_VERIFIED)
+			mark = c->key_state == CHAT_KEY_CHANGED ? "!" : "\xe2\x9c\x93";
 		if ((shown = ui_login_shown(c->login, c->lookalike)) != NULL)
-			used = ui_put_utf8(y, 1, shown, width - 1 - (int)strlen(count));
+			used = ui_put_utf8(y, 1, shown, width - 1 - (int)strlen(count) - (mark != NULL ? 2 : 0));
 		free(shown);
 		attroff(a);
+		if (mark != NULL) {
+			attr_t ma = A_BOLD | (c->key_state == CHAT_KEY_CHANGED ? ui_pair_attr(u, UI_PAIR_ERROR, A_REVERSE) : 0);
+
+			attron(ma);
+			used += 1 + ui_put_utf8(y, 2 + used, mark, 1);
+			attroff(ma);
+		}
 		if (count[0] != '\0') {
 			attron(ui_pair_attr(u, UI_PAIR_UNREAD, A_BOLD) | A_BOLD);
 			mvaddstr(y, 1 + used, count);
@@ -236,6 +247,52 @@ static void ui_draw_header(struct ui *u, const struct chat_msg *m, int y, int x,
 	attroff(a);
 }
 
+/* Draws text wrapped to width from row y on, in attribute a (each row
+ * filled when fill), at most max_rows rows; returns the rows drawn. */
+static int ui_draw_wrapped(const char *text, int y, int x, int width, int max_rows, attr_t a, int fill)
+{
+	struct wtext_segs segs = { NULL, 0, 0 };
+	wchar_t *w;
+	size_t len;
+	int n = 0;
+
+	if (max_rows <= 0 || wtext_from_utf8(text, strlen(text), &w, &len) != 0)
+		return 0;
+	attron(a);
+	if (wtext_wrap(w, len, width, &segs) == 0)
+		for (; (size_t)n < segs.count && n < max_rows; n++) {
+			if (fill)
+				ui_fill_row(y + n, x, width);
+			ui_put_wide(y + n, x, w + segs.v[n].start, segs.v[n].len, width);
+		}
+	attroff(a);
+	free(segs.v);
+	free(w);
+	return n;
+}
+
+/* Atop a conversation: the banner of a changed key, then the answer to
+ * /safety, /verify or /accept-key about it. Returns the rows taken (at
+ * most max_rows). */
+static int ui_draw_key_notes(struct ui *u, const struct chat_contact *c, int y, int x, int width, int max_rows)
+{
+	char banner[700], *shown;
+	int used = 0;
+
+	if (c->key_state == CHAT_KEY_CHANGED && (shown = ui_login_shown(c->login, 0)) != NULL) {
+		snprintf(banner, sizeof(banner),
+		         "!!! THE KEY OF %s CHANGED: the server gives another key than the one pinned. Nothing will be "
+		         "sent to %s. Ask them (not through this server) whether their key is new: /safety shows the "
+		         "safety number to compare, /accept-key accepts the new key.",
+		         shown, shown);
+		free(shown);
+		used = ui_draw_wrapped(banner, y, x, width, max_rows, ui_pair_attr(u, UI_PAIR_REFUSED, A_REVERSE) | A_BOLD, 1);
+	}
+	if (u->trust_of != NULL && strcmp(u->trust_of, c->login) == 0)
+		used += ui_draw_wrapped(u->trust_panel, y + used, x, width, max_rows - used, A_BOLD, 0);
+	return used;
+}
+
 static void ui_draw_conversation(struct ui *u, int x, int rows, int width)
 {
 	const struct chat_contact *c;
@@ -243,6 +300,7 @@ static void ui_draw_conversation(struct ui *u, int x, int rows, int width)
 	size_t top, visible = (size_t)(rows > 1 ? rows - 1 : 1), term_len;
 	char title[900], *shown;
 	wchar_t *term;
+	int notes;
 
 	u->conv_rows = (int)visible;
 	if (u->selected < 0 || (size_t)u->selected >= u->model.count) {
@@ -257,6 +315,10 @@ static void ui_draw_conversation(struct ui *u, int x, int rows, int width)
 	attron(A_BOLD);
 	ui_put_utf8(0, x, title, width);
 	attroff(A_BOLD);
+	/* What is said about the key keeps at least one row for the messages. */
+	notes = ui_draw_key_notes(u, c, 1, x, width, (int)visible - 1);
+	visible -= (size_t)notes;
+	u->conv_rows = (int)visible;
 	if (u->search[0] != '\0') {
 		char s[320];
 		snprintf(s, sizeof(s), " search: %s (n/N, Esc) ", u->search);
@@ -301,7 +363,7 @@ static void ui_draw_conversation(struct ui *u, int x, int rows, int width)
 	for (size_t i = top; i < l.count && i < top + visible; i++) {
 		const struct conv_row *row = &l.rows[i];
 		const struct chat_msg *m = &c->msgs[row->msg];
-		int y = 1 + (int)(i - top);
+		int y = 1 + notes + (int)(i - top);
 		int hit = u->search[0] != '\0' && (long)row->msg == u->search_hit;
 		if (row->header) {
 			ui_draw_header(u, m, y, x, width, hit);
@@ -465,6 +527,9 @@ static const char *const ui_help_lines[] = {
 	"",
 	"/help /quit /refresh /users /open NAME /key /register NAME",
 	"/search WORD /bell on|off   (//text sends a text starting with /)",
+	"/safety (the safety number to compare)  /verify (it matched)",
+	"/accept-key (their key changed, and they told you so)",
+	"Contacts: \xe2\x9c\x93 verified key, ! key changed (nothing is sent)",
 	"",
 	"Up/Down, PgUp/PgDn scroll this help; any other key closes it.",
 };

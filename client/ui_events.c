@@ -7,6 +7,7 @@
 
 #include "errors.h"
 #include "notify.h"
+#include "safety.h"
 #include "seen_state.h"
 #include "ui_internal.h"
 
@@ -78,6 +79,45 @@ static void ui_apply_history(struct ui *u, const struct net_event *ev)
 		ui_mark_read(u);
 }
 
+/* A contact's key against its pin: the mark in the contact list, and when
+ * the user asked (/safety, /verify, /accept-key) the answer atop the
+ * conversation, one fact a line. */
+static void ui_apply_contact_key(struct ui *u, const struct net_event *ev)
+{
+	enum chat_key_state state = (enum chat_key_state)ev->trust;
+	long at = chat_model_find(&u->model, ev->contact);
+	char *shown, text[900], number[SAFETY_NUMBER_MAX + 1];
+	const char *name;
+
+	if (at >= 0)
+		u->model.contacts[at].key_state = state;
+	if (ev->asked == 0)
+		return;
+	shown = ui_login_shown(ev->contact, 0);
+	name = shown != NULL ? shown : "?";
+	/* Two rows of six groups, as the command line prints it. */
+	if (ev->safety != NULL && strlen(ev->safety) > SAFETY_NUMBER_ROW_CHARS)
+		snprintf(number, sizeof(number), "%.*s\n%s", SAFETY_NUMBER_ROW_CHARS - 1, ev->safety, ev->safety + SAFETY_NUMBER_ROW_CHARS);
+	else
+		snprintf(number, sizeof(number), "%s", ev->safety != NULL ? ev->safety : "?");
+	if (state == CHAT_KEY_CHANGED)
+		snprintf(text, sizeof(text),
+		         "%sSafety number with the NEW key of %s:\n%s\n%s now: %s\npinned: %s\nyou: %s\n"
+		         "Only if %s tells you (not through this server) that the key is new: compare the number "
+		         "with them, then /accept-key.",
+		         ev->asked == NET_TRUST_VERIFY ? "Not verified: the key changed.\n" : "", name, number, name,
+		         ev->text, ev->text2 != NULL ? ev->text2 : "(unreadable)", u->own_fp, name);
+	else
+		snprintf(text, sizeof(text), "%sSafety number with %s:\n%s\n%s: %s\nyou: %s\n%s",
+		         ev->asked == NET_TRUST_ACCEPT ? "New key accepted.\n" : "", name, number, name, ev->text,
+		         u->own_fp,
+		         state == CHAT_KEY_VERIFIED ? "Verified \xe2\x9c\x93"
+		                                    : "Not verified: compare the number with them (in person or a call you "
+		                                      "trust), then /verify.");
+	free(shown);
+	ui_trust_panel(u, ev->contact, text);
+}
+
 static void ui_apply_event(struct ui *u, const struct net_event *ev)
 {
 	switch (ev->kind) {
@@ -124,6 +164,9 @@ static void ui_apply_event(struct ui *u, const struct net_event *ev)
 		break;
 	case NET_EV_ERROR:
 		snprintf(u->last_error, sizeof(u->last_error), "%s", ev->text ? ev->text : "");
+		break;
+	case NET_EV_CONTACT_KEY:
+		ui_apply_contact_key(u, ev);
 		break;
 	}
 	u->dirty = 1;

@@ -21,6 +21,17 @@
 
 #define CTRL(c) ((c) & 0x1f)
 
+/* /safety, /verify, /accept-key: asked of the worker, which owns the pins. */
+static void ui_trust_command(struct ui *u, enum net_trust_action action)
+{
+	struct chat_contact *c = ui_open_contact(u);
+
+	if (c == NULL)
+		ui_info(u, "no conversation open: pick a contact first (Tab, /open NAME)");
+	else if (net_worker_trust(u->net, c->login, action) != RC_OK)
+		ui_info(u, "out of memory");
+}
+
 static void ui_run_command(struct ui *u, const struct command *cmd)
 {
 	long at;
@@ -78,6 +89,15 @@ static void ui_run_command(struct ui *u, const struct command *cmd)
 		u->bell = strcmp(cmd->arg, "on") == 0;
 		ui_info(u, "bell %s", u->bell ? "on" : "off");
 		break;
+	case COMMAND_SAFETY:
+		ui_trust_command(u, NET_TRUST_SHOW);
+		break;
+	case COMMAND_VERIFY:
+		ui_trust_command(u, NET_TRUST_VERIFY);
+		break;
+	case COMMAND_ACCEPT_KEY:
+		ui_trust_command(u, NET_TRUST_ACCEPT);
+		break;
 	}
 }
 
@@ -89,6 +109,15 @@ static void ui_send_text(struct ui *u, const char *text)
 
 	if (c == NULL) {
 		ui_info(u, "no conversation open: pick a contact first (Tab, /open NAME)");
+		return;
+	}
+	if (c->key_state == CHAT_KEY_CHANGED) {
+		/* The worker would refuse it too; saying so now keeps it off the outbox. */
+		char *shown = ui_login_shown(c->login, 0);
+
+		ui_info(u, "not sent: the key of %s changed. /safety to compare, /accept-key if it is really theirs (the "
+		        "text is kept in history, Up)", shown != NULL ? shown : "?");
+		free(shown);
 		return;
 	}
 	if (api_check_text(text, strlen(text), err, sizeof(err)) != RC_OK) {

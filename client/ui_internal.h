@@ -61,6 +61,8 @@ struct ui {
 	size_t conv_total;        /* rows of the open conversation at the last draw */
 	long conv_total_of;       /* ... and whose they were (a contact index) */
 	int conv_grew_above;      /* an older page arrived: the rows below the view stay as they are */
+	char *trust_of;           /* the contact whose key trust_panel is about (NULL: none) */
+	char trust_panel[900];    /* the answer to /safety, /verify or /accept-key, atop its conversation */
 };
 
 /* Color pairs (used only when the terminal has colors and NO_COLOR is unset). */
@@ -98,6 +100,9 @@ void ui_search_start(struct ui *u, const char *term);
 /* The next match older (dir < 0) or newer (dir > 0). */
 void ui_search_step(struct ui *u, int dir);
 void ui_search_end(struct ui *u);
+
+/* Sets the panel about contact's key shown atop its conversation (text NULL: none). */
+void ui_trust_panel(struct ui *u, const char *contact, const char *text);
 
 /* ui_events.c: applies every waiting network event. */
 void ui_take_events(struct ui *u);

@@ -88,11 +88,24 @@ void ui_mark_read(struct ui *u)
 		ui_info(u, "cannot record what was read in %s", u->o->seen_path);
 }
 
+void ui_trust_panel(struct ui *u, const char *contact, const char *text)
+{
+	free(u->trust_of);
+	u->trust_of = NULL;
+	u->trust_panel[0] = '\0';
+	if (text != NULL && (u->trust_of = strdup(contact)) != NULL)
+		snprintf(u->trust_panel, sizeof(u->trust_panel), "%s", text);
+	u->dirty = 1;
+}
+
 void ui_select_contact(struct ui *u, long idx)
 {
 	if (u->model.count == 0)
 		return;
 	idx = (idx % (long)u->model.count + (long)u->model.count) % (long)u->model.count;
+	/* The answer about a key goes with its conversation. */
+	if (idx != u->selected)
+		ui_trust_panel(u, NULL, NULL);
 	u->selected = idx;
 	u->scroll = 0;
 	u->search[0] = '\0';

@@ -18,6 +18,9 @@
 
 #define SAFETY_NUMBER_GROUPS 12u
 #define SAFETY_NUMBER_GROUP_DIGITS 5u
+/* Shown in two rows of six groups: a row is the first this many characters
+ * less its last (a space). */
+#define SAFETY_NUMBER_ROW_CHARS ((SAFETY_NUMBER_GROUPS / 2u) * (SAFETY_NUMBER_GROUP_DIGITS + 1u))
 /* The groups, the spaces between them and the NUL. */
 #define SAFETY_NUMBER_MAX (SAFETY_NUMBER_GROUPS * (SAFETY_NUMBER_GROUP_DIGITS + 1u))
 

@@ -43,15 +43,8 @@ $TMUX_CMD new-session -d -s fm -x 80 -y 24 "sh '$RC_TMP/tui.sh'" || rc_fail "tmu
 wait_for ">alice"
 wait_for "filler 16"
 
-# flat: the screen as one line, runs of blanks as one space (for wrapped text).
-flat() {
-	screen | tr '\n' ' ' | sed 's/  */ /g'
-}
 gone() {
 	! screen | grep -qF -- "$1"
-}
-flat_has() {
-	flat | grep -qF -- "$1"
 }
 
 # Item 14: a pasted line keeps no final newline.
@@ -124,7 +117,7 @@ wait_for "Message (Enter sends"
 $TMUX_CMD send-keys -t fm F1
 wait_for "│ rsa-chat keys"
 screen | grep -q "┌─*┐" && screen | grep -q "└─.*┘" || rc_fail "the help has no box: $(screen)"
-wait_for "of 30, PgUp/PgDn"
+wait_for "of 36, PgUp/PgDn"
 screen | grep -qF "any other key closes" && rc_fail "the whole help fits at 40x10?: $(screen)"
 $TMUX_CMD send-keys -t fm NPage NPage NPage NPage
 right_border() {
@@ -132,7 +125,7 @@ right_border() {
 }
 poll_until "PgDn did not reach the end of the help, in its box" right_border
 $TMUX_CMD send-keys -t fm Up
-wait_for "22-29 of 30"
+wait_for "28-35 of 36"
 echo "ok - the help scrolls at 40x10"
 $TMUX_CMD send-keys -t fm q
 poll_until "q did not close the help" gone "rsa-chat keys"
