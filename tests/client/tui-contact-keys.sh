@@ -9,8 +9,6 @@
 # with a check mark.
 . "$top_srcdir/tests/lib/harness.sh"
 . "$top_srcdir/tests/client/tmuxlib"
-
-rc_init
 . "$top_srcdir/tests/client/hostile.sh"
 tui_home
 rc_genkey 1024 "$RC_TMP/mallory.key"
