@@ -8,7 +8,6 @@
 . "$top_srcdir/tests/lib/harness.sh"
 . "$top_srcdir/tests/client/tmuxlib"
 
-rc_init
 tui_home
 . "$top_srcdir/tests/client/hostile.sh"
 hostile --inject v2,v2-forged,v2-passed-on,from-carol,v1 store:2
