@@ -4,7 +4,7 @@
 # signed by another key, bob's message for carol passed on to us, a message
 # from carol put into bob's conversation and a v1 message from bob after his
 # v2 one as flagged lines in the alert style (reverse, with NO_COLOR), never
-# their texts.
+# their texts; a line typed to bob then goes in v2.
 . "$top_srcdir/tests/lib/harness.sh"
 . "$top_srcdir/tests/client/tmuxlib"
 
@@ -42,6 +42,16 @@ for flag in "[forged:" "[rejected:" "[not of this" "[suspect:"; do
 done
 grep -F "v2 from bob" "$RC_TMP/styled" | grep -q "$(printf '\033')\[[0-9;]*7[;m]" && rc_fail "plain text in reverse video"
 echo "ok - flagged lines in the alert style"
+# bob's valid v2 made him v2-capable: what is typed to him goes in v2, and
+# its self copy (v2 too) comes back readable.
+$TMUX_CMD send-keys -t v2 "typed in v2" Enter
+poll_until "nothing was sent" grep -q '"cmd":"send_message"' "$RC_TMP/hostile.log"
+grep '"cmd":"send_message"' "$RC_TMP/hostile.log" | grep -qv '"content":"{\\"v\\":2,' &&
+	rc_fail "the TUI sent bob something else than v2: $(grep '"cmd":"send_message"' "$RC_TMP/hostile.log")"
+echo "ok - the TUI writes v2 to bob"
+poll_until "the typed line stays queued" sh -c "! $TMUX_CMD capture-pane -p -t v2 | grep -qF queued"
+screen | grep -qF "[not sent" && rc_fail "the typed line was refused: $(screen)"
+echo "ok - sent in v2"
 $TMUX_CMD send-keys -t v2 "/quit" Enter
 poll_until "the TUI did not quit" test -s "$RC_TMP/tui.status"
 rc_expect "TUI exit status" 0 "$(cat "$RC_TMP/tui.status")"
