@@ -8,6 +8,11 @@
 #include "array.h"
 #include "errors.h"
 
+int chat_flagged(enum chat_unreadable why)
+{
+	return why == CHAT_FORGED || why == CHAT_WRONG_RECIPIENT || why == CHAT_SUSPECT_V1 || why == CHAT_FOREIGN_SENDER;
+}
+
 void chat_model_init(struct chat_model *m)
 {
 	memset(m, 0, sizeof(*m));
@@ -135,6 +140,19 @@ static int chat_model_is_local_twin(const struct chat_msg *msg, const struct cha
 	       in->text != NULL && strcmp(msg->text, in->text) == 0;
 }
 
+/* The verdict just made on a known message replaces the old one: when it
+ * differs, except that a flagged message stays flagged (a later listing
+ * may lack what made it suspect, e.g. a page without the v2 messages before
+ * it). */
+static int chat_model_takes_verdict(const struct chat_msg *msg, const struct chat_incoming *in)
+{
+	if (chat_flagged(msg->unreadable) && in->text != NULL)
+		return 0;
+	if (msg->text == NULL || in->text == NULL)
+		return msg->text != in->text || msg->unreadable != in->unreadable;
+	return strcmp(msg->text, in->text) != 0;
+}
+
 /* Index of an unused old message matching in (trying `hint` first, as
  * answers mostly repeat the known history in order), or -1. */
 static long chat_model_find_old(const struct chat_contact *c, const unsigned char *used, size_t hint,
@@ -203,6 +221,7 @@ int chat_model_merge_history(struct chat_model *m, const char *login, const stru
 	struct chat_msg *v = NULL;
 	long *origin = NULL;   /* per slot of v: the old message it takes, or -1 for a new one */
 	unsigned char *used = NULL;
+	unsigned char *rejudged = NULL; /* per slot of v: an old message whose verdict changed */
 	size_t count = 0, hint = 0, cap, new_from_contact = 0;
 	int r = RC_OK;
 
@@ -217,7 +236,8 @@ int chat_model_merge_history(struct chat_model *m, const char *login, const stru
 	v = calloc(cap, sizeof(*v));
 	origin = calloc(cap, sizeof(*origin));
 	used = calloc(c->count + 1, 1);
-	if (v == NULL || origin == NULL || used == NULL) {
+	rejudged = calloc(cap, 1);
+	if (v == NULL || origin == NULL || used == NULL || rejudged == NULL) {
 		r = RC_ERR_NOMEM;
 		goto out;
 	}
@@ -237,6 +257,16 @@ int chat_model_merge_history(struct chat_model *m, const char *login, const stru
 		if (old >= 0) {
 			used[old] = 1;
 			hint = (size_t)old + 1;
+			/* A server message judged anew (e.g. its sender's key became
+			 * known): the latest verdict and text replace the old ones. */
+			if (c->msgs[old].created_at != NULL && chat_model_takes_verdict(&c->msgs[old], &in[i])) {
+				v[count].unreadable = in[i].text != NULL ? CHAT_READABLE : in[i].unreadable;
+				if (in[i].text != NULL && (v[count].text = strdup(in[i].text)) == NULL) {
+					r = RC_ERR_NOMEM;
+					goto out;
+				}
+				rejudged[count] = 1;
+			}
 			/* A local message adopts its server copy's identity (in phase two). */
 			if (c->msgs[old].created_at == NULL) {
 				if ((v[count].created_at = strdup(in[i].created_at)) == NULL) {
@@ -260,6 +290,11 @@ int chat_model_merge_history(struct chat_model *m, const char *login, const stru
 		if (origin[k] < 0)
 			continue;
 		msg = &c->msgs[origin[k]];
+		if (rejudged[k]) {
+			free(msg->text);
+			msg->text = v[k].text;
+			msg->unreadable = v[k].unreadable;
+		}
 		if (v[k].created_at != NULL) {
 			msg->created_at = v[k].created_at;
 			memcpy(msg->digest, v[k].digest, CHAT_DIGEST_BYTES);
@@ -284,15 +319,18 @@ int chat_model_merge_history(struct chat_model *m, const char *login, const stru
 out:
 	if (v != NULL) {
 		for (size_t k = 0; k < count; k++) {
-			if (origin[k] < 0)
+			if (origin[k] < 0) {
 				chat_model_msg_free(&v[k]);
-			else
+			} else {
 				free(v[k].created_at);
+				free(v[k].text);
+			}
 		}
 	}
 	free(v);
 	free(origin);
 	free(used);
+	free(rejudged);
 	return r;
 }
 

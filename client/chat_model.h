@@ -18,7 +18,20 @@ enum chat_unreadable {
 	CHAT_UNREADABLE_KEY,          /* not for our key, or corrupted */
 	CHAT_UNREADABLE_TOO_MANY_BLOCKS, /* refused unread: more blocks than its length or the
 	                                  * message limit can need (a decryption bomb) */
+	CHAT_UNREADABLE_VERSION,      /* a newer message format than ours */
+	CHAT_UNCHECKED,               /* format v2, but the contact's key or our login is
+	                               * unknown, so its signature cannot be checked */
+	/* Flagged (chat_flagged): shown as a warning, never as the sender's text. */
+	CHAT_FORGED,                  /* format v2 not signed by the sender's pinned key */
+	CHAT_WRONG_RECIPIENT,         /* format v2 signed for someone else: passed on */
+	CHAT_SUSPECT_V1,              /* format v1 from a contact after its v2 messages: a
+	                               * downgrade (the server can write v1 in anyone's name) */
+	CHAT_FOREIGN_SENDER,          /* its sender is neither party of the conversation */
 };
+
+/* 1 when why is a warning about the message rather than a reason it cannot
+ * be read: the UI shows it in its alert style. */
+int chat_flagged(enum chat_unreadable why);
 
 enum chat_msg_state {
 	CHAT_MSG_RECEIVED, /* from the contact, listed by the server */
@@ -88,9 +101,11 @@ int chat_model_set_contacts(struct chat_model *m, const char *const *logins, siz
 long chat_model_find(const struct chat_model *m, const char *login);
 
 /* Merges a get_messages answer (oldest first) into the contact's history:
- * known messages stay, new ones take the server's order, own messages still
- * waiting locally are matched with their copies from the server. *fresh gets
- * the number of messages from the contact that were not there before. */
+ * known messages stay (taking the answer's verdict and text when they
+ * changed, but a flagged one stays flagged), new ones take the server's
+ * order, own messages still waiting locally are matched with their copies
+ * from the server. *fresh gets the number of messages from the contact that
+ * were not there before. */
 int chat_model_merge_history(struct chat_model *m, const char *login, const struct chat_incoming *in, size_t n,
                              size_t *fresh);
 

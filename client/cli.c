@@ -33,6 +33,7 @@ struct cli {
 	const struct client_options *o;
 	struct rsa_private key;
 	char key_fp[FINGERPRINT_MAX];
+	char *me;           /* our login, learnt by cli_me */
 	struct session s;
 	struct decrypt_cache cache;
 	enum api_sync sync; /* what the server showed of the sync extension */
@@ -354,6 +355,40 @@ static int cli_contacts_ready(struct cli *c)
 	return r;
 }
 
+/* Only a lost connection (or memory) stops a command that asks for what
+ * merely refines its output (our login, a key to check signatures with). */
+static int cli_is_fatal(int rc)
+{
+	return rc == RC_ERR_IO || rc == RC_ERR_EOF || rc == RC_ERR_TIMEOUT || rc == RC_ERR_NOMEM;
+}
+
+/* Our login, which v2 signs and which tells our own messages from foreign
+ * ones: asking to register our (registered) key again names it ("already
+ * registered") and registers nothing. Call once a request needing
+ * registration has succeeded. A server that answers otherwise leaves it
+ * unknown (NULL): then v1 only, and no foreign sender is told. */
+static int cli_me(struct cli *c)
+{
+	int already = 0, r;
+
+	if (c->me != NULL)
+		return RC_OK;
+	if ((r = api_register(&c->s, "?", &c->me, &already, c->err, sizeof(c->err))) == RC_OK || cli_is_fatal(r))
+		return r;
+	c->me = NULL;
+	c->err[0] = '\0';
+	return RC_OK;
+}
+
+/* The contacts store, or NULL (warned) when it cannot be read. */
+static struct contacts *cli_contacts(struct cli *c)
+{
+	if (cli_contacts_ready(c) == RC_OK)
+		return &c->contacts;
+	cli_say(c, "warning", -1, "contacts: %s; using the keys the server gives", c->err);
+	return NULL;
+}
+
 /* Reports a failure of the contacts file (local: CLIENT_EXIT_OTHER). */
 static int cli_fail_contacts(struct cli *c, int rc)
 {
@@ -667,6 +702,27 @@ static int cli_read_stdin_text(char **text, size_t *len)
 	return RC_OK;
 }
 
+/* Seals text for `to` in the format its client reads (envelope_seal, by
+ * the v2 flags pinned with its key) and sends it; *v2 says which format. */
+static int cli_seal_and_send(struct cli *c, const struct api_user *to, const char *text, size_t len,
+                             const char *msg_id, int *v2)
+{
+	struct contacts *store = cli_contacts(c);
+	const struct contact *ct = store != NULL ? contacts_find(store, to->login) : NULL;
+	struct api_sealed sealed;
+	int acked = 0, r;
+
+	/* Our login is signed in v2; v1 (and a login left unknown) needs none. */
+	if (ct != NULL && ct->v2_capable && (r = cli_me(c)) != RC_OK)
+		return r;
+	r = envelope_seal_for_contact(store, &c->key, c->me, to->login, &to->key, c->o->self_copy, text, len,
+	                              &sealed, v2, c->err, sizeof(c->err));
+	if (r == RC_OK)
+		r = api_send_sealed_resume(&c->s, to->login, &sealed, msg_id, &acked, c->err, sizeof(c->err));
+	api_sealed_free(&sealed);
+	return r;
+}
+
 static int cli_cmd_send(struct cli *c, char **args)
 {
 	struct api_user to;
@@ -674,7 +730,7 @@ static int cli_cmd_send(struct cli *c, char **args)
 	char *text = NULL, fresh[2 * API_MSG_ID_RANDOM_BYTES + 1];
 	const char *msg_id = c->o->msg_id;
 	size_t len;
-	int r, status;
+	int r, status, v2 = 0;
 
 	api_user_init(&to);
 	if (msg_id == NULL) {
@@ -720,8 +776,7 @@ static int cli_cmd_send(struct cli *c, char **args)
 	}
 	if (t.verdict == CONTACT_KEY_NEW)
 		cli_say_pinned(c, &t);
-	if ((r = api_send_text(&c->s, to.login, &to.key, text, len, c->o->self_copy, msg_id, c->err, sizeof(c->err))) !=
-	    RC_OK) {
+	if ((r = cli_seal_and_send(c, &to, text, len, msg_id, &v2)) != RC_OK) {
 		status = cli_fail(c, r, "send");
 		goto out;
 	}
@@ -731,6 +786,7 @@ static int cli_cmd_send(struct cli *c, char **args)
 		cli_json_add(o, "to", json_object_new_string(to.login));
 		cli_json_add(o, "self_copy", json_object_new_boolean(c->o->self_copy));
 		cli_json_add(o, "msg_id", json_object_new_string(msg_id));
+		cli_json_add(o, "format", json_object_new_string(v2 ? "v2" : "v1"));
 		cli_print_json(o);
 	} else {
 		puts("sent");
@@ -743,24 +799,122 @@ out:
 	return status;
 }
 
-/* Decrypts (through the cache) and prints one message of a conversation. */
-static int cli_print_message(struct cli *c, const struct api_message *m, const unsigned char digest[CHAT_DIGEST_BYTES])
-{
-	enum chat_unreadable why;
-	char when[TIMEFMT_MAX];
-	const char *text;
-	int r = decrypt_cache_text(&c->cache, &c->key, m->content, m->content_len, digest, &text, &why);
+/* One conversation being read: its parties as we know them. */
+struct cli_conv {
+	struct envelope_conv conv;
+	struct envelope_contact contact;
+};
 
+static void cli_conv_free(struct cli_conv *cv)
+{
+	envelope_contact_free(&cv->contact);
+}
+
+/* The key for contact from the server, pinned now when none is
+ * (envelope_contact_lookup); a deleted user or an odd answer leaves none,
+ * and its v2 messages unchecked. */
+static int cli_conv_fetch_key(struct cli *c, struct cli_conv *cv)
+{
+	struct api_user asked;
+	int r;
+
+	api_user_init(&asked);
+	if ((r = api_get_user(&c->s, cv->conv.contact, &asked, c->err, sizeof(c->err))) == RC_OK)
+		r = envelope_contact_lookup(c->contacts_loaded ? &c->contacts : NULL, cv->conv.contact, &asked.key,
+		                            &cv->contact, c->err, sizeof(c->err));
+	if (r == RC_OK && cv->contact.has_key)
+		r = envelope_conv_init(&cv->conv, cv->conv.me_key, cv->conv.me, cv->conv.contact, &cv->contact.key);
+	api_user_free(&asked);
+	if (!cli_is_fatal(r))
+		r = RC_OK;
+	return r;
+}
+
+/* The conversation with contact, for reading msgs[0..n): the key pinned
+ * for contact; asked from the server only when none is pinned and a
+ * message needs it (format v2), and our login only when a message is not
+ * the contact's or is v2: plain v1 from the contact needs neither. */
+static int cli_conv_open(struct cli *c, const char *contact, const struct api_message *const *msgs, size_t n,
+                         struct cli_conv *cv)
+{
+	int need_me = 0, need_key = 0, r;
+
+	memset(cv, 0, sizeof(*cv));
+	envelope_contact_init(&cv->contact);
+	for (size_t i = 0; i < n; i++) {
+		need_key |= envelope_looks_v2(msgs[i]->content);
+		need_me |= strcmp(msgs[i]->sender, contact) != 0;
+	}
+	if ((need_me || need_key) && (r = cli_me(c)) != RC_OK)
+		goto out;
+	if ((r = envelope_contact_lookup(cli_contacts(c), contact, NULL, &cv->contact, c->err, sizeof(c->err))) != RC_OK ||
+	    (r = envelope_conv_init(&cv->conv, &c->key, c->me, contact, cv->contact.has_key ? &cv->contact.key : NULL)) !=
+	        RC_OK)
+		goto out;
+	if (need_key && !cv->contact.has_key)
+		r = cli_conv_fetch_key(c, cv);
+out:
 	if (r != RC_OK)
+		cli_conv_free(cv);
+	return r;
+}
+
+/* Opens msgs[0..n) (oldest first) of cv's conversation and judges them as
+ * a listing of that kind into v; what they showed of the contact's client
+ * is stored with its pin. */
+static int cli_judge(struct cli *c, struct cli_conv *cv, const struct api_message *const *msgs, size_t n,
+                     enum envelope_listing listing, struct envelope_judged *v)
+{
+	int r;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct envelope_opened *o;
+		unsigned char digest[CHAT_DIGEST_BYTES];
+
+		decrypt_cache_digest(msgs[i]->content, msgs[i]->content_len, digest);
+		if ((r = decrypt_cache_open(&c->cache, &cv->conv, msgs[i]->sender, msgs[i]->content, msgs[i]->content_len,
+		                            digest, &o)) != RC_OK)
+			return r;
+		v[i] = (struct envelope_judged){ msgs[i]->sender, o->why, o->v2, o->marker };
+	}
+	/* A marker from a contact not pinned yet: its key is pinned now, so
+	 * that the flag has a key to belong to. */
+	if (!cv->contact.pinned && c->contacts_loaded) {
+		for (size_t i = 0; i < n && !cv->contact.has_key; i++)
+			if (v[i].marker && strcmp(v[i].sender, cv->conv.contact) == 0 && (r = cli_conv_fetch_key(c, cv)) != RC_OK)
+				return r;
+	}
+	if (envelope_contact_judge(c->contacts_loaded ? &c->contacts : NULL, cv->conv.contact, &cv->contact, listing, v,
+	                           n, c->err, sizeof(c->err)) != RC_OK)
+		cli_say(c, "warning", -1, "contacts: %s", c->err);
+	return RC_OK;
+}
+
+/* Prints one message of cv's conversation as judged: its text (from the
+ * cache) only when readable, else what is wrong with it. */
+static int cli_print_message(struct cli *c, struct cli_conv *cv, const struct api_message *m,
+                             const struct envelope_judged *j)
+{
+	const struct envelope_opened *opened;
+	unsigned char digest[CHAT_DIGEST_BYTES];
+	char when[TIMEFMT_MAX];
+	const char *text = NULL;
+	int r;
+
+	decrypt_cache_digest(m->content, m->content_len, digest);
+	if ((r = decrypt_cache_open(&c->cache, &cv->conv, m->sender, m->content, m->content_len, digest, &opened)) != RC_OK)
 		return r;
+	if (j->why == CHAT_READABLE)
+		text = opened->text;
 	if (c->o->json) {
 		struct json_object *o = json_object_new_object();
 		cli_json_add(o, "from", json_object_new_string(m->sender));
 		cli_json_add(o, "created_at", json_object_new_string(m->created_at));
 		cli_json_add(o, "text", text != NULL ? json_object_new_string(text) : NULL);
 		cli_json_add(o, "decrypted", json_object_new_boolean(text != NULL));
+		cli_json_add(o, "verdict", json_object_new_string(envelope_verdict_name(j->why, j->v2)));
 		if (text == NULL)
-			cli_json_add(o, "unreadable", json_object_new_string(decrypt_cache_placeholder(why)));
+			cli_json_add(o, "unreadable", json_object_new_string(decrypt_cache_placeholder(j->why)));
 		cli_print_json(o);
 		return RC_OK;
 	}
@@ -768,7 +922,7 @@ static int cli_print_message(struct cli *c, const struct api_message *m, const u
 	printf("[%s] ", when);
 	cli_print_login(stdout, m->sender, 0);
 	fputs(": ", stdout);
-	cli_print_text(stdout, text != NULL ? text : decrypt_cache_placeholder(why));
+	cli_print_text(stdout, text != NULL ? text : decrypt_cache_placeholder(j->why));
 	putchar('\n');
 	return RC_OK;
 }
@@ -830,32 +984,69 @@ static const char *cli_newest_from(const struct cli_pages *p, const char *contac
 	return newest;
 }
 
+/* Prints a conversation's messages msgs[0..n) (oldest first), judged as a
+ * listing of that kind: all, or with news those marked in it; with
+ * printed (tail: how many it printed so far), up to --count. */
+static int cli_print_listing(struct cli *c, const char *contact, const struct api_message *const *msgs, size_t n,
+                             enum envelope_listing listing, const unsigned char *news, long *printed)
+{
+	struct envelope_judged *v = calloc(n + 1, sizeof(*v));
+	struct cli_conv cv;
+	int r;
+
+	if (v == NULL)
+		return RC_ERR_NOMEM;
+	if ((r = cli_conv_open(c, contact, msgs, n, &cv)) != RC_OK) {
+		free(v);
+		return r;
+	}
+	r = cli_judge(c, &cv, msgs, n, listing, v);
+	for (size_t i = 0; i < n && r == RC_OK; i++) {
+		if (news != NULL && !news[i])
+			continue;
+		if (printed != NULL && c->o->count > 0 && *printed >= c->o->count)
+			break;
+		if ((r = cli_print_message(c, &cv, msgs[i], &v[i])) == RC_OK && printed != NULL) {
+			fflush(stdout);
+			(*printed)++;
+		}
+	}
+	cli_conv_free(&cv);
+	free(v);
+	return r;
+}
+
 static int cli_cmd_history(struct cli *c, char **args)
 {
 	struct cli_pages pages = { NULL, 0 };
+	const struct api_message **all = NULL;
 	const char *newest;
+	size_t n = 0;
 	int more = 1, r = RC_OK;
 
 	while (r == RC_OK && more)
 		r = cli_pages_fetch_older(c, args[0], &pages, &more);
+	for (size_t k = 0; k < pages.count; k++)
+		n += pages.v[k].count;
+	if (r == RC_OK && (all = calloc(n + 1, sizeof(*all))) == NULL)
+		r = RC_ERR_NOMEM;
+	n = 0;
+	for (size_t k = pages.count; r == RC_OK && k-- > 0;)
+		for (size_t i = 0; i < pages.v[k].count; i++)
+			all[n++] = &pages.v[k].v[i];
+	/* The whole conversation: judged as its newest end. */
+	if (r == RC_OK)
+		r = cli_print_listing(c, args[0], all, n, ENVELOPE_LISTING_NEWEST, NULL, NULL);
+	free(all);
 	if (r != RC_OK) {
 		cli_pages_free(&pages);
 		return cli_fail(c, r, "history");
 	}
-	for (size_t k = pages.count; k-- > 0 && r == RC_OK;)
-		for (size_t i = 0; i < pages.v[k].count && r == RC_OK; i++) {
-			const struct api_message *m = &pages.v[k].v[i];
-			unsigned char digest[CHAT_DIGEST_BYTES];
-
-			decrypt_cache_digest(m->content, m->content_len, digest);
-			r = cli_print_message(c, m, digest);
-		}
 	newest = cli_newest_from(&pages, args[0]);
-	if (r == RC_OK && newest != NULL &&
-	    seen_state_update(c->o->seen_path, c->o->server_name, c->key_fp, args[0], newest) != RC_OK)
+	if (newest != NULL && seen_state_update(c->o->seen_path, c->o->server_name, c->key_fp, args[0], newest) != RC_OK)
 		cli_say(c, "warning", -1, "cannot record what was read in %s", c->o->seen_path);
 	cli_pages_free(&pages);
-	return r == RC_OK ? CLIENT_EXIT_OK : cli_fail(c, r, "history");
+	return CLIENT_EXIT_OK;
 }
 
 /* Counts the messages from contact newer than last (NULL: all) in msgs;
@@ -940,21 +1131,6 @@ static void cli_nap(int ms)
 		nanosleep(&step, NULL);
 }
 
-/* Prints a message tail has not shown yet, unless --count is reached. */
-static int cli_tail_print(struct cli *c, const struct api_message *m, const unsigned char digest[CHAT_DIGEST_BYTES],
-                          long *printed)
-{
-	int r;
-
-	if (c->o->count > 0 && *printed >= c->o->count)
-		return RC_OK;
-	if ((r = cli_print_message(c, m, digest)) != RC_OK)
-		return r;
-	fflush(stdout);
-	(*printed)++;
-	return RC_OK;
-}
-
 /* One round of tail without the extension: prints the messages from each
  * contact that were not seen before (unless baseline, which only records
  * them); *news says whether there were any. */
@@ -966,25 +1142,63 @@ static int cli_tail_round(struct cli *c, struct digest_set *shown, int baseline,
 	*news = 0;
 	if ((r = api_get_user_listing(&c->s, &users, c->err, sizeof(c->err))) != RC_OK)
 		return r;
-	for (size_t i = 0; i < users.count && !cli_stop; i++) {
+	for (size_t i = 0; i < users.count && !cli_stop && r == RC_OK; i++) {
+		const struct api_message **all = NULL;
+		unsigned char *fresh = NULL;
 		struct api_messages msgs;
+		int any = 0;
 		if ((r = api_get_messages(&c->s, users.v[i].login, &msgs, c->err, sizeof(c->err))) != RC_OK)
 			break;
+		if ((all = calloc(msgs.count + 1, sizeof(*all))) == NULL || (fresh = calloc(msgs.count + 1, 1)) == NULL)
+			r = RC_ERR_NOMEM;
 		for (size_t j = 0; j < msgs.count && r == RC_OK; j++) {
 			unsigned char digest[CHAT_DIGEST_BYTES];
 			int added;
+			all[j] = &msgs.v[j];
 			/* Our own self copies are not news. */
 			if (strcmp(msgs.v[j].sender, users.v[i].login) != 0)
 				continue;
 			decrypt_cache_digest(msgs.v[j].content, msgs.v[j].content_len, digest);
 			if ((r = digest_set_add(shown, digest, &added)) != RC_OK || !added || baseline)
 				continue;
-			*news = 1;
-			r = cli_tail_print(c, &msgs.v[j], digest, printed);
+			fresh[j] = 1;
+			any = 1;
 		}
+		/* The whole conversation: the news are judged in their place in it. */
+		if (r == RC_OK && any) {
+			*news = 1;
+			r = cli_print_listing(c, users.v[i].login, all, msgs.count, ENVELOPE_LISTING_NEWEST, fresh, printed);
+		}
+		free(all);
+		free(fresh);
 		api_messages_free(&msgs);
 	}
 	api_users_free(&users);
+	return r;
+}
+
+/* Prints a wait's answer, each message judged as news in its conversation
+ * (grouped by conversation); our own self copies are not news. */
+static int cli_tail_print_news(struct cli *c, const struct api_messages *msgs, long *printed)
+{
+	const struct api_message **group = calloc(msgs->count + 1, sizeof(*group));
+	unsigned char *done = calloc(msgs->count + 1, 1);
+	int r = group != NULL && done != NULL ? RC_OK : RC_ERR_NOMEM;
+
+	for (size_t i = 0; i < msgs->count && r == RC_OK; i++) {
+		const char *peer = msgs->v[i].peer;
+		size_t n = 0;
+		if (done[i] || strcmp(msgs->v[i].sender, peer) != 0)
+			continue;
+		for (size_t j = i; j < msgs->count; j++)
+			if (!done[j] && strcmp(msgs->v[j].peer, peer) == 0 && strcmp(msgs->v[j].sender, peer) == 0) {
+				done[j] = 1;
+				group[n++] = &msgs->v[j];
+			}
+		r = cli_print_listing(c, peer, group, n, ENVELOPE_LISTING_NEW, NULL, printed);
+	}
+	free(group);
+	free(done);
 	return r;
 }
 
@@ -1047,15 +1261,9 @@ static int cli_tail_wait(struct cli *c, long *printed)
 		/* last_message_id without wait_messages: poll after all. */
 		if (c->sync == API_SYNC_NO)
 			return cli_tail_poll(c, printed, 0);
-		for (size_t i = 0; i < msgs.count && r == RC_OK; i++) {
-			unsigned char digest[CHAT_DIGEST_BYTES];
-			after = msgs.v[i].id;
-			/* Our own self copies (sent from another device) are not news. */
-			if (strcmp(msgs.v[i].sender, msgs.v[i].peer) != 0)
-				continue;
-			decrypt_cache_digest(msgs.v[i].content, msgs.v[i].content_len, digest);
-			r = cli_tail_print(c, &msgs.v[i], digest, printed);
-		}
+		if (msgs.count > 0)
+			after = msgs.v[msgs.count - 1].id;
+		r = cli_tail_print_news(c, &msgs, printed);
 		api_messages_free(&msgs);
 		if (r != RC_OK)
 			return r;
@@ -1134,6 +1342,7 @@ int cli_run(const struct client_options *o, int argc, char **argv)
 out:
 	session_close(&c.s);
 	contacts_free(&c.contacts);
+	free(c.me);
 	decrypt_cache_free(&c.cache);
 	rsa_private_clear(&c.key);
 	if (fflush(stdout) != 0 && status == CLIENT_EXIT_OK)

@@ -7,30 +7,18 @@
 #include <string.h>
 
 #include "api.h"
-#include "content.h"
 #include "errors.h"
-#include "protocol.h"
-#include "secure.h"
-#include "wire.h"
 
 void decrypt_cache_init(struct decrypt_cache *c)
 {
 	memset(c, 0, sizeof(*c));
 }
 
-static void decrypt_cache_wipe_text(char *text)
-{
-	if (text != NULL) {
-		secure_wipe(text, strlen(text));
-		free(text);
-	}
-}
-
 void decrypt_cache_free(struct decrypt_cache *c)
 {
 	for (size_t i = 0; i < c->cap; i++)
 		if (c->slots[i].used)
-			decrypt_cache_wipe_text(c->slots[i].text);
+			envelope_opened_free(&c->slots[i].opened);
 	free(c->slots);
 	decrypt_cache_init(c);
 }
@@ -40,14 +28,14 @@ void decrypt_cache_digest(const char *content, size_t len, unsigned char digest[
 	crypto_generichash(digest, CHAT_DIGEST_BYTES, (const unsigned char *)content, len, NULL, 0);
 }
 
-static size_t decrypt_cache_slot_of(const struct decrypt_cache *c, const unsigned char digest[CHAT_DIGEST_BYTES])
+static size_t decrypt_cache_slot_of(const struct decrypt_cache *c, const unsigned char key[CHAT_DIGEST_BYTES])
 {
 	size_t h;
 
-	/* The digest is already uniformly random. */
-	memcpy(&h, digest, sizeof(h));
+	/* The key is a hash: already uniformly random. */
+	memcpy(&h, key, sizeof(h));
 	h &= c->cap - 1;
-	while (c->slots[h].used && memcmp(c->slots[h].digest, digest, CHAT_DIGEST_BYTES) != 0)
+	while (c->slots[h].used && memcmp(c->slots[h].key, key, CHAT_DIGEST_BYTES) != 0)
 		h = (h + 1) & (c->cap - 1);
 	return h;
 }
@@ -75,7 +63,7 @@ static int decrypt_cache_make_room(struct decrypt_cache *c)
 	for (size_t i = 0; i < old.cap; i++) {
 		if (!old.slots[i].used)
 			continue;
-		c->slots[decrypt_cache_slot_of(c, old.slots[i].digest)] = old.slots[i];
+		c->slots[decrypt_cache_slot_of(c, old.slots[i].key)] = old.slots[i];
 		c->count++;
 	}
 	free(old.slots);
@@ -89,60 +77,50 @@ size_t decrypt_cache_max_blocks(const struct rsa_public *k)
 	return (API_MAX_TEXT_BYTES + chunk - 1) / chunk + DECRYPT_MAX_BLOCKS_SLACK;
 }
 
-/* Decrypts one content string, refusing bombs before any private-key operation. */
-static int decrypt_cache_decode(const struct rsa_private *k, const char *content, size_t len, char **plain,
-                                enum chat_unreadable *why)
+/* Names everything the verdict depends on; each string with its NUL, so no
+ * two lists share a hash input. */
+static void decrypt_cache_key(const struct envelope_conv *conv, const char *sender,
+                              const unsigned char digest[CHAT_DIGEST_BYTES], unsigned char key[CHAT_DIGEST_BYTES])
 {
-	struct blocklist blocks;
-	size_t plain_len;
-	int r;
+	const char *parts[] = { sender, conv->me != NULL ? conv->me : "", conv->contact, conv->contact_fp };
+	crypto_generichash_state st;
 
-	*plain = NULL;
-	*why = CHAT_UNREADABLE_KEY;
-	r = content_parse_blocks(content, len, decrypt_cache_max_blocks(&k->pub), &blocks);
-	if (r == RC_OK && !wire_blocks_plausible(&k->pub, &blocks))
-		r = RC_ERR_TOO_LARGE;
-	if (r == RC_ERR_TOO_LARGE)
-		*why = CHAT_UNREADABLE_TOO_MANY_BLOCKS;
-	if (r == RC_OK && (r = wire_open(k, &blocks, PROTO_CLIENT_MAX_RESPONSE_BYTES, plain, &plain_len)) == RC_OK)
-		*why = CHAT_READABLE;
-	blocklist_free(&blocks);
-	return r;
+	crypto_generichash_init(&st, NULL, 0, CHAT_DIGEST_BYTES);
+	crypto_generichash_update(&st, digest, CHAT_DIGEST_BYTES);
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+		crypto_generichash_update(&st, (const unsigned char *)parts[i], strlen(parts[i]) + 1);
+	crypto_generichash_final(&st, key, CHAT_DIGEST_BYTES);
 }
 
-int decrypt_cache_text(struct decrypt_cache *c, const struct rsa_private *k, const char *content, size_t len,
-                       const unsigned char digest[CHAT_DIGEST_BYTES], const char **text,
-                       enum chat_unreadable *unreadable)
+int decrypt_cache_open(struct decrypt_cache *c, const struct envelope_conv *conv, const char *sender,
+                       const char *content, size_t len, const unsigned char digest[CHAT_DIGEST_BYTES],
+                       const struct envelope_opened **opened)
 {
 	struct decrypt_cache_entry *e;
-	char *plain = NULL;
-	enum chat_unreadable why;
+	struct envelope_opened fresh;
+	unsigned char key[CHAT_DIGEST_BYTES];
 	int r;
 
-	*text = NULL;
-	*unreadable = CHAT_UNREADABLE_KEY;
+	*opened = NULL;
+	decrypt_cache_key(conv, sender, digest, key);
 	if (c->cap != 0) {
-		e = &c->slots[decrypt_cache_slot_of(c, digest)];
+		e = &c->slots[decrypt_cache_slot_of(c, key)];
 		if (e->used) {
-			*text = e->text;
-			*unreadable = e->unreadable;
+			*opened = &e->opened;
 			return RC_OK;
 		}
 	}
 	if ((r = decrypt_cache_make_room(c)) != RC_OK)
 		return r;
-	r = decrypt_cache_decode(k, content, len, &plain, &why);
-	if (r == RC_ERR_NOMEM)
+	/* Any verdict is the content's: remembered, never tried again. */
+	if ((r = envelope_open(conv, sender, content, len, &fresh)) != RC_OK)
 		return r;
-	/* Any other failure is the content's: remembered, never tried again. */
-	e = &c->slots[decrypt_cache_slot_of(c, digest)];
+	e = &c->slots[decrypt_cache_slot_of(c, key)];
 	e->used = 1;
-	memcpy(e->digest, digest, CHAT_DIGEST_BYTES);
-	e->text = plain;
-	e->unreadable = why;
+	memcpy(e->key, key, CHAT_DIGEST_BYTES);
+	e->opened = fresh;
 	c->count++;
-	*text = e->text;
-	*unreadable = why;
+	*opened = &e->opened;
 	return RC_OK;
 }
 
@@ -151,6 +129,18 @@ const char *decrypt_cache_placeholder(enum chat_unreadable why)
 	switch (why) {
 	case CHAT_UNREADABLE_TOO_MANY_BLOCKS:
 		return "[unreadable: too many blocks]";
+	case CHAT_UNREADABLE_VERSION:
+		return "[unreadable: a newer message format]";
+	case CHAT_UNCHECKED:
+		return "[signed message: cannot check it without the contact's key]";
+	case CHAT_FORGED:
+		return "[forged: not signed by the sender's pinned key; text not shown]";
+	case CHAT_WRONG_RECIPIENT:
+		return "[rejected: signed for another recipient and passed on to you; text not shown]";
+	case CHAT_SUSPECT_V1:
+		return "[suspect: unsigned v1 message after signed v2 ones; the server may have written it; text not shown]";
+	case CHAT_FOREIGN_SENDER:
+		return "[not of this conversation: its sender is neither party; text not shown]";
 	case CHAT_READABLE:
 	case CHAT_UNREADABLE_KEY:
 		break;

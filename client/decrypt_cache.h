@@ -1,12 +1,15 @@
-/* Decrypted message texts by content digest. Every RSA block costs a
- * private-key operation, and get_messages answers repeat the whole history,
- * so each content string is decrypted once and looked up afterwards. */
+/* Opened messages (envelope_open's verdicts and texts) by content digest
+ * and what the verdict depends on: the sender as listed, both parties and
+ * the contact's pinned key. Every RSA block costs a private-key operation,
+ * and get_messages answers repeat the whole history, so each content is
+ * opened once per (sender, parties, key) and looked up afterwards. */
 #ifndef RC_CLIENT_DECRYPT_CACHE_H
 #define RC_CLIENT_DECRYPT_CACHE_H
 
 #include <stddef.h>
 
 #include "chat_model.h"
+#include "envelope.h"
 #include "rsa.h"
 
 /* Past this many entries the cache starts over (bounded memory). */
@@ -20,9 +23,8 @@
 #define DECRYPT_MAX_BLOCKS_SLACK 1u
 
 struct decrypt_cache_entry {
-	unsigned char digest[CHAT_DIGEST_BYTES];
-	char *text;  /* NULL: the content could not be decrypted */
-	enum chat_unreadable unreadable; /* why text is NULL */
+	unsigned char key[CHAT_DIGEST_BYTES]; /* of the content's digest, the sender and the parties */
+	struct envelope_opened opened;
 	int used;
 };
 
@@ -39,14 +41,15 @@ void decrypt_cache_free(struct decrypt_cache *c);
 void decrypt_cache_digest(const char *content, size_t len, unsigned char digest[CHAT_DIGEST_BYTES]);
 /* The most blocks one message may have for a reader with key k. */
 size_t decrypt_cache_max_blocks(const struct rsa_public *k);
-/* The text of content decrypted with k, from the cache or decrypted now.
- * *text is borrowed from the cache (valid until the next call), NULL when the
- * content cannot be read; *unreadable then says why (CHAT_READABLE with a text). */
-int decrypt_cache_text(struct decrypt_cache *c, const struct rsa_private *k, const char *content, size_t len,
-                       const unsigned char digest[CHAT_DIGEST_BYTES], const char **text,
-                       enum chat_unreadable *unreadable);
-/* What is shown instead of a text that cannot be read, e.g.
- * "[unreadable: too many blocks]" (static storage). */
+/* The verdict on content (NUL-terminated at len, named by digest) listed
+ * with sender in conv's conversation, from the cache or opened now
+ * (envelope_open). *opened is borrowed from the cache, valid until the next
+ * call. RC_ERR_NOMEM. */
+int decrypt_cache_open(struct decrypt_cache *c, const struct envelope_conv *conv, const char *sender,
+                       const char *content, size_t len, const unsigned char digest[CHAT_DIGEST_BYTES],
+                       const struct envelope_opened **opened);
+/* What is shown instead of a text that cannot be read or is flagged, e.g.
+ * "[unreadable: too many blocks]", "[forged: ...]" (static storage). */
 const char *decrypt_cache_placeholder(enum chat_unreadable why);
 
 #endif

@@ -11,6 +11,7 @@ client_librsachatclient_a_SOURCES = \
 	client/wtext.h client/wtext.c \
 	client/line_editor.h client/line_editor.c \
 	client/chat_model.h client/chat_model.c \
+	client/envelope.h client/envelope.c \
 	client/decrypt_cache.h client/decrypt_cache.c \
 	client/digest_set.h client/digest_set.c \
 	client/timefmt.h client/timefmt.c \
@@ -37,6 +38,7 @@ CLIENT_UNIT_TESTS = \
 	tests/client/test-known-servers \
 	tests/client/test-contacts \
 	tests/client/test-api \
+	tests/client/test-envelope \
 	tests/client/test-text
 check_PROGRAMS += $(CLIENT_UNIT_TESTS)
 TESTS += $(CLIENT_UNIT_TESTS)
@@ -56,6 +58,9 @@ tests_client_test_contacts_LDADD = $(CLIENT_LIBS) $(CMOCKA_LIBS)
 tests_client_test_api_SOURCES = tests/client/test-api.c
 tests_client_test_api_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_client_test_api_LDADD = client/librsachatclient.a $(TESTNET_LIBS) $(CMOCKA_LIBS)
+tests_client_test_envelope_SOURCES = tests/client/test-envelope.c
+tests_client_test_envelope_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_client_test_envelope_LDADD = client/librsachatclient.a tests/common/libtestutil.a $(TESTNET_LIBS) $(CMOCKA_LIBS)
 tests_client_test_text_SOURCES = tests/client/test-text.c
 tests_client_test_text_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_client_test_text_LDADD = $(CLIENT_LIBS) $(CMOCKA_LIBS)
@@ -65,7 +70,8 @@ check_PROGRAMS += tests/client/jsonl_fields
 tests_client_jsonl_fields_SOURCES = tests/client/jsonl_fields.c
 tests_client_jsonl_fields_LDADD = $(JSONC_LIBS)
 TESTS += tests/client/cli_e2e.sh tests/client/tui_tmux.sh tests/client/tui-first-minutes.sh tests/client/tui-habits.sh \
-	tests/client/contact_keys.sh tests/client/tui-contact-keys.sh
+	tests/client/contact_keys.sh tests/client/tui-contact-keys.sh tests/client/msgv2.sh tests/client/tui-msgv2.sh
 dist_noinst_SCRIPTS += tests/client/cli_e2e.sh tests/client/tui_tmux.sh tests/client/tui-first-minutes.sh \
-	tests/client/tui-habits.sh tests/client/contact_keys.sh tests/client/tui-contact-keys.sh
+	tests/client/tui-habits.sh tests/client/contact_keys.sh tests/client/tui-contact-keys.sh tests/client/msgv2.sh \
+	tests/client/tui-msgv2.sh
 EXTRA_DIST += tests/client/hostile.sh tests/client/tmuxlib

@@ -19,11 +19,14 @@
 #include "decrypt_cache.h"
 #include "array.h"
 #include "clock.h"
+#include "contacts.h"
 #include "digest_set.h"
+#include "envelope.h"
 #include "errors.h"
 #include "fingerprint.h"
 #include "protocol.h"
 #include "safety.h"
+#include "secure.h"
 #include "wtext.h"
 
 /* Reconnection pauses grow from the first to the last, doubling. */
@@ -83,9 +86,11 @@ struct net_worker {
 	uint64_t wait_after;      /* the newest message id a wait brought (kept across sessions) */
 	int session_fd;           /* the socket in use, for net_worker_stop to interrupt */
 	char *open_contact;       /* the conversation on screen, polled every time */
-	/* Used by the thread alone (never under the lock): the pinned contact keys. */
+	/* Used by the thread alone (never under the lock): the pinned contact
+	 * keys (with their v2 flags) and our login. */
 	struct contacts contacts;
 	int contacts_loaded;
+	char *me;
 };
 
 /* What run_session ends with besides a network error: quit, or the
@@ -596,35 +601,61 @@ static int net_worker_fetch_users(struct net_worker *w, struct net_session *ns)
 	return RC_OK;
 }
 
-/* Decrypts the messages of msgs whose peer is `peer` (all when NULL) and
- * hands them to the UI as contact's history; older: they come from a page
- * before what the UI holds. */
+/* What we hold for reading contact's messages: its pin and v2 flags, or
+ * unpinned the listed key (a list pins nothing: a contact is pinned when
+ * its conversation is opened or written to). */
+static int net_worker_contact(struct net_worker *w, struct net_session *ns, const char *contact,
+                              struct envelope_contact *ec)
+{
+	const struct api_user *listed = api_users_find(&ns->users, contact);
+	struct contacts *store = NULL;
+	int r;
+
+	if ((r = net_worker_contacts_ready(w, ns)) != RC_OK)
+		net_worker_contacts_failed(w, ns, r);
+	else if (contacts_find(&w->contacts, contact) != NULL)
+		store = &w->contacts;
+	return envelope_contact_lookup(store, contact, listed != NULL ? &listed->key : NULL, ec, ns->err,
+	                               sizeof(ns->err));
+}
+
+/* Opens the messages of msgs whose peer is `peer` (all when NULL), judges
+ * them as that listing of contact's conversation and hands them to the UI
+ * as its history; older: they come from a page before what the UI holds. */
 static int net_worker_post_history(struct net_worker *w, struct net_session *ns, struct decrypt_cache *cache,
-                                   const char *contact, const struct api_messages *msgs, const char *peer, int older)
+                                   const char *contact, const struct api_messages *msgs, const char *peer,
+                                   enum envelope_listing listing)
 {
 	struct net_event *ev = net_worker_event_new(NET_EV_HISTORY, NULL);
-	int r = RC_OK;
+	struct envelope_judged *judged = calloc(msgs->count + 1, sizeof(*judged));
+	struct envelope_contact ec;
+	struct envelope_conv conv;
+	int r;
 
-	if (ev == NULL || (ev->contact = strdup(contact)) == NULL ||
+	envelope_contact_init(&ec);
+	if (ev == NULL || judged == NULL || (ev->contact = strdup(contact)) == NULL ||
 	    (ev->msgs = calloc(msgs->count + 1, sizeof(*ev->msgs))) == NULL) {
 		r = RC_ERR_NOMEM;
 		goto out;
 	}
-	ev->older = older;
+	ev->older = listing == ENVELOPE_LISTING_OLDER;
+	if ((r = net_worker_contact(w, ns, contact, &ec)) != RC_OK ||
+	    (r = envelope_conv_init(&conv, w->cfg.key, w->me, contact, ec.has_key ? &ec.key : NULL)) != RC_OK)
+		goto out;
 	for (size_t i = 0; i < msgs->count; i++) {
 		const struct api_message *in = &msgs->v[i];
 		struct net_msg *m = &ev->msgs[ev->n_msgs];
-		const char *text;
+		const struct envelope_opened *o;
 		int added;
 		if (peer != NULL && strcmp(in->peer, peer) != 0)
 			continue;
 		decrypt_cache_digest(in->content, in->content_len, m->digest);
-		if ((r = decrypt_cache_text(cache, w->cfg.key, in->content, in->content_len, m->digest, &text,
-		                            &m->unreadable)) != RC_OK)
+		if ((r = decrypt_cache_open(cache, &conv, in->sender, in->content, in->content_len, m->digest, &o)) != RC_OK)
 			goto out;
+		judged[ev->n_msgs] = (struct envelope_judged){ in->sender, o->why, o->v2, o->marker };
 		ev->n_msgs++;
 		if ((m->sender = strdup(in->sender)) == NULL || (m->created_at = strdup(in->created_at)) == NULL ||
-		    (text != NULL && (m->text = strdup(text)) == NULL)) {
+		    (o->text != NULL && (m->text = strdup(o->text)) == NULL)) {
 			r = RC_ERR_NOMEM;
 			goto out;
 		}
@@ -632,9 +663,23 @@ static int net_worker_post_history(struct net_worker *w, struct net_session *ns,
 			goto out;
 		ns->news |= ns->sync != API_SYNC_YES && added;
 	}
+	if (envelope_contact_judge(w->contacts_loaded ? &w->contacts : NULL, contact, &ec, listing, judged, ev->n_msgs,
+	                           ns->err, sizeof(ns->err)) != RC_OK)
+		net_worker_post_text(w, NET_EV_ERROR, ns->err);
+	/* A text goes to the UI only where the judgement lets it be shown. */
+	for (size_t i = 0; i < ev->n_msgs; i++) {
+		ev->msgs[i].unreadable = judged[i].why;
+		if (judged[i].why != CHAT_READABLE && ev->msgs[i].text != NULL) {
+			secure_wipe(ev->msgs[i].text, strlen(ev->msgs[i].text));
+			free(ev->msgs[i].text);
+			ev->msgs[i].text = NULL;
+		}
+	}
 	net_worker_post(w, ev);
 	ev = NULL;
 out:
+	envelope_contact_free(&ec);
+	free(judged);
 	if (ev != NULL)
 		net_worker_event_free(ev);
 	return r;
@@ -660,7 +705,7 @@ static int net_worker_fetch_history(struct net_worker *w, struct net_session *ns
 	if (r != RC_OK)
 		return net_worker_contact_failure(w, ns, r, contact);
 	ns->successes++;
-	r = net_worker_post_history(w, ns, cache, contact, &msgs, NULL, 0);
+	r = net_worker_post_history(w, ns, cache, contact, &msgs, NULL, ENVELOPE_LISTING_NEWEST);
 	api_messages_free(&msgs);
 	return r;
 }
@@ -696,7 +741,8 @@ static int net_worker_fetch_page(struct net_worker *w, struct net_session *ns, s
 	if (msgs.count > 0)
 		l->oldest_id = msgs.v[0].id;
 	l->complete = msgs.count < NET_PAGE_MESSAGES;
-	r = net_worker_post_history(w, ns, cache, contact, &msgs, NULL, older);
+	r = net_worker_post_history(w, ns, cache, contact, &msgs, NULL,
+	                            older ? ENVELOPE_LISTING_OLDER : ENVELOPE_LISTING_NEWEST);
 	api_messages_free(&msgs);
 	return r;
 }
@@ -756,7 +802,8 @@ static int net_worker_learn_identity(struct net_worker *w, struct net_session *n
 	if (r != RC_OK)
 		return net_worker_after_failure(w, ns, r, "identity");
 	net_worker_post_text(w, NET_EV_IDENTITY, login);
-	free(login);
+	free(w->me);
+	w->me = login;
 	return RC_OK;
 }
 
@@ -792,7 +839,8 @@ static int net_worker_do_register(struct net_worker *w, struct net_session *ns, 
 		}
 	}
 	net_worker_post(w, ev);
-	free(known);
+	free(w->me);
+	w->me = known;
 	net_worker_request_poll(w);
 	return net_worker_fetch_users(w, ns);
 }
@@ -836,15 +884,16 @@ static int net_worker_do_send(struct net_worker *w, struct net_session *ns, stru
 	const struct api_user *to;
 	struct api_user asked;
 	struct net_event *ev;
-	int r;
+	int r, v2;
 
 	api_user_init(&asked);
 	r = net_worker_user_key(ns, job->contact, &asked, &to);
 	if (to != NULL)
 		r = net_worker_send_allowed(w, ns, to);
+	/* Sealed once, in the format the contact's client reads. */
 	if (to != NULL && r == RC_OK && job->sealed.to_recipient == NULL)
-		r = api_seal_v1(to->login, &to->key, &w->cfg.key->pub, job->text, strlen(job->text), &job->sealed, ns->err,
-		                sizeof(ns->err));
+		r = envelope_seal_for_contact(&w->contacts, w->cfg.key, w->me, to->login, &to->key, 1, job->text,
+		                              strlen(job->text), &job->sealed, &v2, ns->err, sizeof(ns->err));
 	/* A retry after a lost connection resumes after the acknowledged
 	 * copies, with the same bytes under the same msg_id. */
 	if (to != NULL && r == RC_OK)
@@ -964,7 +1013,7 @@ static int net_worker_finish_wait(struct net_worker *w, struct net_session *ns, 
 		if (!first)
 			continue;
 		unknown |= api_users_find(&ns->users, peer) == NULL;
-		r = net_worker_post_history(w, ns, cache, peer, &msgs, peer, 0);
+		r = net_worker_post_history(w, ns, cache, peer, &msgs, peer, ENVELOPE_LISTING_NEW);
 	}
 	if (r == RC_OK && msgs.count > 0) {
 		pthread_mutex_lock(&w->lock);
@@ -1289,6 +1338,7 @@ int net_worker_stop(struct net_worker *w, int wait_ms)
 		w->jobs = next;
 	}
 	free(w->open_contact);
+	free(w->me);
 	contacts_free(&w->contacts);
 	pthread_mutex_destroy(&w->lock);
 	net_worker_discard(w, 2);

@@ -415,7 +415,11 @@ static void ui_draw_conversation(struct ui *u, int x, int rows, int width)
 			ui_draw_marker(u, y, x, width);
 			continue;
 		}
-		attr_t a = m->text == NULL ? ui_pair_attr(u, UI_PAIR_ERROR, A_DIM) : 0;
+		/* A flagged message (forged, passed on, a downgrade, a foreign
+		 * sender) is a warning, not a quiet gap: it stands out. */
+		attr_t a = m->text != NULL                 ? 0
+		           : chat_flagged(m->unreadable) ? ui_pair_attr(u, UI_PAIR_ERROR, A_REVERSE) | A_BOLD
+		                                          : ui_pair_attr(u, UI_PAIR_ERROR, A_DIM);
 		struct ui_marks marks = { l.texts[row->msg], l.text_lens[row->msg], term, hit ? term_len : 0 };
 		attron(a);
 		ui_put_marked(y, x + UI_TEXT_INDENT, l.texts[row->msg] + row->start, row->len, width - UI_TEXT_INDENT, &marks);

@@ -3,9 +3,9 @@ EXTRA_DIST += tests/vectors/wire-v1.json
 
 # Socket and frame helpers for the test programs that play a server or a raw
 # client (tests/lib/testnet.h). Link with $(TESTNET_LIBS) (it includes the
-# common library, which the helpers use).
+# common library, which the helpers use). reseal.h passes a v2 message on.
 check_LIBRARIES += tests/lib/libtestnet.a
-tests_lib_libtestnet_a_SOURCES = tests/lib/testnet.h tests/lib/testnet.c
+tests_lib_libtestnet_a_SOURCES = tests/lib/testnet.h tests/lib/testnet.c tests/lib/reseal.h tests/lib/reseal.c
 TESTNET_LIBS = tests/lib/libtestnet.a $(COMMON_LIBS)
 
 # utils/cluster end to end: HAProxy, three servers, a primary and its

@@ -70,6 +70,41 @@ static void test_merge_dedup(void **state)
 	chat_model_free(&m);
 }
 
+/* A known message takes a new verdict (its sender's key became known), but
+ * a flagged one is never shown as text again. */
+static void test_merge_rejudged(void **state)
+{
+	struct chat_model m;
+	struct chat_incoming h[2];
+	struct chat_contact *c;
+	size_t fresh;
+
+	(void)state;
+	setup_model(&m);
+	h[0] = msg("bob", "2026-11-24T10:00:00.000001", 0, NULL);
+	h[0].unreadable = CHAT_UNCHECKED;
+	h[1] = msg("bob", "2026-11-24T10:00:01.000001", 1, NULL);
+	h[1].unreadable = CHAT_SUSPECT_V1;
+	assert_int_equal(chat_model_merge_history(&m, "bob", h, 2, &fresh), 0);
+	h[0] = msg("bob", "2026-11-24T10:00:00.000001", 0, "signed");
+	h[1] = msg("bob", "2026-11-24T10:00:01.000001", 1, "downgraded");
+	assert_int_equal(chat_model_merge_history(&m, "bob", h, 2, &fresh), 0);
+	assert_int_equal(fresh, 0);
+	c = contact(&m, "bob");
+	assert_int_equal(c->count, 2);
+	assert_string_equal(c->msgs[0].text, "signed");
+	assert_int_equal(c->msgs[0].unreadable, CHAT_READABLE);
+	assert_null(c->msgs[1].text);
+	assert_int_equal(c->msgs[1].unreadable, CHAT_SUSPECT_V1);
+	/* Readable, then flagged: flagged. */
+	h[0].text = NULL;
+	h[0].unreadable = CHAT_FORGED;
+	assert_int_equal(chat_model_merge_history(&m, "bob", h, 1, &fresh), 0);
+	assert_null(c->msgs[0].text);
+	assert_int_equal(c->msgs[0].unreadable, CHAT_FORGED);
+	chat_model_free(&m);
+}
+
 static void test_merge_order(void **state)
 {
 	struct chat_model m;
@@ -251,6 +286,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_merge_dedup),
+		cmocka_unit_test(test_merge_rejudged),
 		cmocka_unit_test(test_merge_order),
 		cmocka_unit_test(test_merge_pages),
 		cmocka_unit_test(test_outbox_states),

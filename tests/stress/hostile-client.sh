@@ -175,7 +175,8 @@ for n in 0 1 500 1234; do
 	store "store-v1:$n"
 	ok "history of $n messages from a v1 server" history bob
 	cp "$RC_TMP/out" "$RC_TMP/history.v1"
-	rc_expect "v1 history of $n: get_messages once" "get_messages" "$(requests | grep -v key_challenge | grep -v goodbye)"
+	# (register: the client asks its own login, as the history holds our self copies.)
+	rc_expect "v1 history of $n: get_messages once" "get_messages" "$(requests | grep -v key_challenge | grep -v goodbye | grep -v register)"
 	store "store:$n"
 	ok "history of $n messages with pages" history bob
 	rc_expect "paged history of $n is the v1 one" "$(cat "$RC_TMP/history.v1")" "$(cat "$RC_TMP/out")"

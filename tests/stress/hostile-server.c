@@ -3,7 +3,8 @@
  * hostile-client.sh.
  *
  *   hostile-server --key FILE --port-file FILE [--handshake KIND]
- *                  [--challenge ACTION] [--swap-key LOGIN:KEYFILE] ACTION...
+ *                  [--challenge ACTION] [--inject KINDS] [--swap-key LOGIN:KEYFILE]
+ *                  ACTION...
  *
  * Listens on 127.0.0.1 (a free port, written to --port-file once ready) and
  * serves connections one after another until killed. The handshake sends
@@ -38,6 +39,17 @@
  * until its timeout, or until the client sends anything: then, as the
  * extension's spec says, it is answered [] first (logged "unparked: ...")
  * and the new request after it.
+ * With --inject KIND[,KIND...] (store), messages follow the N in bob's
+ * conversation, each in turn (format v2: common/msgv2.h; bob's and carol's
+ * keys are this server's, so it can sign as either):
+ *   v2             a valid v2 message from bob to us ("v2 from bob")
+ *   v1             a v1 message from bob without the capability marker
+ *                  ("v1 from bob"), as the original client writes
+ *   v2-forged      "from bob" in v2, signed by another key ("forged v2")
+ *   v2-passed-on   bob's v2 message for carol, decrypted with carol's key
+ *                  and encrypted again for us ("bob to carol")
+ *   from-carol     a v1 message listed with sender carol in bob's
+ *                  conversation ("carol in bob's conversation")
  * With --swap-key LOGIN:KEYFILE, the store hands out the public key of
  * KEYFILE for LOGIN (one of its users) instead of the true one, as a server
  * swapping a contact's key would (issue 13); each SIGUSR1 turns the swap
@@ -71,9 +83,11 @@
 #include "frame.h"
 #include "jsonx.h"
 #include "keyfile.h"
+#include "msgv2.h"
 #include "rsa.h"
 #include "secure.h"
 #include "stresslib.h"
+#include "tests/lib/reseal.h"
 #include "tests/lib/testnet.h"
 #include "wire.h"
 
@@ -335,6 +349,7 @@ static int hs_is_key_proof(const struct blocklist *request, const struct rsa_pri
 struct hs_message {
 	uint64_t id;
 	int self_copy; /* ours, to bob; else bob's to us */
+	const char *sender; /* as listed: "me" for our self copies */
 	char created_at[40];
 	char *content;
 };
@@ -365,6 +380,7 @@ static void hs_store_add(struct hs_store *st, const char *content)
 	m = &st->v[st->count++];
 	m->id = id;
 	m->self_copy = content != NULL || id % 7 == 0;
+	m->sender = m->self_copy ? "me" : "bob";
 	snprintf(m->created_at, sizeof m->created_at, "2026-11-24T%02u:%02u:%02u.%06u", (unsigned)(10 + id / 3600 % 12),
 	         (unsigned)(id / 60 % 60), (unsigned)(id % 60), (unsigned)id);
 	snprintf(text, sizeof text, "message %llu%s", (unsigned long long)id, m->self_copy ? " (mine)" : "");
@@ -397,7 +413,7 @@ static struct json_object *hs_store_element(const struct hs_message *m, int with
 		stress_die("out of memory");
 	if (with_id)
 		hs_add(o, "id", json_object_new_int64((int64_t)m->id));
-	hs_add(o, "user", json_object_new_string(m->self_copy ? "me" : "bob"));
+	hs_add(o, "user", json_object_new_string(m->sender));
 	if (with_peer)
 		hs_add(o, "peer", json_object_new_string("bob"));
 	hs_add(o, "created_at", json_object_new_string(m->created_at));
@@ -621,8 +637,60 @@ static int hs_store_answer(int fd, struct hs_store *st, const char *text, size_t
 	return keep;
 }
 
-static void hs_store_serve(int fd, const char *action, unsigned arrive, const struct rsa_private *key,
-                           const struct rsa_public *client)
+/* The content of one --inject KIND for the client, and its listed sender. */
+static char *hs_injected(const char *kind, const struct hs_store *st, const char **sender)
+{
+	const struct rsa_private *bob = st->key, *carol = st->key;
+	struct rsa_private other;
+	char *content = NULL, *for_carol = NULL;
+	int rc;
+
+	*sender = "bob";
+	if (strcmp(kind, "v2") == 0) {
+		rc = msgv2_seal(bob, "bob", st->client, "me", "v2 from bob", 11, &content, NULL);
+	} else if (strcmp(kind, "v1") == 0) {
+		rc = content_encode(st->client, "v1 from bob", 11, rsa_chunk_original(st->client), &content);
+	} else if (strcmp(kind, "v2-forged") == 0) {
+		rsa_private_init(&other);
+		if ((rc = rsa_generate(&other, 1024, NULL, NULL)) == RC_OK)
+			rc = msgv2_seal(&other, "bob", st->client, "me", "forged v2", 9, &content, NULL);
+		rsa_private_clear(&other);
+	} else if (strcmp(kind, "v2-passed-on") == 0) {
+		if ((rc = msgv2_seal(bob, "bob", &carol->pub, "carol", "bob to carol", 12, &for_carol, NULL)) == RC_OK)
+			rc = reseal_v2(carol, for_carol, st->client, &content);
+		free(for_carol);
+	} else if (strcmp(kind, "from-carol") == 0) {
+		*sender = "carol";
+		rc = content_encode(st->client, "carol in bob's conversation", 27, rsa_chunk_original(st->client), &content);
+	} else {
+		stress_die("unknown --inject %s", kind);
+	}
+	if (rc != RC_OK)
+		stress_die("cannot make the %s message: %s", kind, rc_strerror(rc));
+	return content;
+}
+
+/* Appends the --inject list (KIND,KIND...) to the store. */
+static void hs_store_inject(struct hs_store *st, const char *list)
+{
+	char *copy = strdup(list), *save = NULL;
+
+	if (copy == NULL)
+		stress_die("out of memory");
+	for (char *kind = strtok_r(copy, ",", &save); kind != NULL; kind = strtok_r(NULL, ",", &save)) {
+		const char *sender;
+		char *content = hs_injected(kind, st, &sender);
+
+		hs_store_add(st, content);
+		st->v[st->count - 1].self_copy = 0;
+		st->v[st->count - 1].sender = sender;
+		free(content);
+	}
+	free(copy);
+}
+
+static void hs_store_serve(int fd, const char *action, unsigned arrive, const char *inject,
+                           const struct rsa_private *key, const struct rsa_public *client)
 {
 	struct hs_store st = { .v1 = strncmp(action, "store-v1:", 9) == 0, .arrivals_left = arrive, .client = client, .key = key };
 	unsigned long n = strtoul(strchr(action, ':') + 1, NULL, 10);
@@ -630,6 +698,8 @@ static void hs_store_serve(int fd, const char *action, unsigned arrive, const st
 
 	for (unsigned long i = 0; i < n; i++)
 		hs_store_add(&st, NULL);
+	if (inject != NULL)
+		hs_store_inject(&st, inject);
 	while (hs_read_frame(fd, FRAME_KIND_BLOCKS, &l) == RC_OK) {
 		char *text = NULL;
 		size_t len = 0;
@@ -644,7 +714,7 @@ static void hs_store_serve(int fd, const char *action, unsigned arrive, const st
 }
 
 static void hs_serve(int fd, const char *handshake, const char *challenge, const struct rsa_private *key,
-                     unsigned arrive, char **actions, int n_actions)
+                     unsigned arrive, const char *inject, char **actions, int n_actions)
 {
 	struct rsa_public client;
 	struct blocklist l;
@@ -666,7 +736,7 @@ static void hs_serve(int fd, const char *handshake, const char *challenge, const
 		blocklist_free(&l);
 	}
 	if (strncmp(actions[0], "store", 5) == 0) {
-		hs_store_serve(fd, actions[0], arrive, key, &client);
+		hs_store_serve(fd, actions[0], arrive, inject, key, &client);
 		goto out;
 	}
 	for (i = 0; hs_read_frame(fd, FRAME_KIND_BLOCKS, &l) == RC_OK;) {
@@ -688,10 +758,11 @@ int main(int argc, char **argv)
 		{ "handshake", required_argument, NULL, 'h' },
 		{ "challenge", required_argument, NULL, 'c' },
 		{ "arrive", required_argument, NULL, 'a' },
+		{ "inject", required_argument, NULL, 'i' },
 		{ "swap-key", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *key_path = NULL, *port_file = NULL, *handshake = "normal", *swap = NULL;
+	const char *key_path = NULL, *port_file = NULL, *handshake = "normal", *inject = NULL, *swap = NULL;
 	/* What the original server says to commands it does not know. */
 	const char *challenge = "json:{\"state\":\"error\",\"error\":\"incorrect cmd\"}";
 	struct rsa_private key;
@@ -710,13 +781,14 @@ int main(int argc, char **argv)
 		case 'h': handshake = optarg; break;
 		case 'c': challenge = optarg; break;
 		case 'a': arrive = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 'i': inject = optarg; break;
 		case 's': swap = optarg; break;
 		default: stress_die("bad option (see the comment at the top of hostile-server.c)");
 		}
 	}
 	if (!key_path || !port_file || optind >= argc)
 		stress_die("usage: hostile-server --key FILE --port-file FILE [--handshake KIND] [--arrive K] "
-		           "[--swap-key LOGIN:KEYFILE] ACTION...");
+		           "[--inject KINDS] [--swap-key LOGIN:KEYFILE] ACTION...");
 	if (secure_init() != RC_OK)
 		stress_die("secure_init failed");
 	/* Gone with the test script, however that ends. */
@@ -763,7 +835,7 @@ int main(int argc, char **argv)
 				continue;
 			stress_die("accept: %s", strerror(errno));
 		}
-		hs_serve(fd, handshake, challenge, &key, arrive, argv + optind, argc - optind);
+		hs_serve(fd, handshake, challenge, &key, arrive, inject, argv + optind, argc - optind);
 		close(fd);
 	}
 }
