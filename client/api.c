@@ -763,30 +763,3 @@ int api_send_sealed_resume(struct session *s, const char *user, const struct api
 	*acked = 2;
 	return RC_OK;
 }
-
-int api_send_text_resume(struct session *s, const char *user, const struct rsa_public *to, const char *text,
-                         size_t len, int self_copy, const char *msg_id, int *acked, char *err, size_t errlen)
-{
-	struct api_sealed sealed;
-	int rc;
-
-	if ((rc = api_msg_id_check(msg_id, err, errlen)) != RC_OK ||
-	    (rc = api_seal_v1(user, to, self_copy ? &s->me->pub : NULL, text, len, &sealed, err, errlen)) != RC_OK)
-		return rc;
-	rc = api_send_sealed_resume(s, user, &sealed, msg_id, acked, err, errlen);
-	api_sealed_free(&sealed);
-	return rc;
-}
-
-int api_send_text(struct session *s, const char *user, const struct rsa_public *to, const char *text, size_t len,
-                  int self_copy, const char *msg_id, char *err, size_t errlen)
-{
-	char fresh[2 * API_MSG_ID_RANDOM_BYTES + 1];
-	int acked = 0;
-
-	if (msg_id == NULL) {
-		api_msg_id_new(fresh, sizeof fresh);
-		msg_id = fresh;
-	}
-	return api_send_text_resume(s, user, to, text, len, self_copy, msg_id, &acked, err, errlen);
-}

@@ -157,24 +157,15 @@ void api_sealed_free(struct api_sealed *sealed);
  * and the recipient's key first; err says what is wrong. */
 int api_seal_v1(const char *user, const struct rsa_public *to, const struct rsa_public *me, const char *text,
                 size_t len, struct api_sealed *out, char *err, size_t errlen);
-/* Sends sealed contents to user under the base id msg_id, resuming after
- * the *acked copies the server has already acknowledged (see
- * api_send_text_resume). */
+/* Sends sealed contents to user under the base id msg_id (the recipient's
+ * copy first, then the self copy, if any), and can be retried on a new
+ * session without sending a copy twice: *acked (0 at the first attempt)
+ * counts the copies the server has acknowledged "sent" (1: the recipient's,
+ * 2: also ours) and the send resumes after them. A copy whose "sent" was
+ * lost with the connection is sent again under the same msg_id (every
+ * attempt passes the same base id and the same sealed bytes): a server of
+ * the exactly-once extension answers "sent" without storing it twice; an
+ * older server (which ignores the field) may store it twice. */
 int api_send_sealed_resume(struct session *s, const char *user, const struct api_sealed *sealed, const char *msg_id,
                            int *acked, char *err, size_t errlen);
-/* Sends text to user encrypted for `to`, and with self_copy a second copy
- * encrypted for our own key so our history shows it. msg_id is the base id
- * of the copies (NULL: a fresh one). */
-int api_send_text(struct session *s, const char *user, const struct rsa_public *to, const char *text, size_t len,
-                  int self_copy, const char *msg_id, char *err, size_t errlen);
-/* api_send_text that can be retried on a new session without sending a copy
- * twice: *acked (0 at the first attempt) counts the copies the server has
- * acknowledged "sent" (1: the recipient's, 2: also ours) and the send resumes
- * after them. A copy whose "sent" was lost with the connection is sent
- * again under the same msg_id (every attempt passes the same base id):
- * a server of the exactly-once extension answers "sent" without storing
- * it twice; an older server (which ignores the field) may store it twice. */
-int api_send_text_resume(struct session *s, const char *user, const struct rsa_public *to, const char *text,
-                         size_t len, int self_copy, const char *msg_id, int *acked, char *err, size_t errlen);
-
 #endif
