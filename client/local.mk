@@ -6,6 +6,7 @@ client_librsachatclient_a_SOURCES = \
 	client/paths.h client/paths.c \
 	client/known_servers.h client/known_servers.c \
 	client/seen_state.h client/seen_state.c \
+	client/outbox_store.h client/outbox_store.c \
 	client/wtext.h client/wtext.c \
 	client/line_editor.h client/line_editor.c \
 	client/chat_model.h client/chat_model.c \
@@ -34,7 +35,8 @@ CLIENT_UNIT_TESTS = \
 	tests/client/test-line-editor \
 	tests/client/test-known-servers \
 	tests/client/test-api \
-	tests/client/test-text
+	tests/client/test-text \
+	tests/client/test-outbox-store
 check_PROGRAMS += $(CLIENT_UNIT_TESTS)
 TESTS += $(CLIENT_UNIT_TESTS)
 
@@ -53,6 +55,9 @@ tests_client_test_api_LDADD = client/librsachatclient.a $(TESTNET_LIBS) $(CMOCKA
 tests_client_test_text_SOURCES = tests/client/test-text.c
 tests_client_test_text_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_client_test_text_LDADD = $(CLIENT_LIBS) $(CMOCKA_LIBS)
+tests_client_test_outbox_store_SOURCES = tests/client/test-outbox-store.c
+tests_client_test_outbox_store_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_client_test_outbox_store_LDADD = $(CLIENT_LIBS) $(CMOCKA_LIBS)
 
 # End to end with PostgreSQL and the server (tests/lib/harness.sh).
 check_PROGRAMS += tests/client/jsonl_fields

@@ -17,6 +17,7 @@
 
 #include "chat_model.h"
 #include "connect.h"
+#include "outbox_store.h"
 #include "rsa.h"
 
 /* The connection as the status bar shows it. */
@@ -68,6 +69,11 @@ struct net_worker_config {
 	const struct rsa_private *key; /* borrowed; must outlive the worker */
 	const char *auto_login;        /* register under this login if needed (may be NULL) */
 	int poll_ms;
+	/* Borrowed, must outlive the worker; NULL: messages are kept in memory
+	 * only. With it every message is written there when queued, its
+	 * progress (sealed copies, acknowledged copies) as it goes, and it is
+	 * dropped once the server accepted or refused it. */
+	struct outbox_store *outbox;
 };
 
 /* The worker (opaque): its thread, the job and event queues between it and
@@ -88,7 +94,14 @@ struct net_event *net_worker_take_events(struct net_worker *w);
 void net_event_free_all(struct net_event *ev);
 
 int net_worker_register(struct net_worker *w, const char *login);
+/* Queues text for contact as the UI's message id, under a fresh msg_id,
+ * written to the outbox first (when there is one): an error there (e.g.
+ * RC_ERR_TOO_LARGE, the outbox is full) queues nothing. */
 int net_worker_send(struct net_worker *w, uint64_t id, const char *contact, const char *text);
+/* Queues a message of the outbox left by an earlier run, as the UI's
+ * message id: sent with its own msg_id and sealed copies, after the copies
+ * already acknowledged. */
+int net_worker_send_saved(struct net_worker *w, uint64_t id, const struct outbox_entry *e);
 int net_worker_refresh(struct net_worker *w);
 /* The page before the oldest loaded message of contact (sync extension;
  * nothing without it, where the whole conversation is loaded). */
