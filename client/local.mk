@@ -63,6 +63,7 @@ tests_client_test_outbox_store_LDADD = $(CLIENT_LIBS) $(CMOCKA_LIBS)
 check_PROGRAMS += tests/client/jsonl_fields
 tests_client_jsonl_fields_SOURCES = tests/client/jsonl_fields.c
 tests_client_jsonl_fields_LDADD = $(JSONC_LIBS)
-TESTS += tests/client/cli_e2e.sh tests/client/tui_tmux.sh tests/client/tui-first-minutes.sh
-dist_noinst_SCRIPTS += tests/client/cli_e2e.sh tests/client/tui_tmux.sh tests/client/tui-first-minutes.sh
+TESTS += tests/client/cli_e2e.sh tests/client/tui_tmux.sh tests/client/tui-first-minutes.sh tests/client/tui-outbox.sh
+dist_noinst_SCRIPTS += tests/client/cli_e2e.sh tests/client/tui_tmux.sh tests/client/tui-first-minutes.sh \
+	tests/client/tui-outbox.sh
 EXTRA_DIST += tests/client/hostile.sh tests/client/tmuxlib

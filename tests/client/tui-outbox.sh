@@ -1,0 +1,161 @@
+#!/bin/sh
+# The TUI's outbox survives a restart (issue 14): messages queued while the
+# server is down stay on disk (no readable text) when the TUI quits, and the
+# next start sends them, each stored exactly once under the msg_id it got
+# when it was typed; a message the server stored but whose answer was lost
+# (the server stopped after its commit, then killed) is still stored once
+# after a restart; a second TUI of the same user runs without the outbox.
+. "$top_srcdir/tests/lib/harness.sh"
+. "$top_srcdir/tests/client/tmuxlib"
+
+rc_pg_start
+rc_server_start
+PORT=$RC_PORT
+tui_home
+for u in alice bob; do
+	"$CHAT" --port "$PORT" --key "$RC_TMP/$u.key" register $u >/dev/null 2>&1 || rc_fail "register $u"
+done
+JSONL=$top_builddir/tests/client/jsonl_fields
+
+cat >"$RC_TMP/tui.sh" <<EOS
+#!/bin/sh
+TERM=xterm-256color LC_ALL=C.UTF-8 HOME='$HOME' XDG_DATA_HOME='$XDG_DATA_HOME'
+export TERM LC_ALL HOME XDG_DATA_HOME
+# Ctrl-C is for the TUI: this shell stays to write the exit status.
+trap : INT
+'$CHAT' --port '$PORT' --key '$RC_TMP/bob.key' --poll-interval 0.5 2>"\$1.err"
+echo \$? >"\$1.status"
+EOS
+
+# tui_start NAME: bob's TUI in tmux session NAME (its stderr in
+# $RC_TMP/NAME.err, its exit status in $RC_TMP/NAME.status).
+tui_start() {
+	SESSION=$1
+	rm -f "$RC_TMP/$1.status"
+	$TMUX_CMD new-session -d -s "$1" -x 120 -y 30 "sh '$RC_TMP/tui.sh' '$RC_TMP/$1'" || rc_fail "tmux new-session"
+}
+
+# tui_quit: Ctrl-C, then y when the screen asks; waits for the exit status 0.
+tui_quit() {
+	$TMUX_CMD send-keys -t "$SESSION" C-c
+	if [ -n "${1:-}" ]; then
+		wait_for "$1"
+		$TMUX_CMD send-keys -t "$SESSION" y
+	fi
+	poll_until "the TUI did not quit" test -s "$RC_TMP/$SESSION.status"
+	[ "$(cat "$RC_TMP/$SESSION.status")" = 0 ] ||
+		rc_fail "the TUI exited with $(cat "$RC_TMP/$SESSION.status"): $(cat "$RC_TMP/$SESSION.err")"
+}
+
+# The rows bob stored, by msg_id, in the order stored.
+bob_rows() {
+	rc_psql -A -t -c "SELECT msg_id FROM message WHERE sender = 'bob' ORDER BY id"
+}
+
+# The outbox entries' members $@ (the file's lines after its header).
+entries() {
+	tail -n +2 "$OUTBOX" >"$RC_TMP/entries"
+	"$JSONL" "$RC_TMP/entries" "$@" || rc_fail "the outbox has a line that is not JSON: $(cat "$OUTBOX")"
+}
+
+server_again() {
+	rc_server_start --port "$PORT"
+	[ "$RC_PORT" = "$PORT" ] || rc_fail "the server came back on port $RC_PORT, not $PORT"
+}
+
+# 1. Queued while the server is down, sent after a restart of both.
+tui_start one
+wait_for ">alice"
+wait_for "online"
+rc_server_stop
+wait_for "offline"
+$TMUX_CMD send-keys -t one "first while down" Enter
+$TMUX_CMD send-keys -t one "second while down" Enter
+wait_for "2 queued"
+OUTBOX=$(ls "$XDG_DATA_HOME"/rsa-chat/outbox/* | grep -v '\.lock$')
+[ "$(echo "$OUTBOX" | wc -l)" = 1 ] || rc_fail "one outbox file expected: $OUTBOX"
+[ "$(stat -c %a "$OUTBOX")" = 600 ] || rc_fail "the outbox is not private: $(stat -c %a "$OUTBOX")"
+grep -q "while down" "$OUTBOX" && rc_fail "the outbox holds readable text: $(cat "$OUTBOX")"
+echo "ok - written when queued, mode 600, no readable text"
+# A second TUI of bob's meanwhile: it runs, without the outbox.
+tui_start two
+wait_for "in use by another rsa-chat"
+tui_quit
+grep -q "while down" "$RC_TMP/two.err" && rc_fail "the second TUI restored the first one's messages"
+echo "ok - a second TUI leaves the outbox alone"
+SESSION=one
+tui_quit "sent next time"
+grep -q "kept in the outbox" "$RC_TMP/one.err" || rc_fail "no word about the outbox on exit: $(cat "$RC_TMP/one.err")"
+IDS=$(entries msg_id)
+rc_expect "two entries, nothing acknowledged" "$(echo "$IDS" | sed 's/$/	0/')" "$(entries msg_id acked)"
+ID1=$(echo "$IDS" | sed -n 1p)
+ID2=$(echo "$IDS" | sed -n 2p)
+
+server_again
+tui_start three
+wait_for "2 messages queued last time"
+wait_for "second while down"
+no_queued() {
+	! screen_has "[queued]"
+}
+poll_until "the restored messages still show queued" no_queued
+poll_until "bob's four copies were not stored" test "$(bob_rows | wc -l)" = 4
+rc_expect "each copy stored once, in order, under its msg_id" "$ID1-r
+$ID1-s
+$ID2-r
+$ID2-s" "$(bob_rows)"
+"$CHAT" --port "$PORT" --key "$RC_TMP/alice.key" history bob >"$RC_TMP/hist" 2>&1 || rc_fail "history"
+rc_expect "alice got them once, in order" "first while down
+second while down" "$(sed -n 's/.*bob: //p' "$RC_TMP/hist")"
+poll_until "the outbox still holds entries" test "$(wc -l <"$OUTBOX")" = 1
+tui_quit
+
+# 2. The server stores a copy and its answer is lost: the insert waits
+# behind a table lock, the server is stopped, the lock released (the insert
+# commits), and the server killed before it can answer.
+tui_start four
+wait_for ">alice"
+wait_for "online"
+rc_psql -v ON_ERROR_STOP=1 -c "SET application_name = 'locker'" \
+	-c "BEGIN" -c "LOCK TABLE message IN EXCLUSIVE MODE" -c "SELECT pg_sleep(120)" >/dev/null 2>&1 &
+LOCKER=$!
+locked() {
+	[ "$(rc_psql -A -t -c "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid)
+		WHERE a.application_name = 'locker' AND l.locktype = 'relation' AND l.mode = 'ExclusiveLock'
+		AND l.granted")" = 1 ]
+}
+poll_until "the lock was not taken" locked
+$TMUX_CMD send-keys -t four "the answer is lost" Enter
+insert_waits() {
+	[ "$(rc_psql -A -t -c "SELECT count(*) FROM pg_stat_activity
+		WHERE wait_event_type = 'Lock' AND query LIKE '%INSERT INTO message%'")" = 1 ]
+}
+poll_until "the server's insert did not wait for the lock" insert_waits
+kill -STOP "$RC_SERVER_PID"
+rc_psql -c "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE application_name = 'locker'" >/dev/null
+wait "$LOCKER" 2>/dev/null || true
+poll_until "the stopped server's insert did not commit" test "$(bob_rows | wc -l)" = 5
+kill -KILL "$RC_SERVER_PID"
+wait "$RC_SERVER_PID" 2>/dev/null || true
+RC_SERVER_PIDS=$(echo "$RC_SERVER_PIDS" | tr ' ' '\n' | grep -vx "$RC_SERVER_PID" | tr '\n' ' ')
+wait_for "offline"
+wait_for "1 queued"
+ID3=$(entries msg_id)
+rc_expect "stored before the answer, which never came" "$ID3-r" "$(bob_rows | tail -n 1)"
+rc_expect "the entry holds its sealed copies, none acknowledged" "0	yes	yes" \
+	"$(entries acked to_recipient to_self | awk -F '\t' '{print $1 "\t" ($2 != "" ? "yes" : "no") "\t" ($3 != "" ? "yes" : "no")}')"
+tui_quit "sent next time"
+
+server_again
+tui_start five
+wait_for "1 message queued last time"
+poll_until "the self copy was not stored" test "$(bob_rows | wc -l)" = 6
+rc_expect "the retry stored only the missing self copy" "$ID3-r
+$ID3-s" "$(bob_rows | tail -n 2)"
+"$CHAT" --port "$PORT" --key "$RC_TMP/alice.key" history bob >"$RC_TMP/hist" 2>&1 || rc_fail "history"
+rc_expect "alice got it once" "1" "$(grep -c "bob: the answer is lost" "$RC_TMP/hist")"
+wait_for "the answer is lost"
+poll_until "the outbox still holds the entry" test "$(wc -l <"$OUTBOX")" = 1
+poll_until "the restored message still shows queued" no_queued
+tui_quit
+echo "ok - exactly once across restarts"
