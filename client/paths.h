@@ -2,7 +2,8 @@
  * ($RSA_CHAT_HOME or ~/.rsa-chat). Everything else lives in one data folder,
  * $XDG_DATA_HOME/rsa-chat or else ~/.local/share/rsa-chat:
  *   known_servers   pinned server keys (see known_servers.h)
- *   seen            what was last read per conversation (see seen_state.h) */
+ *   seen            what was last read per conversation (see seen_state.h)
+ *   outbox/         the TUI's queued messages per server and key (see outbox_store.h) */
 #ifndef RC_CLIENT_PATHS_H
 #define RC_CLIENT_PATHS_H
 
