@@ -557,13 +557,3 @@ int outbox_store_remove(struct outbox_store *st, uint64_t order)
 	pthread_mutex_unlock(&st->lock);
 	return r;
 }
-
-size_t outbox_store_count(struct outbox_store *st)
-{
-	size_t n;
-
-	pthread_mutex_lock(&st->lock);
-	n = st->count;
-	pthread_mutex_unlock(&st->lock);
-	return n;
-}

@@ -74,7 +74,5 @@ int outbox_store_update(struct outbox_store *st, uint64_t order, int acked, cons
  * it is not there. As with an update, the change stays even when writing
  * fails. */
 int outbox_store_remove(struct outbox_store *st, uint64_t order);
-/* Messages in the outbox. */
-size_t outbox_store_count(struct outbox_store *st);
 
 #endif

@@ -107,6 +107,8 @@ static void ui_send_text(struct ui *u, const char *text)
 		if (r == RC_ERR_TOO_LARGE)
 			snprintf(err, sizeof(err), "the outbox is full (%u messages or %u MiB)", OUTBOX_STORE_MAX_ENTRIES,
 			         OUTBOX_STORE_MAX_BYTES >> 20);
+		else if (r == RC_ERR_NOMEM)
+			snprintf(err, sizeof(err), "out of memory");
 		else
 			snprintf(err, sizeof(err), "cannot write the outbox: %s", rc_strerror(r));
 		chat_model_outbox_done(&u->model, id, err);
