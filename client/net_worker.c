@@ -736,7 +736,7 @@ static int net_worker_do_send(struct net_worker *w, struct net_session *ns, stru
 	const struct api_user *to = api_users_find(&ns->users, job->contact);
 	struct api_user asked;
 	struct net_event *ev;
-	int r = RC_OK, acked;
+	int r = RC_OK;
 
 	api_user_init(&asked);
 	/* A contact newer than our list: ask for that one user's key. */
@@ -750,18 +750,24 @@ static int net_worker_do_send(struct net_worker *w, struct net_session *ns, stru
 		if (r == RC_OK)
 			net_worker_outbox_save(w, job);
 	}
-	acked = job->acked;
 	/* A retry after a lost connection resumes after the acknowledged
-	 * copies, with the same bytes under the same msg_id. */
+	 * copies, with the same bytes under the same msg_id. The recipient's
+	 * copy is recorded as acknowledged before our own goes out, so that a
+	 * TUI ended in between does not send it again next time (an original
+	 * server, which ignores msg_id, would store it twice). */
+	if (to != NULL && r == RC_OK && job->acked < 1) {
+		struct api_sealed recipient_only = { job->sealed.to_recipient, NULL };
+		r = api_send_sealed_resume(&ns->s, to->login, &recipient_only, job->msg_id, &job->acked, ns->err,
+		                           sizeof(ns->err));
+		if (r == RC_OK)
+			net_worker_outbox_save(w, job);
+	}
 	if (to != NULL && r == RC_OK)
 		r = api_send_sealed_resume(&ns->s, to->login, &job->sealed, job->msg_id, &job->acked, ns->err,
 		                           sizeof(ns->err));
 	api_user_free(&asked);
-	if (net_worker_is_network_error(r) || ns->s.fd < 0) {
-		if (job->acked != acked)
-			net_worker_outbox_save(w, job);
+	if (net_worker_is_network_error(r) || ns->s.fd < 0)
 		return net_worker_is_network_error(r) ? r : RC_ERR_EOF;
-	}
 	/* Accepted, or refused for good: nothing left to send next time. */
 	net_worker_outbox_forget(w, job);
 	ev = net_worker_event_new(NET_EV_SEND_DONE, r == RC_OK ? NULL : ns->err);

@@ -4,7 +4,8 @@
 # next start sends them, each stored exactly once under the msg_id it got
 # when it was typed; a message the server stored but whose answer was lost
 # (the server stopped after its commit, then killed) is still stored once
-# after a restart; a second TUI of the same user runs without the outbox.
+# after a restart; a TUI killed between the two copies of a message does not
+# send the first again; a second TUI of the same user runs without the outbox.
 . "$top_srcdir/tests/lib/harness.sh"
 . "$top_srcdir/tests/client/tmuxlib"
 
@@ -157,5 +158,48 @@ rc_expect "alice got it once" "1" "$(grep -c "bob: the answer is lost" "$RC_TMP/
 wait_for "the answer is lost"
 poll_until "the outbox still holds the entry" test "$(wc -l <"$OUTBOX")" = 1
 poll_until "the restored message still shows queued" no_queued
+tui_quit
+
+# 3. Each acknowledged copy is recorded at once: the self copy's insert
+# waits (a trigger takes an advisory lock the test holds) after the
+# recipient's copy was acknowledged; the TUI is killed there. The next
+# start sends only the self copy (the trigger counts every insert tried).
+rc_psql -c "CREATE TABLE attempts (msg_id text)" -c "CREATE FUNCTION hold_self_copies() RETURNS trigger
+	LANGUAGE plpgsql AS \$\$ BEGIN
+		INSERT INTO attempts VALUES (NEW.msg_id);
+		IF NEW.self_copy THEN PERFORM pg_advisory_xact_lock_shared(42); END IF;
+		RETURN NEW;
+	END \$\$" -c "CREATE TRIGGER hold_self_copies BEFORE INSERT ON message
+	FOR EACH ROW EXECUTE FUNCTION hold_self_copies()" >/dev/null
+rc_psql -c "SET application_name = 'locker'" -c "SELECT pg_advisory_lock(42)" -c "SELECT pg_sleep(120)" \
+	>/dev/null 2>&1 &
+LOCKER=$!
+advisory_held() {
+	[ "$(rc_psql -A -t -c "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid)
+		WHERE a.application_name = 'locker' AND l.locktype = 'advisory' AND l.granted")" = 1 ]
+}
+poll_until "the advisory lock was not taken" advisory_held
+tui_start six
+wait_for ">alice"
+wait_for "online"
+$TMUX_CMD send-keys -t six "acknowledged in halves" Enter
+recipient_acked() {
+	[ "$(entries acked)" = 1 ]
+}
+poll_until "the outbox did not record the recipient's copy as acknowledged" recipient_acked
+ID4=$(entries msg_id)
+TUI_PID=$(pgrep -P "$($TMUX_CMD list-panes -t six -F '#{pane_pid}')" rsa-chat)
+[ -n "$TUI_PID" ] || rc_fail "cannot find the TUI's pid"
+kill -KILL "$TUI_PID"
+rc_psql -c "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE application_name = 'locker'" >/dev/null
+wait "$LOCKER" 2>/dev/null || true
+tui_start seven
+wait_for "1 message queued last time"
+poll_until "the outbox still holds the entry" test "$(wc -l <"$OUTBOX")" = 1
+rc_expect "the recipient's copy tried once, the self copy again" "$ID4-r	1
+$ID4-s	2" "$(rc_psql -A -t -F '	' -c "SELECT msg_id, count(*) FROM attempts WHERE msg_id LIKE '$ID4-%'
+	GROUP BY msg_id ORDER BY msg_id")"
+rc_expect "both stored once" "$ID4-r
+$ID4-s" "$(bob_rows | tail -n 2)"
 tui_quit
 echo "ok - exactly once across restarts"
