@@ -1,6 +1,7 @@
 /* The TUI's network side: one background thread owns the session. It
  * connects (with backoff 1, 2, 4 .. 30 s), checks the server key, learns
- * who we are, follows the conversations and sends the outbox in order.
+ * who we are, follows the conversations and sends the outbox in order
+ * (keeping its file, outbox_store.h, up to date when there is one).
  * With the sync extension it loads each conversation's newest page (older
  * pages on request) and then parks wait_messages for all of them, polling
  * the socket and its wake pipe together: a job that comes meanwhile (a line

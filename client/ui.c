@@ -7,7 +7,9 @@
  * pipe, applies events and keys to struct ui, and redraws once per wake-up
  * when something changed (ui_draw.c). A slow or dead server therefore only
  * shows up in the status bar; typing, scrolling and resizing stay live, and
- * messages typed meanwhile wait in the worker's queue (state "queued"). */
+ * messages typed meanwhile wait in the worker's queue (state "queued") and
+ * in the outbox file (outbox_store.h), which the next start sends when this
+ * one quits first. */
 #include "config.h"
 
 #define _XOPEN_SOURCE_EXTENDED 1
