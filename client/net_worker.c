@@ -768,6 +768,11 @@ static int net_worker_do_send(struct net_worker *w, struct net_session *ns, stru
 	api_user_free(&asked);
 	if (net_worker_is_network_error(r) || ns->s.fd < 0)
 		return net_worker_is_network_error(r) ? r : RC_ERR_EOF;
+	/* Our server's database is away (a restart, a failover): no refusal.
+	 * The message stays queued and the session starts over after the
+	 * reconnection pause, as after a lost connection. */
+	if (r == RC_ERR_SERVER && strcmp(ns->err, PROTO_ERR_DB_UNAVAILABLE) == 0)
+		return RC_ERR_DB;
 	/* Accepted, or refused for good: nothing left to send next time. */
 	net_worker_outbox_forget(w, job);
 	ev = net_worker_event_new(NET_EV_SEND_DONE, r == RC_OK ? NULL : ns->err);

@@ -5,7 +5,8 @@
 # when it was typed; a message the server stored but whose answer was lost
 # (the server stopped after its commit, then killed) is still stored once
 # after a restart; a TUI killed between the two copies of a message does not
-# send the first again; a second TUI of the same user runs without the outbox.
+# send the first again; a message answered "database unavailable" stays
+# queued; a second TUI of the same user runs without the outbox.
 . "$top_srcdir/tests/lib/harness.sh"
 . "$top_srcdir/tests/client/tmuxlib"
 
@@ -201,5 +202,31 @@ $ID4-s	2" "$(rc_psql -A -t -F '	' -c "SELECT msg_id, count(*) FROM attempts WHER
 	GROUP BY msg_id ORDER BY msg_id")"
 rc_expect "both stored once" "$ID4-r
 $ID4-s" "$(bob_rows | tail -n 2)"
+tui_quit
+
+# 4. The server's database is away: "database unavailable" refuses
+# nothing. The message stays queued (and in the outbox), and goes, once,
+# when the database is back (the TUI reconnecting after its pause).
+tui_start eight
+wait_for ">alice"
+wait_for "online"
+rc_pg_stop
+$TMUX_CMD send-keys -t eight "while the database is away" Enter
+wait_for "database error"
+wait_for "1 queued"
+screen_has "[not sent" && rc_fail "refused for good while the database was away: $(screen)"
+[ "$(wc -l <"$OUTBOX")" = 2 ] || rc_fail "the outbox dropped the message: $(cat "$OUTBOX")"
+rc_pg_start_again
+# The pause before reconnecting has grown meanwhile (up to 8 s): 40 s at most.
+n=0
+until [ "$(rc_psql -A -t -c "SELECT count(*) FROM message WHERE sender = 'bob' AND msg_id LIKE '%-s'
+	AND id > (SELECT max(id) FROM message WHERE msg_id = '$ID4-s')")" = 1 ]; do
+	n=$((n + 1))
+	[ $n -lt 400 ] || rc_fail "not sent after the database came back: $(screen)"
+	sleep 0.1
+done
+poll_until "the outbox still holds the entry" test "$(wc -l <"$OUTBOX")" = 1
+rc_expect "stored once" "1" "$("$CHAT" --port "$PORT" --key "$RC_TMP/alice.key" history bob 2>&1 |
+	grep -c "bob: while the database is away")"
 tui_quit
 echo "ok - exactly once across restarts"
