@@ -1,14 +1,16 @@
 /* The TUI's outbox on disk: the messages of one (server, own key) that the
  * server has neither accepted nor refused yet, so that a TUI started again
  * sends them under the same msg_id, with the same sealed bytes and after the
- * copies already acknowledged (README "Exactly-once extension"), never twice.
+ * copies already acknowledged: a server of the exactly-once extension
+ * (README "Exactly-once extension") stores each of them once.
  *
  * One file per (server, own key) in the data folder's outbox/ folder, mode
  * 0600, replaced whole (temporary file + rename) at every change, one JSON
  * object a line:
  *   {"outbox":1,"server":"host:port","key":"SHA256:..."}          the header
  *   {"order":N,"contact":L,"msg_id":B,"acked":A,"text":T,"to_recipient":R,"to_self":S}
- * in outbox order. T is the text sealed for our own public key (v1 content,
+ * in outbox order; the strings are JSON strings, whose escapes carry any
+ * login. T is the text sealed for our own public key (v1 content,
  * which only our private key reads), so the file holds no readable text; R
  * and S are the copies once sealed (absent before). A damaged line is
  * skipped (the file as found is kept beside it as "<file>.damaged").
