@@ -8,6 +8,9 @@
 # send the first again; a message answered "database unavailable" stays
 # queued; a second TUI of the same user runs without the outbox.
 . "$top_srcdir/tests/lib/harness.sh"
+# rc_init first: its EXIT trap would otherwise replace tmuxlib's, and a
+# failure would leave the TUIs running.
+rc_init
 . "$top_srcdir/tests/client/tmuxlib"
 
 rc_pg_start
