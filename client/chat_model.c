@@ -60,7 +60,14 @@ static int chat_model_set_string(char **slot, const char *s)
 
 int chat_model_set_me(struct chat_model *m, const char *login)
 {
-	return chat_model_set_string(&m->me, login);
+	int r = chat_model_set_string(&m->me, login);
+
+	/* Own messages queued before the login was known get it now. */
+	for (size_t i = 0; i < m->count && r == RC_OK && login != NULL; i++)
+		for (size_t j = 0; j < m->contacts[i].count && r == RC_OK; j++)
+			if (m->contacts[i].msgs[j].mine && m->contacts[i].msgs[j].sender[0] == '\0')
+				r = chat_model_set_string(&m->contacts[i].msgs[j].sender, login);
+	return r;
 }
 
 long chat_model_find(const struct chat_model *m, const char *login)
@@ -352,8 +359,13 @@ int chat_model_outbox_add(struct chat_model *m, const char *login, const char *t
 	int r;
 
 	*id = 0;
-	if (at < 0)
-		return RC_ERR_NOTFOUND;
+	/* A message restored from the outbox may come before the user list. */
+	if (at < 0) {
+		struct chat_contact *c;
+		if ((r = chat_model_add_contact(m, login, &c)) != RC_OK)
+			return r;
+		at = (long)m->count - 1;
+	}
 	memset(&msg, 0, sizeof(msg));
 	msg.mine = 1;
 	msg.state = CHAT_MSG_QUEUED;

@@ -92,6 +92,7 @@ struct chat_model {
 
 void chat_model_init(struct chat_model *m);
 void chat_model_free(struct chat_model *m);
+/* Sets our login, also as the sender of own messages queued before it was known. */
 int chat_model_set_me(struct chat_model *m, const char *login);
 
 /* Marks exactly these logins as listed, adding the new ones at the end;
@@ -109,8 +110,9 @@ long chat_model_find(const struct chat_model *m, const char *login);
 int chat_model_merge_history(struct chat_model *m, const char *login, const struct chat_incoming *in, size_t n,
                              size_t *fresh);
 
-/* Appends an own message to the conversation in state QUEUED; *id names it
- * for chat_model_outbox_done. */
+/* Appends an own message to the conversation in state QUEUED (adding the
+ * contact, unlisted, when unknown: the outbox of an earlier run comes back
+ * before the user list); *id names it for chat_model_outbox_done. */
 int chat_model_outbox_add(struct chat_model *m, const char *login, const char *text, uint64_t *id);
 /* The server accepted (error NULL) or refused the message id. */
 int chat_model_outbox_done(struct chat_model *m, uint64_t id, const char *error);

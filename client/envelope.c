@@ -116,8 +116,7 @@ static size_t envelope_v2_max_content(const struct rsa_public *reader)
 	return 64 + blocks * 2 * (sodium_base64_ENCODED_LEN(rsa_modulus_bytes(reader), sodium_base64_VARIANT_ORIGINAL) + 3);
 }
 
-/* Format v1, refusing bombs before any private-key operation; the marker is cut off. */
-static int envelope_open_v1(const struct rsa_private *k, const char *content, size_t len, struct envelope_opened *out)
+int envelope_open_v1(const struct rsa_private *k, const char *content, size_t len, struct envelope_opened *out)
 {
 	struct blocklist blocks;
 	size_t plain_len;

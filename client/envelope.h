@@ -59,6 +59,12 @@ struct envelope_opened {
 int envelope_open(const struct envelope_conv *conv, const char *sender, const char *content, size_t len,
                   struct envelope_opened *out);
 void envelope_opened_free(struct envelope_opened *o);
+/* Opens format v1 content[0..len) (NUL-terminated there) with key k alone,
+ * refusing a decryption bomb before any private-key operation (too many
+ * blocks: why CHAT_UNREADABLE_TOO_MANY_BLOCKS); the capability marker is
+ * cut off. For content we sealed for ourselves (the outbox) and for
+ * envelope_open. RC_OK with the verdict in *out; RC_ERR_NOMEM. */
+int envelope_open_v1(const struct rsa_private *k, const char *content, size_t len, struct envelope_opened *out);
 
 /* Where a listing sits in its conversation, which decides from where on a
  * v1 message from a contact whose v2 was seen is suspect. */

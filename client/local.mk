@@ -8,6 +8,7 @@ client_librsachatclient_a_SOURCES = \
 	client/known_servers.h client/known_servers.c \
 	client/contacts.h client/contacts.c \
 	client/seen_state.h client/seen_state.c \
+	client/outbox_store.h client/outbox_store.c \
 	client/wtext.h client/wtext.c \
 	client/line_editor.h client/line_editor.c \
 	client/chat_model.h client/chat_model.c \
@@ -39,7 +40,8 @@ CLIENT_UNIT_TESTS = \
 	tests/client/test-contacts \
 	tests/client/test-api \
 	tests/client/test-envelope \
-	tests/client/test-text
+	tests/client/test-text \
+	tests/client/test-outbox-store
 check_PROGRAMS += $(CLIENT_UNIT_TESTS)
 TESTS += $(CLIENT_UNIT_TESTS)
 
@@ -64,14 +66,18 @@ tests_client_test_envelope_LDADD = client/librsachatclient.a tests/common/libtes
 tests_client_test_text_SOURCES = tests/client/test-text.c
 tests_client_test_text_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_client_test_text_LDADD = $(CLIENT_LIBS) $(CMOCKA_LIBS)
+tests_client_test_outbox_store_SOURCES = tests/client/test-outbox-store.c
+tests_client_test_outbox_store_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_client_test_outbox_store_LDADD = $(CLIENT_LIBS) $(CMOCKA_LIBS)
 
 # End to end with PostgreSQL and the server (tests/lib/harness.sh).
 check_PROGRAMS += tests/client/jsonl_fields
 tests_client_jsonl_fields_SOURCES = tests/client/jsonl_fields.c
 tests_client_jsonl_fields_LDADD = $(JSONC_LIBS)
 TESTS += tests/client/cli_e2e.sh tests/client/tui_tmux.sh tests/client/tui-first-minutes.sh tests/client/tui-habits.sh \
-	tests/client/contact_keys.sh tests/client/tui-contact-keys.sh tests/client/msgv2.sh tests/client/tui-msgv2.sh
+	tests/client/contact_keys.sh tests/client/tui-contact-keys.sh tests/client/msgv2.sh tests/client/tui-msgv2.sh \
+	tests/client/tui-outbox.sh
 dist_noinst_SCRIPTS += tests/client/cli_e2e.sh tests/client/tui_tmux.sh tests/client/tui-first-minutes.sh \
 	tests/client/tui-habits.sh tests/client/contact_keys.sh tests/client/tui-contact-keys.sh tests/client/msgv2.sh \
-	tests/client/tui-msgv2.sh
+	tests/client/tui-msgv2.sh tests/client/tui-outbox.sh
 EXTRA_DIST += tests/client/hostile.sh tests/client/tmuxlib

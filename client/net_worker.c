@@ -59,13 +59,15 @@ struct net_job {
 	char *contact;
 	char *text;
 	uint64_t id;
-	int acked;                /* NET_JOB_SEND: copies the server acknowledged, kept across retries */
-	/* NET_JOB_SEND: the copies' base id, chosen once, so a retry after a
-	 * lost answer is recognised by the server and stored once. */
-	char msg_id[2 * API_MSG_ID_RANDOM_BYTES + 1];
+	int acked;                /* NET_JOB_SEND: copies the server acknowledged, kept across retries (and runs) */
+	/* NET_JOB_SEND: the copies' base id, chosen once (by this run or the
+	 * one that saved the outbox), so a retry after a lost answer is
+	 * recognised by the server and stored once. */
+	char msg_id[API_MSG_ID_BASE_MAX + 1];
 	/* NET_JOB_SEND: the copies, sealed at the first attempt and resent as
 	 * they are by every retry (to_recipient NULL until then). */
 	struct api_sealed sealed;
+	uint64_t outbox_order;    /* NET_JOB_SEND: its entry in cfg.outbox (0: none) */
 };
 
 struct net_worker {
@@ -236,10 +238,13 @@ static void net_worker_job_free(struct net_job *job)
 	free(job);
 }
 
-static int net_worker_push_job(struct net_worker *w, enum net_job_kind kind, const char *contact, const char *text, uint64_t id)
+/* A new job (*out, not queued yet); a send gets a fresh msg_id. */
+static int net_worker_new_job(enum net_job_kind kind, const char *contact, const char *text, uint64_t id,
+                              struct net_job **out)
 {
 	struct net_job *job = calloc(1, sizeof(*job));
 
+	*out = NULL;
 	if (job == NULL)
 		return RC_ERR_NOMEM;
 	job->kind = kind;
@@ -251,6 +256,13 @@ static int net_worker_push_job(struct net_worker *w, enum net_job_kind kind, con
 		net_worker_job_free(job);
 		return RC_ERR_NOMEM;
 	}
+	*out = job;
+	return RC_OK;
+}
+
+/* Appends job (taken) to the queue and wakes the thread. */
+static void net_worker_queue_job(struct net_worker *w, struct net_job *job)
+{
 	pthread_mutex_lock(&w->lock);
 	if (w->jobs_tail != NULL)
 		w->jobs_tail->next = job;
@@ -259,7 +271,16 @@ static int net_worker_push_job(struct net_worker *w, enum net_job_kind kind, con
 	w->jobs_tail = job;
 	pthread_mutex_unlock(&w->lock);
 	net_worker_wake(w);
-	return RC_OK;
+}
+
+static int net_worker_push_job(struct net_worker *w, enum net_job_kind kind, const char *contact, const char *text, uint64_t id)
+{
+	struct net_job *job;
+	int r = net_worker_new_job(kind, contact, text, id, &job);
+
+	if (r == RC_OK)
+		net_worker_queue_job(w, job);
+	return r;
 }
 
 int net_worker_register(struct net_worker *w, const char *login)
@@ -269,7 +290,45 @@ int net_worker_register(struct net_worker *w, const char *login)
 
 int net_worker_send(struct net_worker *w, uint64_t id, const char *contact, const char *text)
 {
-	return net_worker_push_job(w, NET_JOB_SEND, contact, text, id);
+	struct outbox_entry e;
+	struct net_job *job;
+	int r = net_worker_new_job(NET_JOB_SEND, contact, text, id, &job);
+
+	if (r != RC_OK)
+		return r;
+	/* On disk before anything is sent, so that no copy goes out unrecorded. */
+	if (w->cfg.outbox != NULL) {
+		memset(&e, 0, sizeof(e));
+		e.contact = job->contact;
+		e.text = job->text;
+		memcpy(e.msg_id, job->msg_id, sizeof(job->msg_id));
+		if ((r = outbox_store_add(w->cfg.outbox, &e)) != RC_OK) {
+			net_worker_job_free(job);
+			return r;
+		}
+		job->outbox_order = e.order;
+	}
+	net_worker_queue_job(w, job);
+	return RC_OK;
+}
+
+int net_worker_send_saved(struct net_worker *w, uint64_t id, const struct outbox_entry *e)
+{
+	struct net_job *job;
+	int r = net_worker_new_job(NET_JOB_SEND, e->contact, e->text, id, &job);
+
+	if (r != RC_OK)
+		return r;
+	snprintf(job->msg_id, sizeof(job->msg_id), "%s", e->msg_id);
+	job->acked = e->acked;
+	job->outbox_order = e->order;
+	if ((e->sealed.to_recipient != NULL && (job->sealed.to_recipient = strdup(e->sealed.to_recipient)) == NULL) ||
+	    (e->sealed.to_self != NULL && (job->sealed.to_self = strdup(e->sealed.to_self)) == NULL)) {
+		net_worker_job_free(job);
+		return RC_ERR_NOMEM;
+	}
+	net_worker_queue_job(w, job);
+	return RC_OK;
 }
 
 int net_worker_refresh(struct net_worker *w)
@@ -879,6 +938,43 @@ static int net_worker_send_allowed(struct net_worker *w, struct net_session *ns,
 	return RC_ERR_KEY;
 }
 
+/* A problem of the outbox file: the status bar shows it, the send goes on
+ * (the message stays queued in memory, as without an outbox). */
+static void net_worker_outbox_failed(struct net_worker *w, int r)
+{
+	struct net_event *ev = net_worker_event_new(NET_EV_ERROR, NULL);
+	char text[200];
+
+	if (ev == NULL)
+		return;
+	snprintf(text, sizeof(text), "outbox: cannot write the file: %s", rc_strerror(r));
+	if ((ev->text = strdup(text)) == NULL) {
+		net_worker_event_free(ev);
+		return;
+	}
+	net_worker_post(w, ev);
+}
+
+/* Records a send's sealed copies and acknowledged count in the outbox. */
+static void net_worker_outbox_save(struct net_worker *w, const struct net_job *job)
+{
+	int r;
+
+	if (w->cfg.outbox != NULL && job->outbox_order != 0 &&
+	    (r = outbox_store_update(w->cfg.outbox, job->outbox_order, job->acked, &job->sealed)) != RC_OK)
+		net_worker_outbox_failed(w, r);
+}
+
+/* Drops a finished send from the outbox. */
+static void net_worker_outbox_forget(struct net_worker *w, const struct net_job *job)
+{
+	int r;
+
+	if (w->cfg.outbox != NULL && job->outbox_order != 0 &&
+	    (r = outbox_store_remove(w->cfg.outbox, job->outbox_order)) != RC_OK)
+		net_worker_outbox_failed(w, r);
+}
+
 static int net_worker_do_send(struct net_worker *w, struct net_session *ns, struct net_job *job)
 {
 	const struct api_user *to;
@@ -891,18 +987,40 @@ static int net_worker_do_send(struct net_worker *w, struct net_session *ns, stru
 	if (to != NULL)
 		r = net_worker_send_allowed(w, ns, to);
 	/* Sealed once, in the format the contact's client reads. */
-	if (to != NULL && r == RC_OK && job->sealed.to_recipient == NULL)
+	if (to != NULL && r == RC_OK && job->sealed.to_recipient == NULL) {
 		r = envelope_seal_for_contact(&w->contacts, w->cfg.key, w->me, to->login, &to->key, 1, job->text,
 		                              strlen(job->text), &job->sealed, &v2, ns->err, sizeof(ns->err));
+		/* Recorded before a byte goes out: a TUI started again resends
+		 * these very bytes, never others under the same msg_id. */
+		if (r == RC_OK)
+			net_worker_outbox_save(w, job);
+	}
 	/* A retry after a lost connection resumes after the acknowledged
-	 * copies, with the same bytes under the same msg_id. */
+	 * copies, with the same bytes under the same msg_id. The recipient's
+	 * copy is recorded as acknowledged before our own goes out, so that a
+	 * TUI ended in between does not send it again next time (an original
+	 * server, which ignores msg_id, would store it twice). */
+	if (to != NULL && r == RC_OK && job->acked < 1) {
+		struct api_sealed recipient_only = { job->sealed.to_recipient, NULL };
+		r = api_send_sealed_resume(&ns->s, to->login, &recipient_only, job->msg_id, &job->acked, ns->err,
+		                           sizeof(ns->err));
+		if (r == RC_OK)
+			net_worker_outbox_save(w, job);
+	}
 	if (to != NULL && r == RC_OK)
 		r = api_send_sealed_resume(&ns->s, to->login, &job->sealed, job->msg_id, &job->acked, ns->err,
 		                           sizeof(ns->err));
 	api_user_free(&asked);
 	if (net_worker_is_network_error(r) || ns->s.fd < 0)
 		return net_worker_is_network_error(r) ? r : RC_ERR_EOF;
+	/* Our server's database is away (a restart, a failover): no refusal.
+	 * The message stays queued and the session starts over after the
+	 * reconnection pause, as after a lost connection. */
+	if (r == RC_ERR_SERVER && strcmp(ns->err, PROTO_ERR_DB_UNAVAILABLE) == 0)
+		return RC_ERR_DB;
 	ns->successes += r == RC_OK;
+	/* Accepted, or refused for good: nothing left to send next time. */
+	net_worker_outbox_forget(w, job);
 	ev = net_worker_event_new(NET_EV_SEND_DONE, r == RC_OK ? NULL : ns->err);
 	if (ev != NULL)
 		ev->id = job->id;

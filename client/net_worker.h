@@ -1,6 +1,7 @@
 /* The TUI's network side: one background thread owns the session. It
  * connects (with backoff 1, 2, 4 .. 30 s), checks the server key, learns
- * who we are, follows the conversations and sends the outbox in order.
+ * who we are, follows the conversations and sends the outbox in order
+ * (keeping its file, outbox_store.h, up to date when there is one).
  * With the sync extension it loads each conversation's newest page (older
  * pages on request) and then parks wait_messages for all of them, polling
  * the socket and its wake pipe together: a job that comes meanwhile (a line
@@ -20,6 +21,7 @@
 
 #include "chat_model.h"
 #include "connect.h"
+#include "outbox_store.h"
 #include "rsa.h"
 
 /* The connection as the status bar shows it. */
@@ -86,6 +88,11 @@ struct net_worker_config {
 	const char *auto_login;        /* register under this login if needed (may be NULL) */
 	const char *contacts_path;     /* pinned contact keys (contacts.h): only the worker's thread uses them */
 	int poll_ms;
+	/* Borrowed, must outlive the worker; NULL: messages are kept in memory
+	 * only. With it every message is written there when queued, its
+	 * progress (sealed copies, acknowledged copies) as it goes, and it is
+	 * dropped once the server accepted or refused it. */
+	struct outbox_store *outbox;
 };
 
 /* The worker (opaque): its thread, the job and event queues between it and
@@ -106,7 +113,14 @@ struct net_event *net_worker_take_events(struct net_worker *w);
 void net_event_free_all(struct net_event *ev);
 
 int net_worker_register(struct net_worker *w, const char *login);
+/* Queues text for contact as the UI's message id, under a fresh msg_id,
+ * written to the outbox first (when there is one): an error there (e.g.
+ * RC_ERR_TOO_LARGE, the outbox is full) queues nothing. */
 int net_worker_send(struct net_worker *w, uint64_t id, const char *contact, const char *text);
+/* Queues a message of the outbox left by an earlier run, as the UI's
+ * message id: sent with its own msg_id and sealed copies, after the copies
+ * already acknowledged. */
+int net_worker_send_saved(struct net_worker *w, uint64_t id, const struct outbox_entry *e);
 int net_worker_refresh(struct net_worker *w);
 /* Acts on contact's key; the answer comes as NET_EV_CONTACT_KEY with asked set. */
 int net_worker_trust(struct net_worker *w, const char *contact, enum net_trust_action action);

@@ -4,7 +4,8 @@
  *   known_servers   pinned server keys (see known_servers.h)
  *   contacts        pinned contact keys, verified marks (see contacts.h),
  *                   and contacts.lock, which orders its writers
- *   seen            what was last read per conversation (see seen_state.h) */
+ *   seen            what was last read per conversation (see seen_state.h)
+ *   outbox/         the TUI's queued messages per server and key (see outbox_store.h) */
 #ifndef RC_CLIENT_PATHS_H
 #define RC_CLIENT_PATHS_H
 

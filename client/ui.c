@@ -7,7 +7,9 @@
  * pipe, applies events and keys to struct ui, and redraws once per wake-up
  * when something changed (ui_draw.c). A slow or dead server therefore only
  * shows up in the status bar; typing, scrolling and resizing stay live, and
- * messages typed meanwhile wait in the worker's queue (state "queued"). */
+ * messages typed meanwhile wait in the worker's queue (state "queued") and
+ * in the outbox file (outbox_store.h), which the next start sends when this
+ * one quits first. */
 #include "config.h"
 
 #define _XOPEN_SOURCE_EXTENDED 1
@@ -24,6 +26,7 @@
 #include "errors.h"
 #include "keyfile.h"
 #include "notify.h"
+#include "outbox_store.h"
 #include "paths.h"
 #include "ui.h"
 #include "ui_internal.h"
@@ -69,8 +72,13 @@ static int ui_interrupt_quits(struct ui *u)
 	    (u->quit_asked_ms != 0 && now - u->quit_asked_ms <= UI_QUIT_CONFIRM_MS))
 		return 1;
 	u->quit_asked_ms = now;
-	ui_info(u, "Quit and drop %s? y (or Ctrl-C within %d s) quits, any other key stays.",
-	        pending > 0 ? "the queued messages" : "the draft", UI_QUIT_CONFIRM_MS / 1000);
+	if (pending > 0 && u->outbox != NULL)
+		ui_info(u, "Quit? The queued messages stay in the outbox and are sent next time%s. y (or Ctrl-C within %d s) "
+		        "quits, any other key stays.", u->ed.len > 0 ? " (the draft is dropped)" : "",
+		        UI_QUIT_CONFIRM_MS / 1000);
+	else
+		ui_info(u, "Quit and drop %s? y (or Ctrl-C within %d s) quits, any other key stays.",
+		        pending > 0 ? "the queued messages" : "the draft", UI_QUIT_CONFIRM_MS / 1000);
 	u->dirty = 1;
 	return 0;
 }
@@ -126,6 +134,50 @@ static int ui_load_key(struct ui *u)
 	if (r == RC_OK)
 		r = fingerprint_public(&u->key.pub, u->own_fp);
 	return r;
+}
+
+/* Opens the outbox of this server and key (taking its lock) and puts the
+ * messages an earlier run left there back into their conversations as
+ * queued; *loaded and *ids (caller frees) hand them to the network thread
+ * once it runs. Without an outbox (another TUI holds it, or it cannot be
+ * read) messages are queued in memory only, and the status bar says why. */
+static void ui_open_outbox(struct ui *u, struct outbox_entry **loaded, uint64_t **ids, size_t *n)
+{
+	char dir[PATHS_MAX], path[PATHS_MAX], note[600];
+	int r;
+
+	*loaded = NULL;
+	*ids = NULL;
+	*n = 0;
+	if ((r = paths_data_dir(dir, sizeof(dir), 1)) != RC_OK ||
+	    (r = outbox_store_path(path, sizeof(path), dir, u->o->server_name, u->own_fp)) != RC_OK) {
+		ui_info(u, "outbox: no data folder (%s): queued messages are kept in memory only", rc_strerror(r));
+		return;
+	}
+	r = outbox_store_open(path, u->o->server_name, &u->key, &u->outbox, loaded, n, note, sizeof(note));
+	if (r != RC_OK)
+		ui_info(u, "outbox: %s: queued messages are kept in memory only", note[0] ? note : rc_strerror(r));
+	else if (note[0] != '\0')
+		ui_info(u, "%s", note);
+	if (*n > 0 && (*ids = calloc(*n, sizeof(**ids))) == NULL)
+		r = RC_ERR_NOMEM;
+	for (size_t i = 0; i < *n && r == RC_OK; i++)
+		r = chat_model_outbox_add(&u->model, (*loaded)[i].contact, (*loaded)[i].text, &(*ids)[i]);
+	if (r != RC_OK && *n > 0) {
+		/* Without all of them in the model none is sent: the file keeps them. */
+		ui_info(u, "outbox: out of memory; its messages wait for the next start");
+		outbox_entries_free(*loaded, *n);
+		free(*ids);
+		*loaded = NULL;
+		*ids = NULL;
+		*n = 0;
+		outbox_store_close(u->outbox);
+		u->outbox = NULL;
+		chat_model_free(&u->model);
+		chat_model_init(&u->model);
+	} else if (*n > 0 && note[0] == '\0') {
+		ui_info(u, "%zu message%s queued last time: sending %s", *n, *n == 1 ? "" : "s", *n == 1 ? "it" : "them");
+	}
 }
 
 static int ui_start_curses(struct ui *u)
@@ -203,6 +255,9 @@ int ui_run(const struct client_options *o)
 	struct net_worker_config cfg;
 	struct sigaction sa;
 	static struct ui u;
+	struct outbox_entry *saved = NULL;
+	uint64_t *saved_ids = NULL;
+	size_t n_saved = 0;
 	int status = CLIENT_EXIT_OK;
 
 	memset(&u, 0, sizeof(u));
@@ -224,6 +279,7 @@ int ui_run(const struct client_options *o)
 		status = CLIENT_EXIT_OTHER;
 		goto out;
 	}
+	ui_open_outbox(&u, &saved, &saved_ids, &n_saved);
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.connect.host = o->host;
 	cfg.connect.port = o->port;
@@ -235,6 +291,7 @@ int ui_run(const struct client_options *o)
 	cfg.auto_login = o->login;
 	cfg.contacts_path = o->contacts_path;
 	cfg.poll_ms = o->poll_interval_ms;
+	cfg.outbox = u.outbox;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = ui_on_interrupt;
 	sigaction(SIGINT, &sa, NULL);
@@ -247,6 +304,15 @@ int ui_run(const struct client_options *o)
 		status = CLIENT_EXIT_OTHER;
 		goto out;
 	}
+	/* In their old order, before anything typed now. */
+	for (size_t i = 0; i < n_saved; i++)
+		if (net_worker_send_saved(u.net, saved_ids[i], &saved[i]) != RC_OK)
+			chat_model_outbox_done(&u.model, saved_ids[i], "out of memory (it stays in the outbox for next time)");
+	outbox_entries_free(saved, n_saved);
+	free(saved_ids);
+	saved = NULL;
+	saved_ids = NULL;
+	n_saved = 0;
 	atexit(ui_restore_terminal);
 	if (ui_start_curses(&u) == RC_OK)
 		ui_main_loop(&u);
@@ -258,12 +324,18 @@ int ui_run(const struct client_options *o)
 		        u.pinned_fp, u.server_fp);
 		status = CLIENT_EXIT_KEY_CHANGED;
 	}
-	if (chat_model_outbox_pending(&u.model) > 0)
+	if (chat_model_outbox_pending(&u.model) > 0 && u.outbox != NULL)
+		fprintf(stderr, "rsa-chat: %zu message(s) still queued: kept in the outbox, sent when rsa-chat starts again.\n",
+		        chat_model_outbox_pending(&u.model));
+	else if (chat_model_outbox_pending(&u.model) > 0)
 		fprintf(stderr, "rsa-chat: %zu message(s) were still queued and have not been sent.\n",
 		        chat_model_outbox_pending(&u.model));
 	if (!net_worker_stop(u.net, UI_STOP_WAIT_MS))
-		return status; /* the thread still holds the key; the process ends now */
+		return status; /* the thread still holds the key and the outbox; the process ends now */
 out:
+	outbox_entries_free(saved, n_saved);
+	free(saved_ids);
+	outbox_store_close(u.outbox);
 	line_editor_free(&u.ed);
 	free(u.trust_of);
 	free(u.marker_after);

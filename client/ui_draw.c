@@ -502,8 +502,9 @@ static void ui_draw_status(struct ui *u, int y, int cols)
 
 	if (pending > 0)
 		snprintf(queued, sizeof(queued), ", %zu queued", pending);
-	snprintf(line, sizeof(line), " %s | %s (%.23s) | %s%s%s", u->o->server_name, who, u->own_fp,
-	         ui_state_name(u->net_state), queued,
+	/* Lasting, unlike the notice that said why (a connection error replaces it). */
+	snprintf(line, sizeof(line), " %s | %s (%.23s) | %s%s%s%s", u->o->server_name, who, u->own_fp,
+	         ui_state_name(u->net_state), queued, u->outbox == NULL ? ", outbox in memory" : "",
 	         u->bell ? "" : ", bell off");
 	free(me);
 	attron(ui_pair_attr(u, UI_PAIR_STATUS, A_REVERSE));

@@ -106,6 +106,7 @@ static void ui_send_text(struct ui *u, const char *text)
 	struct chat_contact *c = ui_open_contact(u);
 	char err[200];
 	uint64_t id;
+	int r;
 
 	if (c == NULL) {
 		ui_info(u, "no conversation open: pick a contact first (Ctrl-N, /open NAME)");
@@ -125,12 +126,23 @@ static void ui_send_text(struct ui *u, const char *text)
 		ui_info(u, "%s; the text is kept in history (Up)", err);
 		return;
 	}
-	if (chat_model_outbox_add(&u->model, c->login, text, &id) != RC_OK ||
-	    net_worker_send(u->net, id, c->login, text) != RC_OK) {
+	if (chat_model_outbox_add(&u->model, c->login, text, &id) != RC_OK) {
 		ui_info(u, "out of memory");
 		return;
 	}
 	u->scroll = 0;
+	/* Not in the outbox, not sent: shown failed, the text still in history. */
+	if ((r = net_worker_send(u->net, id, c->login, text)) != RC_OK) {
+		if (r == RC_ERR_TOO_LARGE)
+			snprintf(err, sizeof(err), "the outbox is full (%u messages or %u MiB)", OUTBOX_STORE_MAX_ENTRIES,
+			         OUTBOX_STORE_MAX_BYTES >> 20);
+		else if (r == RC_ERR_NOMEM)
+			snprintf(err, sizeof(err), "out of memory");
+		else
+			snprintf(err, sizeof(err), "cannot write the outbox: %s", rc_strerror(r));
+		chat_model_outbox_done(&u->model, id, err);
+		ui_info(u, "not queued: %s; the text is kept in history (Up)", err);
+	}
 }
 
 /* Enter: a login, a command or a message. */

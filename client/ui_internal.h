@@ -36,6 +36,7 @@ struct ui {
 	struct chat_model model;
 	struct line_editor ed;
 	struct net_worker *net;         /* NULL until started */
+	struct outbox_store *outbox;    /* queued messages on disk; NULL: in memory only */
 	long selected;            /* the open contact's index, -1: none */
 	enum ui_focus focus;
 	enum ui_mode mode;
