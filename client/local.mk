@@ -4,6 +4,7 @@
 noinst_LIBRARIES += client/librsachatclient.a
 client_librsachatclient_a_SOURCES = \
 	client/paths.h client/paths.c \
+	client/config_file.h client/config_file.c \
 	client/known_servers.h client/known_servers.c \
 	client/seen_state.h client/seen_state.c \
 	client/wtext.h client/wtext.c \
@@ -34,7 +35,8 @@ CLIENT_UNIT_TESTS = \
 	tests/client/test-line-editor \
 	tests/client/test-known-servers \
 	tests/client/test-api \
-	tests/client/test-text
+	tests/client/test-text \
+	tests/client/test-config-file
 check_PROGRAMS += $(CLIENT_UNIT_TESTS)
 TESTS += $(CLIENT_UNIT_TESTS)
 
@@ -53,11 +55,15 @@ tests_client_test_api_LDADD = client/librsachatclient.a $(TESTNET_LIBS) $(CMOCKA
 tests_client_test_text_SOURCES = tests/client/test-text.c
 tests_client_test_text_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_client_test_text_LDADD = $(CLIENT_LIBS) $(CMOCKA_LIBS)
+tests_client_test_config_file_SOURCES = tests/client/test-config-file.c
+tests_client_test_config_file_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_client_test_config_file_LDADD = $(CLIENT_LIBS) $(CMOCKA_LIBS)
 
 # End to end with PostgreSQL and the server (tests/lib/harness.sh).
 check_PROGRAMS += tests/client/jsonl_fields
 tests_client_jsonl_fields_SOURCES = tests/client/jsonl_fields.c
 tests_client_jsonl_fields_LDADD = $(JSONC_LIBS)
-TESTS += tests/client/cli_e2e.sh tests/client/tui_tmux.sh tests/client/tui-first-minutes.sh
-dist_noinst_SCRIPTS += tests/client/cli_e2e.sh tests/client/tui_tmux.sh tests/client/tui-first-minutes.sh
+TESTS += tests/client/cli_e2e.sh tests/client/tui_tmux.sh tests/client/tui-first-minutes.sh tests/client/config-file.sh
+dist_noinst_SCRIPTS += tests/client/cli_e2e.sh tests/client/tui_tmux.sh tests/client/tui-first-minutes.sh \
+	tests/client/config-file.sh
 EXTRA_DIST += tests/client/hostile.sh tests/client/tmuxlib
