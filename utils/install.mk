@@ -63,6 +63,7 @@ EXTRA_DIST += \
 	tests/install/systemd-unit.sh \
 	tests/install/destdir.sh \
 	tests/install/quickstart-signals.sh \
+	tests/install/readme-quickstart.sh \
 	tests/install/lib.sh \
 	tests/install/installed.sh
 
