@@ -29,7 +29,7 @@ QS_PIDS=
 qs_cleanup() {
 	status=$?
 	for pid in $QS_PIDS; do
-		kill -TERM -- "-$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+		kill -s TERM -- "-$pid" 2>/dev/null && wait "$pid" 2>/dev/null
 	done
 	if [ -f "$pg_data/postmaster.pid" ]; then
 		kill -INT "$(head -n 1 "$pg_data/postmaster.pid")" 2>/dev/null || true

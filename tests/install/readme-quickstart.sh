@@ -77,7 +77,7 @@ server_group=
 readme_cleanup() {
 	status=$?
 	if [ -n "$server_group" ]; then
-		kill -TERM -- "-$server_group" 2>/dev/null && wait "$server_group" 2>/dev/null
+		kill -s TERM -- "-$server_group" 2>/dev/null && wait "$server_group" 2>/dev/null
 	fi
 	for pid_file in "$clone/.local/pg/postmaster.pid" /var/tmp/rsa-chat-quickstart/pg/postmaster.pid; do
 		[ -f "$pid_file" ] && kill -INT "$(head -n 1 "$pid_file")" 2>/dev/null
@@ -111,7 +111,7 @@ case "$last" in
 esac
 
 # Ctrl-C in quickstart's terminal.
-kill -INT -- "-$server_group"
+kill -s INT -- "-$server_group" || rc_fail "cannot send SIGINT to quickstart's process group"
 tries=0
 while kill -0 "$server_group" 2>/dev/null; do
 	[ $tries -lt 600 ] || rc_fail "quickstart still runs 60 s after Ctrl-C"
