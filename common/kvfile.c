@@ -23,8 +23,8 @@ static char *kvfile_trim(char *s)
 	return s;
 }
 
-/* Turns one line (NUL-terminated in place) into *entry, or leaves
- * entry->line 0 for a line that says nothing; why gets the problem. */
+/* Turns one line (NUL-terminated, trimmed in place) into *entry; a blank or
+ * comment line leaves its section and key NULL. why gets the problem. */
 static int kvfile_parse_line(char *line, unsigned flags, const char **section, struct kvfile_entry *entry,
                              char *why, size_t whylen)
 {

@@ -64,6 +64,7 @@ EXTRA_DIST += \
 	tests/install/destdir.sh \
 	tests/install/quickstart-signals.sh \
 	tests/install/readme-quickstart.sh \
+	tests/install/quickstartlib.sh \
 	tests/install/lib.sh \
 	tests/install/installed.sh
 

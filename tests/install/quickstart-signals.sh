@@ -22,57 +22,14 @@ port2=$((port + 1))
 pg_port=$(rc_random_port)
 pg_port2=$((pg_port + 1))
 rc_genkey 1024 "$RC_TMP/alice.key"
-QS_PIDS=
+QS_PG_DIRS=$pg_data
+. "$top_srcdir/tests/install/quickstartlib.sh"
 
-# On any exit: the quickstarts still running (each its own process group)
-# and the cluster, by their pids.
-qs_cleanup() {
-	status=$?
-	for pid in $QS_PIDS; do
-		kill -s TERM -- "-$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-	done
-	if [ -f "$pg_data/postmaster.pid" ]; then
-		kill -INT "$(head -n 1 "$pg_data/postmaster.pid")" 2>/dev/null || true
-	fi
-	# rc_cleanup takes the test's status from $?.
-	(exit "$status")
-	rc_cleanup
-}
-trap qs_cleanup EXIT
-
-# qs NAME PORT PG_PORT: starts quickstart in the background, its output in
-# $RC_TMP/NAME.log, its pid in $qs_pid. Not ignoring SIGINT, as a script run
-# from a terminal does (sh ignores it in background jobs).
+# qs NAME PORT PG_PORT: quickstart on these ports, its output in
+# $RC_TMP/NAME.log, its pid in $qs_pid.
 qs() {
-	RSA_CHAT_PORT=$2 RSA_CHAT_PG_PORT=$3 RSA_CHAT_BUILD_DIR=$top_builddir \
-		setsid env --default-signal=INT "$co/utils/quickstart" >"$RC_TMP/$1.log" 2>&1 &
-	qs_pid=$!
-	QS_PIDS="$QS_PIDS $qs_pid"
-}
-
-# wait_for LABEL FILE TEXT PID: waits (up to 120 s) until FILE holds TEXT;
-# fails when PID exits first.
-wait_for() {
-	tries=0
-	until grep -qsF -- "$3" "$2"; do
-		kill -0 "$4" 2>/dev/null || rc_fail "$1: exited before '$3': $(cat "$2")"
-		[ $tries -lt 1200 ] || rc_fail "$1: no '$3' within 120 s: $(cat "$2")"
-		sleep 0.1
-		tries=$((tries + 1))
-	done
-}
-
-# wait_exit LABEL PID: waits (up to 60 s) for PID to end; its status in $st.
-wait_exit() {
-	tries=0
-	while kill -0 "$2" 2>/dev/null; do
-		[ $tries -lt 600 ] || rc_fail "$1: still running 60 s later"
-		sleep 0.1
-		tries=$((tries + 1))
-	done
-	st=0
-	wait "$2" || st=$?
-	QS_PIDS=$(echo "$QS_PIDS" | tr ' ' '\n' | grep -vx "$2" | tr '\n' ' ')
+	qs_start "$RC_TMP/$1.log" "$co" RSA_CHAT_PORT="$2" RSA_CHAT_PG_PORT="$3" \
+		RSA_CHAT_BUILD_DIR="$top_builddir" utils/quickstart
 }
 
 expect_log() {
@@ -93,14 +50,14 @@ server_answers() {
 
 qs first "$port" "$pg_port"
 first=$qs_pid
-wait_for "first quickstart" "$RC_TMP/first.log" "listening on 127.0.0.1:$port" "$first"
+qs_wait_for "first quickstart" "$RC_TMP/first.log" "listening on 127.0.0.1:$port" "$first" 120
 server_answers "$port" || rc_fail "the first quickstart's server does not answer: $(cat "$RC_TMP/client.err")"
 expect_log "first: its own cluster" first "starting PostgreSQL on 127.0.0.1:$pg_port"
 server_pid=$(pgrep -P "$first") || rc_fail "the first quickstart has no child process"
 
 # The same ports again: the cluster is reused, the server port is taken.
 qs second "$port" "$pg_port"
-wait_exit "second quickstart" "$qs_pid"
+qs_wait_exit "second quickstart" "$qs_pid" 60
 [ "$st" -ne 0 ] || rc_fail "the second quickstart exited 0: $(cat "$RC_TMP/second.log")"
 expect_log "second: the running cluster is reused" second "PostgreSQL is already running in $pg_data (left running at exit)"
 expect_log "second: the taken port is named" second "'Address already in use' means port $port is taken"
@@ -112,20 +69,20 @@ echo "ok - the first quickstart still serves"
 # Another RSA_CHAT_PG_PORT while the cluster runs: it is used on its port.
 qs third "$port2" "$pg_port2"
 third=$qs_pid
-wait_for "third quickstart" "$RC_TMP/third.log" "listening on 127.0.0.1:$port2" "$third"
+qs_wait_for "third quickstart" "$RC_TMP/third.log" "listening on 127.0.0.1:$port2" "$third" 120
 expect_log "third: the cluster's real port is used" third \
 	"PostgreSQL already runs in $pg_data on port $pg_port (not $pg_port2): using it"
 server_answers "$port2" || rc_fail "the third quickstart's server does not answer: $(cat "$RC_TMP/client.err")"
 echo "ok - the third quickstart serves through the running cluster"
 kill -TERM "$third"
-wait_exit "third quickstart after SIGTERM" "$third"
+qs_wait_exit "third quickstart after SIGTERM" "$third" 60
 ! server_answers "$port2" || rc_fail "the third server still answers after SIGTERM"
 pg_answers || rc_fail "SIGTERM to the third quickstart stopped a cluster it did not start"
 echo "ok - SIGTERM stops the third server and leaves the cluster it did not start"
 
 # SIGINT to the first script's process only.
 kill -INT "$first"
-wait_exit "first quickstart after SIGINT" "$first"
+qs_wait_exit "first quickstart after SIGINT" "$first" 60
 ! kill -0 "$server_pid" 2>/dev/null || rc_fail "the server ($server_pid) still runs after SIGINT to quickstart"
 ! server_answers "$port" || rc_fail "a server still answers on port $port"
 ! pg_answers || rc_fail "PostgreSQL still answers after SIGINT to quickstart"

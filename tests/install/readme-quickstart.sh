@@ -72,34 +72,11 @@ pg_port=$(rc_random_port)
 mkdir -p "$HOME/.config/rsa-chat"
 printf 'port = %s\n' "$port" >"$HOME/.config/rsa-chat/config"
 
-# On any exit: the quickstart's process group and its cluster, by pid.
-server_group=
-readme_cleanup() {
-	status=$?
-	if [ -n "$server_group" ]; then
-		kill -s TERM -- "-$server_group" 2>/dev/null && wait "$server_group" 2>/dev/null
-	fi
-	for pid_file in "$clone/.local/pg/postmaster.pid" /var/tmp/rsa-chat-quickstart/pg/postmaster.pid; do
-		[ -f "$pid_file" ] && kill -INT "$(head -n 1 "$pid_file")" 2>/dev/null
-	done
-	# rc_cleanup takes the test's status from $?.
-	(exit "$status")
-	rc_cleanup
-}
-trap readme_cleanup EXIT
-
-# As typed in a terminal: its own process group, SIGINT not ignored.
-(cd "$clone" && RSA_CHAT_PORT=$port RSA_CHAT_PG_PORT=$pg_port \
-	exec setsid env --default-signal=INT sh -c "$server_block") >"$RC_TMP/quickstart.log" 2>&1 &
-server_group=$!
-tries=0
-until grep -qsF "listening on 127.0.0.1:$port" "$RC_TMP/quickstart.log"; do
-	kill -0 "$server_group" 2>/dev/null || rc_fail "quickstart exited: $(tail -n 40 "$RC_TMP/quickstart.log")"
-	# The build of a fresh clone: generous on a loaded machine.
-	[ $tries -lt 18000 ] || rc_fail "quickstart did not start the server within 30 min"
-	sleep 0.1
-	tries=$((tries + 1))
-done
+QS_PG_DIRS="$clone/.local/pg /var/tmp/rsa-chat-quickstart/pg"
+. "$top_srcdir/tests/install/quickstartlib.sh"
+qs_start "$RC_TMP/quickstart.log" "$clone" RSA_CHAT_PORT="$port" RSA_CHAT_PG_PORT="$pg_port" sh -c "$server_block"
+# The build of a fresh clone: generous on a loaded machine.
+qs_wait_for "quickstart" "$RC_TMP/quickstart.log" "listening on 127.0.0.1:$port" "$qs_pid" 1800
 echo "ok - utils/quickstart built the clone and runs the server on port $port"
 
 (cd "$clone" && sh -ex "$RC_TMP/steps.sh") >"$RC_TMP/steps.out" 2>"$RC_TMP/steps.err" ||
@@ -111,14 +88,7 @@ case "$last" in
 esac
 
 # Ctrl-C in quickstart's terminal.
-kill -s INT -- "-$server_group" || rc_fail "cannot send SIGINT to quickstart's process group"
-tries=0
-while kill -0 "$server_group" 2>/dev/null; do
-	[ $tries -lt 600 ] || rc_fail "quickstart still runs 60 s after Ctrl-C"
-	sleep 0.1
-	tries=$((tries + 1))
-done
-wait "$server_group" || true
-server_group=
+kill -s INT -- "-$qs_pid" || rc_fail "cannot send SIGINT to quickstart's process group"
+qs_wait_exit "quickstart after Ctrl-C" "$qs_pid" 60
 [ ! -f "$clone/.local/pg/postmaster.pid" ] || rc_fail "PostgreSQL still runs after Ctrl-C"
 echo "ok - Ctrl-C stopped the server and PostgreSQL"
