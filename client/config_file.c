@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "errors.h"
+#include "textfile.h"
 
 #define CONFIG_FILE_POLL_MAX_S 3600
 #define CONFIG_FILE_POLL_MIN_MS 100
@@ -231,7 +232,8 @@ int config_file_load(struct config_file *cf, const char *path, char *err, size_t
 	} else {
 		strcpy(cf->path, path);
 	}
-	r = kvfile_load(cf->path, CONFIG_FILE_MAX_BYTES, KVFILE_SECTIONS, &cf->kv, err, errlen);
+	/* notify-cmd runs commands: a file others may change would run theirs. */
+	r = kvfile_load(cf->path, CONFIG_FILE_MAX_BYTES, KVFILE_SECTIONS, TEXTFILE_OWNER_WRITES, &cf->kv, err, errlen);
 	if (r == RC_ERR_NOTFOUND && path == NULL)
 		return RC_OK;
 	if (r == RC_OK && (r = config_file_check(cf, err, errlen)) != RC_OK)

@@ -110,7 +110,8 @@ static int kvfile_parse(struct kvfile *kv, size_t len, unsigned flags, char *why
 	return RC_OK;
 }
 
-int kvfile_load(const char *path, size_t max_bytes, unsigned flags, struct kvfile *kv, char *err, size_t errlen)
+int kvfile_load(const char *path, size_t max_bytes, unsigned flags, unsigned checks, struct kvfile *kv, char *err,
+                size_t errlen)
 {
 	struct bytebuf buf;
 	uint8_t *data;
@@ -121,7 +122,7 @@ int kvfile_load(const char *path, size_t max_bytes, unsigned flags, struct kvfil
 
 	memset(kv, 0, sizeof *kv);
 	bytebuf_init(&buf, max_bytes);
-	r = textfile_read_into(path, max_bytes, TEXTFILE_ANY, &buf, err, errlen);
+	r = textfile_read_into(path, max_bytes, checks, &buf, err, errlen);
 	if (r == RC_OK && (r = bytebuf_take(&buf, &data, &len)) != RC_OK)
 		snprintf(err, errlen, "%s: %s", path, rc_strerror(r));
 	bytebuf_free(&buf);

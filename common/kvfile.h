@@ -32,10 +32,12 @@ struct kvfile {
 };
 
 /* Reads and parses path (at most max_bytes; lines under
- * KVFILE_MAX_LINE_BYTES). RC_ERR_NOTFOUND when the file does not exist,
- * RC_ERR_FORMAT for a malformed line, RC_ERR_TOO_LARGE, RC_ERR_IO; err
- * names the file (and line) and the problem. kv is empty on failure. */
-int kvfile_load(const char *path, size_t max_bytes, unsigned flags, struct kvfile *kv, char *err, size_t errlen);
+ * KVFILE_MAX_LINE_BYTES); checks is a set of enum textfile_check flags.
+ * RC_ERR_NOTFOUND when the file does not exist, RC_ERR_FORMAT for a
+ * malformed line, RC_ERR_TOO_LARGE, RC_ERR_PERM, RC_ERR_IO; err names the
+ * file (and line) and the problem. kv is empty on failure. */
+int kvfile_load(const char *path, size_t max_bytes, unsigned flags, unsigned checks, struct kvfile *kv, char *err,
+                size_t errlen);
 void kvfile_free(struct kvfile *kv);
 /* A yes/no value of key into *flag (1 or 0); otherwise RC_ERR_FORMAT and
  * why says what was wanted. */

@@ -33,6 +33,11 @@ static int textfile_check_open(int fd, const char *path, unsigned checks, char *
 		        (unsigned)(st.st_mode & 07777), path, path);
 		return RC_ERR_PERM;
 	}
+	if ((checks & TEXTFILE_OWNER_WRITES) && S_ISREG(st.st_mode) && (st.st_mode & 022) != 0) {
+		rc_errf(err, errlen, "permissions %04o for '%s' let others change it; run: chmod go-w %s",
+		        (unsigned)(st.st_mode & 07777), path, path);
+		return RC_ERR_PERM;
+	}
 	return RC_OK;
 }
 

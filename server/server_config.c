@@ -11,6 +11,7 @@
 
 #include "errors.h"
 #include "kvfile.h"
+#include "textfile.h"
 #include "protocol.h"
 #include "store.h"
 
@@ -198,7 +199,7 @@ int config_load_file(struct server_config *cfg, const char *path, char *err, siz
 	char why[256];
 	int r;
 
-	if ((r = kvfile_load(path, CONFIG_MAX_FILE_BYTES, KVFILE_FLAT, &kv, err, errlen)) != RC_OK)
+	if ((r = kvfile_load(path, CONFIG_MAX_FILE_BYTES, KVFILE_FLAT, TEXTFILE_ANY, &kv, err, errlen)) != RC_OK)
 		return r;
 	for (size_t i = 0; i < kv.count; i++) {
 		if ((r = config_set(cfg, kv.entries[i].key, kv.entries[i].value, why, sizeof why)) != RC_OK) {

@@ -289,6 +289,28 @@ static void test_errors(void **state)
 	free(big);
 }
 
+/* Others may change the file: refused, as notify-cmd would run their
+ * commands; a file that is not a regular one (/dev/null, writable by all)
+ * is not checked. */
+static void test_permissions(void **state)
+{
+	struct fixture *f = *state;
+	struct config_file cf;
+	char err[1024] = "";
+
+	write_file(f->path, "host = h\n");
+	assert_int_equal(chmod(f->path, 0620), 0);
+	assert_int_equal(config_file_load(&cf, f->path, err, sizeof(err)), RC_ERR_PERM);
+	assert_non_null(strstr(err, "permissions 0620 for '"));
+	assert_non_null(strstr(err, "let others change it; run: chmod go-w "));
+	assert_int_equal(chmod(f->path, 0644), 0);
+	assert_int_equal(config_file_load(&cf, f->path, err, sizeof(err)), RC_OK);
+	config_file_free(&cf);
+	assert_int_equal(config_file_load(&cf, "/dev/null", err, sizeof(err)), RC_OK);
+	assert_int_equal(cf.kv.count, 0);
+	config_file_free(&cf);
+}
+
 static void test_poll_ms(void **state)
 {
 	int ms = 0;
@@ -317,6 +339,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_top_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_default_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_permissions, setup, teardown),
 		cmocka_unit_test(test_poll_ms),
 	};
 
