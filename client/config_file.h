@@ -28,7 +28,8 @@ struct config_file {
  * empty config_file then). Every line is checked, the profiles not chosen
  * too: RC_ERR_FORMAT (a malformed line, unknown key or section, bad value,
  * a profile twice, an unknown default-profile), RC_ERR_NOTFOUND (path given
- * but missing), RC_ERR_PERM (a regular file group or others may write),
+ * but missing), RC_ERR_PERM (a regular file others may write, see
+ * TEXTFILE_OWNER_WRITES),
  * RC_ERR_TOO_LARGE, RC_ERR_IO; err names file:line. */
 int config_file_load(struct config_file *cf, const char *path, char *err, size_t errlen);
 /* Sets o's fields from the top, then from profile (NULL: default-profile,

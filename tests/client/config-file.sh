@@ -106,8 +106,8 @@ expect_bad "a line without =" "host 127.0.0.1" "1: expected 'name = value'"
 head -c 70000 /dev/zero | tr '\0' '#' >"$RC_TMP/big.conf"
 expect "a file too large" 2 "$RC_TMP/big.conf: larger than 65536 bytes" --config "$RC_TMP/big.conf" users
 printf 'notify-cmd = touch /tmp/owned\n' >"$RC_TMP/shared.conf"
-chmod 0664 "$RC_TMP/shared.conf"
-expect "a file others may change" 2 "permissions 0664 for '$RC_TMP/shared.conf' let others change it; run: chmod go-w" \
+chmod 0646 "$RC_TMP/shared.conf"
+expect "a file others may change" 2 "permissions 0646 for '$RC_TMP/shared.conf' let others change it; run: chmod go-w" \
 	--config "$RC_TMP/shared.conf" users
 expect "--config /dev/null: no settings" 0 "SHA256:" --config /dev/null --key "$HOME/alice.key" fingerprint
 # The default file is checked too; --help and --version still work.

@@ -6,7 +6,8 @@
 # foreground) runs in the background, and everything runs with a private
 # HOME whose settings file names the server's port (the ports are random,
 # through RSA_CHAT_PORT and RSA_CHAT_PG_PORT, so a developer's quickstart
-# does not get in the way). It passes when the last command, bob reading
+# does not get in the way). The clients' files are made under umask 002, a
+# Debian or Ubuntu user's default. It passes when the last command, bob reading
 # his conversation with alice, prints the message alice sent, and when
 # README.ru.md's quick start gives the same commands. Then Ctrl-C (SIGINT
 # to the process group) stops the server and PostgreSQL.
@@ -69,8 +70,11 @@ export HOME
 unset XDG_CONFIG_HOME XDG_DATA_HOME RSA_CHAT_HOME RSA_CHAT_BUILD_DIR
 port=$(rc_random_port)
 pg_port=$(rc_random_port)
-mkdir -p "$HOME/.config/rsa-chat"
-printf 'port = %s\n' "$port" >"$HOME/.config/rsa-chat/config"
+(
+	umask 002
+	mkdir -p "$HOME/.config/rsa-chat"
+	printf 'port = %s\n' "$port" >"$HOME/.config/rsa-chat/config"
+)
 
 QS_PG_DIRS="$clone/.local/pg /var/tmp/rsa-chat-quickstart/pg"
 . "$top_srcdir/tests/install/quickstartlib.sh"
@@ -79,7 +83,7 @@ qs_start "$RC_TMP/quickstart.log" "$clone" RSA_CHAT_PORT="$port" RSA_CHAT_PG_POR
 qs_wait_for "quickstart" "$RC_TMP/quickstart.log" "listening on 127.0.0.1:$port" "$qs_pid" 1800
 echo "ok - utils/quickstart built the clone and runs the server on port $port"
 
-(cd "$clone" && sh -ex "$RC_TMP/steps.sh") >"$RC_TMP/steps.out" 2>"$RC_TMP/steps.err" ||
+(cd "$clone" && umask 002 && sh -ex "$RC_TMP/steps.sh") >"$RC_TMP/steps.out" 2>"$RC_TMP/steps.err" ||
 	rc_fail "the quick start's steps failed: $(cat "$RC_TMP/steps.err")"
 last=$(tail -n 1 "$RC_TMP/steps.out")
 case "$last" in
