@@ -41,6 +41,7 @@ qs_wait_exit() {
 		sleep 0.1
 		tries=$((tries + 1))
 	done
+	# shellcheck disable=SC2034 # st is the caller's
 	st=0
 	wait "$2" || st=$?
 	QS_PIDS=$(echo "$QS_PIDS" | tr ' ' '\n' | grep -vx "$2" | tr '\n' ' ')
