@@ -34,6 +34,7 @@ qs_wait_for() {
 
 # qs_wait_exit LABEL PID SECONDS: waits for PID to end (fails after
 # SECONDS); its exit status in $st.
+# shellcheck disable=SC2034 # st is the caller's
 qs_wait_exit() {
 	tries=0
 	while kill -0 "$2" 2>/dev/null; do
@@ -41,7 +42,6 @@ qs_wait_exit() {
 		sleep 0.1
 		tries=$((tries + 1))
 	done
-	# shellcheck disable=SC2034 # st is the caller's
 	st=0
 	wait "$2" || st=$?
 	QS_PIDS=$(echo "$QS_PIDS" | tr ' ' '\n' | grep -vx "$2" | tr '\n' ' ')
