@@ -5,6 +5,7 @@ noinst_LIBRARIES += client/librsachatclient.a
 client_librsachatclient_a_SOURCES = \
 	client/paths.h client/paths.c \
 	client/keyline.h client/keyline.c \
+	client/config_file.h client/config_file.c \
 	client/known_servers.h client/known_servers.c \
 	client/contacts.h client/contacts.c \
 	client/seen_state.h client/seen_state.c \
@@ -41,7 +42,8 @@ CLIENT_UNIT_TESTS = \
 	tests/client/test-api \
 	tests/client/test-envelope \
 	tests/client/test-text \
-	tests/client/test-outbox-store
+	tests/client/test-outbox-store \
+	tests/client/test-config-file
 check_PROGRAMS += $(CLIENT_UNIT_TESTS)
 TESTS += $(CLIENT_UNIT_TESTS)
 
@@ -69,6 +71,9 @@ tests_client_test_text_LDADD = $(CLIENT_LIBS) $(CMOCKA_LIBS)
 tests_client_test_outbox_store_SOURCES = tests/client/test-outbox-store.c
 tests_client_test_outbox_store_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_client_test_outbox_store_LDADD = $(CLIENT_LIBS) $(CMOCKA_LIBS)
+tests_client_test_config_file_SOURCES = tests/client/test-config-file.c
+tests_client_test_config_file_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_client_test_config_file_LDADD = $(CLIENT_LIBS) $(CMOCKA_LIBS)
 
 # End to end with PostgreSQL and the server (tests/lib/harness.sh).
 check_PROGRAMS += tests/client/jsonl_fields
@@ -76,8 +81,8 @@ tests_client_jsonl_fields_SOURCES = tests/client/jsonl_fields.c
 tests_client_jsonl_fields_LDADD = $(JSONC_LIBS)
 TESTS += tests/client/cli_e2e.sh tests/client/tui_tmux.sh tests/client/tui-first-minutes.sh tests/client/tui-habits.sh \
 	tests/client/contact_keys.sh tests/client/tui-contact-keys.sh tests/client/msgv2.sh tests/client/tui-msgv2.sh \
-	tests/client/tui-outbox.sh
+	tests/client/tui-outbox.sh tests/client/config-file.sh
 dist_noinst_SCRIPTS += tests/client/cli_e2e.sh tests/client/tui_tmux.sh tests/client/tui-first-minutes.sh \
 	tests/client/tui-habits.sh tests/client/contact_keys.sh tests/client/tui-contact-keys.sh tests/client/msgv2.sh \
-	tests/client/tui-msgv2.sh tests/client/tui-outbox.sh
+	tests/client/tui-msgv2.sh tests/client/tui-outbox.sh tests/client/config-file.sh
 EXTRA_DIST += tests/client/hostile.sh tests/client/tmuxlib

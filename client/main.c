@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "config_file.h"
 #include "errors.h"
 #include "keyfile.h"
 #include "options.h"
@@ -18,7 +19,8 @@
 
 enum {
 	OPT_HOST = 256, OPT_PORT, OPT_KEY, OPT_LOGIN, OPT_KNOWN, OPT_ACCEPT, OPT_POLL, OPT_NO_BELL, OPT_NOTIFY,
-	OPT_JSON, OPT_NO_SELF_COPY, OPT_MSG_ID, OPT_COUNT, OPT_HELP, OPT_VERSION,
+	OPT_JSON, OPT_NO_SELF_COPY, OPT_MSG_ID, OPT_COUNT, OPT_HELP, OPT_VERSION, OPT_CONFIG, OPT_PROFILE,
+	OPT_LIST_PROFILES,
 };
 
 static void main_usage(FILE *out)
@@ -37,6 +39,9 @@ static void main_usage(FILE *out)
 	      "  --no-bell                 no terminal bell on new messages\n"
 	      "  --notify-cmd CMD          run CMD (via /bin/sh -c) on a new message; the sender is in $RC_FROM\n"
 	      "  --json                    machine-readable output: one JSON object per line\n"
+	      "  --config FILE             settings file (default CONFIG/config; see rsa-chat(1))\n"
+	      "  --profile NAME            use the settings of [profile NAME] in the settings file\n"
+	      "  --list-profiles           list the settings file's profiles and exit\n"
 	      "  -h, --help, -V, --version\n"
 	      "\n"
 	      "Commands:\n"
@@ -56,19 +61,21 @@ static void main_usage(FILE *out)
 	      "\n"
 	      "DATA is $XDG_DATA_HOME/rsa-chat or ~/.local/share/rsa-chat (known servers, contacts'\n"
 	      "pinned keys, read state).\n"
+	      "CONFIG is $XDG_CONFIG_HOME/rsa-chat or ~/.config/rsa-chat; options given here override\n"
+	      "the settings file's.\n"
 	      "Messages are at most 8192 bytes of UTF-8 without NUL.\n"
 	      "Exit status: 0 ok, 1 other error, 2 usage, 3 server error, 4 network or protocol\n"
 	      "error, 5 server key changed, 6 a contact's key changed (nothing was sent).\n",
 	      out);
 }
 
-/* Fills the paths that were not given on the command line. */
-static int main_fill_defaults(struct client_options *o, int have_key, int have_known)
+/* Fills the paths that were given neither on the command line nor in the settings file. */
+static int main_fill_defaults(struct client_options *o)
 {
 	char dir[PATHS_MAX], keydir[PATHS_MAX];
 	int r;
 
-	if (!have_key && (r = keyfile_default_path(o->key_path, sizeof(o->key_path), keydir, sizeof(keydir), 0)) != RC_OK) {
+	if (o->key_path[0] == '\0' && (r = keyfile_default_path(o->key_path, sizeof(o->key_path), keydir, sizeof(keydir), 0)) != RC_OK) {
 		fprintf(stderr, "rsa-chat: cannot find the default key path (is HOME set?): %s\n", rc_strerror(r));
 		return r;
 	}
@@ -76,7 +83,7 @@ static int main_fill_defaults(struct client_options *o, int have_key, int have_k
 		fprintf(stderr, "rsa-chat: cannot create the data folder (is HOME set?): %s\n", rc_strerror(r));
 		return r;
 	}
-	if (!have_known && (r = paths_join(o->known_servers, sizeof(o->known_servers), dir, "known_servers")) != RC_OK)
+	if (o->known_servers[0] == '\0' && (r = paths_join(o->known_servers, sizeof(o->known_servers), dir, "known_servers")) != RC_OK)
 		return r;
 	if ((r = paths_join(o->seen_path, sizeof(o->seen_path), dir, "seen")) != RC_OK)
 		return r;
@@ -108,6 +115,60 @@ static int main_parse_positive(const char *s, double max, double *out)
 	return 1;
 }
 
+/* The settings file options, seen before the others so that those override
+ * the file: --config, --profile, --list-profiles; *early is set by -h and
+ * -V, which need no settings. */
+struct main_settings {
+	const char *config_path;  /* NULL: the default file */
+	const char *profile;
+	int list_profiles;
+	int early;
+};
+
+static void main_scan_settings(int argc, char **argv, const struct option *longopts, struct main_settings *s)
+{
+	int c;
+
+	memset(s, 0, sizeof(*s));
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_CONFIG: s->config_path = optarg; break;
+		case OPT_PROFILE: s->profile = optarg; break;
+		case OPT_LIST_PROFILES: s->list_profiles = 1; break;
+		case 'h': case 'V': case OPT_HELP: case OPT_VERSION: s->early = 1; break;
+		default: break;
+		}
+	}
+	/* GNU getopt starts afresh (argv permuted back into shape) from optind 0. */
+	optind = 0;
+}
+
+/* Applies the settings file under the command line; *done is set when the
+ * program ends here with the status returned (an error, or --list-profiles). */
+static int main_apply_settings(const struct main_settings *s, struct config_file *cf, struct client_options *o,
+                               int *done)
+{
+	struct client_options defaults = *o;
+	char err[1024];
+	size_t listed;
+
+	if (config_file_load(cf, s->config_path, err, sizeof(err)) != RC_OK ||
+	    config_file_apply(cf, s->profile, o, err, sizeof(err)) != RC_OK) {
+		fprintf(stderr, "rsa-chat: %s\n", err);
+		*done = 1;
+		return CLIENT_EXIT_USAGE;
+	}
+	*done = s->list_profiles;
+	if (!s->list_profiles)
+		return CLIENT_EXIT_OK;
+	if (config_file_list_profiles(cf, &defaults, stdout, &listed) != RC_OK)
+		return CLIENT_EXIT_OTHER;
+	if (listed == 0)
+		fprintf(stderr, "rsa-chat: no profiles: %s has none\n", cf->path);
+	return CLIENT_EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -124,12 +185,17 @@ int main(int argc, char **argv)
 		{ "no-self-copy", no_argument, NULL, OPT_NO_SELF_COPY },
 		{ "msg-id", required_argument, NULL, OPT_MSG_ID },
 		{ "count", required_argument, NULL, OPT_COUNT },
+		{ "config", required_argument, NULL, OPT_CONFIG },
+		{ "profile", required_argument, NULL, OPT_PROFILE },
+		{ "list-profiles", no_argument, NULL, OPT_LIST_PROFILES },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct client_options o;
-	int have_key = 0, have_known = 0, c;
+	struct main_settings settings;
+	struct config_file cf;
+	int c, status = CLIENT_EXIT_OK, done = 0;
 	double v;
 
 	setlocale(LC_ALL, "");
@@ -139,29 +205,29 @@ int main(int argc, char **argv)
 	o.bell = 1;
 	o.self_copy = 1;
 	o.poll_interval_ms = OPTIONS_DEFAULT_POLL_MS;
-	opterr = 0;
+	memset(&cf, 0, sizeof(cf));
+	main_scan_settings(argc, argv, longopts, &settings);
+	if (!settings.early && (status = main_apply_settings(&settings, &cf, &o, &done), done))
+		goto out;
 	while ((c = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_HOST: o.host = optarg; break;
 		case OPT_PORT: o.port = optarg; break;
 		case OPT_KEY:
 			if (!main_copy_path(o.key_path, sizeof(o.key_path), optarg))
-				return CLIENT_EXIT_USAGE;
-			have_key = 1;
+				goto usage_error;
 			break;
 		case OPT_LOGIN: o.login = optarg; break;
 		case OPT_KNOWN:
 			if (!main_copy_path(o.known_servers, sizeof(o.known_servers), optarg))
-				return CLIENT_EXIT_USAGE;
-			have_known = 1;
+				goto usage_error;
 			break;
 		case OPT_ACCEPT: o.accept_new_server_key = 1; break;
 		case OPT_POLL:
-			if (!main_parse_positive(optarg, 3600, &v)) {
+			if (config_file_poll_ms(optarg, &o.poll_interval_ms) != RC_OK) {
 				fprintf(stderr, "rsa-chat: --poll-interval wants seconds between 0 and 3600, not '%s'\n", optarg);
-				return CLIENT_EXIT_USAGE;
+				goto usage_error;
 			}
-			o.poll_interval_ms = v * 1000 < 100 ? 100 : (int)(v * 1000);
 			break;
 		case OPT_NO_BELL: o.bell = 0; break;
 		case OPT_NOTIFY: o.notify_cmd = optarg; break;
@@ -171,31 +237,43 @@ int main(int argc, char **argv)
 		case OPT_COUNT:
 			if (!main_parse_positive(optarg, 1e9, &v) || v != (double)(long)v) {
 				fprintf(stderr, "rsa-chat: --count wants a positive whole number, not '%s'\n", optarg);
-				return CLIENT_EXIT_USAGE;
+				goto usage_error;
 			}
 			o.count = (long)v;
 			break;
 		case 'h':
 		case OPT_HELP:
 			main_usage(stdout);
-			return CLIENT_EXIT_OK;
+			goto out;
 		case 'V':
 		case OPT_VERSION:
 			printf("rsa-chat (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
-			return CLIENT_EXIT_OK;
+			goto out;
+		case OPT_CONFIG:
+		case OPT_PROFILE:
+		case OPT_LIST_PROFILES:
+			break;
 		default:
 			fprintf(stderr, "rsa-chat: unknown option or missing argument: %s\n", argv[optind - 1]);
 			main_usage(stderr);
-			return CLIENT_EXIT_USAGE;
+			goto usage_error;
 		}
 	}
+	status = CLIENT_EXIT_OTHER;
 	if (secure_init() != RC_OK) {
 		fputs("rsa-chat: cannot initialise libsodium\n", stderr);
-		return CLIENT_EXIT_OTHER;
+		goto out;
 	}
-	if (main_fill_defaults(&o, have_key, have_known) != RC_OK)
-		return CLIENT_EXIT_OTHER;
+	if (main_fill_defaults(&o) != RC_OK)
+		goto out;
 	if (optind >= argc)
-		return ui_run(&o);
-	return cli_run(&o, argc - optind, argv + optind);
+		status = ui_run(&o);
+	else
+		status = cli_run(&o, argc - optind, argv + optind);
+out:
+	config_file_free(&cf);
+	return status;
+usage_error:
+	status = CLIENT_EXIT_USAGE;
+	goto out;
 }

@@ -57,25 +57,58 @@ int paths_mkdirs_parent(const char *path)
 	return paths_mkdirs(dir, 0700);
 }
 
-int paths_data_dir(char *dir, size_t dirlen, int create)
+/* $env/rsa-chat, else ~/fallback/rsa-chat. */
+static int paths_xdg_dir(char *dir, size_t dirlen, const char *env, const char *fallback, int create)
 {
-	const char *xdg = getenv("XDG_DATA_HOME");
+	const char *xdg = getenv(env);
 	const char *home = getenv("HOME");
 	int n;
 
 	if (dirlen > 0)
 		dir[0] = '\0';
-	/* The XDG spec says a relative XDG_DATA_HOME is invalid and must be ignored. */
+	/* The XDG spec says a relative XDG_*_HOME is invalid and must be ignored. */
 	if (xdg != NULL && xdg[0] == '/')
 		n = snprintf(dir, dirlen, "%s/rsa-chat", xdg);
 	else if (home != NULL && home[0] != '\0')
-		n = snprintf(dir, dirlen, "%s/.local/share/rsa-chat", home);
+		n = snprintf(dir, dirlen, "%s/%s/rsa-chat", home, fallback);
 	else
 		return RC_ERR_NOTFOUND;
 	if (n < 0 || (size_t)n >= dirlen)
 		return RC_ERR_TOO_LARGE;
 	if (create)
 		return paths_mkdirs(dir, 0700);
+	return RC_OK;
+}
+
+int paths_data_dir(char *dir, size_t dirlen, int create)
+{
+	return paths_xdg_dir(dir, dirlen, "XDG_DATA_HOME", ".local/share", create);
+}
+
+int paths_config_file(char *path, size_t pathlen)
+{
+	char dir[PATHS_MAX];
+	int r;
+
+	if ((r = paths_xdg_dir(dir, sizeof(dir), "XDG_CONFIG_HOME", ".config", 0)) != RC_OK)
+		return r;
+	return paths_join(path, pathlen, dir, PATHS_CONFIG_NAME);
+}
+
+int paths_expand_home(char *path, size_t pathlen, const char *given)
+{
+	const char *home = getenv("HOME");
+	int n;
+
+	if (given[0] == '~' && (given[1] == '/' || given[1] == '\0')) {
+		if (home == NULL || home[0] == '\0')
+			return RC_ERR_NOTFOUND;
+		n = snprintf(path, pathlen, "%s%s", home, given + 1);
+	} else {
+		n = snprintf(path, pathlen, "%s", given);
+	}
+	if (n < 0 || (size_t)n >= pathlen)
+		return RC_ERR_TOO_LARGE;
 	return RC_OK;
 }
 

@@ -12,6 +12,7 @@ common_librsachat_a_SOURCES = \
 	common/rsa.h common/rsa.c \
 	common/rsa_parallel.h common/rsa_parallel.c \
 	common/textfile.h common/textfile.c \
+	common/kvfile.h common/kvfile.c \
 	common/atomic_file.h common/atomic_file.c \
 	common/keyfile.h common/keyfile.c \
 	common/fingerprint.h common/fingerprint.c \

@@ -33,6 +33,12 @@ static int textfile_check_open(int fd, const char *path, unsigned checks, char *
 		        (unsigned)(st.st_mode & 07777), path, path);
 		return RC_ERR_PERM;
 	}
+	if ((checks & TEXTFILE_OWNER_WRITES) && S_ISREG(st.st_mode) &&
+	    ((st.st_mode & S_IWOTH) != 0 || ((st.st_mode & S_IWGRP) != 0 && st.st_gid != getgid()))) {
+		rc_errf(err, errlen, "permissions %04o for '%s' let others change it; run: chmod go-w %s",
+		        (unsigned)(st.st_mode & 07777), path, path);
+		return RC_ERR_PERM;
+	}
 	return RC_OK;
 }
 

@@ -12,6 +12,10 @@ enum textfile_check {
 	TEXTFILE_ANY = 0,
 	TEXTFILE_REGULAR = 1,     /* not a regular file: RC_ERR_FORMAT */
 	TEXTFILE_OWNER_ONLY = 2,  /* group or others may access it: RC_ERR_PERM (err suggests chmod 600) */
+	/* A regular file others may write, or a group other than our own
+	 * (Debian's umask 002 gives files to the user's private group):
+	 * RC_ERR_PERM (err suggests chmod go-w). */
+	TEXTFILE_OWNER_WRITES = 4,
 };
 
 /* Appends the whole file to buf (whose own maximum should be max; a

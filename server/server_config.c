@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include "errors.h"
+#include "kvfile.h"
+#include "textfile.h"
 #include "protocol.h"
 #include "store.h"
 
@@ -186,72 +188,25 @@ int config_set(struct server_config *cfg, const char *name, const char *value, c
 		cfg->log_level = level;
 		return RC_OK;
 	case CONFIG_YES_NO:
-		if (strcmp(value, "yes") != 0 && strcmp(value, "no") != 0) {
-			snprintf(err, errlen, "%s: want 'yes' or 'no', got '%s'", name, value);
-			return RC_ERR_FORMAT;
-		}
-		*(int *)(void *)field = strcmp(value, "yes") == 0;
-		return RC_OK;
+		return kvfile_yes_no(name, value, (int *)(void *)field, err, errlen);
 	}
 	return RC_ERR_INVAL;
 }
 
-static char *config_trim(char *s)
-{
-	char *end;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	end = s + strlen(s);
-	while (end > s && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r' || end[-1] == '\n'))
-		*--end = '\0';
-	return s;
-}
-
 int config_load_file(struct server_config *cfg, const char *path, char *err, size_t errlen)
 {
-	char line[CONFIG_MAX_LINE_BYTES];
+	struct kvfile kv;
 	char why[256];
-	unsigned lineno = 0;
-	FILE *f;
-	int r = RC_OK;
+	int r;
 
-	f = fopen(path, "r");
-	if (!f) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return errno == ENOENT ? RC_ERR_NOTFOUND : RC_ERR_IO;
-	}
-	while (fgets(line, sizeof line, f)) {
-		char *key, *value, *eq;
-
-		lineno++;
-		if (!strchr(line, '\n') && !feof(f)) {
-			snprintf(err, errlen, "%s:%u: line too long", path, lineno);
-			r = RC_ERR_FORMAT;
-			goto out;
-		}
-		key = config_trim(line);
-		if (*key == '\0' || *key == '#')
-			continue;
-		eq = strchr(key, '=');
-		if (!eq) {
-			snprintf(err, errlen, "%s:%u: expected 'name = value'", path, lineno);
-			r = RC_ERR_FORMAT;
-			goto out;
-		}
-		*eq = '\0';
-		value = config_trim(eq + 1);
-		key = config_trim(key);
-		if ((r = config_set(cfg, key, value, why, sizeof why)) != RC_OK) {
-			snprintf(err, errlen, "%s:%u: %s", path, lineno, why);
-			goto out;
+	if ((r = kvfile_load(path, CONFIG_MAX_FILE_BYTES, KVFILE_FLAT, TEXTFILE_ANY, &kv, err, errlen)) != RC_OK)
+		return r;
+	for (size_t i = 0; i < kv.count; i++) {
+		if ((r = config_set(cfg, kv.entries[i].key, kv.entries[i].value, why, sizeof why)) != RC_OK) {
+			snprintf(err, errlen, "%s:%u: %s", path, kv.entries[i].line, why);
+			break;
 		}
 	}
-	if (ferror(f)) {
-		snprintf(err, errlen, "%s: read error", path);
-		r = RC_ERR_IO;
-	}
-out:
-	fclose(f);
+	kvfile_free(&kv);
 	return r;
 }

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kvfile.h"
 #include "log.h"
 
 #define CONFIG_DEFAULT_PATH RC_SYSCONFDIR "/rsa-chat/server.conf"
@@ -19,7 +20,8 @@
 #define CONFIG_DEFAULT_MAX_OUTPUT_TOTAL_BYTES (96u * 1024u * 1024u)
 #define CONFIG_DEFAULT_WRITE_TIMEOUT_MS 30000
 #define CONFIG_MAX_WORKERS 256u
-#define CONFIG_MAX_LINE_BYTES 4096u
+#define CONFIG_MAX_LINE_BYTES KVFILE_MAX_LINE_BYTES
+#define CONFIG_MAX_FILE_BYTES (1024u * 1024u)
 #define CONFIG_DEFAULT_REGISTRATIONS_PER_HOUR 20u
 #define CONFIG_DEFAULT_STATEMENT_TIMEOUT_MS 5000
 

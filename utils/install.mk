@@ -55,12 +55,16 @@ TESTS += \
 	tests/install/manpages.sh \
 	tests/install/completion.sh \
 	tests/install/systemd-unit.sh \
-	tests/install/destdir.sh
+	tests/install/destdir.sh \
+	tests/install/quickstart-signals.sh
 EXTRA_DIST += \
 	tests/install/manpages.sh \
 	tests/install/completion.sh \
 	tests/install/systemd-unit.sh \
 	tests/install/destdir.sh \
+	tests/install/quickstart-signals.sh \
+	tests/install/readme-quickstart.sh \
+	tests/install/quickstartlib.sh \
 	tests/install/lib.sh \
 	tests/install/installed.sh
 

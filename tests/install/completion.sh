@@ -69,12 +69,30 @@ run_cases() {
 	expect "$tmp/server.key $tmp/server.key.pub" rsa-chat-server --key "$tmp/server"
 	expect "$tmp/server.key.pub" generate-keys -o "$tmp/server.key."
 	expect "$tmp/server.key.pub" rsa-chat --key "$tmp/server.key.p"
+	expect "--config" rsa-chat --conf
+
+	# Profile names from the settings file: --config's, else the default one.
+	expect "work" rsa-chat --config "$tmp/client.conf" --profile wo
+	expect "work weekend" rsa-chat --config = "$tmp/client.conf" send --profile ''
+	expect "home" rsa-chat --profile ''
+	(
+		XDG_CONFIG_HOME=$tmp/xdg
+		export XDG_CONFIG_HOME
+		expect "xdg" rsa-chat --profile ''
+	)
 }
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/rc-completion.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 : >"$tmp/server.key"
 : >"$tmp/server.key.pub"
+printf '# top\nport = 1\n[profile work]\n  [ profile\tweekend ]  \n[server x]\n' >"$tmp/client.conf"
+mkdir -p "$tmp/home/.config/rsa-chat" "$tmp/xdg/rsa-chat"
+printf '[profile home]\n' >"$tmp/home/.config/rsa-chat/config"
+printf '[profile xdg]\n' >"$tmp/xdg/rsa-chat/config"
+HOME=$tmp/home
+unset XDG_CONFIG_HOME
+export HOME
 
 # Without bash-completion, and with it when this machine has it (then
 # _init_completion splits "--name=value" words itself).

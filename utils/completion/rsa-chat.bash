@@ -49,6 +49,10 @@ _rsa_chat_complete_value() {
 	--host)
 		mapfile -t COMPREPLY < <(compgen -A hostname -- "$cur")
 		;;
+	--profile)
+		# The profiles of the settings file that the line names, else the default one.
+		_rsa_chat_reply_words "$(_rsa_chat_profiles)"
+		;;
 	--listen)
 		_rsa_chat_reply_words "127.0.0.1 0.0.0.0 :: ::1 localhost"
 		;;
@@ -80,11 +84,28 @@ _rsa_chat_complete_value() {
 	return 0
 }
 
+# The profile names of the settings file: the one after --config on the
+# command line being completed, else the default file.
+_rsa_chat_profiles() {
+	local i file=$HOME/.config/rsa-chat/config
+	[[ ${XDG_CONFIG_HOME:-} == /* ]] && file=$XDG_CONFIG_HOME/rsa-chat/config
+	for ((i = 1; i < COMP_CWORD; i++)); do
+		if [[ ${COMP_WORDS[i]} == --config ]]; then
+			file=${COMP_WORDS[i + 1]}
+			[[ $file == = ]] && file=${COMP_WORDS[i + 2]}
+			file=${file/#\~/$HOME}
+		fi
+	done
+	[[ -r $file ]] || return 0
+	sed -n 's/^[[:space:]]*\[[[:space:]]*profile[[:space:]][[:space:]]*\([^][:space:]]*\)[[:space:]]*\][[:space:]]*$/\1/p' "$file"
+}
+
 _rsa_chat_client_options="--host --port --key --login --known-servers
 	--accept-new-server-key --poll-interval --no-bell --notify-cmd --json
-	--no-self-copy --msg-id --count -h --help -V --version"
+	--no-self-copy --msg-id --count --config --profile --list-profiles -h --help -V --version"
 # Options of rsa-chat that take a value (the next word).
 _rsa_chat_client_valued=" --host --port --key --login --known-servers --poll-interval --notify-cmd --msg-id --count "
+_rsa_chat_client_valued+="--config --profile "
 _rsa_chat_client_commands="register users send history unread tail fingerprint safety verify accept-key"
 
 _rsa_chat_client() {
