@@ -81,8 +81,8 @@ tests_client_jsonl_fields_SOURCES = tests/client/jsonl_fields.c
 tests_client_jsonl_fields_LDADD = $(JSONC_LIBS)
 TESTS += tests/client/cli_e2e.sh tests/client/tui_tmux.sh tests/client/tui-first-minutes.sh tests/client/tui-habits.sh \
 	tests/client/contact_keys.sh tests/client/tui-contact-keys.sh tests/client/msgv2.sh tests/client/tui-msgv2.sh \
-	tests/client/tui-outbox.sh tests/client/config-file.sh
+	tests/client/tui-outbox.sh tests/client/config-file.sh tests/client/tui-page-retry.sh
 dist_noinst_SCRIPTS += tests/client/cli_e2e.sh tests/client/tui_tmux.sh tests/client/tui-first-minutes.sh \
 	tests/client/tui-habits.sh tests/client/contact_keys.sh tests/client/tui-contact-keys.sh tests/client/msgv2.sh \
-	tests/client/tui-msgv2.sh tests/client/tui-outbox.sh tests/client/config-file.sh
+	tests/client/tui-msgv2.sh tests/client/tui-outbox.sh tests/client/config-file.sh tests/client/tui-page-retry.sh
 EXTRA_DIST += tests/client/hostile.sh tests/client/tmuxlib

@@ -42,6 +42,9 @@
 /* How long a parked wait lasts at the server (the extension's default).
  * Requests do not wait for it: the server answers it [] when one comes. */
 #define NET_WAIT_MS 25000
+/* A conversation whose first page failed (the database away...) is asked
+ * again at the first step after this pause, not in a loop against it. */
+#define NET_PAGE_RETRY_MS 5000
 /* How long a stopping worker gets for a polite goodbye before its socket is cut. */
 #define NET_STOP_GRACE_MS 500
 
@@ -465,6 +468,7 @@ struct net_loaded {
 	char *login;
 	uint64_t oldest_id;  /* the oldest message loaded (0: the conversation is empty) */
 	int complete;        /* its first message is loaded */
+	int64_t retry_at;    /* its first page failed: asked again from then on (monotonic ms; 0: loaded) */
 };
 
 /* What one connected session knows. */
@@ -506,6 +510,14 @@ static struct net_loaded *net_session_loaded(struct net_session *ns, const char 
 		if (strcmp(ns->loaded[i].login, login) == 0)
 			return &ns->loaded[i];
 	return NULL;
+}
+
+/* A conversation never loaded this session, or whose first page failed long enough ago. */
+static int net_session_needs_page(struct net_session *ns, const char *login)
+{
+	const struct net_loaded *l = net_session_loaded(ns, login);
+
+	return l == NULL || (l->retry_at != 0 && clock_now_ms() >= l->retry_at);
 }
 
 /* An api call failed: network errors end the session; anything else is
@@ -794,9 +806,14 @@ static int net_worker_fetch_page(struct net_worker *w, struct net_session *ns, s
 		l = &ns->loaded[ns->n_loaded++];
 		*l = (struct net_loaded){ .login = login };
 	}
-	if ((r = api_get_messages_page(&ns->s, &ns->sync, contact, &page, &msgs, ns->err, sizeof(ns->err))) != RC_OK)
+	if ((r = api_get_messages_page(&ns->s, &ns->sync, contact, &page, &msgs, ns->err, sizeof(ns->err))) != RC_OK) {
+		if (!older)
+			l->retry_at = clock_now_ms() + NET_PAGE_RETRY_MS;
 		return net_worker_contact_failure(w, ns, r, contact);
+	}
 	ns->successes++;
+	if (!older)
+		l->retry_at = 0;
 	if (msgs.count > 0)
 		l->oldest_id = msgs.v[0].id;
 	l->complete = msgs.count < NET_PAGE_MESSAGES;
@@ -1169,10 +1186,10 @@ static int net_worker_sync_step(struct net_worker *w, struct net_session *ns, st
 	int r;
 
 	net_worker_check_open(w, ns, open);
-	if (open != NULL && net_session_loaded(ns, open) == NULL)
+	if (open != NULL && net_session_needs_page(ns, open))
 		unloaded = open;
 	for (size_t i = 0; unloaded == NULL && i < ns->users.count; i++)
-		if (net_session_loaded(ns, ns->users.v[i].login) == NULL)
+		if (net_session_needs_page(ns, ns->users.v[i].login))
 			unloaded = ns->users.v[i].login;
 	if (ns->parked && session_answer_ready(&ns->s))
 		r = net_worker_finish_wait(w, ns, cache);

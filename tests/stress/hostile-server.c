@@ -4,6 +4,7 @@
  *
  *   hostile-server --key FILE --port-file FILE [--handshake KIND]
  *                  [--challenge ACTION] [--inject KINDS] [--swap-key LOGIN:KEYFILE]
+ *                  [--fail-pages LOGIN:N]
  *                  ACTION...
  *
  * Listens on 127.0.0.1 (a free port, written to --port-file once ready) and
@@ -54,6 +55,9 @@
  * KEYFILE for LOGIN (one of its users) instead of the true one, as a server
  * swapping a contact's key would (issue 13); each SIGUSR1 turns the swap
  * off or on again, so a client can meet both keys on one server address.
+ * With --fail-pages LOGIN:N, the store answers the first N get_messages of
+ * LOGIN's conversation "database unavailable", as a server whose database
+ * is away for a moment does.
  * With --arrive K, K more messages from bob arrive one at a time: under
  * store, each one a moment into a parked wait_messages that nothing
  * interrupts; under store-v1, one at each get_messages of bob after the first.
@@ -507,6 +511,10 @@ static void hs_store_users(int fd, const struct hs_store *st)
 	hs_store_reply(fd, st, list, NULL);
 }
 
+/* --fail-pages: the conversation whose first pages fail, and how many more will. */
+static char hs_fail_login[256];
+static unsigned long hs_fail_left;
+
 /* get_messages: the whole conversation (v1, or no page asked) or a page. */
 static void hs_store_messages(int fd, struct hs_store *st, struct json_object *req)
 {
@@ -519,6 +527,12 @@ static void hs_store_messages(int fd, struct hs_store *st, struct json_object *r
 
 	if (list == NULL)
 		stress_die("out of memory");
+	if (user != NULL && hs_fail_left > 0 && strcmp(user, hs_fail_login) == 0) {
+		hs_fail_left--;
+		json_object_put(list);
+		hs_store_reply(fd, st, NULL, "database unavailable");
+		return;
+	}
 	if (paged && (hs_int_member(req, "before_id", 0, INT64_C(1) << 53, &before) != 0 ||
 	              hs_int_member(req, "after_id", 0, INT64_C(1) << 53, &after) != 0 ||
 	              hs_int_member(req, "limit", 1, HS_PAGE_MAX, &limit) != 0)) {
@@ -760,6 +774,7 @@ int main(int argc, char **argv)
 		{ "arrive", required_argument, NULL, 'a' },
 		{ "inject", required_argument, NULL, 'i' },
 		{ "swap-key", required_argument, NULL, 's' },
+		{ "fail-pages", required_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *key_path = NULL, *port_file = NULL, *handshake = "normal", *inject = NULL, *swap = NULL;
@@ -783,12 +798,20 @@ int main(int argc, char **argv)
 		case 'a': arrive = (unsigned)strtoul(optarg, NULL, 10); break;
 		case 'i': inject = optarg; break;
 		case 's': swap = optarg; break;
+		case 'f': {
+			const char *colon = strchr(optarg, ':');
+			if (colon == NULL || (size_t)(colon - optarg) >= sizeof hs_fail_login)
+				stress_die("--fail-pages wants LOGIN:N");
+			memcpy(hs_fail_login, optarg, (size_t)(colon - optarg));
+			hs_fail_left = strtoul(colon + 1, NULL, 10);
+			break;
+		}
 		default: stress_die("bad option (see the comment at the top of hostile-server.c)");
 		}
 	}
 	if (!key_path || !port_file || optind >= argc)
 		stress_die("usage: hostile-server --key FILE --port-file FILE [--handshake KIND] [--arrive K] "
-		           "[--inject KINDS] [--swap-key LOGIN:KEYFILE] ACTION...");
+		           "[--inject KINDS] [--swap-key LOGIN:KEYFILE] [--fail-pages LOGIN:N] ACTION...");
 	if (secure_init() != RC_OK)
 		stress_die("secure_init failed");
 	/* Gone with the test script, however that ends. */
