@@ -12,15 +12,7 @@ tui_home
 . "$top_srcdir/tests/client/hostile.sh"
 hostile --inject v2,v2-forged,v2-passed-on,from-carol,v1 store:2
 
-cat >"$RC_TMP/tui.sh" <<EOS
-#!/bin/sh
-TERM=xterm-256color LC_ALL=C.UTF-8 NO_COLOR=1 HOME='$HOME' XDG_DATA_HOME='$XDG_DATA_HOME'
-export TERM LC_ALL NO_COLOR HOME XDG_DATA_HOME
-'$CHAT' --port '$PORT' --key '$RC_TMP/alice.key' --accept-new-server-key 2>'$RC_TMP/tui.err'
-echo \$? >'$RC_TMP/tui.status'
-EOS
-$TMUX_CMD new-session -d -s v2 -x 120 -y 30 "sh '$RC_TMP/tui.sh'" || rc_fail "tmux new-session"
-SESSION=v2
+tui_hostile_start v2 120 30
 wait_for "v2 from bob"
 wait_for "[forged: not signed by the sender's pinned key"
 wait_for "[rejected: signed for another recipient"

@@ -12,15 +12,7 @@ tui_home
 . "$top_srcdir/tests/client/hostile.sh"
 hostile --fail-pages carol:1 store:2
 
-cat >"$RC_TMP/tui.sh" <<EOS
-#!/bin/sh
-TERM=xterm-256color LC_ALL=C.UTF-8 NO_COLOR=1 HOME='$HOME' XDG_DATA_HOME='$XDG_DATA_HOME'
-export TERM LC_ALL NO_COLOR HOME XDG_DATA_HOME
-'$CHAT' --port '$PORT' --key '$RC_TMP/alice.key' --accept-new-server-key 2>'$RC_TMP/tui.err'
-echo \$? >'$RC_TMP/tui.status'
-EOS
-$TMUX_CMD new-session -d -s retry -x 100 -y 24 "sh '$RC_TMP/tui.sh'" || rc_fail "tmux new-session"
-SESSION=retry
+tui_hostile_start retry 100 24
 
 # carol_pages: how many get_messages of carol's conversation the server got.
 carol_pages() {
