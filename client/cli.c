@@ -23,6 +23,7 @@
 #include "paths.h"
 #include "fingerprint.h"
 #include "keyfile.h"
+#include "login.h"
 #include "protocol.h"
 #include "safety.h"
 #include "seen_state.h"
@@ -450,15 +451,42 @@ static void cli_print_safety_rows(FILE *out, const char *indent, const char *num
 	        number + SAFETY_NUMBER_ROW_CHARS);
 }
 
-/* The command line that accepts login's new key, for hints a user pastes. */
+/* word as one shell word: as it is when only safe characters, else in
+ * single quotes (a quote inside as '\''); cut to fit outlen (at least 8). */
+static void cli_shell_word(const char *word, char *out, size_t outlen)
+{
+	static const char safe[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.,:=+@%/-";
+	size_t j = 0;
+
+	if (word[0] != '\0' && strspn(word, safe) == strlen(word)) {
+		snprintf(out, outlen, "%s", word);
+		return;
+	}
+	out[j++] = '\'';
+	for (const char *p = word; *p != '\0' && j + 6 < outlen; p++) {
+		if (*p == '\'') {
+			memcpy(out + j, "'\\''", 4);
+			j += 4;
+		} else {
+			out[j++] = *p;
+		}
+	}
+	out[j++] = '\'';
+	out[j] = '\0';
+}
+
+/* The command line that accepts login's new key, for hints a user pastes
+ * into a shell (the login in its escaped form, which commands read). */
 static void cli_accept_hint(const struct cli *c, const char *shown, char *hint, size_t hintlen)
 {
 	int defaults = strcmp(c->o->host, PROTO_DEFAULT_HOST) == 0 && strcmp(c->o->port, PROTO_DEFAULT_PORT) == 0;
+	char word[1200];
 
+	cli_shell_word(shown, word, sizeof(word));
 	if (defaults)
-		snprintf(hint, hintlen, "rsa-chat accept-key %s", shown);
+		snprintf(hint, hintlen, "rsa-chat accept-key %s", word);
 	else
-		snprintf(hint, hintlen, "rsa-chat --host %s --port %s accept-key %s", c->o->host, c->o->port, shown);
+		snprintf(hint, hintlen, "rsa-chat --host %s --port %s accept-key %s", c->o->host, c->o->port, word);
 }
 
 /* Says loudly that login's key changed, what was not done (refused), and how
@@ -1290,26 +1318,28 @@ struct cli_command {
 	const char *name;
 	int nargs;
 	int needs_server;
+	int names_user;  /* its first argument is an existing user's login (login_from_input) */
 	int (*run)(struct cli *c, char **args);
 	const char *usage;
 };
 
 static const struct cli_command cli_commands[] = {
-	{ "register", 1, 1, cli_cmd_register, "register LOGIN" },
-	{ "users", 0, 1, cli_cmd_users, "users" },
-	{ "send", 2, 1, cli_cmd_send, "send USER TEXT" },
-	{ "history", 1, 1, cli_cmd_history, "history USER" },
-	{ "unread", 0, 1, cli_cmd_unread, "unread" },
-	{ "tail", 0, 1, cli_cmd_tail, "tail [--count N]" },
-	{ "fingerprint", 0, 0, cli_cmd_fingerprint, "fingerprint" },
-	{ "safety", 1, 1, cli_cmd_safety, "safety USER" },
-	{ "verify", 1, 1, cli_cmd_verify, "verify USER" },
-	{ "accept-key", 1, 1, cli_cmd_accept_key, "accept-key USER" },
+	{ "register", 1, 1, 0, cli_cmd_register, "register LOGIN" },
+	{ "users", 0, 1, 0, cli_cmd_users, "users" },
+	{ "send", 2, 1, 1, cli_cmd_send, "send USER TEXT" },
+	{ "history", 1, 1, 1, cli_cmd_history, "history USER" },
+	{ "unread", 0, 1, 0, cli_cmd_unread, "unread" },
+	{ "tail", 0, 1, 0, cli_cmd_tail, "tail [--count N]" },
+	{ "fingerprint", 0, 0, 0, cli_cmd_fingerprint, "fingerprint" },
+	{ "safety", 1, 1, 1, cli_cmd_safety, "safety USER" },
+	{ "verify", 1, 1, 1, cli_cmd_verify, "verify USER" },
+	{ "accept-key", 1, 1, 1, cli_cmd_accept_key, "accept-key USER" },
 };
 
 int cli_run(const struct client_options *o, int argc, char **argv)
 {
 	const struct cli_command *cmd = NULL;
+	char *args[2] = { NULL, NULL }, *user = NULL;
 	struct cli c;
 	int status;
 
@@ -1329,6 +1359,15 @@ int cli_run(const struct client_options *o, int argc, char **argv)
 	c.s.fd = -1;
 	rsa_private_init(&c.key);
 	decrypt_cache_init(&c.cache);
+	for (int i = 0; i < cmd->nargs; i++)
+		args[i] = argv[1 + i];
+	/* A login as shown (escaped, e.g. pasted from a hint) names that login. */
+	if (cmd->names_user && login_from_input(argv[1], &user) != RC_OK) {
+		status = cli_fail(&c, RC_ERR_NOMEM, "arguments");
+		goto out;
+	}
+	if (user != NULL)
+		args[0] = user;
 	if ((status = cli_load_key(&c)) != CLIENT_EXIT_OK)
 		goto out;
 	if (cmd->needs_server && (status = cli_open_session(&c)) != CLIENT_EXIT_OK)
@@ -1336,10 +1375,11 @@ int cli_run(const struct client_options *o, int argc, char **argv)
 	if (cmd->needs_server && o->login != NULL && cmd->run != cli_cmd_register &&
 	    (status = cli_ensure_registered(&c)) != CLIENT_EXIT_OK)
 		goto out;
-	status = cmd->run(&c, argv + 1);
+	status = cmd->run(&c, args);
 	if (cmd->needs_server)
 		api_goodbye(&c.s);
 out:
+	free(user);
 	session_close(&c.s);
 	contacts_free(&c.contacts);
 	free(c.me);

@@ -18,7 +18,8 @@ static const struct {
 	{ "quit", COMMAND_QUIT, ARGS_NONE, "/quit" },
 	{ "refresh", COMMAND_REFRESH, ARGS_NONE, "/refresh" },
 	{ "users", COMMAND_USERS, ARGS_NONE, "/users" },
-	{ "open", COMMAND_OPEN, ARGS_WORD, "/open NAME" },
+	/* The rest of the line: a login may hold spaces. */
+	{ "open", COMMAND_OPEN, ARGS_REST, "/open NAME" },
 	{ "key", COMMAND_KEY, ARGS_NONE, "/key" },
 	{ "register", COMMAND_REGISTER, ARGS_WORD, "/register NAME" },
 	{ "search", COMMAND_SEARCH, ARGS_REST, "/search WORD" },

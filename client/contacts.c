@@ -9,7 +9,6 @@
 #include <string.h>
 #include <sys/file.h>
 #include <unistd.h>
-#include <unistr.h>
 
 #include "array.h"
 #include "atomic_file.h"
@@ -44,71 +43,6 @@ const struct contact *contacts_find(const struct contacts *c, const char *login)
 		if (strcmp(c->v[i].login, login) == 0)
 			return &c->v[i];
 	return NULL;
-}
-
-/* One escape of login_escape at f[*i..len) ("\\", "\u{XXXX}", "\x{XX}"),
- * its bytes appended to b. */
-static int contacts_unescape_one(const char *f, size_t len, size_t *i, struct bytebuf *b)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	unsigned long v = 0;
-	size_t digits = 0;
-	char kind;
-	uint8_t utf8[6];
-	int n;
-
-	if (*i + 1 < len && f[*i + 1] == '\\') {
-		*i += 2;
-		return bytebuf_put_u8(b, '\\');
-	}
-	if (*i + 2 >= len || (f[*i + 1] != 'u' && f[*i + 1] != 'x') || f[*i + 2] != '{')
-		return RC_ERR_FORMAT;
-	kind = f[*i + 1];
-	for (*i += 3; *i < len && f[*i] != '}'; (*i)++, digits++) {
-		/* login_escape writes capitals; the caller's re-escaping catches the rest. */
-		const char *d = f[*i] != '\0' ? strchr(hex, f[*i]) : NULL;
-
-		if (d == NULL || digits >= 6)
-			return RC_ERR_FORMAT;
-		v = v * 16 + (unsigned long)(d - hex);
-	}
-	if (*i >= len || digits == 0)
-		return RC_ERR_FORMAT;
-	(*i)++;
-	if (kind == 'x')
-		return v > 0xff ? RC_ERR_FORMAT : bytebuf_put_u8(b, (uint8_t)v);
-	if ((n = u8_uctomb(utf8, (ucs4_t)v, (ptrdiff_t)sizeof(utf8))) <= 0)
-		return RC_ERR_FORMAT;
-	return bytebuf_append(b, utf8, (size_t)n);
-}
-
-/* The login that login_escape rendered as f[0..len); RC_ERR_FORMAT unless f
- * is exactly that rendering (so each login has one form in the file). */
-static int contacts_login_unescape(const char *f, size_t len, char **login)
-{
-	struct bytebuf b;
-	char *again = NULL;
-	uint8_t *data;
-	size_t dlen;
-	int r = RC_OK;
-
-	*login = NULL;
-	bytebuf_init(&b, len + 1);
-	for (size_t i = 0; i < len && r == RC_OK;)
-		r = f[i] == '\\' ? contacts_unescape_one(f, len, &i, &b) : bytebuf_put_u8(&b, (uint8_t)f[i++]);
-	if (r != RC_OK || (r = bytebuf_take(&b, &data, &dlen)) != RC_OK)
-		goto out;
-	if (dlen == 0 || memchr(data, '\0', dlen) != NULL || (r = login_escape((char *)data, dlen, &again)) != RC_OK ||
-	    strlen(again) != len || memcmp(again, f, len) != 0) {
-		free(data);
-		r = r != RC_OK ? r : RC_ERR_FORMAT;
-		goto out;
-	}
-	*login = (char *)data;
-out:
-	free(again);
-	bytebuf_free(&b);
-	return r;
 }
 
 static int contacts_flag_is(const char *f, size_t len, const char *name)
@@ -160,7 +94,7 @@ static int contacts_parse_line(const char *line, size_t len, const char *server,
 		return RC_ERR_NOTFOUND;
 	if (!keyline_next_field(line, len, &pos, &f, &flen))
 		return RC_ERR_FORMAT;
-	if ((r = contacts_login_unescape(f, flen, &ct->login)) != RC_OK)
+	if ((r = login_unescape(f, flen, &ct->login)) != RC_OK)
 		return r;
 	if ((r = keyline_parse_key(line, len, &pos, &ct->key)) == RC_OK) {
 		if (!keyline_next_field(line, len, &pos, &f, &flen))

@@ -11,6 +11,7 @@
 #include "api.h"
 #include "commands.h"
 #include "errors.h"
+#include "login.h"
 #include "protocol.h"
 #include "ui_internal.h"
 
@@ -69,12 +70,19 @@ static void ui_run_command(struct ui *u, const struct command *cmd)
 		ui_info(u, "users: %s", list[0] ? list : "(none)");
 		break;
 	}
-	case COMMAND_OPEN:
-		if ((at = chat_model_find(&u->model, cmd->arg)) < 0)
+	case COMMAND_OPEN: {
+		/* The login as typed, or as shown (escaped: what Tab completes). */
+		char *login = NULL;
+		at = chat_model_find(&u->model, cmd->arg);
+		if (at < 0 && login_from_input(cmd->arg, &login) == RC_OK)
+			at = chat_model_find(&u->model, login);
+		free(login);
+		if (at < 0)
 			ui_info_login(u, "no such contact: ", cmd->arg);
 		else
 			ui_select_contact(u, at);
 		break;
+	}
 	case COMMAND_KEY:
 		ui_info(u, "you: %s | server: %s", u->own_fp, u->server_fp[0] ? u->server_fp : "(not connected yet)");
 		break;

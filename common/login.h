@@ -39,6 +39,17 @@ const char *login_problem_text(enum login_problem problem);
  * as it is. Two different logins never render alike. */
 int login_escape(const char *login, size_t len, char **out);
 
+/* The login that login_escape rendered as f[0..len), in *login (malloc'd,
+ * NUL-terminated); RC_ERR_FORMAT unless f is exactly that rendering, so
+ * each login has one escaped form. */
+int login_unescape(const char *f, size_t len, char **login);
+
+/* A login as a person types it: in its escaped form as shown on screen
+ * (copied, or completed with Tab) when arg is one that holds an escape,
+ * else arg as it is (a login with spaces typed as it is, for instance).
+ * *login is malloc'd; RC_ERR_NOMEM. */
+int login_from_input(const char *arg, char **login);
+
 /* *out (malloc'd, NUL-terminated) is the skeleton of a login, after the idea
  * of Unicode's confusable skeletons (UTS #39) on a small table: NFKD,
  * case-folded, accents, spaces and invisible characters dropped, common

@@ -232,6 +232,18 @@ expect_in "--json escapes bidi overrides" "$RC_TMP/users.json" '\u202Eecilrama'
 "$JSONL" "$RC_TMP/users.json" login | grep -q "$(printf '^\342\200\256ecilrama$')" ||
 	rc_fail "--json users: the exact login does not round-trip"
 echo "ok - --json keeps the exact logins"
+# A login in its escaped form, as shown (and as the key-change hint prints
+# it), names that login: a message to 'carol\u{200B}' goes to the look-alike
+# (zoe's key), not to carol.
+as alice send 'carol\u{200B}' "to the look-alike"
+expect_status "send to a login given as shown" 0
+as zoe history alice
+expect_in "the look-alike got it" "$RC_TMP/out" "to the look-alike"
+as alice history 'carol\u{200B}'
+expect_in "history by the shown login" "$RC_TMP/out" "to the look-alike"
+as alice history carol
+grep -q "to the look-alike" "$RC_TMP/out" && rc_fail "the message went to the real carol"
+echo "ok - the real carol did not get it"
 
 # A text with a newline and a forged message line, from a login with one.
 as mallory send alice "$(printf 'hello\n%s\nbye' "$FORGED_LINE")"

@@ -36,9 +36,6 @@ $TMUX_CMD new-session -d -s fm -x 80 -y 24 "sh '$RC_TMP/tui.sh'" || rc_fail "tmu
 wait_for ">alice"
 wait_for "filler 16"
 
-gone() {
-	! screen | grep -qF -- "$1"
-}
 
 # Item 14: a pasted line keeps no final newline.
 $TMUX_CMD set-buffer -b rc "pasted line

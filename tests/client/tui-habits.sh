@@ -36,12 +36,6 @@ ${TUI_ENV:-} '$CHAT' --port '$port' --key '$RC_TMP/${TUI_KEY:-bob}.key' --poll-i
 echo \$? >'$RC_TMP/$name.status'
 EOS
 }
-gone() {
-	! screen | grep -qF -- "$1"
-}
-flat_has() {
-	screen | tr '\n' ' ' | sed 's/  */ /g' | grep -qF -- "$1"
-}
 # slow_poll_until SECONDS WHAT COMMAND...: poll_until with a longer bound,
 # for what waits on the client's own timers (request timeout, backoff).
 slow_poll_until() {
@@ -264,6 +258,23 @@ $TMUX_CMD capture-pane -e -p -t mono | grep -q "$ESC\[\(3[0-7]\|4[0-7]\)m" &&
 echo "ok - NO_COLOR: no colours"
 $TMUX_CMD send-keys -t mono "/quit" Enter
 poll_until "the TUI did not quit" test -s "$RC_TMP/mono.status"
+
+# Item 4: a login with a space (any login the database holds) opens by
+# /open, typed as it is or in its escaped form as shown.
+rc_psql -c "UPDATE \"user\" SET login = 'carol smith' WHERE login = 'carol'"
+tui_script spaced "$RC_PORT"
+SESSION=spaced
+$TMUX_CMD new-session -d -s spaced -x 80 -y 24 "sh '$RC_TMP/spaced.sh'" || rc_fail "tmux new-session"
+wait_for 'carol\u{0020}sm'
+$TMUX_CMD send-keys -t spaced '/open carol\u{0020}smith' Enter
+poll_until "/open of the shown form did not open it" title_is 'carol\\u{0020}smith'
+$TMUX_CMD send-keys -t spaced "/open alice" Enter
+poll_until "/open alice" title_is alice
+$TMUX_CMD send-keys -t spaced "/open carol smith" Enter
+poll_until "/open of the login typed as it is did not open it" title_is 'carol\\u{0020}smith'
+echo "ok - a login with a space opens as shown and as typed"
+$TMUX_CMD send-keys -t spaced "/quit" Enter
+poll_until "the TUI did not quit" test -s "$RC_TMP/spaced.status"
 
 # Item 10: PostgreSQL's port is no rsa-chat server: after the handshake's
 # timeout (15 s) the screen says so, and never "not registered".

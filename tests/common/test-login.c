@@ -93,6 +93,16 @@ static void assert_escaped(const char *login, size_t len, const char *want)
 	assert_int_equal(login_escape(login, len, &got), RC_OK);
 	assert_string_equal(got, want);
 	free(got);
+	if (len == 0)
+		return;
+	/* The way back: the shown form names the login, typed or pasted. */
+	assert_int_equal(login_unescape(want, strlen(want), &got), RC_OK);
+	assert_memory_equal(got, login, len);
+	assert_int_equal(got[len], '\0');
+	free(got);
+	assert_int_equal(login_from_input(want, &got), RC_OK);
+	assert_memory_equal(got, login, len);
+	free(got);
 }
 
 static void test_escape(void **state)
@@ -113,6 +123,40 @@ static void test_escape(void **state)
 	assert_escaped("tag\xf3\xa0\x80\x81", 7, "tag\\u{E0001}");         /* a tag character */
 	assert_escaped("a\xc2\x9b" "2J", 5, "a\\u{009B}2J");                /* C1 CSI */
 	assert_escaped("bob\n[12:00] alice: hi", 21, "bob\\u{000A}[12:00]\\u{0020}alice:\\u{0020}hi");
+}
+
+/* Only the exact rendering of login_escape is read back; anything else
+ * typed is taken as it is. */
+static void test_unescape_refuses_other_forms(void **state)
+{
+	static const char *const not_shown[] = {
+		"a\\u{20}b",      /* too few digits */
+		"a\\u{0020",      /* unclosed */
+		"a\\u{}b",        /* no digits */
+		"a\\u{002x}",     /* not hex */
+		"a\\u{0041}",     /* a letter is never escaped */
+		"a\\u{200b}",     /* lower case hex */
+		"a\\q",           /* no such escape */
+		"a\\x{41}",       /* a valid byte is never \x */
+		"a\\",            /* a lone backslash */
+		"a\\u{0000}",     /* NUL */
+		"a\\u{1234567}",  /* too many digits */
+	};
+	char *got;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(not_shown) / sizeof(not_shown[0]); i++) {
+		got = NULL;
+		assert_int_equal(login_unescape(not_shown[i], strlen(not_shown[i]), &got), RC_ERR_FORMAT);
+		assert_null(got);
+		assert_int_equal(login_from_input(not_shown[i], &got), RC_OK);
+		assert_string_equal(got, not_shown[i]);
+		free(got);
+	}
+	/* Typed as it is: a login with spaces. */
+	assert_int_equal(login_from_input("dave smith", &got), RC_OK);
+	assert_string_equal(got, "dave smith");
+	free(got);
 }
 
 static void assert_skeleton(const char *login, const char *want)
@@ -161,6 +205,7 @@ int main(void)
 		cmocka_unit_test(test_ordinary_logins_accepted),
 		cmocka_unit_test(test_length_and_utf8),
 		cmocka_unit_test(test_escape),
+		cmocka_unit_test(test_unescape_refuses_other_forms),
 		cmocka_unit_test(test_skeleton),
 	};
 
