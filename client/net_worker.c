@@ -1378,9 +1378,10 @@ static void *net_worker_main(void *arg)
 		net_worker_set_session_fd(w, -1);
 		session_close(&ns.s);
 		net_session_free(&ns);
-		if (r == NET_UNIDENTIFIED) {
+		if (r == NET_UNIDENTIFIED || r == RC_ERR_DB) {
 			/* Not a lost connection: the server's reason (database unavailable...). */
-			net_worker_post_state(w, NET_STATE_OFFLINE, "identify: %s (retrying in %d s)", ns.err, backoff_ms / 1000);
+			net_worker_post_state(w, NET_STATE_OFFLINE, "%s: %s (retrying in %d s)",
+			                      r == NET_UNIDENTIFIED ? "identify" : "send", ns.err, backoff_ms / 1000);
 		} else if (r != NET_QUIT) {
 			net_worker_post_state(w, NET_STATE_OFFLINE, "connection lost: %s (reconnecting in %d s)", rc_strerror(r),
 			                      backoff_ms / 1000);

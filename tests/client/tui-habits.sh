@@ -36,20 +36,6 @@ ${TUI_ENV:-} '$CHAT' --port '$port' --key '$RC_TMP/${TUI_KEY:-bob}.key' --poll-i
 echo \$? >'$RC_TMP/$name.status'
 EOS
 }
-# slow_poll_until SECONDS WHAT COMMAND...: poll_until with a longer bound,
-# for what waits on the client's own timers (request timeout, backoff).
-slow_poll_until() {
-	limit=$(($1 * 10))
-	what=$2
-	shift 2
-	n=0
-	until "$@"; do
-		n=$((n + 1))
-		[ $n -lt $limit ] || rc_fail "$what (within $((limit / 10)) s); the screen shows:
-$(screen)"
-		sleep 0.1
-	done
-}
 
 tui_script tui "$RC_PORT"
 SESSION=tui

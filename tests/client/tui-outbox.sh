@@ -216,7 +216,7 @@ wait_for ">alice"
 wait_for "online"
 rc_pg_stop
 $TMUX_CMD send-keys -t eight "while the database is away" Enter
-wait_for "database error"
+wait_for "send: database unavailable (retrying in"
 wait_for "1 queued"
 screen_has "[not sent" && rc_fail "refused for good while the database was away: $(screen)"
 [ "$(wc -l <"$OUTBOX")" = 2 ] || rc_fail "the outbox dropped the message: $(cat "$OUTBOX")"

@@ -25,25 +25,17 @@ poll_until "carol's conversation was never asked for" carol_asked
 echo "ok - carol's first page asked (and refused: database unavailable)"
 # The retry comes at the first step after the pause: when the parked wait
 # (25 s at most) ends. Generous bound: 90 s.
-n=0
-until [ "$(carol_pages)" -ge 2 ]; do
-	n=$((n + 1))
-	[ $n -lt 900 ] || rc_fail "carol's conversation was not asked for again; server log: $(tail -n 20 "$RC_TMP/hostile.log")"
-	sleep 0.1
-done
+carol_asked_again() {
+	[ "$(carol_pages)" -ge 2 ]
+}
+slow_poll_until 90 "carol's conversation was not asked for again" carol_asked_again
 echo "ok - carol's page asked again after the failure"
 # Alt+2: the second contact, carol.
 $TMUX_CMD send-keys -t retry M-2
 wait_for "carol"
-loaded() {
-	! screen_has "(loading...)"
-}
-poll_until "carol's conversation stays loading" loaded
+poll_until "carol's conversation stays loading" gone "(loading...)"
 echo "ok - carol's conversation loaded"
-no_complaint() {
-	! screen_has "database unavailable"
-}
-poll_until "the complaint stays after the page came" no_complaint
+poll_until "the complaint stays after the page came" gone "database unavailable"
 echo "ok - the complaint went"
 $TMUX_CMD send-keys -t retry "/quit" Enter
 poll_until "the TUI did not quit" test -s "$RC_TMP/tui.status"
