@@ -83,13 +83,13 @@ static uint64_t add(struct outbox_store *st, const char *contact, const char *ms
 	return e.order;
 }
 
-static char *read_file(const char *path)
+/* *text: the file's bytes (malloc'd, NUL-terminated). */
+static void read_file(const char *path, char **text)
 {
-	char *text = NULL;
 	size_t len;
 
-	assert_int_equal(textfile_read(path, 64u << 20, &text, &len), RC_OK);
-	return text;
+	*text = NULL;
+	assert_int_equal(textfile_read(path, 64u << 20, text, &len), RC_OK);
 }
 
 static void write_file(const char *path, const char *text)
@@ -126,7 +126,7 @@ static void test_round_trip(void **state)
 	/* Private, and no readable text, only what is sealed. */
 	assert_int_equal(stat(f->path, &sb), 0);
 	assert_int_equal(sb.st_mode & 0777, 0600);
-	disk = read_file(f->path);
+	read_file(f->path, &disk);
 	assert_null(strstr(disk, SECRET_TEXT));
 	assert_null(strstr(disk, "third"));
 	assert_non_null(strstr(disk, "\"to_recipient\""));
@@ -190,7 +190,7 @@ static void test_damaged_lines(void **state)
 	st = open_ok(f, &loaded, &n, note, sizeof(note));
 	add(st, "alice", "m1", "kept one");
 	outbox_store_close(st);
-	good = read_file(f->path);
+	read_file(f->path, &good);
 	/* A text sealed for another key cannot be ours. */
 	assert_int_equal(content_encode(&other.pub, "x", 1, rsa_chunk_wide(&other.pub), &foreign), RC_OK);
 	bytebuf_init(&b, BYTEBUF_UNBOUNDED);
@@ -230,9 +230,9 @@ static void test_damaged_lines(void **state)
 	outbox_store_close(st);
 	/* The file as found is kept aside; the outbox holds the good entry only. */
 	snprintf(aside, sizeof(aside), "%s.damaged", f->path);
-	kept = read_file(aside);
+	read_file(aside, &kept);
 	assert_string_equal(kept, (const char *)b.data);
-	disk = read_file(f->path);
+	read_file(f->path, &disk);
 	assert_string_equal(disk, good);
 	free(kept);
 	free(disk);
@@ -286,7 +286,7 @@ static void test_bounds(void **state)
 	st = open_ok(f, &loaded, &n, note, sizeof(note));
 	assert_int_equal(outbox_store_remove(st, add(st, "bob", "m0", "gone")), RC_OK);
 	outbox_store_close(st);
-	header = read_file(f->path);
+	read_file(f->path, &header);
 	bytebuf_init(&b, BYTEBUF_UNBOUNDED);
 	assert_int_equal(bytebuf_append_str(&b, header), RC_OK);
 	for (unsigned i = 1; i <= OUTBOX_STORE_MAX_ENTRIES + 1; i++) {
@@ -342,7 +342,7 @@ static void test_bounds(void **state)
 	assert_int_equal(outbox_store_open(f->path, SERVER, &me, &st, &loaded, &n, note, sizeof(note)), RC_ERR_TOO_LARGE);
 	assert_null(st);
 	assert_int_equal(n, 0);
-	disk = read_file(f->path);
+	read_file(f->path, &disk);
 	assert_string_equal(disk, header);
 	free(disk);
 	free(header);
