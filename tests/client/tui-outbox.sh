@@ -63,6 +63,15 @@ entries() {
 	"$JSONL" "$RC_TMP/entries" "$@" || rc_fail "the outbox has a line that is not JSON: $(cat "$OUTBOX")"
 }
 
+# bob_rows_are N / outbox_entries_are N: checked anew on each try of
+# poll_until (an argument "$(...)" would be worked out once, before it).
+bob_rows_are() {
+	[ "$(bob_rows | wc -l)" = "$1" ]
+}
+outbox_entries_are() {
+	[ "$(($(wc -l <"$OUTBOX") - 1))" = "$1" ]
+}
+
 server_again() {
 	rc_server_start --port "$PORT"
 	[ "$RC_PORT" = "$PORT" ] || rc_fail "the server came back on port $RC_PORT, not $PORT"
@@ -105,7 +114,7 @@ no_queued() {
 	! screen_has "[queued]"
 }
 poll_until "the restored messages still show queued" no_queued
-poll_until "bob's four copies were not stored" test "$(bob_rows | wc -l)" = 4
+poll_until "bob's four copies were not stored" bob_rows_are 4
 rc_expect "each copy stored once, in order, under its msg_id" "$ID1-r
 $ID1-s
 $ID2-r
@@ -113,7 +122,7 @@ $ID2-s" "$(bob_rows)"
 "$CHAT" --port "$PORT" --key "$RC_TMP/alice.key" history bob >"$RC_TMP/hist" 2>&1 || rc_fail "history"
 rc_expect "alice got them once, in order" "first while down
 second while down" "$(sed -n 's/.*bob: //p' "$RC_TMP/hist")"
-poll_until "the outbox still holds entries" test "$(wc -l <"$OUTBOX")" = 1
+poll_until "the outbox still holds entries" outbox_entries_are 0
 tui_quit
 
 # 2. The server stores a copy and its answer is lost: the insert waits
@@ -140,7 +149,7 @@ poll_until "the server's insert did not wait for the lock" insert_waits
 kill -STOP "$RC_SERVER_PID"
 rc_psql -c "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE application_name = 'locker'" >/dev/null
 wait "$LOCKER" 2>/dev/null || true
-poll_until "the stopped server's insert did not commit" test "$(bob_rows | wc -l)" = 5
+poll_until "the stopped server's insert did not commit" bob_rows_are 5
 kill -KILL "$RC_SERVER_PID"
 wait "$RC_SERVER_PID" 2>/dev/null || true
 RC_SERVER_PIDS=$(echo "$RC_SERVER_PIDS" | tr ' ' '\n' | grep -vx "$RC_SERVER_PID" | tr '\n' ' ')
@@ -155,13 +164,13 @@ tui_quit "sent next time"
 server_again
 tui_start five
 wait_for "1 message queued last time"
-poll_until "the self copy was not stored" test "$(bob_rows | wc -l)" = 6
+poll_until "the self copy was not stored" bob_rows_are 6
 rc_expect "the retry stored only the missing self copy" "$ID3-r
 $ID3-s" "$(bob_rows | tail -n 2)"
 "$CHAT" --port "$PORT" --key "$RC_TMP/alice.key" history bob >"$RC_TMP/hist" 2>&1 || rc_fail "history"
 rc_expect "alice got it once" "1" "$(grep -c "bob: the answer is lost" "$RC_TMP/hist")"
 wait_for "the answer is lost"
-poll_until "the outbox still holds the entry" test "$(wc -l <"$OUTBOX")" = 1
+poll_until "the outbox still holds the entry" outbox_entries_are 0
 poll_until "the restored message still shows queued" no_queued
 tui_quit
 
@@ -200,7 +209,7 @@ rc_psql -c "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE applicatio
 wait "$LOCKER" 2>/dev/null || true
 tui_start seven
 wait_for "1 message queued last time"
-poll_until "the outbox still holds the entry" test "$(wc -l <"$OUTBOX")" = 1
+poll_until "the outbox still holds the entry" outbox_entries_are 0
 rc_expect "the recipient's copy tried once, the self copy again" "$ID4-r	1
 $ID4-s	2" "$(rc_psql -A -t -F '	' -c "SELECT msg_id, count(*) FROM attempts WHERE msg_id LIKE '$ID4-%'
 	GROUP BY msg_id ORDER BY msg_id")"
@@ -229,7 +238,7 @@ until [ "$(rc_psql -A -t -c "SELECT count(*) FROM message WHERE sender = 'bob' A
 	[ $n -lt 400 ] || rc_fail "not sent after the database came back: $(screen)"
 	sleep 0.1
 done
-poll_until "the outbox still holds the entry" test "$(wc -l <"$OUTBOX")" = 1
+poll_until "the outbox still holds the entry" outbox_entries_are 0
 rc_expect "stored once" "1" "$("$CHAT" --port "$PORT" --key "$RC_TMP/alice.key" history bob 2>&1 |
 	grep -c "bob: while the database is away")"
 tui_quit
