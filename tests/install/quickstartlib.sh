@@ -10,12 +10,12 @@ QS_PG_DIRS=   # the clusters' folders, set by the test
 
 # qs_start LOG DIR COMMAND...: runs COMMAND (env-style VAR=VALUE words
 # first allowed) in DIR, in the background, its output in LOG, its pid (and
-# process group) in $qs_pid. Without setsid and env, a background job of
-# sh would ignore SIGINT.
+# process group, setsid) in $qs_pid. It starts with SIGINT ignored, as
+# any background job of sh: quickstart must stop on SIGINT all the same.
 qs_start() {
 	qs_log=$1 qs_dir=$2
 	shift 2
-	(cd "$qs_dir" && exec setsid env --default-signal=INT "$@") >"$qs_log" 2>&1 &
+	(cd "$qs_dir" && exec setsid env --ignore-signal=INT "$@") >"$qs_log" 2>&1 &
 	qs_pid=$!
 	QS_PIDS="$QS_PIDS $qs_pid"
 }
